@@ -1,0 +1,81 @@
+// npm run bench: figures measured in one run, as ratios against a baseline of the same run.
+//  1. CLI round trip: `ucctl service list --json` against a running lab ÷ `node -e 0`.
+//  2. NodeManager: time from SIGKILL of a supervised process to its replacement Running.
+import {spawnSync} from 'node:child_process'
+import {rmSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {AgentClient, closeClients} from '../src/lib/client/agent-client.js'
+import {tempDir} from '../test/helpers/agents.js'
+import {BIN} from '../test/helpers/cli.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 30)
+const KILLS = Number(process.env.BENCH_KILLS ?? 10)
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]
+
+function timeRun(args: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return ms
+}
+
+async function main() {
+  const home = tempDir('ucctl-bench-')
+  const env = {...process.env, UCCTL_HOME: home, NO_COLOR: '1'}
+  try {
+    timeRun([BIN, 'lab', 'up'], env)
+    const lab = JSON.parse(spawnSync(process.execPath, [BIN, 'lab', 'status', '--json'], {env, encoding: 'utf8'}).stdout)
+    const ctios = lab.nodes.find((n: {name: string}) => n.name === 'ctios-a')
+
+    // 1. Interleaved so that both see the same machine load.
+    const base: number[] = []
+    const cli: number[] = []
+    for (let i = 0; i < 3; i++) timeRun([BIN, 'service', 'list', '--node', 'ctios-a', '--json'], env) // warm the page cache
+    for (let i = 0; i < RUNS; i++) {
+      base.push(timeRun(['-e', '0'], env))
+      cli.push(timeRun([BIN, 'service', 'list', '--node', 'ctios-a', '--json'], env))
+    }
+
+    // 2. SIGKILL → replacement Running, from the agent's own events (same clock as ours).
+    const client = new AgentClient(ctios)
+    const restart: number[] = []
+    for (let i = 0; i < KILLS; i++) {
+      const {service} = await client.get<{service: {pid: number; state: string}}>('/v1/services/CtiosServerNode')
+      const {events} = await client.get<{events: Array<{seq: number}>}>('/v1/events', {limit: 1})
+      const after = events.at(-1)?.seq ?? 0
+      const killedAt = Date.now()
+      process.kill(service.pid, 'SIGKILL')
+      let runningAt: number | undefined
+      while (runningAt === undefined) {
+        await sleep(20)
+        const {events: fresh} = await client.get<{events: Array<{time: string; service?: string; data?: {to?: string}}>}>('/v1/events', {after})
+        const ev = fresh.find((e) => e.service === 'CtiosServerNode' && e.data?.to === 'Running')
+        if (ev) runningAt = Date.parse(ev.time)
+      }
+      restart.push(runningAt - killedAt)
+      // Longer than the fast profile's stable-run reset, so each kill is a "first" restart.
+      await sleep(1600)
+    }
+    await closeClients()
+
+    const ratio = median(cli) / median(base)
+    console.log('ucctl bench (one run; ratios against the same run\'s baseline)')
+    console.log(`node ${process.version}, ${RUNS} runs each, ${KILLS} kills`)
+    console.log('')
+    console.log(`node -e 0                                  median ${median(base).toFixed(1)} ms  p90 ${pct(base, 90).toFixed(1)} ms`)
+    console.log(`ucctl service list --node ctios-a --json   median ${median(cli).toFixed(1)} ms  p90 ${pct(cli, 90).toFixed(1)} ms`)
+    console.log(`CLI round trip ÷ node -e 0                 ${ratio.toFixed(2)}x   (target ≤ 2.0x)`)
+    console.log(`SIGKILL → replacement Running              median ${median(restart)} ms  max ${Math.max(...restart)} ms   (target < 200 ms)`)
+  } finally {
+    spawnSync(process.execPath, [BIN, 'lab', 'down'], {env, stdio: 'ignore'})
+    rmSync(home, {recursive: true, force: true})
+  }
+}
+
+await main()

@@ -1,0 +1,55 @@
+import * as Flags from '@oclif/core/flags'
+import {BaseCommand, envelope} from '../lib/cli/base-command.js'
+import {parseSince} from '../lib/cli/since.js'
+import {pickNode} from '../lib/cli/target.js'
+import {AgentClient, fanOut} from '../lib/client/agent-client.js'
+import {UnreachableError} from '../lib/errors.js'
+
+interface EventDoc {
+  seq: number
+  time: string
+  node: string
+  type: string
+  message: string
+  service?: string
+}
+
+export default class Events extends BaseCommand<typeof Events> {
+  static override summary = 'Events of the nodes (state changes, alarms, operations), merged by time; --follow streams them'
+  static override flags = {
+    node: Flags.string({char: 'n', description: 'only this node (repeatable)', multiple: true}),
+    since: Flags.string({description: 'from this ISO time or duration back (10m, 2h)'}),
+    limit: Flags.integer({description: 'at most this many events per node', default: 200, min: 1, max: 10_000}),
+    follow: Flags.boolean({char: 'f', description: 'keep streaming new events (with --json: one Event document per line)'}),
+  }
+  static override examples = ['<%= config.bin %> events --node ctios-a --since 10m', '<%= config.bin %> events --follow --json']
+
+  async run() {
+    const target = await this.target()
+    const nodes = this.flags.node ? this.flags.node.map((n) => pickNode(target, n)) : target.nodes
+    const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
+    if (this.flags.follow) return this.follow(nodes, since)
+    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{events: EventDoc[]}>('/v1/events', {since, limit: this.flags.limit}))
+    for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
+    if (answers.every((a) => !a.ok)) throw new UnreachableError(`no node of context ${target.context} answered`)
+    const events = answers.flatMap((a) => (a.ok ? a.value.events : [])).sort((x, y) => x.time.localeCompare(y.time) || x.seq - y.seq)
+    return this.output(envelope('EventList', {context: target.context, events}), {
+      title: `context ${target.context}`,
+      columns: ['TIME', 'NODE', 'TYPE', 'MESSAGE'],
+      rows: events.map((e) => [e.time, e.node, e.type, e.message]),
+    })
+  }
+
+  private async follow(nodes: Array<{name: string; url: string}>, since: string | undefined): Promise<undefined> {
+    const abort = new AbortController()
+    process.once('SIGINT', () => abort.abort())
+    process.once('SIGTERM', () => abort.abort())
+    const json = this.jsonEnabled()
+    const print = (e: EventDoc) =>
+      process.stdout.write(json ? JSON.stringify(envelope('Event', {...e})) + '\n' : `${e.time}\t${e.node}\t${e.type}\t${e.message}\n`)
+    const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as EventDoc), abort.signal))
+    for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
+    if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
+    return undefined
+  }
+}

@@ -1,0 +1,36 @@
+import * as Args from '@oclif/core/args'
+import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
+import {confirmOrRefuse} from '../../lib/cli/confirm.js'
+import {type OperationDoc, operationOutcome, waitForOperation} from '../../lib/cli/operation.js'
+import {envelope} from '../../lib/cli/base-command.js'
+import type {ServiceStatus} from '../../lib/agent/node-manager.js'
+import {UsageError} from '../../lib/errors.js'
+
+export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
+  static override summary = "Restart a node as NMM does on an unrecoverable fault: every service stopped, then the Automatic ones started in order (SVC-5)"
+  static override args = {node: Args.string({description: 'node to restart', required: true})}
+  static override flags = {...mutatingFlags}
+  static override examples = ['<%= config.bin %> node restart ctios-a --yes']
+
+  async run() {
+    const {client, node} = await this.node(this.args.node)
+    if (this.flags['dry-run']) {
+      const {services} = await client.get<{services: ServiceStatus[]}>('/v1/services')
+      const changes = [
+        ...services.filter((s) => s.state !== 'Stopped').reverse().map((s) => `${s.name}: ${s.state} → Stopped`),
+        ...services.filter((s) => s.startup === 'Automatic').map((s) => `${s.name}: Stopped → Running`),
+      ]
+      return this.output(envelope('OperationPlan', {node: node.name, action: 'restart', changes, rules: ['SVC-5: NMM restarts the whole node (all services)', 'SVC-3: Automatic services start with the host']}), {
+        columns: ['WOULD CHANGE'],
+        rows: changes.map((c) => [c]),
+      })
+    }
+    if (!(await confirmOrRefuse(`Restart every service of ${node.name}?`, this.flags.yes))) throw new UsageError('not confirmed; nothing was changed')
+    const {body} = await client.post<OperationDoc>('/v1/node/restart')
+    const {op, timedOut} = this.flags.wait
+      ? await waitForOperation(client, body, {timeoutMs: this.flags.timeout * 1000, onTransition: (m) => this.progress(`${node.name}: ${m}`)})
+      : {op: body, timedOut: false}
+    const r = operationOutcome(op, timedOut)
+    return this.output(r.doc, r.view, r.exitCode)
+  }
+}

@@ -1,0 +1,148 @@
+// The node agent's configuration file (node.yaml): who the node is, where it listens, where
+// its state lives, its timing profile, its peers and the commands of its service processes.
+import {readFileSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
+import {UsageError} from '../errors.js'
+import {PRODUCT_SERVICES, PRODUCTS, type Product, type Role, ROLES, STARTUP_TYPES} from '../domain/services.js'
+import {type Timing, TIMING_PROFILES, TIMING_TABLE, type TimingProfile, timingFor} from '../domain/timing.js'
+import type {ServiceConfig} from './node-manager.js'
+
+export interface PeerConfig {
+  name: string
+  url: string
+}
+
+export interface NodeConfig {
+  name: string
+  product: Product
+  role: Role
+  version: string
+  cluster: string
+  group?: string
+  listen: {host: string; port: number}
+  stateDir: string
+  timing: {profile: TimingProfile; overrides?: Partial<Timing>}
+  peers: PeerConfig[]
+  services: ServiceConfig[]
+}
+
+export const NODE_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'product', 'role', 'version', 'cluster', 'stateDir'],
+  properties: {
+    name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
+    product: {enum: [...PRODUCTS]},
+    role: {enum: [...ROLES]},
+    version: {type: 'string', minLength: 1},
+    cluster: {type: 'string', minLength: 1},
+    group: {type: 'string', minLength: 1},
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {host: {type: 'string'}, port: {type: 'integer', minimum: 0, maximum: 65535}},
+    },
+    stateDir: {type: 'string', minLength: 1},
+    timing: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        profile: {enum: [...TIMING_PROFILES]},
+        overrides: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(TIMING_TABLE.map((s) => [s.name, {type: 'number', minimum: 0}])),
+        },
+      },
+    },
+    peers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'url'],
+        properties: {name: {type: 'string'}, url: {type: 'string', pattern: '^https?://'}},
+      },
+    },
+    services: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'command'],
+        properties: {
+          name: {type: 'string', minLength: 1},
+          description: {type: 'string'},
+          command: {type: 'array', minItems: 1, items: {type: 'string', minLength: 1}},
+          argv0: {type: 'string'},
+          startup: {enum: [...STARTUP_TYPES]},
+          console: {type: 'boolean'},
+          critical: {type: 'boolean'},
+        },
+      },
+    },
+  },
+} as const
+
+/**
+ * The lab's stand-in for a product process: `cat` blocks on its stdin pipe, costs nothing, and
+ * exits when the agent holding the pipe dies, so a SIGKILLed agent leaves no orphans.
+ */
+export function standInServices(product: Product): ServiceConfig[] {
+  return PRODUCT_SERVICES[product].map((d) => ({
+    name: d.name,
+    description: d.description,
+    command: ['cat'],
+    argv0: d.name,
+    startup: d.startup,
+    console: d.console,
+    critical: d.critical,
+  }))
+}
+
+/** A node config with its timing profile resolved to values. */
+export type LoadedNodeConfig = NodeConfig & {timingValues: Timing}
+
+export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read node config ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+  const {parse} = await import('yaml')
+  let raw: unknown
+  try {
+    raw = parse(text)
+  } catch (error) {
+    throw new UsageError(`node config ${path} is not valid YAML: ${(error as Error).message}`)
+  }
+  const {Ajv} = await import('ajv')
+  const ajv = new Ajv({allErrors: true})
+  const validate = ajv.compile(NODE_CONFIG_SCHEMA)
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+    throw new UsageError(`node config ${path} is invalid: ${problems}`)
+  }
+  const r = raw as Partial<NodeConfig> & Pick<NodeConfig, 'name' | 'product' | 'role' | 'version' | 'cluster' | 'stateDir'>
+  const timing = {profile: r.timing?.profile ?? 'fast', overrides: r.timing?.overrides}
+  const config: NodeConfig = {
+    ...r,
+    listen: {host: r.listen?.host ?? '127.0.0.1', port: r.listen?.port ?? 0},
+    stateDir: resolve(dirname(path), r.stateDir),
+    timing,
+    peers: r.peers ?? [],
+    services: (r.services ?? standInServices(r.product)).map((s) => ({
+      ...s,
+      startup: s.startup ?? 'Automatic',
+      console: s.console ?? false,
+      critical: s.critical ?? false,
+    })),
+  }
+  const names = new Set<string>()
+  for (const s of config.services) {
+    if (names.has(s.name)) throw new UsageError(`node config ${path}: service "${s.name}" is listed twice`)
+    names.add(s.name)
+  }
+  return {...config, timingValues: timingFor(timing.profile, timing.overrides)}
+}

@@ -1,0 +1,160 @@
+// Long-running actions as operations (DESIGN.md "Long operations"): 202 + id, polled or
+// long-polled until they reach a stable state. One running operation per lock key (a service,
+// a node, a group): a second one gets 409 Busy.
+import {randomUUID} from 'node:crypto'
+import {ConflictError, NotFoundError, UcctlError, type WireError} from '../errors.js'
+import {JsonStore} from '../durable.js'
+
+export type OperationState = 'running' | 'succeeded' | 'failed'
+
+export interface Transition {
+  time: string
+  message: string
+}
+
+export interface Operation {
+  id: string
+  node: string
+  action: string
+  target?: Record<string, string>
+  state: OperationState
+  createdAt: string
+  updatedAt: string
+  transitions: Transition[]
+  result?: Record<string, unknown>
+  error?: WireError
+}
+
+export interface Progress {
+  (message: string): void
+}
+
+const KEEP = 200
+
+export class OperationRegistry {
+  private readonly store: JsonStore<{operations: Operation[]}>
+  private readonly locks = new Map<string, string>()
+  private readonly waiters = new Map<string, Set<() => void>>()
+
+  constructor(
+    stateDir: string,
+    private readonly node: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.store = new JsonStore(stateDir, 'operations.json', {operations: []})
+    // Operations that were running when the agent died were interrupted: say so durably.
+    let interrupted = false
+    for (const op of this.store.data.operations) {
+      if (op.state !== 'running') continue
+      op.state = 'failed'
+      op.error = {code: 'Interrupted', message: 'the agent stopped while the operation was running'}
+      op.updatedAt = this.iso()
+      interrupted = true
+    }
+    if (interrupted) this.store.save()
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString()
+  }
+
+  get(id: string): Operation {
+    const op = this.store.data.operations.find((o) => o.id === id)
+    if (!op) throw new NotFoundError(`no operation ${id} on node ${this.node}`)
+    return op
+  }
+
+  /** A finished operation for an action that had nothing to do (HTTP 200). */
+  done(action: string, target: Record<string, string>, message: string, result: Record<string, unknown>): Operation {
+    const op = this.create(action, target)
+    op.transitions.push({time: op.createdAt, message})
+    op.state = 'succeeded'
+    op.result = result
+    this.save(op)
+    return op
+  }
+
+  /**
+   * Starts `work` under `lockKeys` unless another operation holds one of them. The returned
+   * operation is already durable; `work` reports progress and resolves with the result.
+   */
+  start(
+    action: string,
+    target: Record<string, string>,
+    lockKeys: string[],
+    work: (progress: Progress) => Promise<Record<string, unknown>>,
+  ): Operation {
+    for (const key of lockKeys) {
+      const holder = this.locks.get(key)
+      if (holder) {
+        throw new ConflictError(`another operation (${this.get(holder).action}, ${holder}) is running on ${key}`, {
+          hint: `wait for it: ucctl events --node ${this.node}`,
+          details: {operation: holder},
+        })
+      }
+    }
+    const op = this.create(action, target)
+    for (const key of lockKeys) this.locks.set(key, op.id)
+    this.save(op)
+    const progress: Progress = (message) => {
+      op.transitions.push({time: this.iso(), message})
+      this.save(op)
+    }
+    work(progress)
+      .then((result) => {
+        op.state = 'succeeded'
+        op.result = result
+      })
+      .catch((error: unknown) => {
+        op.state = 'failed'
+        op.error =
+          error instanceof UcctlError ? error.toWire() : {code: 'Internal', message: error instanceof Error ? error.message : String(error)}
+      })
+      .finally(() => {
+        for (const key of lockKeys) if (this.locks.get(key) === op.id) this.locks.delete(key)
+        this.save(op)
+      })
+    return op
+  }
+
+  /** Resolves when the operation has more than `seen` transitions, is finished, or after `waitMs`. */
+  async waitForChange(id: string, seen: number, waitMs: number): Promise<Operation> {
+    const op = this.get(id)
+    if (op.state !== 'running' || op.transitions.length > seen || waitMs <= 0) return op
+    await new Promise<void>((resolve) => {
+      const set = this.waiters.get(id) ?? new Set()
+      this.waiters.set(id, set)
+      const wake = () => {
+        clearTimeout(timer)
+        set.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, waitMs)
+      set.add(wake)
+    })
+    return this.get(id)
+  }
+
+  /** Wakes every long-poll (agent shutdown). */
+  wakeAll(): void {
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake()
+  }
+
+  private create(action: string, target: Record<string, string>): Operation {
+    const time = this.iso()
+    const op: Operation = {id: randomUUID(), node: this.node, action, target, state: 'running', createdAt: time, updatedAt: time, transitions: []}
+    this.store.data.operations.push(op)
+    if (this.store.data.operations.length > KEEP) {
+      this.store.data.operations = this.store.data.operations.filter(
+        (o, i, all) => o.state === 'running' || i >= all.length - KEEP,
+      )
+    }
+    return op
+  }
+
+  private save(op: Operation): void {
+    op.updatedAt = this.iso()
+    this.store.save()
+    for (const wake of [...(this.waiters.get(op.id) ?? [])]) wake()
+  }
+}

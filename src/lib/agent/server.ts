@@ -1,0 +1,256 @@
+// The node agent's HTTP/1.1 JSON API under /v1 (DESIGN.md "Agent API"). Request parameters and
+// bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
+import type {ServerResponse} from 'node:http'
+import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
+import {UcctlError} from '../errors.js'
+import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
+import type {LoadedNodeConfig} from './config.js'
+import {type AgentEvent, EventLog} from './events.js'
+import {NodeManager} from './node-manager.js'
+import {OperationRegistry, type Operation} from './operations.js'
+
+export interface Agent {
+  readonly url: string
+  readonly config: LoadedNodeConfig
+  readonly nodeManager: NodeManager
+  readonly events: EventLog
+  readonly operations: OperationRegistry
+  close(): Promise<void>
+}
+
+export interface AgentOptions {
+  /** pino logger options; false for silence (tests). JSON lines on stderr by default. */
+  logger?: boolean | {level: string}
+}
+
+const SERVICE_ACTIONS = ['start', 'stop', 'cycle'] as const
+type ServiceAction = (typeof SERVICE_ACTIONS)[number]
+const MAX_WAIT_MS = 30_000
+const SSE_PING_MS = 15_000
+
+const nameParam = {
+  type: 'object',
+  required: ['name'],
+  properties: {name: {type: 'string', minLength: 1, maxLength: 200}},
+} as const
+
+export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = {}): Promise<Agent> {
+  const events = new EventLog(config.stateDir, config.name)
+  const operations = new OperationRegistry(config.stateDir, config.name)
+  const nodeManager = new NodeManager(config.services, {stateDir: config.stateDir, timing: config.timingValues, events})
+  const startedAt = new Date().toISOString()
+  const streams = new Set<ServerResponse>()
+
+  const logger = opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
+  const app: FastifyInstance = Fastify({
+    logger,
+    bodyLimit: 64 * 1024,
+    // Unknown body fields are an error, not silently dropped.
+    ajv: {customOptions: {removeAdditional: false, allErrors: false}},
+    return503OnClosing: true,
+    routerOptions: {maxParamLength: 1000},
+    // Malformed URLs and the like never reach the error handler: answer them in our shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400
+      void (reply as unknown as FastifyReply).status(status).send({error: {code: 'BadRequest', message: error.message}})
+    },
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof UcctlError) {
+      return reply.status(error.httpStatus).send({error: error.toWire()})
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request'
+      return reply.status(400).send({error: {code: 'BadRequest', message: `invalid ${where}: ${error.message}`}})
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({error: {code: 'BadRequest', message: error.message}})
+    }
+    request.log.error({err: error}, 'internal error')
+    return reply.status(500).send({error: {code: 'Internal', message: 'internal agent error (see the agent log)'}})
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({error: {code: 'NotFound', message: `no such route: ${request.method} ${request.url.split('?')[0]}`}}),
+  )
+
+  const nodeInfo = () => {
+    const services = nodeManager.list()
+    const running = services.filter((s) => s.state === 'Running').length
+    const failed = services.filter((s) => s.state === 'Failed').length
+    return {
+      name: config.name,
+      product: config.product,
+      productName: PRODUCT_NAMES[config.product],
+      role: config.role,
+      version: config.version,
+      cluster: config.cluster,
+      ...(config.group ? {group: config.group} : {}),
+      peers: config.peers,
+      timing: config.timing.profile,
+      health: failed > 0 ? 'degraded' : 'ok',
+      services: {running, total: services.length, failed},
+      pid: process.pid,
+      startedAt,
+    }
+  }
+
+  app.get('/v1/health', async () => ({status: 'ok', node: config.name, time: new Date().toISOString()}))
+  app.get('/v1/node', async () => nodeInfo())
+  app.get('/v1/services', async () => ({node: config.name, services: nodeManager.list()}))
+  app.get<{Params: {name: string}}>('/v1/services/:name', {schema: {params: nameParam}}, async (req) => ({
+    node: config.name,
+    service: nodeManager.status(req.params.name),
+  }))
+
+  app.post<{Params: {name: string; action: ServiceAction}}>(
+    '/v1/services/:name/:action',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['name', 'action'],
+          properties: {name: nameParam.properties.name, action: {enum: [...SERVICE_ACTIONS]}},
+        },
+      },
+    },
+    async (req, reply) => {
+      const {name, action} = req.params
+      nodeManager.status(name) // 404 before anything is recorded
+      const target = {service: name}
+      if (action === 'start' && nodeManager.isRunning(name)) {
+        return reply.status(200).send(operations.done(action, target, `${name} is already Running`, {service: nodeManager.status(name)}))
+      }
+      if (action === 'stop' && nodeManager.isStopped(name)) {
+        await nodeManager.stop(name)
+        return reply.status(200).send(operations.done(action, target, `${name} is already Stopped`, {service: nodeManager.status(name)}))
+      }
+      const op = operations.start(action, target, [`service:${name}`], async (progress) => {
+        let last = ''
+        const onChange = (s: {state: string; pid: number | null}) => {
+          const line = `${name} ${s.state}${s.pid ? ` (pid ${s.pid})` : ''}`
+          if (line !== last) progress((last = line))
+        }
+        const service = await nodeManager[action](name, onChange)
+        return {service}
+      })
+      return reply.status(202).send(op)
+    },
+  )
+
+  app.put<{Params: {name: string}; Body: {startup: (typeof STARTUP_TYPES)[number]}}>(
+    '/v1/services/:name/startup',
+    {
+      schema: {
+        params: nameParam,
+        body: {type: 'object', additionalProperties: false, required: ['startup'], properties: {startup: {enum: [...STARTUP_TYPES]}}},
+      },
+    },
+    async (req) => ({node: config.name, service: nodeManager.setStartup(req.params.name, req.body.startup)}),
+  )
+
+  app.post('/v1/node/restart', async (_req, reply) => {
+    const op = operations.start(
+      'restart',
+      {node: config.name},
+      nodeManager.names().map((n) => `service:${n}`),
+      async (progress) => {
+        events.emit({type: 'NodeRestart', message: `NMM restarting node ${config.name} (SVC-5)`, data: {rule: 'SVC-5'}})
+        const services = await nodeManager.restartNode(progress)
+        return {services}
+      },
+    )
+    return reply.status(202).send(op)
+  })
+
+  app.get<{Params: {id: string}; Querystring: {wait?: number; seen?: number}}>(
+    '/v1/operations/:id',
+    {
+      schema: {
+        params: {type: 'object', required: ['id'], properties: {id: {type: 'string', maxLength: 64}}},
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {wait: {type: 'integer', minimum: 0, maximum: MAX_WAIT_MS}, seen: {type: 'integer', minimum: 0}},
+        },
+      },
+    },
+    async (req): Promise<Operation> => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0),
+  )
+
+  app.get<{Querystring: {since?: string; after?: number; limit?: number; follow?: string}}>(
+    '/v1/events',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            since: {type: 'string', format: 'date-time'},
+            after: {type: 'integer', minimum: 0},
+            limit: {type: 'integer', minimum: 1, maximum: 10_000},
+            follow: {enum: ['1', '0', 'true', 'false']},
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const {since, after, limit} = req.query
+      const follow = req.query.follow === '1' || req.query.follow === 'true'
+      const backlog = events.list({since: since ? new Date(since).toISOString() : undefined, afterSeq: after, limit})
+      if (!follow) return {node: config.name, events: backlog}
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
+      const send = (e: AgentEvent) => res.write(`id: ${e.seq}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`)
+      // Only what was asked for from the past; then everything new as it happens.
+      if (since !== undefined || after !== undefined) for (const e of backlog) send(e)
+      else res.write(': following\n\n')
+      const unsubscribe = events.subscribe(send)
+      const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)
+      streams.add(res)
+      res.on('close', () => {
+        clearInterval(ping)
+        unsubscribe()
+        streams.delete(res)
+      })
+    },
+  )
+
+  app.addHook('preClose', async () => {
+    operations.wakeAll()
+    for (const res of streams) res.end()
+  })
+
+  nodeManager.boot()
+  events.emit({type: 'AgentStarted', message: `agent for ${config.name} (${PRODUCT_NAMES[config.product]} ${config.role}) started`})
+
+  let address: string
+  try {
+    address = await app.listen({host: config.listen.host, port: config.listen.port})
+  } catch (error) {
+    await nodeManager.shutdown()
+    events.close()
+    throw error
+  }
+
+  let closing: Promise<void> | undefined
+  return {
+    url: address,
+    config,
+    nodeManager,
+    events,
+    operations,
+    close() {
+      closing ??= (async () => {
+        events.emit({type: 'AgentStopping', message: `agent for ${config.name} stopping`})
+        await app.close()
+        await nodeManager.shutdown()
+        events.close()
+      })()
+      return closing
+    },
+  }
+}
+

@@ -1,0 +1,133 @@
+// The base of every command: the JSON envelope, the one mapping of errors to exit codes,
+// context resolution, progress on stderr, and the one output path (table, rows or JSON).
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type * as Interfaces from '@oclif/core/interfaces'
+import {AgentClient, closeClients, type NodeRef} from '../client/agent-client.js'
+import {exitCodeOf, UcctlError, type WireError} from '../errors.js'
+import {renderTable, renderTsv, useColor, type View} from './render.js'
+import type {Target} from './target.js'
+
+export const API_VERSION = 'ucctl/v1'
+
+export interface Envelope {
+  apiVersion: typeof API_VERSION
+  kind: string
+  [field: string]: unknown
+}
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** Flags of every command that changes something (DESIGN.md "Long operations"). */
+export const mutatingFlags = {
+  wait: Flags.boolean({description: 'wait until the action reaches a stable state', default: true, allowNo: true}),
+  timeout: Flags.integer({description: 'seconds to wait before giving up (exit 124; the action may still be running)', default: 60, min: 1}),
+  'dry-run': Flags.boolean({description: 'show what would change and which rules allow it; change nothing'}),
+  yes: Flags.boolean({char: 'y', description: 'answer yes to confirmations (required without a terminal)'}),
+}
+
+export function envelope(kind: string, data: Record<string, unknown>): Envelope {
+  return {apiVersion: API_VERSION, kind, ...data}
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof UcctlError) return err.toWire()
+  const code = exitCodeOf(err)
+  const message = err instanceof Error ? err.message : String(err)
+  // oclif's parser errors are usage errors; anything else is our bug.
+  return code === 2 ? {code: 'BadRequest', message: message.split('\nSee more help')[0]} : {code: 'Internal', message}
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {
+    context: Flags.string({
+      description: 'context to use (default: $UCCTL_CONTEXT, the current context, or the embedded lab)',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private targetCache?: Target
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const {args, flags} = await this.parse({
+      flags: ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The agents this command talks to. */
+  protected async target(): Promise<Target> {
+    // Lazy: the lab launcher is needed only when no context is configured.
+    const {resolveTarget} = await import('./target.js')
+    this.targetCache ??= await resolveTarget({context: this.flags.context, notice: (m) => this.notice(m)})
+    return this.targetCache
+  }
+
+  protected async node(name: string | undefined): Promise<{target: Target; node: NodeRef; client: AgentClient}> {
+    const target = await this.target()
+    const {pickNode} = await import('./target.js')
+    const node = pickNode(target, name)
+    return {target, node, client: new AgentClient(node)}
+  }
+
+  /** A notice or warning line on stderr (never on stdout, never in JSON). */
+  protected notice(message: string): void {
+    process.stderr.write(message + '\n')
+  }
+
+  /** Progress shown only to a person watching a terminal. */
+  protected progress(message: string): void {
+    if (process.stderr.isTTY) process.stderr.write(message + '\n')
+  }
+
+  /**
+   * Prints `doc` as JSON (with --json), as a table on a terminal, or as tab-separated rows when
+   * piped; `exitCode` is for documents that are answers yet not success (a failed check: 3).
+   */
+  protected async output(doc: Envelope, view?: View, exitCode = 0): Promise<Envelope> {
+    if (exitCode !== 0) process.exitCode = exitCode
+    if (this.jsonEnabled() || !view) return doc
+    const out = process.stdout.isTTY ? await renderTable(view, useColor()) : renderTsv(view)
+    process.stdout.write(out)
+    return doc
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return result
+  }
+
+  protected override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
+  /** The one place a failure becomes an exit code and a message (oclif's would exit 1). */
+  protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    process.exitCode = exitCodeOf(err)
+    const wire = toWire(err)
+    if (this.jsonEnabled()) {
+      this.logJson(envelope('Error', {error: wire}))
+      return
+    }
+    let text = `Error: ${wire.message}`
+    if (wire.rule) text += ` [${wire.rule}]`
+    if (wire.hint) text += `\nHint: ${wire.hint}`
+    if (wire.code === 'Internal' && process.env.UCCTL_DEBUG && err instanceof Error && err.stack) text += `\n${err.stack}`
+    process.stderr.write(text + '\n')
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    await closeClients()
+    return super.finally(err)
+  }
+}

@@ -1,0 +1,54 @@
+// start / stop / cycle of a service on one node, with --dry-run, --no-wait and --timeout.
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import type {AgentClient, NodeRef} from '../client/agent-client.js'
+import {planServiceAction, type ServiceAction, type ServiceState, type StartupType} from '../domain/services.js'
+import {BaseCommand, type Envelope, envelope, mutatingFlags} from './base-command.js'
+import {type OperationDoc, operationOutcome, waitForOperation} from './operation.js'
+import type {View} from './render.js'
+
+export interface ActionFlags {
+  wait: boolean
+  timeout: number
+  'dry-run': boolean
+}
+
+export async function serviceAction(
+  client: AgentClient,
+  node: NodeRef,
+  action: ServiceAction,
+  service: string,
+  flags: ActionFlags,
+  progress: (m: string) => void,
+): Promise<{doc: Envelope; view: View; exitCode: number}> {
+  const path = `/v1/services/${encodeURIComponent(service)}`
+  if (flags['dry-run']) {
+    const {service: s} = await client.get<{service: {name: string; state: ServiceState; startup: StartupType}}>(path)
+    const plan = planServiceAction(s, action)
+    return {
+      doc: envelope('OperationPlan', {node: node.name, action, service, currentState: s.state, ...plan}),
+      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[plan.changes.join('; ') || 'nothing', plan.rules.join('; ')]]},
+      exitCode: 0,
+    }
+  }
+  const {body} = await client.post<OperationDoc>(`${path}/${action}`)
+  if (!flags.wait) return operationOutcome(body, false)
+  const {op, timedOut} = await waitForOperation(client, body, {timeoutMs: flags.timeout * 1000, onTransition: (m) => progress(`${node.name}: ${m}`)})
+  return operationOutcome(op, timedOut)
+}
+
+export abstract class ServiceActionCommand extends BaseCommand<typeof ServiceActionCommand> {
+  static override args = {service: Args.string({description: 'service (process) name, as in service list', required: true})}
+  static override flags = {
+    node: Flags.string({char: 'n', description: 'node to act on (required when the context has several)'}),
+    ...mutatingFlags,
+  }
+
+  protected abstract readonly action: ServiceAction
+
+  async run(): Promise<Envelope> {
+    const {client, node} = await this.node(this.flags.node)
+    const r = await serviceAction(client, node, this.action, this.args.service, this.flags, (m) => this.progress(m))
+    return this.output(r.doc, r.view, r.exitCode)
+  }
+}

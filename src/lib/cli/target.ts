@@ -1,0 +1,48 @@
+// Which agents a command talks to: the named context (--context, UCCTL_CONTEXT, or the current
+// one), or, when no context is configured at all, the embedded lab, started on demand.
+import {NotFoundError, UsageError} from '../errors.js'
+import type {NodeRef} from '../client/agent-client.js'
+import {readContexts} from './contexts.js'
+
+export interface Target {
+  context: string
+  lab: boolean
+  nodes: NodeRef[]
+}
+
+export async function resolveTarget(opts: {context?: string; notice: (m: string) => void}): Promise<Target> {
+  const file = readContexts()
+  const wanted = opts.context ?? process.env.UCCTL_CONTEXT
+  const configured = Object.keys(file.contexts)
+  if (wanted || configured.length > 0) {
+    const name = wanted ?? file.current
+    if (!name) {
+      throw new UsageError('no current context', {hint: `choose one: ucctl context use <${configured.join('|')}>`})
+    }
+    const ctx = file.contexts[name]
+    if (!ctx) {
+      throw new NotFoundError(`no context named "${name}"`, {hint: configured.length > 0 ? `contexts: ${configured.join(', ')}` : 'add one: ucctl context add NAME --agent URL'})
+    }
+    return {context: name, lab: false, nodes: ctx.nodes}
+  }
+  const {labUp, nodeState, readLab} = await import('../lab/launcher.js')
+  let lab = readLab()
+  if (!lab || lab.nodes.every((n) => nodeState(n) === 'stopped')) {
+    lab = await labUp()
+    opts.notice(`ucctl: no context configured; started the embedded lab (${lab.nodes.length} nodes on 127.0.0.1; stop it with: ucctl lab down)`)
+  }
+  return {context: 'lab', lab: true, nodes: lab.nodes.map((n) => ({name: n.name, url: n.url}))}
+}
+
+/** The node named by --node; optional only when the target has a single node. */
+export function pickNode(target: Target, name: string | undefined): NodeRef {
+  if (!name) {
+    if (target.nodes.length === 1) return target.nodes[0]
+    throw new UsageError('--node is required: this context has several nodes', {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+  }
+  const node = target.nodes.find((n) => n.name === name)
+  if (!node) {
+    throw new NotFoundError(`no node "${name}" in context ${target.context}`, {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+  }
+  return node
+}

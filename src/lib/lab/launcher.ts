@@ -1,0 +1,201 @@
+// The embedded lab: one agent OS process per node on 127.0.0.1 (so a node can really be
+// killed), each with its own node.yaml and state under $UCCTL_HOME (or the XDG state dir).
+import {spawn} from 'node:child_process'
+import {closeSync, mkdirSync, openSync, rmSync, statSync, unlinkSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {AgentClient} from '../client/agent-client.js'
+import {readJsonFile, writeFileDurably} from '../durable.js'
+import {InternalError} from '../errors.js'
+import type {TimingProfile} from '../domain/timing.js'
+import {PACKAGE_ROOT, stateDir} from '../paths.js'
+import {DEFAULT_TOPOLOGY, loadTopology, peersOf, type TopologyNode} from './topology.js'
+
+export interface LabNode extends TopologyNode {
+  url: string
+  pid: number
+  config: string
+  log: string
+}
+
+export interface LabState {
+  name: string
+  topology: string
+  timing: TimingProfile
+  startedAt: string
+  nodes: LabNode[]
+}
+
+export type LabNodeState = 'running' | 'stopped'
+
+const READY_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 15_000
+
+export function labDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), 'lab')
+}
+
+const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
+
+export function readLab(env?: NodeJS.ProcessEnv): LabState | undefined {
+  return readJsonFile<LabState>(labFile(env))
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function nodeState(n: LabNode): LabNodeState {
+  return isAlive(n.pid) ? 'running' : 'stopped'
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const {port} = srv.address() as {port: number}
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Serialises lab up/down between concurrent ucctl processes. */
+async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = labDir()
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const lock = join(dir, '.lock')
+  const deadline = Date.now() + READY_TIMEOUT_MS * 2
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'))
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      // A lock older than a whole start-up belongs to a process that died holding it.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > READY_TIMEOUT_MS * 2) unlinkSync(lock)
+      } catch {}
+      if (Date.now() > deadline) throw new InternalError(`the lab lock ${lock} is held by another ucctl`)
+      await sleep(50)
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    rmSync(lock, {force: true})
+  }
+}
+
+async function waitReady(n: LabNode, deadline: number): Promise<void> {
+  const client = new AgentClient(n, {timeoutMs: 1000})
+  for (;;) {
+    try {
+      await client.get('/v1/health')
+      return
+    } catch (error) {
+      if (!isAlive(n.pid)) throw new InternalError(`the agent of ${n.name} exited during start-up; see ${n.log}`)
+      if (Date.now() > deadline) throw new InternalError(`the agent of ${n.name} did not answer within ${READY_TIMEOUT_MS} ms; see ${n.log}`, {cause: error})
+      await sleep(25)
+    }
+  }
+}
+
+/**
+ * Starts every node of the topology that is not already running; running ones are kept (their
+ * ports too, so peers' URLs stay valid). Idempotent.
+ */
+export async function labUp(opts: {topology?: string; timing?: TimingProfile; onProgress?: (m: string) => void} = {}): Promise<LabState> {
+  return withLabLock(async () => {
+    const previous = readLab()
+    const topologyPath = opts.topology ?? previous?.topology ?? DEFAULT_TOPOLOGY
+    const topology = await loadTopology(topologyPath)
+    const timing = opts.timing ?? topology.timing
+    const dir = labDir()
+    const urls = new Map<string, string>()
+    for (const n of topology.nodes) {
+      const old = previous?.nodes.find((p) => p.name === n.name)
+      urls.set(n.name, old?.url ?? `http://127.0.0.1:${await freePort()}`)
+    }
+    const {stringify} = await import('yaml')
+    const nodes: LabNode[] = []
+    const started: LabNode[] = []
+    for (const n of topology.nodes) {
+      const old = previous?.nodes.find((p) => p.name === n.name)
+      const nodeDir = join(dir, n.name)
+      mkdirSync(nodeDir, {recursive: true, mode: 0o700})
+      const url = urls.get(n.name)!
+      const config = join(nodeDir, 'node.yaml')
+      const log = join(nodeDir, 'agent.log')
+      if (old && isAlive(old.pid)) {
+        nodes.push({...old, ...n})
+        continue
+      }
+      const nodeConfig = {
+        name: n.name,
+        product: n.product,
+        role: n.role,
+        version: n.version,
+        cluster: n.cluster,
+        ...(n.group ? {group: n.group} : {}),
+        listen: {host: '127.0.0.1', port: Number(new URL(url).port)},
+        stateDir: '.',
+        timing: {profile: timing},
+        peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
+      }
+      writeFileDurably(config, `# written by ucctl lab up from ${topologyPath}\n${stringify(nodeConfig)}`)
+      const logFd = openSync(log, 'a', 0o600)
+      const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'run.js'), 'agent', 'serve', '--config', config], {
+        detached: true,
+        stdio: ['ignore', 'ignore', logFd],
+      })
+      closeSync(logFd)
+      child.unref()
+      const ln: LabNode = {...n, url, pid: child.pid!, config, log}
+      nodes.push(ln)
+      started.push(ln)
+      opts.onProgress?.(`${n.name}: agent started (pid ${child.pid}) on ${url}`)
+    }
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    await Promise.all(started.map((n) => waitReady(n, deadline)))
+    const state: LabState = {
+      name: topology.name,
+      topology: topologyPath,
+      timing,
+      startedAt: started.length > 0 || !previous ? new Date().toISOString() : previous.startedAt,
+      nodes,
+    }
+    writeFileDurably(labFile(), JSON.stringify(state, null, 2) + '\n')
+    return state
+  })
+}
+
+/** Stops every agent (SIGTERM: each stops its services and flushes its state). */
+export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState | undefined> {
+  return withLabLock(async () => {
+    const lab = readLab()
+    if (lab) {
+      await Promise.all(
+        lab.nodes.map(async (n) => {
+          if (!isAlive(n.pid)) return
+          process.kill(n.pid, 'SIGTERM')
+          const deadline = Date.now() + STOP_TIMEOUT_MS
+          while (isAlive(n.pid) && Date.now() < deadline) await sleep(25)
+          if (isAlive(n.pid)) process.kill(n.pid, 'SIGKILL')
+          opts.onProgress?.(`${n.name}: agent stopped`)
+        }),
+      )
+      rmSync(labFile(), {force: true})
+    }
+    if (opts.purge) {
+      for (const n of lab?.nodes ?? []) rmSync(join(labDir(), n.name), {recursive: true, force: true})
+    }
+    return lab
+  })
+}

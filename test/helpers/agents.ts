@@ -1,0 +1,85 @@
+// Real agents for tests: real HTTP servers on ephemeral loopback ports, real child processes.
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {NodeConfig} from '../../src/lib/agent/config.js'
+import {standInServices} from '../../src/lib/agent/config.js'
+import type {ServiceConfig} from '../../src/lib/agent/node-manager.js'
+import {type Agent, startAgent} from '../../src/lib/agent/server.js'
+import {type Timing, timingFor} from '../../src/lib/domain/timing.js'
+
+export function tempDir(prefix = 'ucctl-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** A process that dies as soon as it starts (for the burst limit). */
+export const DIES_AT_ONCE: ServiceConfig = {name: 'Crasher', command: ['sh', '-c', 'exit 3'], startup: 'Manual', console: false, critical: false}
+
+/** A process that ignores SIGTERM, so only SIGKILL after the grace period ends it. */
+export const IGNORES_SIGTERM: ServiceConfig = {
+  name: 'Stubborn',
+  command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.05; done'],
+  startup: 'Manual',
+  console: false,
+  critical: false,
+}
+
+export interface TestAgent extends Agent {
+  stateDir: string
+  /** Closes the agent and removes its state (unless kept for a restart). */
+  dispose(opts?: {keepState?: boolean}): Promise<void>
+}
+
+export async function startTestAgent(
+  opts: Partial<Pick<NodeConfig, 'name' | 'product' | 'role' | 'version' | 'cluster'>> & {
+    services?: ServiceConfig[]
+    extraServices?: ServiceConfig[]
+    stateDir?: string
+    timing?: Partial<Timing>
+  } = {},
+): Promise<TestAgent> {
+  const product = opts.product ?? 'ctios'
+  const stateDir = opts.stateDir ?? tempDir()
+  const config = {
+    name: opts.name ?? 'ctios-a',
+    product,
+    role: opts.role ?? 'publisher',
+    version: opts.version ?? '8.0',
+    cluster: opts.cluster ?? 'test',
+    listen: {host: '127.0.0.1', port: 0},
+    stateDir,
+    timing: {profile: 'fast' as const},
+    peers: [],
+    services: [...(opts.services ?? standInServices(product)), ...(opts.extraServices ?? [])],
+    timingValues: timingFor('fast', opts.timing),
+  }
+  const agent = await startAgent(config, {logger: false})
+  return Object.assign(agent, {
+    stateDir,
+    async dispose(d: {keepState?: boolean} = {}) {
+      await agent.close()
+      if (!d.keepState) rmSync(stateDir, {recursive: true, force: true})
+    },
+  })
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,99 @@
+// Runs ucctl as a user would: as a subprocess of bin/run.js, or in-process through oclif.
+import {spawn} from 'node:child_process'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Ajv, type ValidateFunction} from 'ajv'
+import addFormats from 'ajv-formats'
+
+export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..')
+export const BIN = join(ROOT, 'bin', 'run.js')
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+  json: any
+}
+
+function parse(stdout: string): any {
+  try {
+    return JSON.parse(stdout)
+  } catch {
+    return undefined
+  }
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: {...process.env, NO_COLOR: '1', ...env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr, json: parse(stdout)}))
+    child.stdin.end(input ?? '')
+  })
+}
+
+/** In-process run through oclif (same code path as bin/run.js, no new Node process). */
+export async function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const {run} = await import('@oclif/core')
+  const saved = {...process.env}
+  Object.assign(process.env, {NO_COLOR: '1'}, env)
+  const out: string[] = []
+  const err: string[] = []
+  const origOut = process.stdout.write.bind(process.stdout)
+  const origErr = process.stderr.write.bind(process.stderr)
+  // Only strings are ours: node's test runner talks to its parent over stdout in binary frames.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) =>
+    typeof chunk === 'string' ? (out.push(chunk), true) : origOut(chunk, ...rest)) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) =>
+    typeof chunk === 'string' ? (err.push(chunk), true) : origErr(chunk, ...rest)) as typeof process.stderr.write
+  process.exitCode = undefined
+  try {
+    await run(args, ROOT)
+  } catch (error) {
+    err.push(String(error))
+    process.exitCode ??= 1
+  } finally {
+    process.stdout.write = origOut
+    process.stderr.write = origErr
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  }
+  const code = Number(process.exitCode ?? 0)
+  process.exitCode = undefined
+  const stdout = out.join('')
+  return {code, stdout, stderr: err.join(''), json: parse(stdout)}
+}
+
+/** Writes a context named `name` pointing at the given agents into UCCTL_HOME. */
+export function writeContext(home: string, name: string, nodes: Array<{name: string; url: string}>): void {
+  const dir = join(home, 'config')
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  writeFileSync(join(dir, 'contexts.json'), JSON.stringify({current: name, contexts: {[name]: {nodes}}}), {mode: 0o600})
+}
+
+let validators: Map<string, ValidateFunction> | undefined
+
+/** Validates a JSON document against schemas/<kind>.json; returns the problems (none: []). */
+export function schemaProblems(doc: any): string[] {
+  if (!validators) {
+    const ajv = new Ajv({allErrors: true, strict: false})
+    ;(addFormats as unknown as (a: Ajv) => void)(ajv)
+    validators = new Map()
+    for (const f of readdirSync(join(ROOT, 'schemas'))) {
+      const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', f), 'utf8'))
+      validators.set(f.replace(/\.json$/, ''), ajv.compile(schema))
+    }
+  }
+  if (!doc || typeof doc !== 'object') return ['not a JSON object']
+  const v = validators.get(doc.kind)
+  if (!v) return [`no schema for kind ${doc.kind}`]
+  return v(doc) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)
+}
