@@ -32,11 +32,13 @@ export interface TestAgent extends Agent {
 }
 
 export async function startTestAgent(
-  opts: Partial<Pick<NodeConfig, 'name' | 'product' | 'role' | 'version' | 'cluster'>> & {
+  opts: Partial<Pick<NodeConfig, 'name' | 'product' | 'role' | 'version' | 'cluster' | 'group' | 'peers' | 'settings'>> & {
     services?: ServiceConfig[]
     extraServices?: ServiceConfig[]
     stateDir?: string
     timing?: Partial<Timing>
+    /** A fixed port (peers configured before start need it); 0: ephemeral. */
+    port?: number
   } = {},
 ): Promise<TestAgent> {
   const product = opts.product ?? 'ctios'
@@ -47,10 +49,12 @@ export async function startTestAgent(
     role: opts.role ?? 'publisher',
     version: opts.version ?? '8.0',
     cluster: opts.cluster ?? 'test',
-    listen: {host: '127.0.0.1', port: 0},
+    listen: {host: '127.0.0.1', port: opts.port ?? 0},
     stateDir,
+    ...(opts.group ? {group: opts.group} : {}),
     timing: {profile: 'fast' as const},
-    peers: [],
+    peers: opts.peers ?? [],
+    settings: opts.settings ?? {},
     services: [...(opts.services ?? standInServices(product)), ...(opts.extraServices ?? [])],
     timingValues: timingFor('fast', opts.timing),
   }

@@ -1,8 +1,7 @@
 import * as Args from '@oclif/core/args'
-import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
+import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
 import {confirmOrRefuse} from '../../lib/cli/confirm.js'
-import {type OperationDoc, operationOutcome, waitForOperation} from '../../lib/cli/operation.js'
-import {envelope} from '../../lib/cli/base-command.js'
+import {submitAction} from '../../lib/cli/operation.js'
 import type {ServiceStatus} from '../../lib/agent/node-manager.js'
 import {UsageError} from '../../lib/errors.js'
 
@@ -26,11 +25,7 @@ export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
       })
     }
     if (!(await confirmOrRefuse(`Restart every service of ${node.name}?`, this.flags.yes))) throw new UsageError('not confirmed; nothing was changed')
-    const {body} = await client.post<OperationDoc>('/v1/node/restart')
-    const {op, timedOut} = this.flags.wait
-      ? await waitForOperation(client, body, {timeoutMs: this.flags.timeout * 1000, onTransition: (m) => this.progress(`${node.name}: ${m}`)})
-      : {op: body, timedOut: false}
-    const r = operationOutcome(op, timedOut)
+    const r = await submitAction(client, '/v1/node/restart', undefined, this.flags, (m) => this.progress(m))
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -24,6 +24,8 @@ export interface NodeConfig {
   timing: {profile: TimingProfile; overrides?: Partial<Timing>}
   peers: PeerConfig[]
   services: ServiceConfig[]
+  /** Product settings read by the agent's modules (each validates its own part). */
+  settings: Record<string, unknown>
 }
 
 export const NODE_CONFIG_SCHEMA = {
@@ -43,6 +45,7 @@ export const NODE_CONFIG_SCHEMA = {
       properties: {host: {type: 'string'}, port: {type: 'integer', minimum: 0, maximum: 65535}},
     },
     stateDir: {type: 'string', minLength: 1},
+    settings: {type: 'object'},
     timing: {
       type: 'object',
       additionalProperties: false,
@@ -132,6 +135,7 @@ export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
     stateDir: resolve(dirname(path), r.stateDir),
     timing,
     peers: r.peers ?? [],
+    settings: r.settings ?? {},
     services: (r.services ?? standInServices(r.product)).map((s) => ({
       ...s,
       startup: s.startup ?? 'Automatic',

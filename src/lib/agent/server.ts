@@ -2,10 +2,15 @@
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
 import type {ServerResponse} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
-import {UcctlError} from '../errors.js'
+import {NotFoundError, UcctlError} from '../errors.js'
 import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {AgentClient} from '../client/agent-client.js'
+import type {AgentContext, AgentModule} from './module.js'
+import {modulesFor} from './modules.js'
 import {NodeManager} from './node-manager.js'
 import {OperationRegistry, type Operation} from './operations.js'
 
@@ -15,6 +20,7 @@ export interface Agent {
   readonly nodeManager: NodeManager
   readonly events: EventLog
   readonly operations: OperationRegistry
+  readonly modules: AgentModule[]
   close(): Promise<void>
 }
 
@@ -75,6 +81,25 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     reply.status(404).send({error: {code: 'NotFound', message: `no such route: ${request.method} ${request.url.split('?')[0]}`}}),
   )
 
+  const ctx: AgentContext = {
+    config,
+    nodeManager,
+    events,
+    operations,
+    log: app.log,
+    peer(name) {
+      const p = config.peers.find((x) => x.name === name)
+      if (!p) throw new NotFoundError(`${name} is not a peer of ${config.name}`)
+      return new AgentClient(p, {timeoutMs: 2000})
+    },
+    stateDir(module) {
+      const dir = join(config.stateDir, module)
+      mkdirSync(dir, {recursive: true, mode: 0o700})
+      return dir
+    },
+  }
+  const modules = await Promise.all((await modulesFor(config.product)).map((factory) => factory(ctx)))
+
   const nodeInfo = () => {
     const services = nodeManager.list()
     const running = services.filter((s) => s.state === 'Running').length
@@ -93,6 +118,7 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       services: {running, total: services.length, failed},
       pid: process.pid,
       startedAt,
+      ...Object.assign({}, ...modules.map((m) => m.nodeInfo?.() ?? {})),
     }
   }
 
@@ -218,6 +244,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     },
   )
 
+  for (const m of modules) m.routes?.(app)
+
   app.addHook('preClose', async () => {
     operations.wakeAll()
     for (const res of streams) res.end()
@@ -229,7 +257,10 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   let address: string
   try {
     address = await app.listen({host: config.listen.host, port: config.listen.port})
+    for (const m of modules) await m.start?.()
   } catch (error) {
+    await app.close()
+    for (const m of modules) await m.stop?.()
     await nodeManager.shutdown()
     events.close()
     throw error
@@ -242,10 +273,12 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     nodeManager,
     events,
     operations,
+    modules,
     close() {
       closing ??= (async () => {
         events.emit({type: 'AgentStopping', message: `agent for ${config.name} stopping`})
         await app.close()
+        for (const m of modules) await m.stop?.()
         await nodeManager.shutdown()
         events.close()
       })()

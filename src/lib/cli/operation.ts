@@ -57,3 +57,23 @@ export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Env
   }
   return {doc, view, exitCode}
 }
+
+/**
+ * POSTs an action to an agent and, unless --no-wait, waits for its operation to reach a stable
+ * state, showing transitions as progress. The one way commands run an agent action.
+ */
+export async function submitAction(
+  client: AgentClient,
+  path: string,
+  body: unknown,
+  flags: {wait: boolean; timeout: number},
+  progress: (message: string) => void,
+): Promise<{doc: Envelope; view: View; exitCode: number}> {
+  const {body: op} = await client.post<OperationDoc>(path, body)
+  if (!flags.wait) return operationOutcome(op, false)
+  const {op: last, timedOut} = await waitForOperation(client, op, {
+    timeoutMs: flags.timeout * 1000,
+    onTransition: (m) => progress(`${client.node.name}: ${m}`),
+  })
+  return operationOutcome(last, timedOut)
+}

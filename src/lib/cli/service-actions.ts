@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import type {AgentClient, NodeRef} from '../client/agent-client.js'
 import {planServiceAction, type ServiceAction, type ServiceState, type StartupType} from '../domain/services.js'
 import {BaseCommand, type Envelope, envelope, mutatingFlags} from './base-command.js'
-import {type OperationDoc, operationOutcome, waitForOperation} from './operation.js'
+import {submitAction} from './operation.js'
 import type {View} from './render.js'
 
 export interface ActionFlags {
@@ -31,10 +31,7 @@ export async function serviceAction(
       exitCode: 0,
     }
   }
-  const {body} = await client.post<OperationDoc>(`${path}/${action}`)
-  if (!flags.wait) return operationOutcome(body, false)
-  const {op, timedOut} = await waitForOperation(client, body, {timeoutMs: flags.timeout * 1000, onTransition: (m) => progress(`${node.name}: ${m}`)})
-  return operationOutcome(op, timedOut)
+  return submitAction(client, `${path}/${action}`, undefined, flags, progress)
 }
 
 export abstract class ServiceActionCommand extends BaseCommand<typeof ServiceActionCommand> {

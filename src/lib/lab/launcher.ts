@@ -144,6 +144,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
         version: n.version,
         cluster: n.cluster,
         ...(n.group ? {group: n.group} : {}),
+        ...(n.settings ? {settings: n.settings} : {}),
         listen: {host: '127.0.0.1', port: Number(new URL(url).port)},
         stateDir: '.',
         timing: {profile: timing},

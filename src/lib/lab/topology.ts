@@ -14,6 +14,8 @@ export interface TopologyNode {
   version: string
   cluster: string
   group?: string
+  /** Product settings handed to the node's agent (node.yaml `settings`). */
+  settings?: Record<string, unknown>
 }
 
 export interface Topology {
@@ -46,6 +48,7 @@ const TOPOLOGY_SCHEMA = {
           version: {type: 'string', minLength: 1},
           cluster: {type: 'string', minLength: 1},
           group: {type: 'string', minLength: 1},
+          settings: {type: 'object'},
         },
       },
     },

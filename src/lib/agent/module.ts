@@ -1,0 +1,34 @@
+// Product features plug into the agent as modules: each adds its routes under /v1, fields of
+// GET /v1/node, and a start/stop lifecycle. The table of which product runs which module is
+// in ./modules.ts; the modules themselves live in their own files.
+import type {FastifyBaseLogger, FastifyInstance} from 'fastify'
+import type {AgentClient} from '../client/agent-client.js'
+import type {LoadedNodeConfig} from './config.js'
+import type {EventLog} from './events.js'
+import type {NodeManager} from './node-manager.js'
+import type {OperationRegistry} from './operations.js'
+
+export interface AgentContext {
+  readonly config: LoadedNodeConfig
+  readonly nodeManager: NodeManager
+  readonly events: EventLog
+  readonly operations: OperationRegistry
+  readonly log: FastifyBaseLogger
+  /** A client for a peer of this node (config.peers), by node name. */
+  peer(name: string): AgentClient
+  /** Where this module may keep durable state (a directory of its own). */
+  stateDir(module: string): string
+}
+
+export interface AgentModule {
+  /** Registers the module's routes (under /v1). */
+  routes?(app: FastifyInstance): void
+  /** Fields merged into GET /v1/node (e.g. a cluster status, a throttle state). */
+  nodeInfo?(): Record<string, unknown>
+  /** Called once the HTTP server listens (peers may be contacted from here on). */
+  start?(): void | Promise<void>
+  /** Called on shutdown, before the services are stopped. */
+  stop?(): void | Promise<void>
+}
+
+export type AgentModuleFactory = (ctx: AgentContext) => AgentModule | Promise<AgentModule>

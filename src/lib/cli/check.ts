@@ -1,0 +1,29 @@
+// The one rendering of a check (DESIGN.md CheckResult): findings with rule, severity, message
+// and fix; exit 3 when any finding is an error.
+import {type Envelope, envelope} from './base-command.js'
+import type {View} from './render.js'
+
+export interface Finding {
+  rule: string
+  severity: 'error' | 'warning'
+  message: string
+  fix: string
+  [extra: string]: unknown
+}
+
+export function checkOutcome(
+  result: {ok: boolean; findings: readonly Finding[]},
+  extra: Record<string, unknown> = {},
+): {doc: Envelope; view: View; exitCode: number} {
+  const ok = result.ok && !result.findings.some((f) => f.severity === 'error')
+  return {
+    doc: envelope('CheckResult', {...extra, ok, findings: result.findings}),
+    view: {
+      columns: ['SEVERITY', 'RULE', 'MESSAGE', 'FIX'],
+      rows: result.findings.map((f) => [f.severity, f.rule, f.message, f.fix]),
+      stateColumn: 0,
+      notes: [ok ? (result.findings.length ? 'passed, with warnings' : 'passed: no findings') : 'failed'],
+    },
+    exitCode: ok ? 0 : 3,
+  }
+}
