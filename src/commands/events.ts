@@ -14,6 +14,15 @@ interface EventDoc {
   service?: string
 }
 
+interface AuditDoc {
+  time: string
+  tokenId: string | null
+  role: string | null
+  method: string
+  route: string
+  status: number
+}
+
 export default class Events extends BaseCommand<typeof Events> {
   static override summary = 'Events of the nodes (state changes, alarms, operations), merged by time; --follow streams them'
   static override flags = {
@@ -21,6 +30,7 @@ export default class Events extends BaseCommand<typeof Events> {
     since: Flags.string({description: 'from this ISO time or duration back (10m, 2h)'}),
     limit: Flags.integer({description: 'at most this many events per node', default: 200, min: 1, max: 10_000}),
     follow: Flags.boolean({char: 'f', description: 'keep streaming new events (with --json: one Event document per line)'}),
+    audit: Flags.boolean({description: "the agents' audit log instead: every action request, who (token id and role), what, and the result", exclusive: ['follow']}),
   }
   static override examples = ['<%= config.bin %> events --node ctios-a --since 10m', '<%= config.bin %> events --follow --json']
 
@@ -29,6 +39,7 @@ export default class Events extends BaseCommand<typeof Events> {
     const nodes = this.flags.node ? this.flags.node.map((n) => pickNode(target, n)) : target.nodes
     const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
     if (this.flags.follow) return this.follow(nodes, since)
+    if (this.flags.audit) return this.audit(target.context, nodes, since)
     const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{events: EventDoc[]}>('/v1/events', {since, limit: this.flags.limit}))
     for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
     if (answers.every((a) => !a.ok)) throw new UnreachableError(`no node of context ${target.context} answered`)
@@ -37,6 +48,21 @@ export default class Events extends BaseCommand<typeof Events> {
       title: `context ${target.context}`,
       columns: ['TIME', 'NODE', 'TYPE', 'MESSAGE'],
       rows: events.map((e) => [e.time, e.node, e.type, e.message]),
+    })
+  }
+
+  private async audit(context: string, nodes: Array<{name: string; url: string}>, since: string | undefined) {
+    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}))
+    for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
+    if (answers.every((a) => !a.ok)) throw (answers[0] as {error: unknown}).error
+    const records = answers
+      .flatMap((a) => (a.ok ? a.value.records.map((r) => ({...r, node: a.value.node})) : []))
+      .filter((r) => !since || r.time >= since)
+      .sort((x, y) => x.time.localeCompare(y.time))
+    return this.output(envelope('AuditList', {context, records}), {
+      title: `context ${context}: audit log`,
+      columns: ['TIME', 'NODE', 'TOKEN', 'ROLE', 'REQUEST', 'STATUS'],
+      rows: records.map((r) => [r.time, r.node, r.tokenId, r.role, `${r.method} ${r.route}`, r.status]),
     })
   }
 

@@ -131,6 +131,8 @@ const BY_STATUS: Record<number, new (message: string, opts?: ErrorDetails) => Uc
   413: UsageError,
   415: UsageError,
   422: RefusedError,
+  // A call the node does not take (reorder tone in Code Yellow, a status that answers no calls).
+  429: RefusedError,
 }
 
 const ERROR_CLASSES = [InternalError, UsageError, NotFoundError, CheckFailedError, UnauthorizedError, ForbiddenError, RefusedError, ConflictError, UnreachableError, WaitTimeoutError]

@@ -6,8 +6,23 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {NodeConfig} from '../../src/lib/agent/config.js'
 import {standInServices} from '../../src/lib/agent/config.js'
 import type {ServiceConfig} from '../../src/lib/agent/node-manager.js'
+import {hashToken} from '../../src/lib/agent/auth.js'
 import {type Agent, startAgent} from '../../src/lib/agent/server.js'
+import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {type Timing, timingFor} from '../../src/lib/domain/timing.js'
+
+/** Every test agent accepts these (issue 7: every route but /v1/health needs a token). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef'
+export const TEST_VIEWER_TOKEN = 'test-viewer-token-0123456789abcdef'
+export const TEST_AUTH = {
+  tokens: [
+    {id: 'test-operator', role: 'operator' as const, sha256: hashToken(TEST_OPERATOR_TOKEN)},
+    {id: 'test-viewer', role: 'viewer' as const, sha256: hashToken(TEST_VIEWER_TOKEN)},
+  ],
+  peerToken: TEST_OPERATOR_TOKEN,
+}
+// Clients made in tests act as an operator unless they say otherwise.
+AgentClient.credentials = {token: TEST_OPERATOR_TOKEN}
 
 export function tempDir(prefix = 'ucctl-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
@@ -39,6 +54,8 @@ export async function startTestAgent(
     timing?: Partial<Timing>
     /** A fixed port (peers configured before start need it); 0: ephemeral. */
     port?: number
+    /** Serve HTTPS with this certificate and key. */
+    tls?: {cert: string; key: string}
   } = {},
 ): Promise<TestAgent> {
   const product = opts.product ?? 'ctios'
@@ -55,6 +72,9 @@ export async function startTestAgent(
     timing: {profile: 'fast' as const},
     peers: opts.peers ?? [],
     settings: opts.settings ?? {},
+    faultInjection: true,
+    auth: TEST_AUTH,
+    ...(opts.tls ? {tls: opts.tls} : {}),
     services: [...(opts.services ?? standInServices(product)), ...(opts.extraServices ?? [])],
     timingValues: timingFor('fast', opts.timing),
   }

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Ajv, type ValidateFunction} from 'ajv'
 import addFormats from 'ajv-formats'
+import {TEST_OPERATOR_TOKEN} from './agents.js'
 
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
@@ -72,11 +73,15 @@ export async function runCliInProcess(args: string[], env: Record<string, string
   return {code, stdout, stderr: err.join(''), json: parse(stdout)}
 }
 
-/** Writes a context named `name` pointing at the given agents into UCCTL_HOME. */
-export function writeContext(home: string, name: string, nodes: Array<{name: string; url: string}>): void {
+/**
+ * Writes a context named `name` pointing at the given agents into UCCTL_HOME, logged in with
+ * `token` (the test operator's by default) in the file store, as `ucctl login` would.
+ */
+export function writeContext(home: string, name: string, nodes: Array<{name: string; url: string}>, token = TEST_OPERATOR_TOKEN): void {
   const dir = join(home, 'config')
   mkdirSync(dir, {recursive: true, mode: 0o700})
-  writeFileSync(join(dir, 'contexts.json'), JSON.stringify({current: name, contexts: {[name]: {nodes}}}), {mode: 0o600})
+  writeFileSync(join(dir, 'contexts.json'), JSON.stringify({current: name, contexts: {[name]: {nodes, credential: 'file'}}}), {mode: 0o600})
+  writeFileSync(join(dir, 'credentials.json'), JSON.stringify({tokens: {[name]: token}}), {mode: 0o600})
 }
 
 let validators: Map<string, ValidateFunction> | undefined

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {request} from 'node:http'
 import {after, before, describe, it} from 'node:test'
 import fc from 'fast-check'
-import {eventually, IGNORES_SIGTERM, startTestAgent, type TestAgent} from '../helpers/agents.js'
+import {eventually, IGNORES_SIGTERM, startTestAgent, TEST_OPERATOR_TOKEN, type TestAgent} from '../helpers/agents.js'
 
 interface Res {
   status: number
@@ -11,9 +11,10 @@ interface Res {
   text: string
 }
 
-function http(agent: TestAgent, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Res> {
+function http(agent: TestAgent, method: string, path: string, body?: string, extra: Record<string, string> = {}): Promise<Res> {
+  const headers = {authorization: `Bearer ${TEST_OPERATOR_TOKEN}`, ...(body === undefined ? {} : {'content-type': 'application/json'}), ...extra}
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, agent.url), {method, headers: body === undefined ? headers : {'content-type': 'application/json', ...headers}}, (res) => {
+    const req = request(new URL(path, agent.url), {method, headers}, (res) => {
       let text = ''
       res.on('data', (d) => (text += d))
       res.on('end', () => {
@@ -129,7 +130,7 @@ describe('agent API (DESIGN.md "Agent API")', () => {
     const history = (await http(agent, 'GET', '/v1/events?limit=5')).body
     assert.equal(history.events.length, 5)
     const received: any[] = []
-    const req = request(new URL('/v1/events?follow=1', agent.url))
+    const req = request(new URL('/v1/events?follow=1', agent.url), {headers: {authorization: `Bearer ${TEST_OPERATOR_TOKEN}`}})
     const streamed = new Promise<void>((resolve, reject) => {
       req.on('response', (res) => {
         assert.equal(res.headers['content-type'], 'text/event-stream')

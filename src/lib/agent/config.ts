@@ -5,6 +5,7 @@ import {dirname, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
 import {PRODUCT_SERVICES, PRODUCTS, type Product, type Role, ROLES, STARTUP_TYPES} from '../domain/services.js'
 import {type Timing, TIMING_PROFILES, TIMING_TABLE, type TimingProfile, timingFor} from '../domain/timing.js'
+import {AUTH_CONFIG_SCHEMA, type AuthConfig} from './auth.js'
 import type {ServiceConfig} from './node-manager.js'
 
 export interface PeerConfig {
@@ -26,12 +27,18 @@ export interface NodeConfig {
   services: ServiceConfig[]
   /** Product settings read by the agent's modules (each validates its own part). */
   settings: Record<string, unknown>
+  /** Accept fault injection (lab and tests only; never on a production node). */
+  faultInjection: boolean
+  /** Bearer tokens (hashes) and roles; required in node.yaml (every route but /v1/health). */
+  auth?: AuthConfig
+  /** HTTPS: certificate and key files; `ca` is the CA trusted for peers' certificates. */
+  tls?: {cert: string; key: string; ca?: string; caPem?: string}
 }
 
 export const NODE_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'product', 'role', 'version', 'cluster', 'stateDir'],
+  required: ['name', 'product', 'role', 'version', 'cluster', 'stateDir', 'auth'],
   properties: {
     name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
     product: {enum: [...PRODUCTS]},
@@ -46,6 +53,14 @@ export const NODE_CONFIG_SCHEMA = {
     },
     stateDir: {type: 'string', minLength: 1},
     settings: {type: 'object'},
+    faultInjection: {type: 'boolean'},
+    auth: AUTH_CONFIG_SCHEMA,
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cert', 'key'],
+      properties: {cert: {type: 'string'}, key: {type: 'string'}, ca: {type: 'string'}},
+    },
     timing: {
       type: 'object',
       additionalProperties: false,
@@ -106,6 +121,18 @@ export function standInServices(product: Product): ServiceConfig[] {
 /** A node config with its timing profile resolved to values. */
 export type LoadedNodeConfig = NodeConfig & {timingValues: Timing}
 
+function resolveTls(dir: string, tls: NonNullable<NodeConfig['tls']>): NonNullable<NodeConfig['tls']> {
+  const abs = (f: string) => resolve(dir, f)
+  for (const f of [tls.cert, tls.key, ...(tls.ca ? [tls.ca] : [])]) {
+    try {
+      readFileSync(abs(f))
+    } catch (error) {
+      throw new UsageError(`cannot read TLS file ${abs(f)}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    }
+  }
+  return {cert: abs(tls.cert), key: abs(tls.key), ...(tls.ca ? {ca: abs(tls.ca), caPem: readFileSync(abs(tls.ca), 'utf8')} : {})}
+}
+
 export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
   let text: string
   try {
@@ -136,6 +163,8 @@ export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
     timing,
     peers: r.peers ?? [],
     settings: r.settings ?? {},
+    faultInjection: r.faultInjection ?? false,
+    ...(r.tls ? {tls: resolveTls(dirname(path), r.tls)} : {}),
     services: (r.services ?? standInServices(r.product)).map((s) => ({
       ...s,
       startup: s.startup ?? 'Automatic',

@@ -3,6 +3,7 @@
 // in ./modules.ts; the modules themselves live in their own files.
 import type {FastifyBaseLogger, FastifyInstance} from 'fastify'
 import type {AgentClient} from '../client/agent-client.js'
+import type {NetworkFaults} from './faults.js'
 import type {LoadedNodeConfig} from './config.js'
 import type {EventLog} from './events.js'
 import type {NodeManager} from './node-manager.js'
@@ -14,8 +15,13 @@ export interface AgentContext {
   readonly events: EventLog
   readonly operations: OperationRegistry
   readonly log: FastifyBaseLogger
-  /** A client for a peer of this node (config.peers), by node name. */
-  peer(name: string): AgentClient
+  /**
+   * A client for a peer of this node (config.peers), by node name. Always talk to peers through
+   * it: it names this node to the peer and honours the lab's network faults in both directions.
+   */
+  peer(name: string, opts?: {timeoutMs?: number}): AgentClient
+  /** Lab network faults (is this node isolated from a peer?). */
+  readonly faults: NetworkFaults
   /** Where this module may keep durable state (a directory of its own). */
   stateDir(module: string): string
 }

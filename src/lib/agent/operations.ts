@@ -64,6 +64,11 @@ export class OperationRegistry {
     return op
   }
 
+  /** The operations this agent remembers, oldest first. */
+  list(): Operation[] {
+    return this.store.data.operations.slice()
+  }
+
   /** A finished operation for an action that had nothing to do (HTTP 200). */
   done(action: string, target: Record<string, string>, message: string, result: Record<string, unknown>): Operation {
     const op = this.create(action, target)

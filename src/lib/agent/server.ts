@@ -2,13 +2,15 @@
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
 import type {ServerResponse} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
-import {NotFoundError, UcctlError} from '../errors.js'
+import {ForbiddenError, NotFoundError, UcctlError} from '../errors.js'
 import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {AgentClient} from '../client/agent-client.js'
+import {installAuth} from './auth.js'
+import {NetworkFaults, PEER_HEADER} from './faults.js'
 import type {AgentContext, AgentModule} from './module.js'
 import {modulesFor} from './modules.js'
 import {NodeManager} from './node-manager.js'
@@ -21,6 +23,10 @@ export interface Agent {
   readonly events: EventLog
   readonly operations: OperationRegistry
   readonly modules: AgentModule[]
+  /** What modules get: peers (through lab faults), state dirs, the node's parts. */
+  readonly context: AgentContext
+  /** Every route the agent serves (for the authorization matrix test and docs). */
+  readonly routes: ReadonlyArray<{method: string; url: string}>
   close(): Promise<void>
 }
 
@@ -55,11 +61,17 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     ajv: {customOptions: {removeAdditional: false, allErrors: false}},
     return503OnClosing: true,
     routerOptions: {maxParamLength: 1000},
+    ...(config.tls ? {https: {cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key)}} : {}),
     // Malformed URLs and the like never reach the error handler: answer them in our shape too.
     frameworkErrors: (error, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400
       void (reply as unknown as FastifyReply).status(status).send({error: {code: 'BadRequest', message: error.message}})
     },
+  })
+
+  const routes: Array<{method: string; url: string}> = []
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({method, url: r.url})
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -81,17 +93,29 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     reply.status(404).send({error: {code: 'NotFound', message: `no such route: ${request.method} ${request.url.split('?')[0]}`}}),
   )
 
+  const faults = new NetworkFaults(
+    config.peers.map((p) => p.name),
+    events,
+  )
   const ctx: AgentContext = {
     config,
     nodeManager,
     events,
     operations,
     log: app.log,
-    peer(name) {
+    peer(name, opts = {}) {
       const p = config.peers.find((x) => x.name === name)
       if (!p) throw new NotFoundError(`${name} is not a peer of ${config.name}`)
-      return new AgentClient(p, {timeoutMs: 2000})
+      return new AgentClient(p, {
+        timeoutMs: 2000,
+        ...opts,
+        headers: {[PEER_HEADER]: config.name},
+        gate: () => faults.checkOutbound(name),
+        token: config.auth?.peerToken,
+        ca: config.tls?.caPem,
+      })
     },
+    faults,
     stateDir(module) {
       const dir = join(config.stateDir, module)
       mkdirSync(dir, {recursive: true, mode: 0o700})
@@ -122,7 +146,20 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     }
   }
 
+  // Faults first: a dropped peer request never reaches authentication, as on a real network.
+  faults.routes(app, config.faultInjection)
+  const auth = config.auth ? installAuth(app, config.auth, config.stateDir) : undefined
+
   app.get('/v1/health', async () => ({status: 'ok', node: config.name, time: new Date().toISOString()}))
+  app.get<{Querystring: {limit?: number}}>(
+    '/v1/audit',
+    {schema: {querystring: {type: 'object', additionalProperties: false, properties: {limit: {type: 'integer', minimum: 1, maximum: 10_000}}}}},
+    async (req) => {
+      // Who did what is for operators only.
+      if (req.caller && req.caller.role !== 'operator') throw new ForbiddenError('the audit log is for operator tokens')
+      return {node: config.name, records: auth?.audit(req.query.limit) ?? []}
+    },
+  )
   app.get('/v1/node', async () => nodeInfo())
   app.get('/v1/services', async () => ({node: config.name, services: nodeManager.list()}))
   app.get<{Params: {name: string}}>('/v1/services/:name', {schema: {params: nameParam}}, async (req) => ({
@@ -274,6 +311,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     events,
     operations,
     modules,
+    context: ctx,
+    routes,
     close() {
       closing ??= (async () => {
         events.emit({type: 'AgentStopping', message: `agent for ${config.name} stopping`})

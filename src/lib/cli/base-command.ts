@@ -70,7 +70,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async target(): Promise<Target> {
     // Lazy: the lab launcher is needed only when no context is configured.
     const {resolveTarget} = await import('./target.js')
-    this.targetCache ??= await resolveTarget({context: this.flags.context, notice: (m) => this.notice(m)})
+    if (!this.targetCache) {
+      this.targetCache = await resolveTarget({context: this.flags.context, notice: (m) => this.notice(m)})
+      AgentClient.credentials = {token: this.targetCache.token, ca: this.targetCache.ca}
+    }
     return this.targetCache
   }
 

@@ -8,11 +8,10 @@ export interface Finding {
   severity: 'error' | 'warning'
   message: string
   fix: string
-  [extra: string]: unknown
 }
 
-export function checkOutcome(
-  result: {ok: boolean; findings: readonly Finding[]},
+export function checkOutcome<F extends Finding>(
+  result: {ok: boolean; findings: readonly F[]},
   extra: Record<string, unknown> = {},
 ): {doc: Envelope; view: View; exitCode: number} {
   const ok = result.ok && !result.findings.some((f) => f.severity === 'error')

@@ -11,7 +11,10 @@ export interface ContextNode {
 
 export interface ContextEntry {
   nodes: ContextNode[]
+  /** Absolute path of the CA file trusted for the agents' certificates. */
   ca?: string
+  /** Where `ucctl login` put this context's token (never the token itself). */
+  credential?: 'keychain' | 'file'
 }
 
 export interface ContextFile {

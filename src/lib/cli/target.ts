@@ -2,12 +2,18 @@
 // one), or, when no context is configured at all, the embedded lab, started on demand.
 import {NotFoundError, UsageError} from '../errors.js'
 import type {NodeRef} from '../client/agent-client.js'
+import {readFileSync} from 'node:fs'
 import {readContexts} from './contexts.js'
+import {storedToken} from './credentials.js'
 
 export interface Target {
   context: string
   lab: boolean
   nodes: NodeRef[]
+  /** Bearer token for the agents (never printed). */
+  token?: string
+  /** PEM of the CA trusted for the agents' certificates. */
+  ca?: string
 }
 
 export async function resolveTarget(opts: {context?: string; notice: (m: string) => void}): Promise<Target> {
@@ -23,15 +29,25 @@ export async function resolveTarget(opts: {context?: string; notice: (m: string)
     if (!ctx) {
       throw new NotFoundError(`no context named "${name}"`, {hint: configured.length > 0 ? `contexts: ${configured.join(', ')}` : 'add one: ucctl context add NAME --agent URL'})
     }
-    return {context: name, lab: false, nodes: ctx.nodes}
+    let ca: string | undefined
+    if (ctx.ca) {
+      try {
+        ca = readFileSync(ctx.ca, 'utf8')
+      } catch (error) {
+        throw new UsageError(`cannot read the CA file ${ctx.ca} of context ${name}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+      }
+    }
+    const token = await storedToken(name, ctx.credential)
+    return {context: name, lab: false, nodes: ctx.nodes, token, ca}
   }
-  const {labUp, nodeState, readLab} = await import('../lab/launcher.js')
+  const {labCredentials, labUp, nodeState, readLab} = await import('../lab/launcher.js')
   let lab = readLab()
   if (!lab || lab.nodes.every((n) => nodeState(n) === 'stopped')) {
     lab = await labUp()
     opts.notice(`ucctl: no context configured; started the embedded lab (${lab.nodes.length} nodes on 127.0.0.1; stop it with: ucctl lab down)`)
   }
-  return {context: 'lab', lab: true, nodes: lab.nodes.map((n) => ({name: n.name, url: n.url}))}
+  const token = process.env.UCCTL_TOKEN ?? labCredentials()?.operator
+  return {context: 'lab', lab: true, nodes: lab.nodes.map((n) => ({name: n.name, url: n.url})), token}
 }
 
 /** The node named by --node; optional only when the target has a single node. */

@@ -1,6 +1,8 @@
 // The one typed client for node agents (undici). Maps transport failures to UnreachableError
 // and agent error answers back to the typed errors of ../errors.ts.
+import {randomUUID} from 'node:crypto'
 import {createRequire} from 'node:module'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
 import type {Agent as UndiciAgent, Dispatcher} from 'undici'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
@@ -13,37 +15,81 @@ export interface NodeRef {
 export interface ClientOptions {
   /** Per-request timeout (connect + answer), ms. */
   timeoutMs?: number
+  /** Extra headers on every request (e.g. the sending peer's name). */
+  headers?: Record<string, string>
+  /** Called before every request; throws to refuse sending (a lab network fault). */
+  gate?: () => void
+  /** Bearer token; default: the process's credentials (AgentClient.credentials). */
+  token?: string
+  /** PEM of the CA that signed the agents' certificates (https URLs). */
+  ca?: string
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+/** Connection lost mid-request: safe to send again (reads, or actions with their key). */
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+const RETRIES = 3
 
 type RequestFn = (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
 
-let shared: {agent: Dispatcher; request: RequestFn} | undefined
+/** Connection pools by trusted CA ('' = the system's CAs). */
+const pools = new Map<string, Dispatcher>()
+let requestFn: RequestFn | undefined
+let AgentCtor: typeof UndiciAgent | undefined
+
+/** Certificate problems: a clear reason, never a silent bypass (exit 7 like any unreachable node). */
+const TLS_ERRORS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate is not signed by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate is not signed by a trusted CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate chain ends in an untrusted self-signed CA',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is self-signed and not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate does not name this host',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not yet valid',
+}
 
 /**
  * undici's index also loads fetch, WebSocket, caches and mocks: about 35 ms of a 90 ms CLI start
  * (bench/). We load only its connection pool and request API; the version is pinned for that.
  */
-function undici(): {agent: Dispatcher; request: RequestFn} {
-  if (!shared) {
+function undici(ca = ''): {agent: Dispatcher; request: RequestFn} {
+  if (!requestFn || !AgentCtor) {
     // undici parses HTTP with WebAssembly; V8's optimising tier compiles it in the background
     // and a process exit waits for that (~50 ms). Answers here are small: the baseline tier is
     // plenty, and a CLI run exits at once.
     setFlagsFromString('--liftoff-only')
     const require = createRequire(import.meta.url)
-    const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
-    const request = require('undici/lib/api/api-request.js') as RequestFn
-    shared = {agent: new Agent({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000}}), request}
+    AgentCtor = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
+    requestFn = require('undici/lib/api/api-request.js') as RequestFn
   }
-  return shared
+  let agent = pools.get(ca)
+  if (!agent) {
+    agent = new AgentCtor({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
+    pools.set(ca, agent)
+  }
+  return {agent, request: requestFn}
 }
 
-/** Closes the shared connection pool so the CLI process can exit at once. */
+/** Closes the connection pools so the CLI process can exit at once. */
 export async function closeClients(): Promise<void> {
-  const d = shared
-  shared = undefined
-  await d?.agent.destroy()
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.all(all.map((d) => d.destroy()))
+}
+
+function unreachable(node: NodeRef, error: unknown): UnreachableError {
+  const code = (error as {code?: string}).code ?? (error as Error).message
+  const tls = TLS_ERRORS[code]
+  if (tls) {
+    return new UnreachableError(`node ${node.name} (${node.url}) was not trusted: ${tls} (${code})`, {
+      hint: 'give the context the CA that signed the agents\' certificates: ucctl context add NAME --agent URL --ca FILE',
+      details: {node: node.name, url: node.url, cause: code},
+    })
+  }
+  return new UnreachableError(`node ${node.name} (${node.url}) did not answer: ${code}`, {
+    hint: "is its agent running? (ucctl lab status, or the node's ucctl-agent service)",
+    details: {node: node.name, url: node.url, cause: code},
+  })
 }
 
 export interface AgentResponse<T> {
@@ -52,6 +98,9 @@ export interface AgentResponse<T> {
 }
 
 export class AgentClient {
+  /** The credentials of this process (set once by the CLI when it resolves its target). */
+  static credentials: {token?: string; ca?: string} = {}
+
   constructor(
     readonly node: NodeRef,
     private readonly opts: ClientOptions = {},
@@ -78,26 +127,34 @@ export class AgentClient {
   ): Promise<AgentResponse<T>> {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
-    const {agent, request} = undici()
-    const headers: Record<string, string> = {accept: 'application/json'}
+    this.opts.gate?.()
+    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
+    const headers: Record<string, string> = {accept: 'application/json', ...this.authHeader(), ...this.opts.headers}
     if (body !== undefined) headers['content-type'] = 'application/json'
+    // An action carries an idempotency key, so a retry after a dropped connection (the agent may
+    // have acted and its answer been lost) does not act twice.
+    if (method !== 'GET') headers['idempotency-key'] = randomUUID()
     let res: Dispatcher.ResponseData
-    try {
-      res = await request.call(agent, {
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      })
-    } catch (error) {
-      const code = (error as {code?: string}).code ?? (error as Error).message
-      throw new UnreachableError(`node ${this.node.name} (${this.node.url}) did not answer: ${code}`, {
-        hint: 'is its agent running? (ucctl lab status, or the node\'s ucctl-agent service)',
-        details: {node: this.node.name, url: this.node.url, cause: code},
-      })
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await request.call(agent, {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        })
+        break
+      } catch (error) {
+        const code = (error as {code?: string}).code ?? ''
+        if (attempt < RETRIES && RETRYABLE.has(code)) {
+          await sleep(100 * attempt)
+          continue
+        }
+        throw unreachable(this.node, error)
+      }
     }
     const text = await res.body.text()
     let parsed: unknown
@@ -112,17 +169,24 @@ export class AgentClient {
     return {status: res.statusCode, body: parsed as T}
   }
 
+  private authHeader(): Record<string, string> {
+    const token = this.opts.token ?? AgentClient.credentials.token
+    return token ? {authorization: `Bearer ${token}`} : {}
+  }
+
   /** Server-Sent Events from `path`; resolves when the stream ends or `signal` aborts. */
   async stream(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (data: unknown) => void, signal?: AbortSignal): Promise<void> {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
-    const {agent, request} = undici()
+    this.opts.gate?.()
+    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
     let res: Dispatcher.ResponseData
     try {
-      res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers: {accept: 'text/event-stream'}, signal, bodyTimeout: 0})
+      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers}
+      res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
     } catch (error) {
       if (signal?.aborted) return
-      throw new UnreachableError(`node ${this.node.name} (${this.node.url}) did not answer: ${(error as {code?: string}).code ?? error}`)
+      throw unreachable(this.node, error)
     }
     if (res.statusCode >= 400) {
       const text = await res.body.text()

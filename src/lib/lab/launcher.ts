@@ -5,6 +5,7 @@ import {closeSync, mkdirSync, openSync, rmSync, statSync, unlinkSync} from 'node
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {hashToken, newToken} from '../agent/auth.js'
 import {AgentClient} from '../client/agent-client.js'
 import {readJsonFile, writeFileDurably} from '../durable.js'
 import {InternalError} from '../errors.js'
@@ -37,6 +38,26 @@ export function labDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
+const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
+
+/** The lab's own tokens: operator (the CLI's), viewer (to try a read-only role), peer. */
+export interface LabCredentials {
+  operator: string
+  viewer: string
+  peer: string
+}
+
+export function labCredentials(env?: NodeJS.ProcessEnv): LabCredentials | undefined {
+  return readJsonFile<LabCredentials>(credentialsFile(env))
+}
+
+function ensureLabCredentials(): LabCredentials {
+  const existing = labCredentials()
+  if (existing) return existing
+  const creds: LabCredentials = {operator: newToken(), viewer: newToken(), peer: newToken()}
+  writeFileDurably(credentialsFile(), JSON.stringify(creds, null, 2) + '\n', 0o600)
+  return creds
+}
 
 export function readLab(env?: NodeJS.ProcessEnv): LabState | undefined {
   return readJsonFile<LabState>(labFile(env))
@@ -94,6 +115,7 @@ async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 async function waitReady(n: LabNode, deadline: number): Promise<void> {
+  // /v1/health needs no token.
   const client = new AgentClient(n, {timeoutMs: 1000})
   for (;;) {
     try {
@@ -124,6 +146,15 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
       urls.set(n.name, old?.url ?? `http://127.0.0.1:${await freePort()}`)
     }
     const {stringify} = await import('yaml')
+    const creds = ensureLabCredentials()
+    const auth = {
+      tokens: [
+        {id: 'lab-operator', role: 'operator', sha256: hashToken(creds.operator)},
+        {id: 'lab-viewer', role: 'viewer', sha256: hashToken(creds.viewer)},
+        {id: 'lab-peer', role: 'operator', sha256: hashToken(creds.peer)},
+      ],
+      peerToken: creds.peer,
+    }
     const nodes: LabNode[] = []
     const started: LabNode[] = []
     for (const n of topology.nodes) {
@@ -147,6 +178,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
         ...(n.settings ? {settings: n.settings} : {}),
         listen: {host: '127.0.0.1', port: Number(new URL(url).port)},
         stateDir: '.',
+        faultInjection: true,
+        auth,
         timing: {profile: timing},
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
@@ -195,6 +228,7 @@ export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) =
       rmSync(labFile(), {force: true})
     }
     if (opts.purge) {
+      rmSync(credentialsFile(), {force: true})
       for (const n of lab?.nodes ?? []) rmSync(join(labDir(), n.name), {recursive: true, force: true})
     }
     return lab

@@ -1,0 +1,155 @@
+// `ucctl load check|set`: the /LOAD peripheral configuration parameter of CTI OS nodes
+// (LOAD-1..6). The rules are ../domain/load-parameter.ts; this is the I/O around them.
+import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
+import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
+import {checkLoadParameter, type LoadFinding, loadChangeRefusal, withLoad} from '../domain/load-parameter.js'
+import {type Envelope, envelope} from './base-command.js'
+import {checkOutcome} from './check.js'
+import {submitAction} from './operation.js'
+import {nodesOfProduct} from './product-nodes.js'
+import type {View} from './render.js'
+import {pickNode, type Target} from './target.js'
+
+/** GET /v1/peripheral of a CTI OS agent. */
+export interface Peripheral {
+  node: string
+  configurationParameters: string
+  load: 0 | 1 | null
+  loadInEffect: 0 | 1 | null
+  pending: boolean
+  icmVersion: string
+  ctiosVersion: string | null
+  upgradedFrom: string | null
+  rejectIfAlreadyLoggedIn: 0 | 1
+  pg: {state: 'online' | 'offline'; lastRestartAt: string | null}
+}
+
+type Outcome = {doc: Envelope; view: View; exitCode: number}
+
+export async function getPeripheral(client: AgentClient): Promise<Peripheral> {
+  try {
+    return await client.get<Peripheral>('/v1/peripheral')
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`${client.node.name} has no peripheral: /LOAD is a setting of CTI OS nodes`, {hint: 'ucctl status shows each node\'s product'})
+    }
+    throw error
+  }
+}
+
+export function checkPeripheral(p: Peripheral): readonly LoadFinding[] {
+  return checkLoadParameter({
+    params: p.configurationParameters,
+    icmVersion: p.icmVersion,
+    ctiosVersion: p.ctiosVersion,
+    upgradedFrom: p.upgradedFrom,
+    usesCtios: true,
+    rejectIfAlreadyLoggedIn: p.rejectIfAlreadyLoggedIn,
+    loadInEffect: p.loadInEffect,
+  }).findings
+}
+
+export interface OfflineInput {
+  params: string
+  icm: string
+  ctios?: string
+  upgradedFrom?: string
+  rejectIfAlreadyLoggedIn?: 0 | 1
+}
+
+/** `load check --params ... --icm ...`: no agent involved (a change validated before it is made). */
+export function checkOffline(input: OfflineInput): Outcome {
+  const result = checkLoadParameter({
+    params: input.params,
+    icmVersion: input.icm,
+    ctiosVersion: input.ctios ?? null,
+    upgradedFrom: input.upgradedFrom ?? null,
+    rejectIfAlreadyLoggedIn: input.rejectIfAlreadyLoggedIn ?? null,
+  })
+  return checkOutcome(result, {
+    input: {
+      configurationParameters: input.params,
+      icmVersion: input.icm,
+      ctiosVersion: input.ctios ?? null,
+      upgradedFrom: input.upgradedFrom ?? null,
+      rejectIfAlreadyLoggedIn: input.rejectIfAlreadyLoggedIn ?? null,
+    },
+  })
+}
+
+/** `load check [--node N]`: the named CTI OS node, or every CTI OS node of the context. */
+export async function checkNodes(target: Target, name: string | undefined): Promise<Outcome> {
+  let nodes: NodeRef[]
+  if (name !== undefined) nodes = [pickNode(target, name)]
+  else {
+    const found = await nodesOfProduct(target, 'ctios')
+    if (found.nodes.length === 0) {
+      if (found.unreachable.length > 0) throw new UnreachableError(`no CTI OS node found: ${found.unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
+      throw new NotFoundError(`no CTI OS node in context ${target.context}`)
+    }
+    nodes = found.nodes
+  }
+  const answers = await fanOut(nodes, (n) => getPeripheral(new AgentClient(n)))
+  const failed = answers.find((a) => !a.ok)
+  if (failed && !failed.ok) throw failed.error
+  const peripherals = answers.flatMap((a) => (a.ok ? [a.value] : []))
+  const findings = peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node})))
+  const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals})
+  r.view.rows = findings.map((f) => [f.severity, f.rule, `${f.node}: ${f.message}`, f.fix])
+  return r
+}
+
+export interface SetFlags {
+  wait: boolean
+  timeout: number
+  'dry-run': boolean
+  yes: boolean
+  restart: boolean
+}
+
+/**
+ * `load set <0|1> --node N`: writes the value into the field (LOAD-6: the other parameters
+ * stay), then restarts the PG (LOAD-1) and waits for it. The question is asked before anything
+ * is written, so a refusal (or no terminal without --yes) changes nothing; --no-restart writes
+ * the field only, pending until the PG restarts.
+ */
+export async function setLoad(
+  client: AgentClient,
+  value: 0 | 1,
+  flags: SetFlags,
+  io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
+): Promise<Outcome> {
+  const node = client.node.name
+  const before = await getPeripheral(client)
+  const refusal = loadChangeRefusal(before, value)
+  if (refusal) throw new RefusedError(`refusing /LOAD ${value} on ${node}: ${refusal.message}`, {rule: refusal.rule, hint: refusal.fix})
+  const field = withLoad(before.configurationParameters, value)
+  if (flags['dry-run']) {
+    const changes = []
+    if (field !== before.configurationParameters) changes.push(`Configuration Parameters: "${before.configurationParameters}" → "${field}"`)
+    if (flags.restart) changes.push(`PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`)
+    const rules = ['LOAD-6: /LOAD is replaced in the field; the other parameters are kept', 'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0']
+    return {
+      doc: envelope('OperationPlan', {node, action: 'load set', changes, rules}),
+      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
+      exitCode: 0,
+    }
+  }
+  if (flags.restart && !(await io.confirm(`Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`))) {
+    throw new UsageError('not confirmed; nothing was changed', {hint: '--no-restart writes the field only; it takes effect when the PG restarts'})
+  }
+  const after = await client.put<Peripheral>('/v1/peripheral/load', {value})
+  if (!flags.restart) {
+    if (after.pending) io.notice(`warning: the PG of ${node} still runs with /LOAD ${after.loadInEffect ?? '?'} until it restarts (LOAD-1)`)
+    return {doc: envelope('Peripheral', {...after}), view: peripheralView(after), exitCode: 0}
+  }
+  return submitAction(client, '/v1/peripheral/restart', undefined, flags, io.progress)
+}
+
+export function peripheralView(p: Peripheral): View {
+  return {
+    columns: ['NODE', 'CONFIGURATION PARAMETERS', '/LOAD', 'IN EFFECT', 'PG', 'ICM', 'CTI OS'],
+    rows: [[p.node, p.configurationParameters, p.load, p.loadInEffect, p.pg.state, p.icmVersion, p.ctiosVersion]],
+    notes: p.pending ? ['pending: the PG has not restarted since the field changed (LOAD-1)'] : [],
+  }
+}

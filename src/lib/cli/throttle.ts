@@ -1,0 +1,175 @@
+// `ucctl throttle status|params` and `ucctl lab latency`: call throttling and Code Yellow on
+// Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
+// agents (../agent/throttle.ts); this is the I/O around them.
+import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
+import {UcctlError, UnreachableError, UsageError} from '../errors.js'
+import {
+  describeThrottleChanges,
+  parseThrottleAssignments,
+  THROTTLE_PARAMETERS,
+  type ThrottleParamFinding,
+  type ThrottleParams,
+  validateThrottleParams,
+} from '../domain/throttle.js'
+import {type Envelope, envelope} from './base-command.js'
+import {nodesOfProduct} from './product-nodes.js'
+import type {View} from './render.js'
+import {pickNode, type Target} from './target.js'
+
+type Outcome = {doc: Envelope; view: View; exitCode: number}
+
+/** GET /v1/throttle of a Unified CM agent (the fields the CLI reads). */
+export interface ThrottleStatusDoc {
+  node: string
+  state: 'Normal' | 'Code Yellow' | 'Code Red'
+  averageExpectedDelayMs: number
+  throttlingSampleActivity: number
+  callsRejected: number
+  sampleSize: number
+  thresholds: {entryMs: number; exitMs: number}
+  counters: Record<string, number>
+  params: ThrottleParams
+  [more: string]: unknown
+}
+
+/** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
+export async function throttleStatus(target: Target, name: string | undefined): Promise<Outcome> {
+  let nodes: NodeRef[]
+  let unreachable: Array<{name: string; error: string}> = []
+  if (name !== undefined) nodes = [pickNode(target, name)]
+  else {
+    const found = await nodesOfProduct(target, 'cucm')
+    nodes = found.nodes
+    unreachable = found.unreachable
+  }
+  const answers = await fanOut(nodes, (n) => getThrottle(new AgentClient(n)))
+  const ok = answers.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
+  for (const a of answers) if (!a.ok) unreachable.push({name: a.node.name, error: a.error instanceof UcctlError ? a.error.message : String(a.error)})
+  if (ok.length === 0) {
+    if (name !== undefined && !answers[0].ok) throw answers[0].error
+    if (unreachable.length > 0) throw new UnreachableError(`no Unified CM node answered: ${unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
+    throw new UsageError(`no Unified CM node in context ${target.context}: call throttling runs on Unified CM`)
+  }
+  return {
+    doc: envelope('ThrottleStatus', {context: target.context, nodes: ok, unreachable}),
+    view: {
+      title: `context ${target.context}`,
+      columns: ['NODE', 'STATE', 'AVG DELAY', 'SAMPLE ACTIVITY', 'ENTRY', 'EXIT', 'REJECTED', 'CODE YELLOW ENTRIES'],
+      stateColumn: 1,
+      rows: ok.map((s) => [
+        s.name,
+        s.state,
+        `${s.averageExpectedDelayMs} ms`,
+        `${s.throttlingSampleActivity}/${s.sampleSize}`,
+        `${s.thresholds.entryMs} ms`,
+        `${s.thresholds.exitMs} ms`,
+        s.callsRejected,
+        s.counters.TotalCodeYellowEntry,
+      ]),
+      notes: unreachable.map((u) => `${u.name}: ${u.error}`),
+    },
+    exitCode: 0,
+  }
+}
+
+async function getThrottle(client: AgentClient): Promise<ThrottleStatusDoc> {
+  try {
+    return await client.get<ThrottleStatusDoc>('/v1/throttle')
+  } catch (error) {
+    if (error instanceof UcctlError && error.code === 'NotFound') {
+      throw new UsageError(`${client.node.name} is not a Unified CM node: call throttling runs on Unified CM`, {hint: 'ucctl status shows each node\'s product'})
+    }
+    throw error
+  }
+}
+
+function paramsOutcome(node: string, params: ThrottleParams, extra: Record<string, unknown> = {}): Outcome {
+  const parameters = THROTTLE_PARAMETERS.map((r) => ({
+    key: r.key,
+    name: r.name,
+    unit: r.unit,
+    value: params[r.key],
+    default: r.default,
+    min: r.min,
+    max: r.max,
+    rule: r.rule,
+    description: r.description,
+  }))
+  return {
+    doc: envelope('ThrottleParams', {node, parameters, ...extra}),
+    view: {
+      title: `node ${node}`,
+      columns: ['PARAMETER', 'KEY', 'VALUE', 'DEFAULT', 'RANGE', 'RULE'],
+      rows: parameters.map((p) => [p.name, p.key, `${p.value} ${p.unit}`, `${p.default} ${p.unit}`, `${p.min}–${p.max} ${p.unit}`, p.rule]),
+      notes: ['THR-7: changing these is discouraged unless Cisco support recommends it'],
+    },
+    exitCode: 0,
+  }
+}
+
+/** `throttle params --node N`: the table of parameters with this node's values. */
+export async function showThrottleParams(client: AgentClient): Promise<Outcome> {
+  const s = await getThrottle(client)
+  return paramsOutcome(client.node.name, s.params)
+}
+
+/**
+ * `throttle params --node N --set name=value ...`: every value is validated (exit 2, nothing
+ * sent, on a bad name or value); THR-7 and THR-5 warnings go to stderr; then confirmation
+ * (--yes in scripts) and the change.
+ */
+export async function setThrottleParams(
+  client: AgentClient,
+  assignments: readonly string[],
+  flags: {'dry-run': boolean},
+  io: {notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
+): Promise<Outcome> {
+  const partial = parseThrottleAssignments(assignments)
+  const check = validateThrottleParams(partial)
+  const errors = check.findings.filter((f) => f.severity === 'error')
+  if (errors.length > 0) {
+    throw new UsageError(`nothing was changed: ${errors.map((e) => e.message).join('; ')}`, {rule: errors[0].rule, hint: errors[0].fix})
+  }
+  const values = Object.fromEntries(Object.entries(partial).map(([k, v]) => [k, Number(v)]))
+  const node = client.node.name
+  const current = (await getThrottle(client)).params
+  const changes = describeThrottleChanges(current, values)
+  const warnings = check.findings.filter((f) => f.severity === 'warning')
+  if (flags['dry-run']) {
+    const rules = [...new Set(warnings.map((w) => `${w.rule}: ${w.message}`))]
+    return {
+      doc: envelope('OperationPlan', {node, action: 'throttle params', changes, rules}),
+      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; '), rules.join('; ')]]},
+      exitCode: 0,
+    }
+  }
+  for (const w of warnings) io.notice(`warning ${w.rule}: ${w.message}`)
+  if (!(await io.confirm(`Change ${changes.join('; ')} on ${node}? (THR-7: discouraged unless Cisco support recommends it)`))) {
+    throw new UsageError('not confirmed; nothing was changed')
+  }
+  const r = await client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values)
+  return paramsOutcome(node, r.params, {changes: r.changes, findings: r.findings})
+}
+
+/** `lab latency <node> <ms>`: the lab's fault that slows every message of a Unified CM agent. */
+export async function setLatencyFault(client: AgentClient, ms: number, flags: {'dry-run': boolean}): Promise<Outcome> {
+  const node = client.node.name
+  if (flags['dry-run']) {
+    const s = await getThrottle(client)
+    const changes = [`added latency per message on ${node}: ${String(s.latencyFaultMs ?? 0)} → ${ms} ms`]
+    const rules = ['THR-2: the average expected delay rises with it; above the entry latency the node enters Code Yellow']
+    return {doc: envelope('OperationPlan', {node, action: 'lab latency', changes, rules}), view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes[0], rules[0]]]}, exitCode: 0}
+  }
+  let r: {node: string; latencyMs: number}
+  try {
+    r = (await client.post<{node: string; latencyMs: number}>('/v1/faults/latency', {ms})).body
+  } catch (error) {
+    if (error instanceof UcctlError && error.code === 'NotFound') throw new UsageError(`${node} is not a Unified CM node: the latency fault is on Unified CM agents`)
+    throw error
+  }
+  return {
+    doc: envelope('LatencyFault', {node: r.node, latencyMs: r.latencyMs}),
+    view: {columns: ['NODE', 'ADDED LATENCY'], rows: [[r.node, `${r.latencyMs} ms`]]},
+    exitCode: 0,
+  }
+}
