@@ -7,9 +7,13 @@ import {
   type ClusterNode,
   type HistoryEntry,
   type PlanStep,
+  type NodePartitions,
+  allowedBecause,
   checkSwitchVersionAllowed,
   checkUpgradeAllowed,
+  clusterFromPartitions,
   planUpgrade,
+  upgradeTargetFor,
   upgradeType,
   validatePlan,
 } from '../../src/lib/domain/upgrade.js'
@@ -390,5 +394,57 @@ describe('checkUpgradeAllowed / checkSwitchVersionAllowed', () => {
     const refusal = checkSwitchVersionAllowed(STANDARD, 'cucm-pub', '9.0(1)', [])
     assert.equal(refusal?.rule, 'UPG-5')
     assert.match(refusal!.message, /has not been upgraded/)
+  })
+})
+
+describe('clusterFromPartitions / upgradeTargetFor / allowedBecause', () => {
+  const report = (n: ClusterNode, history: HistoryEntry[]): NodePartitions => ({
+    node: n.name,
+    product: n.product,
+    role: n.role,
+    active: n.activeVersion,
+    inactive: n.inactiveVersion,
+    history,
+  })
+
+  it('UPG-2: histories of several nodes merge by time, so the first upgraded IM&P node is known', () => {
+    const reports = [
+      report(STANDARD.nodes[0], [{...up('cucm-pub'), time: '2024-01-01T10:00:00.000Z'}]),
+      report(STANDARD.nodes[1], [{...up('cucm-sub'), time: '2024-01-01T11:30:00.000Z'}]),
+      // imp-sub reports first but upgraded later; an entry about another node is ignored.
+      report(STANDARD.nodes[3], [{node: 'imp-sub', action: 'upgrade', version: IMP_NEW, time: '2024-01-01T12:00:00.000Z'}, {node: 'imp-pub', action: 'upgrade', version: 'x'}]),
+      report(STANDARD.nodes[2], [{node: 'imp-pub', action: 'upgrade', version: '9.0.1.10000-8', time: '2024-01-01T11:00:00.000Z'}]),
+    ]
+    const {cluster, history} = clusterFromPartitions(reports)
+    assert.deepEqual(cluster.nodes.map((n) => n.name), ['cucm-pub', 'cucm-sub', 'imp-sub', 'imp-pub'])
+    assert.deepEqual(history.map((h) => `${h.node} ${h.version}`), [`cucm-pub ${CUCM_NEW}`, 'imp-pub 9.0.1.10000-8', `cucm-sub ${CUCM_NEW}`, `imp-sub ${IMP_NEW}`])
+  })
+
+  it('UPG-1: an IM&P node is checked against what the CUCM publisher installed; before that, its own version', () => {
+    assert.equal(upgradeTargetFor(STANDARD, 'imp-pub', IMP_NEW, []), IMP_NEW)
+    assert.equal(upgradeTargetFor(STANDARD, 'cucm-sub', CUCM_NEW, [up('cucm-pub')]), CUCM_NEW)
+    assert.deepEqual(upgradeTargetFor(STANDARD, 'imp-pub', '9.1.1.10000-3', [up('cucm-pub')]), {cucm: CUCM_NEW, imp: '9.1.1.10000-3'})
+    const history = [up('cucm-pub')]
+    const target = upgradeTargetFor(apply(STANDARD, history), 'imp-pub', '9.1.1.10000-3', history)
+    assert.equal(checkUpgradeAllowed(apply(STANDARD, history), 'imp-pub', target, history)?.rule, 'UPG-1')
+  })
+
+  it('UPG-3: a dry run names the rules that allow an IM&P upgrade', () => {
+    const history = [up('cucm-pub')]
+    const lines = allowedBecause(apply(STANDARD, history), 'imp-pub', 'upgrade', {cucm: CUCM_NEW, imp: IMP_NEW}, history)
+    assert.deepEqual(lines, [
+      'UPG-5: upgrade imp-pub is step 2 of the standard upgrade; every earlier step has finished',
+      'UPG-7: step 2 may run in parallel on cucm-sub',
+      `UPG-3: Unified CM ${CUCM_NEW} is on the inactive partition of cucm-pub`,
+      `UPG-2: imp-pub is the first IM and Presence node upgraded: every later one must install exactly ${IMP_NEW}`,
+      `UPG-1: IM and Presence ${IMP_NEW} and Unified CM ${CUCM_NEW} share major.minor 9.0`,
+    ])
+  })
+
+  it('UPG-6: a dry run of the refresh order says the CUCM publisher switches at step 2', () => {
+    const history = [up('cucm-pub')]
+    assert.deepEqual(allowedBecause(apply(REFRESH, history), 'cucm-pub', 'switch-version', CUCM_NEW, history), [
+      'UPG-6: switch-version cucm-pub is step 2 of the refresh upgrade; every earlier step has finished',
+    ])
   })
 })

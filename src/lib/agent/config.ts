@@ -164,6 +164,8 @@ export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
     peers: r.peers ?? [],
     settings: r.settings ?? {},
     faultInjection: r.faultInjection ?? false,
+    // A peer token may come from the environment (the lab's way), keeping it out of node.yaml.
+    ...(r.auth ? {auth: {...r.auth, peerToken: r.auth.peerToken ?? process.env.UCCTL_PEER_TOKEN}} : {}),
     ...(r.tls ? {tls: resolveTls(dirname(path), r.tls)} : {}),
     services: (r.services ?? standInServices(r.product)).map((s) => ({
       ...s,

@@ -40,14 +40,15 @@ export async function resolveTarget(opts: {context?: string; notice: (m: string)
     const token = await storedToken(name, ctx.credential)
     return {context: name, lab: false, nodes: ctx.nodes, token, ca}
   }
-  const {labCredentials, labUp, nodeState, readLab} = await import('../lab/launcher.js')
+  const {labCaPath, labCredentials, labUp, nodeState, readLab} = await import('../lab/launcher.js')
   let lab = readLab()
   if (!lab || lab.nodes.every((n) => nodeState(n) === 'stopped')) {
     lab = await labUp()
     opts.notice(`ucctl: no context configured; started the embedded lab (${lab.nodes.length} nodes on 127.0.0.1; stop it with: ucctl lab down)`)
   }
   const token = process.env.UCCTL_TOKEN ?? labCredentials()?.operator
-  return {context: 'lab', lab: true, nodes: lab.nodes.map((n) => ({name: n.name, url: n.url})), token}
+  const ca = lab.tls ? readFileSync(labCaPath(), 'utf8') : undefined
+  return {context: 'lab', lab: true, nodes: lab.nodes.map((n) => ({name: n.name, url: n.url})), token, ca}
 }
 
 /** The node named by --node; optional only when the target has a single node. */

@@ -58,6 +58,19 @@ export interface HistoryEntry {
   readonly node: string
   readonly action: UpgradeAction
   readonly version?: string
+  /** When it finished (ISO 8601): orders the histories of several nodes. */
+  readonly time?: string
+}
+
+/** One node's partitions and its own upgrade history, as its agent reports them. */
+export interface NodePartitions {
+  readonly node: string
+  readonly product: UpgradeProduct
+  readonly role: Role
+  readonly cluster?: string
+  readonly active: string
+  readonly inactive: string | null
+  readonly history: readonly HistoryEntry[]
 }
 
 export interface Refusal {
@@ -66,7 +79,8 @@ export interface Refusal {
   readonly hint: string
 }
 
-export interface UpgradeFinding {
+// A type, not an interface: it must fit the CLI's Finding (an index signature).
+export type UpgradeFinding = {
   readonly rule: string
   readonly severity: 'error' | 'warning'
   readonly message: string
@@ -561,4 +575,80 @@ export function checkSwitchVersionAllowed(
     return {rule: plan.rule, message: `${node} has not been upgraded: nothing to switch to`, hint: `upgrade ${node} first`}
   }
   return orderRefusal(plan, node, 'switch-version', history)
+}
+
+// ---------------------------------------------------------------------------------------
+// The cluster picture from its nodes' reports, and why an action is allowed
+
+/**
+ * The cluster and its combined history from each node's partitions report. A node speaks only
+ * for itself (entries naming another node are ignored); the histories are merged by the time
+ * each action finished, since UPG-2 needs to know which IM&P node was upgraded first.
+ */
+export function clusterFromPartitions(reports: readonly NodePartitions[]): {cluster: Cluster; history: HistoryEntry[]} {
+  const cluster: Cluster = {
+    nodes: reports.map((r) => ({name: r.node, product: r.product, role: r.role, activeVersion: r.active, inactiveVersion: r.inactive})),
+  }
+  const history = reports
+    .flatMap((r) => r.history.filter((h) => h.node === r.node))
+    .map((h, i) => ({h, i}))
+    .sort((a, b) => (a.h.time ?? '').localeCompare(b.h.time ?? '') || a.i - b.i)
+    .map((x) => x.h)
+  return {cluster, history}
+}
+
+/** Where `action` of `node` sits in the plan (null: the plan has no such action). */
+export function stepOf(plan: UpgradePlan, node: string, action: UpgradeAction): PlanStep | null {
+  return plan.steps.find((s) => s.action === action && s.nodes.includes(node)) ?? null
+}
+
+/**
+ * The rules that allow `action` on `node`, one line each, for a dry run. Call it only when
+ * checkUpgradeAllowed / checkSwitchVersionAllowed returned null.
+ */
+export function allowedBecause(
+  cluster: Cluster,
+  node: string,
+  action: UpgradeAction,
+  targetVersion: UpgradeTarget | VersionLike,
+  history: readonly HistoryEntry[] = [],
+): string[] {
+  const plan = planUpgrade(cluster, targetVersion)
+  const t = normalizeTarget(targetVersion)
+  const step = stepOf(plan, node, action)!
+  const out = [
+    `${plan.rule}: ${action} ${node} is step ${step.number} of the ${plan.type} upgrade; ` +
+      (step === plan.steps[0] ? 'it is the first step' : 'every earlier step has finished'),
+  ]
+  const others = step.nodes.filter((n) => n !== node)
+  if (others.length > 0) out.push(`UPG-7: step ${step.number} may run in parallel on ${others.join(', ')}`)
+  const n = findNode(cluster, node)
+  if (action === 'upgrade' && n.product === 'imp') {
+    const pub = publisher(cluster, 'cucm')
+    const release = requiredCucmRelease(t)
+    const where = isReleaseOf(pub.activeVersion, release) ? 'active' : 'inactive'
+    out.push(`UPG-3: Unified CM ${release.text} is on the ${where} partition of ${pub.name}`)
+    const first = firstImpUpgrade(cluster, history)
+    out.push(
+      first
+        ? `UPG-2: ${t.imp.text} matches ${first.version} of the first upgraded IM and Presence node ${first.node} in all five fields`
+        : `UPG-2: ${node} is the first IM and Presence node upgraded: every later one must install exactly ${t.imp.text}`,
+    )
+    out.push(`UPG-1: IM and Presence ${t.imp.text} and Unified CM ${release.text} share major.minor ${t.imp.major}.${t.imp.minor}`)
+  }
+  return out
+}
+
+/**
+ * The target an agent checks `node`'s upgrade to `version` against. For an IM&P node, the
+ * Unified CM side is what the CUCM publisher installed (its history), so that an IM&P version
+ * of another major.minor is refused by UPG-1; before that, `version` stands for both and UPG-3
+ * refuses it (the release is on no CUCM partition yet).
+ */
+export function upgradeTargetFor(cluster: Cluster, node: string, version: string, history: readonly HistoryEntry[]): UpgradeTarget | string {
+  const n = findNode(cluster, node)
+  if (n.product !== 'imp') return version
+  const pub = cluster.nodes.find((x) => x.product === 'cucm' && x.role === 'publisher')
+  const installed = pub && history.find((h) => h.node === pub.name && h.action === 'upgrade' && h.version !== undefined)
+  return installed ? {cucm: installed.version!, imp: version} : version
 }

@@ -1,14 +1,14 @@
 // The embedded lab: one agent OS process per node on 127.0.0.1 (so a node can really be
 // killed), each with its own node.yaml and state under $UCCTL_HOME (or the XDG state dir).
-import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, rmSync, statSync, unlinkSync} from 'node:fs'
+import {execFileSync, spawn} from 'node:child_process'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {hashToken, newToken} from '../agent/auth.js'
 import {AgentClient} from '../client/agent-client.js'
 import {readJsonFile, writeFileDurably} from '../durable.js'
-import {InternalError} from '../errors.js'
+import {InternalError, UsageError} from '../errors.js'
 import type {TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT, stateDir} from '../paths.js'
 import {DEFAULT_TOPOLOGY, loadTopology, peersOf, type TopologyNode} from './topology.js'
@@ -24,6 +24,8 @@ export interface LabState {
   name: string
   topology: string
   timing: TimingProfile
+  /** Agents serve HTTPS with certificates of the lab's own CA (lab/tls/ca.pem). */
+  tls?: boolean
   startedAt: string
   nodes: LabNode[]
 }
@@ -87,6 +89,43 @@ async function freePort(): Promise<number> {
   })
 }
 
+/** The lab's CA (made once with openssl): what a context trusts with --ca. */
+export function labCaPath(env?: NodeJS.ProcessEnv): string {
+  return join(labDir(env), 'tls', 'ca.pem')
+}
+
+function openssl(cwd: string, ...args: string[]): void {
+  try {
+    execFileSync('openssl', args, {cwd, stdio: 'pipe'})
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & {stderr?: Buffer}
+    if (e.code === 'ENOENT') throw new UsageError('lab up --tls needs the openssl command', {hint: 'install it (Debian: apt-get install openssl)'})
+    throw new InternalError(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? e.message}`)
+  }
+}
+
+function ensureLabCa(dir: string): {pem: string; dir: string} {
+  const tlsDir = join(dir, 'tls')
+  mkdirSync(tlsDir, {recursive: true, mode: 0o700})
+  if (!existsSync(join(tlsDir, 'ca.pem'))) {
+    openssl(tlsDir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '365', '-subj', '/CN=ucctl lab CA')
+  }
+  return {pem: readFileSync(join(tlsDir, 'ca.pem'), 'utf8'), dir: tlsDir}
+}
+
+/** A certificate for 127.0.0.1 and localhost, signed by the lab CA; the node trusts the CA for its peers. */
+function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {cert: string; key: string; ca: string} {
+  const nodeDir = join(dir, node)
+  const cert = join(nodeDir, 'agent.pem')
+  const key = join(nodeDir, 'agent.key')
+  if (!existsSync(cert)) {
+    openssl(nodeDir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'agent.key', '-out', 'agent.csr', '-subj', `/CN=${node}`)
+    writeFileSync(join(nodeDir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+    openssl(nodeDir, 'x509', '-req', '-in', 'agent.csr', '-CA', join(ca.dir, 'ca.pem'), '-CAkey', join(ca.dir, 'ca.key'), '-CAcreateserial', '-out', 'agent.pem', '-days', '365', '-extfile', 'san.cnf')
+  }
+  return {cert, key, ca: join(ca.dir, 'ca.pem')}
+}
+
 /** Serialises lab up/down between concurrent ucctl processes. */
 async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
   const dir = labDir()
@@ -114,9 +153,9 @@ async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function waitReady(n: LabNode, deadline: number): Promise<void> {
+async function waitReady(n: LabNode, deadline: number, ca: string | undefined): Promise<void> {
   // /v1/health needs no token.
-  const client = new AgentClient(n, {timeoutMs: 1000})
+  const client = new AgentClient(n, {timeoutMs: 1000, ca})
   for (;;) {
     try {
       await client.get('/v1/health')
@@ -133,9 +172,13 @@ async function waitReady(n: LabNode, deadline: number): Promise<void> {
  * Starts every node of the topology that is not already running; running ones are kept (their
  * ports too, so peers' URLs stay valid). Idempotent.
  */
-export async function labUp(opts: {topology?: string; timing?: TimingProfile; onProgress?: (m: string) => void} = {}): Promise<LabState> {
+export async function labUp(opts: {topology?: string; timing?: TimingProfile; tls?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState> {
   return withLabLock(async () => {
     const previous = readLab()
+    const tls = opts.tls ?? previous?.tls ?? false
+    if (previous && (previous.tls ?? false) !== tls && previous.nodes.some((n) => isAlive(n.pid))) {
+      throw new UsageError(`the lab is running ${previous.tls ? 'with' : 'without'} TLS`, {hint: 'stop it first: ucctl lab down'})
+    }
     const topologyPath = opts.topology ?? previous?.topology ?? DEFAULT_TOPOLOGY
     const topology = await loadTopology(topologyPath)
     const timing = opts.timing ?? topology.timing
@@ -143,7 +186,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
     const urls = new Map<string, string>()
     for (const n of topology.nodes) {
       const old = previous?.nodes.find((p) => p.name === n.name)
-      urls.set(n.name, old?.url ?? `http://127.0.0.1:${await freePort()}`)
+      const keep = old && old.url.startsWith(tls ? 'https:' : 'http:')
+      urls.set(n.name, keep ? old.url : `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`)
     }
     const {stringify} = await import('yaml')
     const creds = ensureLabCredentials()
@@ -153,8 +197,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
         {id: 'lab-viewer', role: 'viewer', sha256: hashToken(creds.viewer)},
         {id: 'lab-peer', role: 'operator', sha256: hashToken(creds.peer)},
       ],
-      peerToken: creds.peer,
     }
+    const ca = tls ? ensureLabCa(dir) : undefined
     const nodes: LabNode[] = []
     const started: LabNode[] = []
     for (const n of topology.nodes) {
@@ -180,6 +224,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
         stateDir: '.',
         faultInjection: true,
         auth,
+        ...(ca ? {tls: ensureNodeCertificate(dir, n.name, ca)} : {}),
         timing: {profile: timing},
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
@@ -188,6 +233,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
       const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'run.js'), 'agent', 'serve', '--config', config], {
         detached: true,
         stdio: ['ignore', 'ignore', logFd],
+        // The peer token reaches the agent by its environment: no token in node.yaml.
+        env: {...process.env, UCCTL_PEER_TOKEN: creds.peer},
       })
       closeSync(logFd)
       child.unref()
@@ -197,11 +244,12 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; on
       opts.onProgress?.(`${n.name}: agent started (pid ${child.pid}) on ${url}`)
     }
     const deadline = Date.now() + READY_TIMEOUT_MS
-    await Promise.all(started.map((n) => waitReady(n, deadline)))
+    await Promise.all(started.map((n) => waitReady(n, deadline, ca?.pem)))
     const state: LabState = {
       name: topology.name,
       topology: topologyPath,
       timing,
+      tls,
       startedAt: started.length > 0 || !previous ? new Date().toISOString() : previous.startedAt,
       nodes,
     }
@@ -229,6 +277,7 @@ export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) =
     }
     if (opts.purge) {
       rmSync(credentialsFile(), {force: true})
+      rmSync(join(labDir(), 'tls'), {recursive: true, force: true})
       for (const n of lab?.nodes ?? []) rmSync(join(labDir(), n.name), {recursive: true, force: true})
     }
     return lab
