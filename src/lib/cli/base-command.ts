@@ -100,6 +100,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected async output(doc: Envelope, view?: View, exitCode = 0): Promise<Envelope> {
     if (exitCode !== 0) process.exitCode = exitCode
+    // Every document and every table says which context it came from (issue 7).
+    const context = this.targetCache?.context
+    if (context !== undefined && doc.context === undefined) {
+      const {apiVersion, kind, ...rest} = doc
+      doc = {apiVersion, kind, context, ...rest}
+    }
+    if (view && context !== undefined && !view.title) view = {...view, title: `context ${context}`}
     if (this.jsonEnabled() || !view) return doc
     const out = process.stdout.isTTY ? await renderTable(view, useColor()) : renderTsv(view)
     process.stdout.write(out)

@@ -1,6 +1,5 @@
 // The one typed client for node agents (undici). Maps transport failures to UnreachableError
 // and agent error answers back to the typed errors of ../errors.ts.
-import {randomUUID} from 'node:crypto'
 import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
@@ -26,6 +25,15 @@ export interface ClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+/**
+ * Unique per action, not secret: Math.random is enough and spares loading node:crypto (a few ms
+ * of every CLI start).
+ */
+function idempotencyKey(): string {
+  const part = () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')
+  return `${Date.now().toString(16)}-${part()}${part()}${part()}`
+}
+
 /** Connection lost mid-request: safe to send again (reads, or actions with their key). */
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const RETRIES = 3
@@ -133,7 +141,7 @@ export class AgentClient {
     if (body !== undefined) headers['content-type'] = 'application/json'
     // An action carries an idempotency key, so a retry after a dropped connection (the agent may
     // have acted and its answer been lost) does not act twice.
-    if (method !== 'GET') headers['idempotency-key'] = randomUUID()
+    if (method !== 'GET') headers['idempotency-key'] = idempotencyKey()
     let res: Dispatcher.ResponseData
     for (let attempt = 1; ; attempt++) {
       try {

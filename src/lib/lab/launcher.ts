@@ -5,7 +5,6 @@ import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSy
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {hashToken, newToken} from '../agent/auth.js'
 import {AgentClient} from '../client/agent-client.js'
 import {readJsonFile, writeFileDurably} from '../durable.js'
 import {InternalError, UsageError} from '../errors.js'
@@ -53,7 +52,7 @@ export function labCredentials(env?: NodeJS.ProcessEnv): LabCredentials | undefi
   return readJsonFile<LabCredentials>(credentialsFile(env))
 }
 
-function ensureLabCredentials(): LabCredentials {
+function ensureLabCredentials(newToken: () => string): LabCredentials {
   const existing = labCredentials()
   if (existing) return existing
   const creds: LabCredentials = {operator: newToken(), viewer: newToken(), peer: newToken()}
@@ -189,8 +188,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
       const keep = old && old.url.startsWith(tls ? 'https:' : 'http:')
       urls.set(n.name, keep ? old.url : `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`)
     }
-    const {stringify} = await import('yaml')
-    const creds = ensureLabCredentials()
+    const [{stringify}, {hashToken, newToken}] = await Promise.all([import('yaml'), import('../agent/auth.js')])
+    const creds = ensureLabCredentials(newToken)
     const auth = {
       tokens: [
         {id: 'lab-operator', role: 'operator', sha256: hashToken(creds.operator)},
