@@ -3,16 +3,8 @@ import {BaseCommand, envelope} from '../lib/cli/base-command.js'
 import {parseSince} from '../lib/cli/since.js'
 import {pickNode} from '../lib/cli/target.js'
 import {AgentClient, fanOut} from '../lib/client/agent-client.js'
+import type {AgentEvent} from '../lib/agent/events.js'
 import {UnreachableError} from '../lib/errors.js'
-
-interface EventDoc {
-  seq: number
-  time: string
-  node: string
-  type: string
-  message: string
-  service?: string
-}
 
 interface AuditDoc {
   time: string
@@ -40,7 +32,7 @@ export default class Events extends BaseCommand<typeof Events> {
     const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
     if (this.flags.follow) return this.follow(nodes, since)
     if (this.flags.audit) return this.audit(target.context, nodes, since)
-    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{events: EventDoc[]}>('/v1/events', {since, limit: this.flags.limit}))
+    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}))
     for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
     if (answers.every((a) => !a.ok)) throw new UnreachableError(`no node of context ${target.context} answered`)
     const events = answers.flatMap((a) => (a.ok ? a.value.events : [])).sort((x, y) => x.time.localeCompare(y.time) || x.seq - y.seq)
@@ -71,9 +63,9 @@ export default class Events extends BaseCommand<typeof Events> {
     process.once('SIGINT', () => abort.abort())
     process.once('SIGTERM', () => abort.abort())
     const json = this.jsonEnabled()
-    const print = (e: EventDoc) =>
+    const print = (e: AgentEvent) =>
       process.stdout.write(json ? JSON.stringify(envelope('Event', {...e})) + '\n' : `${e.time}\t${e.node}\t${e.type}\t${e.message}\n`)
-    const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as EventDoc), abort.signal))
+    const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as AgentEvent), abort.signal))
     for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
     if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
     return undefined

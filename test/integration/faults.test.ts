@@ -1,19 +1,10 @@
 // Lab network faults: real requests between real agents stop in both directions.
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {freePort} from '../../src/lib/lab/launcher.js'
 import {after, before, describe, it} from 'node:test'
 import {startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number}
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 describe('lab network faults (isolate / heal)', () => {
   let a: TestAgent

@@ -3,7 +3,7 @@
 // the same steps out of order refused, and runbooks validated offline against topology files.
 import assert from 'node:assert/strict'
 import {rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {freePort} from '../../src/lib/lab/launcher.js'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {AgentClient, closeClients} from '../../src/lib/client/agent-client.js'
@@ -41,17 +41,6 @@ const REFRESH_STEPS = [
   {number: 5, action: 'upgrade', nodes: ['imp-sub']},
   {number: 6, action: 'switch-version', nodes: ['imp-sub']},
 ]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as {port: number}
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 const versionOf = (name: string) => (name.startsWith('cucm') ? CUCM_NEW : IMP_NEW)
 

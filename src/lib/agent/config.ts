@@ -3,6 +3,7 @@
 import {readFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
+import {readYamlFile} from '../yaml-file.js'
 import {PRODUCT_SERVICES, PRODUCTS, type Product, type Role, ROLES, STARTUP_TYPES} from '../domain/services.js'
 import {type Timing, TIMING_PROFILES, TIMING_TABLE, type TimingProfile, timingFor} from '../domain/timing.js'
 import {AUTH_CONFIG_SCHEMA, type AuthConfig} from './auth.js'
@@ -35,24 +36,30 @@ export interface NodeConfig {
   tls?: {cert: string; key: string; ca?: string; caPem?: string}
 }
 
+/** Who a node is: shared by node.yaml and the nodes of a topology file. */
+export const NODE_IDENTITY_PROPERTIES = {
+  name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
+  product: {enum: [...PRODUCTS]},
+  role: {enum: [...ROLES]},
+  version: {type: 'string', minLength: 1},
+  cluster: {type: 'string', minLength: 1},
+  group: {type: 'string', minLength: 1},
+  /** Product settings read by the agent's modules (each validates its own part). */
+  settings: {type: 'object'},
+} as const
+
 export const NODE_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'product', 'role', 'version', 'cluster', 'stateDir', 'auth'],
   properties: {
-    name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
-    product: {enum: [...PRODUCTS]},
-    role: {enum: [...ROLES]},
-    version: {type: 'string', minLength: 1},
-    cluster: {type: 'string', minLength: 1},
-    group: {type: 'string', minLength: 1},
+    ...NODE_IDENTITY_PROPERTIES,
     listen: {
       type: 'object',
       additionalProperties: false,
       properties: {host: {type: 'string'}, port: {type: 'integer', minimum: 0, maximum: 65535}},
     },
     stateDir: {type: 'string', minLength: 1},
-    settings: {type: 'object'},
     faultInjection: {type: 'boolean'},
     auth: AUTH_CONFIG_SCHEMA,
     tls: {
@@ -134,26 +141,7 @@ function resolveTls(dir: string, tls: NonNullable<NodeConfig['tls']>): NonNullab
 }
 
 export async function loadNodeConfig(path: string): Promise<LoadedNodeConfig> {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new UsageError(`cannot read node config ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
-  const {parse} = await import('yaml')
-  let raw: unknown
-  try {
-    raw = parse(text)
-  } catch (error) {
-    throw new UsageError(`node config ${path} is not valid YAML: ${(error as Error).message}`)
-  }
-  const {Ajv} = await import('ajv')
-  const ajv = new Ajv({allErrors: true})
-  const validate = ajv.compile(NODE_CONFIG_SCHEMA)
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
-    throw new UsageError(`node config ${path} is invalid: ${problems}`)
-  }
+  const raw = await readYamlFile(path, NODE_CONFIG_SCHEMA, 'node config')
   const r = raw as Partial<NodeConfig> & Pick<NodeConfig, 'name' | 'product' | 'role' | 'version' | 'cluster' | 'stateDir'>
   const timing = {profile: r.timing?.profile ?? 'fast', overrides: r.timing?.overrides}
   const config: NodeConfig = {

@@ -77,7 +77,8 @@ export function nodeState(n: LabNode): LabNodeState {
   return isAlive(n.pid) ? 'running' : 'stopped'
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port (the lab fixes ports before start so peers can name each other). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)

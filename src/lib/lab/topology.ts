@@ -1,11 +1,12 @@
 // A lab topology file: the nodes of a deployment and their groups. The default ships in the
 // package (topologies/default.yaml); `ucctl lab up --topology FILE` takes another.
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {UsageError} from '../errors.js'
-import {PRODUCTS, type Product, type Role, ROLES} from '../domain/services.js'
+import {NODE_IDENTITY_PROPERTIES} from '../agent/config.js'
+import type {Product, Role} from '../domain/services.js'
 import {TIMING_PROFILES, type TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT} from '../paths.js'
+import {readYamlFile} from '../yaml-file.js'
 
 export interface TopologyNode {
   name: string
@@ -41,15 +42,7 @@ const TOPOLOGY_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'product', 'role', 'version', 'cluster'],
-        properties: {
-          name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
-          product: {enum: [...PRODUCTS]},
-          role: {enum: [...ROLES]},
-          version: {type: 'string', minLength: 1},
-          cluster: {type: 'string', minLength: 1},
-          group: {type: 'string', minLength: 1},
-          settings: {type: 'object'},
-        },
+        properties: NODE_IDENTITY_PROPERTIES,
       },
     },
     groups: {
@@ -65,24 +58,7 @@ const TOPOLOGY_SCHEMA = {
 } as const
 
 export async function loadTopology(path = DEFAULT_TOPOLOGY): Promise<Topology> {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    throw new UsageError(`cannot read topology ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
-  const {parse} = await import('yaml')
-  let raw: unknown
-  try {
-    raw = parse(text)
-  } catch (error) {
-    throw new UsageError(`topology ${path} is not valid YAML: ${(error as Error).message}`)
-  }
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(TOPOLOGY_SCHEMA)
-  if (!validate(raw)) {
-    throw new UsageError(`topology ${path} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`)
-  }
+  const raw = await readYamlFile(path, TOPOLOGY_SCHEMA, 'topology')
   const t = raw as Omit<Topology, 'timing' | 'groups'> & Partial<Topology>
   const names = new Set<string>()
   for (const n of t.nodes) {
