@@ -6,8 +6,11 @@ import {
   type LoadCheckInput,
   LOAD_DEFAULTS_BY_ICM,
   checkLoadParameter,
+  effectiveLoad,
+  loadChangeRefusal,
   loadDefaultFor,
   parseConfigurationParameters,
+  withLoad,
 } from '../../src/lib/domain/load-parameter.js'
 
 const summary = (input: LoadCheckInput) => checkLoadParameter(input).findings.map((f) => `${f.rule} ${f.severity}`)
@@ -192,5 +195,51 @@ describe('checkLoadParameter', () => {
       () => checkLoadParameter({params: '/LOAD 0', icmVersion: 'eight', ctiosVersion: '8.0'}),
       (err: unknown) => err instanceof UsageError && err.message.includes('"eight"'),
     )
+  })
+})
+
+describe('writing /LOAD into the field', () => {
+  const WRITES = [
+    {field: '', value: 0, out: '/LOAD 0', why: 'an empty field gets /LOAD 0 (LOAD-1)'},
+    {field: '/LOAD 1', value: 0, out: '/LOAD 0', why: 'the value is replaced'},
+    {field: '/PBX ACD1  /LOAD 1\t/NODEBUG', value: 0, out: '/PBX ACD1 /LOAD 0 /NODEBUG', why: 'the other parameters stay, in order'},
+    {field: '/PBX ACD1', value: 0, out: '/PBX ACD1 /LOAD 0', why: 'a field without /LOAD gets it appended'},
+    {field: '/load 1 /PBX A /LOAD 0', value: 0, out: '/LOAD 0 /PBX A', why: 'a duplicated /LOAD is dropped'},
+    {field: '/LOAD /PBX A', value: 1, out: '/LOAD 1 /PBX A', why: 'a /LOAD without value gets one'},
+  ] as const
+  for (const row of WRITES) {
+    it(`LOAD-6: ${row.why}: ${JSON.stringify(row.field)} → ${JSON.stringify(row.out)}`, () => {
+      const out = withLoad(row.field, row.value)
+      assert.equal(out, row.out)
+      const parsed = parseConfigurationParameters(out)
+      assert.equal(parsed.load, row.value)
+      assert.deepEqual(parsed.problems, [])
+    })
+  }
+
+  it('LOAD-3: the /LOAD in effect is the written one, else the ICM default, else unknown', () => {
+    assert.equal(effectiveLoad('/LOAD 1', '8.0(1)'), 1)
+    assert.equal(effectiveLoad('/PBX A', '6.0'), 1)
+    assert.equal(effectiveLoad('', '8.0(1)'), 0)
+    assert.equal(effectiveLoad('', '8.5(1)'), null)
+    assert.equal(effectiveLoad('/LOAD 0 /LOAD 1', '8.0(1)'), null)
+  })
+
+  it('LOAD-1: writing /LOAD 1 on a CTI OS peripheral is refused; /LOAD 0 is not', () => {
+    const p = {configurationParameters: '/LOAD 0 /PBX A', icmVersion: '8.0(1)', ctiosVersion: '8.0'}
+    assert.equal(loadChangeRefusal(p, 1)?.rule, 'LOAD-1')
+    assert.equal(loadChangeRefusal(p, 0), null)
+  })
+
+  it('LOAD-4: writing /LOAD 1 with CTI OS 7.0 is refused by LOAD-4 first', () => {
+    assert.equal(loadChangeRefusal({configurationParameters: '', icmVersion: '7.0', ctiosVersion: '7.0'}, 1)?.rule, 'LOAD-4')
+  })
+
+  it('LOAD-1: a field changed but not yet read by the PG (no restart) is reported', () => {
+    const pending = checkLoadParameter({params: '/LOAD 0', icmVersion: '8.0(1)', ctiosVersion: '8.0', loadInEffect: 1})
+    assert.deepEqual(pending.findings.map((f) => `${f.rule} ${f.severity}`), ['LOAD-1 error'])
+    assert.match(pending.findings[0].message, /still runs with \/LOAD 1/)
+    assert.equal(pending.findings[0].fix, 'restart the PG')
+    assert.deepEqual(checkLoadParameter({params: '/LOAD 0', icmVersion: '8.0(1)', ctiosVersion: '8.0', loadInEffect: 0}).findings, [])
   })
 })

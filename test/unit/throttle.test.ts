@@ -9,8 +9,10 @@ import {
   DEFAULT_THROTTLE_PARAMS,
   THROTTLE_PARAMETERS,
   admitCall,
+  describeThrottleChanges,
   exitLatencyMs,
   initialThrottleState,
+  parseThrottleAssignments,
   resolveThrottleParams,
   stepThrottle,
   throttleStateAfterRestart,
@@ -257,5 +259,43 @@ describe('stepThrottle', () => {
     assert.throws(() => stepThrottle(initialThrottleState(), {timeMs: 0, delayMs: -1}), UsageError)
     const s = stepThrottle(initialThrottleState(), {timeMs: 5000, delayMs: 1}).state
     assert.throws(() => stepThrottle(s, {timeMs: 4000, delayMs: 1}), UsageError)
+  })
+})
+
+describe('the length of a Code Yellow Duration minute', () => {
+  it('THR-4: with a 1 s minute (lab fast profile), duration 2 is Code Red 2 s after entry', () => {
+    let state = initialThrottleState()
+    const names: string[] = []
+    const events: string[] = []
+    // One sample every 200 ms: entry at sample 9 (1800 ms); Code Red at 3800 ms (sample 19).
+    for (let i = 0; i < 20; i++) {
+      const r = stepThrottle(state, {timeMs: i * 200, delayMs: 30}, params({codeYellowDurationMin: 2}), {minuteMs: 1000})
+      state = r.state
+      names.push(state.state)
+      events.push(...r.events.map((e) => `${e.type}@${i}`))
+    }
+    assert.deepEqual(events, ['CodeYellowEntry@9', 'CodeRedEntry@19'])
+    assert.equal(names[18], 'Code Yellow')
+  })
+})
+
+describe('command-line assignments', () => {
+  it('THR-7: name=value by key or service-parameter name', () => {
+    assert.deepEqual(parseThrottleAssignments(['codeYellowEntryLatencyMs=30', 'Code Yellow Exit Latency = 50']), {
+      codeYellowEntryLatencyMs: '30',
+      codeYellowExitLatencyPercent: '50',
+    })
+  })
+
+  it('THR-7: an assignment without = or a parameter given twice is a UsageError', () => {
+    assert.throws(() => parseThrottleAssignments(['codeYellowEntryLatencyMs']), UsageError)
+    assert.throws(() => parseThrottleAssignments(['codeYellowEntryLatencyMs=30', 'Code Yellow Entry Latency=40']), /set twice/)
+  })
+
+  it('THR-7: changes are described in the documents\' words, with the rule', () => {
+    assert.deepEqual(describeThrottleChanges(DEFAULT_THROTTLE_PARAMS, {codeYellowEntryLatencyMs: 30, systemThrottleSampleSizeSec: 10}), [
+      'Code Yellow Entry Latency: 20 → 30 ms (THR-2)',
+      'System Throttle Sample Size: 10 s (unchanged)',
+    ])
   })
 })

@@ -137,6 +137,9 @@ export function installAuth(app: FastifyInstance, auth: AuthConfig, stateDir: st
   // Written before the answer leaves: an acknowledged action is always in the audit log.
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isAction(request.method) || PUBLIC_ROUTES.has(request.url.split('?')[0])) return payload
+    // Simulated traffic (calls, voice messages, softphones) is what the system carries, not an
+    // administrative action: routes mark it with `config: {traffic: true}`.
+    if ((request.routeOptions.config as {traffic?: boolean} | undefined)?.traffic) return payload
     const key = idempotencyKey(request)
     let operation: string | undefined
     if (typeof payload === 'string') {

@@ -4,7 +4,7 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 import {AgentClient, closeClients, type NodeRef} from '../client/agent-client.js'
-import {exitCodeOf, UcctlError, type WireError} from '../errors.js'
+import {exitCodeOf, UcctlError, UsageError, type WireError} from '../errors.js'
 import {renderTable, renderTsv, useColor, type View} from './render.js'
 import type {Target} from './target.js'
 
@@ -55,15 +55,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof BaseCommand
-    const {args, flags} = await this.parse({
-      flags: ctor.flags,
-      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
-      enableJsonFlag: ctor.enableJsonFlag,
-      args: ctor.args,
-      strict: ctor.strict,
-    })
-    this.flags = flags as BaseFlags<T>
-    this.args = args as BaseArgs<T>
+    try {
+      const {args, flags} = await this.parse({
+        flags: ctor.flags,
+        baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+        enableJsonFlag: ctor.enableJsonFlag,
+        args: ctor.args,
+        strict: ctor.strict,
+      })
+      this.flags = flags as BaseFlags<T>
+      this.args = args as BaseArgs<T>
+    } catch (error) {
+      // Whatever fails while parsing the command line is bad input (exit 2): oclif's own value
+      // checks (an integer argument's min/max, say) throw plain Errors that would exit 1.
+      if (error instanceof UcctlError) throw error
+      throw new UsageError((error as Error).message.split('\nSee more help')[0])
+    }
   }
 
   /** The agents this command talks to. */

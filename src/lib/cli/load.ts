@@ -124,6 +124,11 @@ export async function setLoad(
   const refusal = loadChangeRefusal(before, value)
   if (refusal) throw new RefusedError(`refusing /LOAD ${value} on ${node}: ${refusal.message}`, {rule: refusal.rule, hint: refusal.fix})
   const field = withLoad(before.configurationParameters, value)
+  // Already written and read by the PG: a restart would only take the PG offline for nothing (CTI-1).
+  if (field === before.configurationParameters && !before.pending) {
+    io.notice(`${node}: /LOAD ${value} is already in the field and in effect; nothing to do`)
+    return {doc: envelope('Peripheral', {...before}), view: peripheralView(before), exitCode: 0}
+  }
   if (flags['dry-run']) {
     const changes = []
     if (field !== before.configurationParameters) changes.push(`Configuration Parameters: "${before.configurationParameters}" → "${field}"`)

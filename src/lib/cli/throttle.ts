@@ -5,6 +5,7 @@ import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
 import {UcctlError, UnreachableError, UsageError} from '../errors.js'
 import {
   describeThrottleChanges,
+  MAX_LATENCY_FAULT_MS,
   parseThrottleAssignments,
   THROTTLE_PARAMETERS,
   type ThrottleParamFinding,
@@ -12,6 +13,8 @@ import {
   validateThrottleParams,
 } from '../domain/throttle.js'
 import {type Envelope, envelope} from './base-command.js'
+
+export {MAX_LATENCY_FAULT_MS}
 import {nodesOfProduct} from './product-nodes.js'
 import type {View} from './render.js'
 import {pickNode, type Target} from './target.js'
@@ -149,6 +152,14 @@ export async function setThrottleParams(
   }
   const r = await client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values)
   return paramsOutcome(node, r.params, {changes: r.changes, findings: r.findings})
+}
+
+export function parseLatencyMs(text: string): number {
+  const ms = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(ms) || ms > MAX_LATENCY_FAULT_MS) {
+    throw new UsageError(`latency "${text}" is not an integer from 0 to ${MAX_LATENCY_FAULT_MS} ms`, {hint: '0 clears the fault'})
+  }
+  return ms
 }
 
 /** `lab latency <node> <ms>`: the lab's fault that slows every message of a Unified CM agent. */

@@ -165,6 +165,8 @@ export interface LoadCheckInput {
   readonly usesCtios?: boolean
   /** RejectIfAlreadyLoggedIn registry value of the desktop connection profile. */
   readonly rejectIfAlreadyLoggedIn?: 0 | 1 | boolean | null
+  /** The /LOAD the running PG read at its last start, when known (LOAD-1: a change needs a PG restart). */
+  readonly loadInEffect?: 0 | 1 | null
 }
 
 const RESTART = 'restart the PG'
@@ -262,6 +264,16 @@ export function checkLoadParameter(input: LoadCheckInput): LoadCheckResult {
         fix: `run PG Explorer, set /LOAD 0 on the peripheral and ${RESTART}`,
       })
     }
+    // LOAD-1: the PG reads the field when it starts; a written value waits for the restart.
+    const running = input.loadInEffect
+    if (running != null && effective !== null && running !== effective) {
+      findings.push({
+        rule: 'LOAD-1',
+        severity: running === 1 ? 'error' : 'warning',
+        message: `the field gives /LOAD ${effective} but the PG still runs with /LOAD ${running}: it has not restarted since the field changed (LOAD-1)`,
+        fix: RESTART,
+      })
+    }
     const reject = input.rejectIfAlreadyLoggedIn
     if (reject === 1 || reject === true) {
       findings.push({
@@ -276,4 +288,52 @@ export function checkLoadParameter(input: LoadCheckInput): LoadCheckResult {
     }
   }
   return {ok: findings.every((f) => f.severity !== 'error'), findings}
+}
+
+/**
+ * The /LOAD value a PG started with this field runs with: the written one, or the ICM default
+ * (LOAD-3) when the field has none; null when neither is known (malformed, duplicated, or an
+ * ICM version the documents give no default for).
+ */
+export function effectiveLoad(field: string | ParsedConfigurationParameters, icmVersion: VersionLike): 0 | 1 | null {
+  const parsed = typeof field === 'string' ? parseConfigurationParameters(field) : field
+  const hasLoad = parsed.params.some((p) => p.name.toUpperCase() === 'LOAD')
+  return hasLoad ? parsed.load : (loadDefaultFor(icmVersion)?.load ?? null)
+}
+
+/**
+ * LOAD-6: the field with its /LOAD set to `value`: the first /LOAD token (and its value) is
+ * replaced, further /LOAD tokens are dropped, every other token is kept in order; a field
+ * without /LOAD gets it appended. Tokens are rejoined with single spaces.
+ */
+export function withLoad(field: string, value: 0 | 1): string {
+  const tokens = field.split(/\s+/).filter((t) => t.length > 0)
+  const out: string[] = []
+  let written = false
+  for (let i = 0; i < tokens.length; i++) {
+    if (!/^\/load$/i.test(tokens[i])) {
+      out.push(tokens[i])
+      continue
+    }
+    if (i + 1 < tokens.length && !tokens[i + 1].startsWith('/')) i++ // its value
+    if (!written) out.push(`/LOAD ${value}`)
+    written = true
+  }
+  if (!written) out.push(`/LOAD ${value}`)
+  return out.join(' ')
+}
+
+/**
+ * Why writing `/LOAD value` into a CTI OS peripheral's field is refused, or null when it is
+ * allowed: the errors the new value itself brings (LOAD-1: CTI OS failover needs /LOAD 0;
+ * LOAD-4: CTI OS 7.0 does not support /LOAD 1). Other problems of the field are for `check`.
+ */
+export function loadChangeRefusal(
+  peripheral: {readonly configurationParameters: string; readonly icmVersion: VersionLike; readonly ctiosVersion?: VersionLike | null},
+  value: 0 | 1,
+): LoadFinding | null {
+  const field = withLoad(peripheral.configurationParameters, value)
+  const check = checkLoadParameter({params: field, icmVersion: peripheral.icmVersion, ctiosVersion: peripheral.ctiosVersion, usesCtios: true})
+  const error = (rule: string) => check.findings.find((f) => f.severity === 'error' && f.rule === rule)
+  return error('LOAD-4') ?? error('LOAD-1') ?? null
 }

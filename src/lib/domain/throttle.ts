@@ -16,6 +16,12 @@ export interface ThrottleParams {
 
 export const CODE_YELLOW_DURATION_NEVER = 99999
 
+/** How long a minute of Code Yellow Duration lasts; the lab's fast profile shortens it. */
+export const MINUTE_MS = 60_000
+
+/** The lab's latency fault (ucctl lab latency): at most this much extra processing per message. */
+export const MAX_LATENCY_FAULT_MS = 1000
+
 export interface ThrottleParamRow {
   readonly key: keyof ThrottleParams
   /** The service parameter's name in Cisco Unified CM Administration. */
@@ -94,6 +100,11 @@ export interface ThrottleParamFinding {
 export interface ThrottleParamCheck {
   readonly ok: boolean
   readonly findings: readonly ThrottleParamFinding[]
+}
+
+/** The row of a parameter named by its key or its service-parameter name (any case). */
+export function throttleParamRow(name: string): ThrottleParamRow | undefined {
+  return rowFor(name)
 }
 
 function rowFor(name: string): ThrottleParamRow | undefined {
@@ -280,6 +291,7 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
  *   says "8 ミリ秒以下に低下すると … 終了" (falls to 8 ms or below), where the SPEC says "below".
  * - THR-4: Code Yellow → Code Red when, at a sample, it has lasted the duration (unless
  *   99999); the CodeRedEntry event tells the caller to restart the service and write a dump.
+ *   A minute lasts `opts.minuteMs` (MINUTE_MS; the lab's fast profile makes it shorter).
  * - THR-5: sample size 0 disables throttling: nothing is computed and the node stays
  *   (or returns, with CodeYellowExit) to Normal.
  */
@@ -287,6 +299,7 @@ export function stepThrottle(
   state: ThrottleState,
   sample: DelaySample,
   params: ThrottleParams = DEFAULT_THROTTLE_PARAMS,
+  opts: {readonly minuteMs?: number} = {},
 ): {state: ThrottleState; events: ThrottleEvent[]} {
   assertSample(sample, state)
   const t = sample.timeMs
@@ -345,7 +358,7 @@ export function stepThrottle(
     next.state === 'Code Yellow' &&
     params.codeYellowDurationMin !== CODE_YELLOW_DURATION_NEVER &&
     next.codeYellowSinceMs !== null &&
-    t - next.codeYellowSinceMs >= params.codeYellowDurationMin * 60_000
+    t - next.codeYellowSinceMs >= params.codeYellowDurationMin * (opts.minuteMs ?? MINUTE_MS)
   ) {
     next = {...next, state: 'Code Red', counters: {...next.counters, CodeRedEntryExit: 1}}
     events.push({
@@ -372,4 +385,34 @@ export function admitCall(state: ThrottleState): {admitted: boolean; state: Thro
   if (state.state === 'Code Red') return {admitted: false, state}
   const counters = {...state.counters, CallsRejectedDueToThrottling: state.counters.CallsRejectedDueToThrottling + 1}
   return {admitted: false, state: {...state, counters}}
+}
+
+/**
+ * `name=value` assignments of the command line (`--set codeYellowEntryLatencyMs=30`, or the
+ * service-parameter name: `--set "Code Yellow Entry Latency=30"`). Throws UsageError on an
+ * assignment without `=`, and on a parameter given twice. Values are validated separately.
+ */
+export function parseThrottleAssignments(assignments: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const seen = new Map<string, string>()
+  for (const a of assignments) {
+    const eq = a.indexOf('=')
+    if (eq <= 0) throw new UsageError(`"${a}" is not name=value`, {hint: `names: ${THROTTLE_PARAMETERS.map((r) => r.key).join(', ')}`})
+    const name = a.slice(0, eq).trim()
+    const key = rowFor(name)?.key ?? name
+    if (seen.has(key)) throw new UsageError(`${key} is set twice (${seen.get(key)} and ${a})`)
+    seen.set(key, a)
+    out[key] = a.slice(eq + 1).trim()
+  }
+  return out
+}
+
+/** What setting `partial` (already validated) changes, in the documents' words. */
+export function describeThrottleChanges(current: ThrottleParams, partial: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(partial).map(([name, raw]) => {
+    const row = rowFor(name)!
+    const from = current[row.key]
+    const to = Number(raw)
+    return from === to ? `${row.name}: ${to} ${row.unit} (unchanged)` : `${row.name}: ${from} → ${to} ${row.unit} (${row.rule})`
+  })
 }
