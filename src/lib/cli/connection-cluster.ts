@@ -1,0 +1,221 @@
+// `ucctl cluster ...`: the Unity Connection cluster (SPEC §4, UC-1..16). The rules are
+// ../domain/connection-cluster.ts; this is the I/O around them (agents' GET /v1/cluster and
+// their actions).
+import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
+import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
+import {
+  checkLicenses,
+  checkPorts,
+  type Integration,
+  type ManualAction,
+  planManualAction,
+  type ServerStatus,
+} from '../domain/connection-cluster.js'
+import type {Role} from '../domain/services.js'
+import {type Envelope, envelope} from './base-command.js'
+import {checkOutcome} from './check.js'
+import {submitAction} from './operation.js'
+import {nodesOfProduct} from './product-nodes.js'
+import type {View} from './render.js'
+import type {Target} from './target.js'
+
+type Outcome = {doc: Envelope; view: View; exitCode: number}
+
+/** GET /v1/cluster of a Unity Connection agent. */
+export interface ServerDoc {
+  name: string
+  role: Role
+  status: ServerStatus
+  answersCalls: boolean
+  takingCalls: boolean
+  callsInProgress: number
+  degraded: string[]
+  ports: number | null
+  phoneSystemPorts: number | null
+  integration: Integration | null
+  mac: string | null
+  licenseMac: string | null
+  lastChange: {time: string; from: ServerStatus; to: ServerStatus; reason: string; rule: string} | null
+  messageStore: 'mounted' | 'unmounted'
+  replication: {state: string; allowed: boolean; rule: string; why: string; pendingToPeer: number; messages: number; adminChanges: number}
+  peer: {name: string; status: ServerStatus | null; lost: boolean; lastKeepalive: string | null}
+  [more: string]: unknown
+}
+
+export interface ClusterServer extends Partial<ServerDoc> {
+  name: string
+  status: ServerStatus
+  answersCalls: boolean
+  callsInProgress: number
+  reachable: boolean
+  error?: string
+}
+
+async function getServer(client: AgentClient): Promise<ServerDoc> {
+  try {
+    return await client.get<ServerDoc>('/v1/cluster')
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new UsageError(`${client.node.name} is not a Unity Connection server`, {hint: 'ucctl status shows each node\'s product'})
+    }
+    throw error
+  }
+}
+
+/**
+ * Every Unity Connection server of the context, as each tells it; a server whose agent does not
+ * answer is shown as its peer sees it (Not Functioning, UC-2).
+ */
+export async function clusterServers(target: Target): Promise<{servers: ClusterServer[]; warnings: string[]}> {
+  const found = await nodesOfProduct(target, 'cuc')
+  const answers = await fanOut(found.nodes, (n) => getServer(new AgentClient(n, {timeoutMs: 5000})))
+  const servers: ClusterServer[] = []
+  const warnings: string[] = []
+  for (const a of answers) {
+    if (a.ok) servers.push({...a.value, reachable: true})
+    else warnings.push(`${a.node.name}: ${(a.error as Error).message}`)
+  }
+  // Peers that did not answer: their status as the other server sees it.
+  for (const s of [...servers]) {
+    const p = s.peer
+    if (!p || servers.some((x) => x.name === p.name)) continue
+    const down = found.unreachable.find((u) => u.name === p.name)
+    servers.push({
+      name: p.name,
+      role: s.role === 'publisher' ? 'subscriber' : 'publisher',
+      status: p.lost || down ? 'Not Functioning' : (p.status ?? 'Not Functioning'),
+      answersCalls: false,
+      callsInProgress: 0,
+      reachable: false,
+      ...(down ? {error: down.error} : {}),
+    })
+  }
+  if (servers.length === 0) {
+    if (found.unreachable.length > 0) throw new UnreachableError(`no Unity Connection server answered: ${found.unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
+    throw new NotFoundError(`no Unity Connection server in context ${target.context}`)
+  }
+  servers.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'publisher' ? -1 : 1))
+  return {servers, warnings}
+}
+
+export function statusOutcome(target: Target, servers: ClusterServer[]): Outcome {
+  const publisherDown = servers.some((s) => s.role === 'publisher' && s.status === 'Not Functioning')
+  const splitBrain = servers.filter((s) => s.status === 'Primary').length > 1
+  const notes: string[] = []
+  if (publisherDown) notes.push('UC-6: the publisher is Not Functioning: no LDAP directory sync and no digital-network directory updates until it returns (authentication and messaging continue)')
+  if (splitBrain) notes.push('UC-11: split brain: both servers are Primary; they do not replicate until contact returns')
+  notes.push('UC-1: the publisher cannot be removed from the cluster')
+  return {
+    doc: envelope('ConnectionCluster', {context: target.context, servers, notes}),
+    view: {
+      title: `Unity Connection cluster (context ${target.context})`,
+      columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CALLS', 'PORTS', 'REPLICATION', 'LAST CHANGE'],
+      stateColumn: 2,
+      rows: servers.map((s) => [
+        s.name,
+        s.role ?? '',
+        s.status + (s.degraded?.length ? ` (degraded: ${s.degraded.join(', ')})` : ''),
+        s.answersCalls ? 'yes' : s.takingCalls === false ? 'no (Stop Taking Calls)' : 'no',
+        s.callsInProgress,
+        s.ports ?? '',
+        s.replication ? `${s.replication.state}${s.replication.pendingToPeer ? ` (${s.replication.pendingToPeer} pending)` : ''}` : '',
+        s.lastChange ? `${s.lastChange.time} ${s.lastChange.from} → ${s.lastChange.to}: ${s.lastChange.reason} (${s.lastChange.rule})` : '',
+      ]),
+      notes,
+    },
+    exitCode: 0,
+  }
+}
+
+export interface ActionFlags {
+  wait: boolean
+  timeout: number
+  'dry-run': boolean
+  yes: boolean
+  drain?: boolean
+}
+
+/**
+ * A manual action on one server: the plan checked first (a refusal names its rule and changes
+ * nothing), --dry-run shows it, deactivation with calls in progress asks first (UC-8).
+ */
+export async function clusterAction(
+  client: AgentClient,
+  node: NodeRef,
+  action: ManualAction,
+  flags: ActionFlags,
+  io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
+): Promise<Outcome> {
+  const s = await getServer(client)
+  const peer = s.peer.status && !s.peer.lost && s.peer.status !== 'Not Functioning' ? {name: s.peer.name, status: s.peer.status} : undefined
+  const plan = planManualAction(action, {name: s.name, role: s.role, status: s.status, takingCalls: s.takingCalls, callsInProgress: s.callsInProgress}, peer)
+  if (flags['dry-run']) {
+    const changes = flags.drain && plan.dropsCalls > 0
+      ? [`${s.name}: stops taking calls; waits up to ${flags.timeout} s for its ${plan.dropsCalls} call(s) to end`, ...plan.changes]
+      : plan.changes
+    const warnings = flags.drain ? [] : plan.warnings
+    return {
+      doc: envelope('OperationPlan', {node: node.name, action: `cluster ${action}`, currentStatus: s.status, changes, rules: plan.rules, warnings}),
+      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', plan.rules.join('; ')]], notes: warnings},
+      exitCode: 0,
+    }
+  }
+  const body: Record<string, unknown> = {}
+  if (action === 'deactivate') {
+    if (flags.drain) {
+      body.drain = true
+      body.drainTimeoutMs = flags.timeout * 1000
+    } else if (plan.dropsCalls > 0) {
+      for (const w of plan.warnings) io.notice(`warning: ${w}`)
+      if (!(await io.confirm(`Deactivate ${s.name} and drop its ${plan.dropsCalls} call(s) in progress? (UC-8)`))) {
+        throw new UsageError('not confirmed; nothing was changed', {hint: '--drain stops taking calls and waits for them to end first'})
+      }
+      body.dropCalls = true
+    }
+  }
+  // With --drain, --timeout bounds the wait for calls; the deactivation itself then follows.
+  const wait = {wait: flags.wait, timeout: flags.drain ? flags.timeout + 30 : flags.timeout}
+  return submitAction(client, `/v1/cluster/${action}`, body, wait, io.progress)
+}
+
+/** `cluster ports check` (UC-15): the flags, or the servers' own port settings for what is not given. */
+export async function portsCheck(
+  target: Target | undefined,
+  input: {integration: Integration; needed: number; phoneSystem?: number; perServer?: [number, number]},
+): Promise<Outcome> {
+  let perServer: Array<{name: string; ports: number}> | undefined
+  let phoneSystem = input.phoneSystem
+  let source = 'flags'
+  if (input.perServer) perServer = [{name: 'publisher', ports: input.perServer[0]}, {name: 'subscriber', ports: input.perServer[1]}]
+  else if (target) {
+    const {servers} = await clusterServers(target)
+    const known = servers.filter((s) => s.reachable && typeof s.ports === 'number')
+    if (known.length > 0) {
+      perServer = known.map((s) => ({name: s.name, ports: s.ports!}))
+      phoneSystem ??= known.find((s) => typeof s.phoneSystemPorts === 'number')?.phoneSystemPorts ?? undefined
+      source = 'agents'
+    }
+  }
+  const result = checkPorts({integration: input.integration, needed: input.needed, phoneSystem, perServer})
+  const r = checkOutcome(result, {integration: input.integration, needed: input.needed, expected: result.expected, phoneSystem: phoneSystem ?? null, perServer: perServer ?? null, source})
+  r.view.notes = [
+    ...(r.view.notes ?? []),
+    `UC-15 ${input.integration}: phone system ${result.expected.phoneSystem} ports, ${result.expected.perServer} per server, distribution: ${result.expected.distribution}; one server alone must carry all calls when the other stops`,
+  ]
+  return r
+}
+
+/** `cluster license check` (UC-16): each server's license MAC against its own MAC. */
+export async function licenseCheck(target: Target): Promise<Outcome> {
+  const {servers} = await clusterServers(target)
+  const down = servers.filter((s) => !s.reachable)
+  if (down.length === servers.length) throw new UnreachableError('no Unity Connection server answered')
+  const reachable = servers.filter((s) => s.reachable)
+  const result = checkLicenses(reachable.map((s) => ({name: s.name, role: s.role!, mac: s.mac, licenseMac: s.licenseMac})))
+  const findings = [
+    ...result.findings,
+    ...down.map((s) => ({rule: 'UC-16', severity: 'warning' as const, node: s.name, message: `${s.name} did not answer: its license was not checked`, fix: `check ${s.name} when it is back`})),
+  ]
+  const licenses = reachable.map((s) => ({name: s.name, role: s.role, mac: s.mac ?? null, licenseMac: s.licenseMac ?? null}))
+  return checkOutcome({ok: result.ok, findings}, {licenses})
+}
