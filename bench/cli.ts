@@ -2,11 +2,14 @@
 //  1. CLI round trip: `ucctl service list --json` against a running lab ÷ `node -e 0`.
 //  2. NodeManager: time from SIGKILL of a supervised process to its replacement Running.
 import {spawnSync} from 'node:child_process'
-import {rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {AgentClient, closeClients} from '../src/lib/client/agent-client.js'
-import {tempDir} from '../test/helpers/agents.js'
-import {BIN} from '../test/helpers/cli.js'
+import {PACKAGE_ROOT} from '../src/lib/paths.js'
+
+const BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)
 const KILLS = Number(process.env.BENCH_KILLS ?? 10)
@@ -26,7 +29,7 @@ function timeRun(args: string[], env: NodeJS.ProcessEnv): number {
 }
 
 async function main() {
-  const home = tempDir('ucctl-bench-')
+  const home = mkdtempSync(join(tmpdir(), 'ucctl-bench-'))
   const env = {...process.env, UCCTL_HOME: home, NO_COLOR: '1'}
   try {
     timeRun([BIN, 'lab', 'up'], env)
@@ -43,7 +46,8 @@ async function main() {
     }
 
     // 2. SIGKILL → replacement Running, from the agent's own events (same clock as ours).
-    const client = new AgentClient(ctios)
+    const {operator} = JSON.parse(readFileSync(join(home, 'state', 'lab', 'credentials.json'), 'utf8')) as {operator: string}
+    const client = new AgentClient(ctios, {token: operator})
     const restart: number[] = []
     for (let i = 0; i < KILLS; i++) {
       const {service} = await client.get<{service: {pid: number; state: string}}>('/v1/services/CtiosServerNode')
