@@ -15,7 +15,10 @@ import {
   classifyPair,
   describeAction,
   groupStatus,
+  HA_TIMING_TABLE,
   haTimersFor,
+  haTimersFromTiming,
+  planAction,
   isTransient,
   newGroup,
   normalizeReason,
@@ -28,6 +31,7 @@ import {
   type NodeStatus,
   type Reason,
 } from '../../src/lib/domain/presence-redundancy.js'
+import {timingFor} from '../../src/lib/domain/timing.js'
 
 const A = 'imp-pub'
 const B = 'imp-sub'
@@ -287,6 +291,29 @@ describe('presence redundancy: failover, fallback, SRM', () => {
     assert.equal(rowOf(late.group), 12)
     const recovered = run([{type: 'criticalServiceDown', node: A}, back(A), [tick, DELAY]])
     assert.equal(rowOf(recovered.group), 1, 'services back within the delay: no failover')
+  })
+
+  it('PRG-3: the SRM timers are rows of the one timing table, per profile, and follow a node\'s overrides', () => {
+    assert.deepEqual(haTimersFromTiming(timingFor('documented')), DOCUMENTED_HA_TIMERS)
+    assert.deepEqual(haTimersFromTiming(timingFor('fast')), haTimersFor('fast'))
+    assert.equal(haTimersFromTiming(timingFor('fast', {srmKeepaliveTimeoutMs: 5000})).keepaliveTimeoutMs, 5000)
+    for (const r of HA_TIMING_TABLE) assert.ok(r.fast < r.documented, r.name)
+  })
+
+  it('PRG-8: planAction shows the transitions to the stable pair and the moves, or refuses as the action would', () => {
+    const plan = planAction(fresh(), {type: 'failover', node: A}, T0)
+    assert.deepEqual(plan.changes, [
+      'imp-pub: Normal / Normal → Failing Over / By Admin Request',
+      'imp-sub: Normal / Normal → Taking Over / By Admin Request',
+      'stop the critical services of imp-pub',
+      'move 4000 users imp-pub → imp-sub (performed by the SRM of imp-sub, PRG-3)',
+      'imp-pub: Failing Over / By Admin Request → Idle / By Admin Request',
+      'imp-sub: Taking Over / By Admin Request → Running in Backup Mode / By Admin Request',
+    ])
+    assert.ok(plan.rules.includes('PRG-7: row 1 → row 3'))
+    const g = run([failover(A), takeover]).group
+    assert.ok(planAction(g, {type: 'fallback', node: A}, T0).changes.includes('start the critical services of imp-pub'))
+    assert.throws(() => planAction(fresh(), {type: 'fallback', node: A}, T0), (e: RefusedError) => e.rule === 'PRG-8')
   })
 
   it("PRG-3: the peer's SRM performs every failover, never the failed node's", () => {

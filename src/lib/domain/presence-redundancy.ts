@@ -5,6 +5,7 @@
 // comes out as effects.
 
 import {NotFoundError, RefusedError} from '../errors.js'
+import {TIMING_TABLE, type Timing} from './timing.js'
 
 // ---------------------------------------------------------------------------------------
 // PRG-5: node states (seed table 2 "プレゼンス冗長グループのノード状態の定義")
@@ -239,13 +240,26 @@ export interface HaTimers {
   readonly autoFallbackDelayMs: number
 }
 
-export const HA_TIMING_TABLE: readonly {readonly name: keyof HaTimers; readonly documented: number; readonly fast: number}[] = [
-  {name: 'keepaliveIntervalMs', documented: 15_000, fast: 250},
-  {name: 'keepaliveTimeoutMs', documented: 60_000, fast: 1000},
-  {name: 'initKeepaliveTimeoutMs', documented: 120_000, fast: 2000},
-  {name: 'criticalServiceDownDelayMs', documented: 90_000, fast: 1500},
-  {name: 'autoFallbackDelayMs', documented: 30 * 60_000, fast: 3000},
+/** The SRM timers as rows of the one timing table (src/lib/domain/timing.ts), by HaTimers name. */
+const HA_TIMING_NAMES: readonly (readonly [keyof HaTimers, keyof Timing])[] = [
+  ['keepaliveIntervalMs', 'srmKeepaliveIntervalMs'],
+  ['keepaliveTimeoutMs', 'srmKeepaliveTimeoutMs'],
+  ['initKeepaliveTimeoutMs', 'srmInitKeepaliveTimeoutMs'],
+  ['criticalServiceDownDelayMs', 'srmCriticalServiceDownDelayMs'],
+  ['autoFallbackDelayMs', 'srmAutoFallbackDelayMs'],
 ]
+
+export const HA_TIMING_TABLE: readonly {readonly name: keyof HaTimers; readonly documented: number; readonly fast: number}[] = HA_TIMING_NAMES.map(
+  ([name, setting]) => {
+    const row = TIMING_TABLE.find((r) => r.name === setting)!
+    return {name, documented: row.documented, fast: row.fast}
+  },
+)
+
+/** The SRM timers of a node's resolved timing (profile plus overrides). */
+export function haTimersFromTiming(t: Timing): HaTimers {
+  return Object.fromEntries(HA_TIMING_NAMES.map(([name, setting]) => [name, t[setting]])) as unknown as HaTimers
+}
 
 export function haTimersFor(profile: 'documented' | 'fast', overrides: Partial<HaTimers> = {}): HaTimers {
   const t = Object.fromEntries(HA_TIMING_TABLE.map((s) => [s.name, s[profile]])) as unknown as HaTimers
@@ -953,4 +967,62 @@ export function groupStatus(g: GroupState): {
     allowedActions: allowedActions(g).map(describeAction),
     nodes: g.nodes.map((n) => ({name: n.name, state: n.state ?? 'down', reason: n.reason, users: n.users})),
   }
+}
+
+// --- --dry-run ------------------------------------------------------------------------------
+
+const RULE_OF: Record<OperatorAction['type'], string> = {
+  failover: 'PRG-8: manual failover: SRM stops the critical services of the failed node; its users sign in again on the backup node',
+  fallback: "PRG-8: manual fallback: SRM restarts the primary's critical services; the failed-over users sign in again on their assigned node",
+  recover: 'PRG-8: manual recovery (both nodes failed): SRM is restarted on both nodes',
+  haEnable: 'PRG-9: enabling HA needs replication and critical services running on at least one node',
+  haDisable: 'PRG-9: disabling HA makes the nodes independent; users on a failed node stay on the backup node',
+}
+
+const cellOf = (n: PresenceNode): string => `${n.state ?? 'down'} / ${n.reason ?? '-'}`
+
+function effectText(fx: HaEffect): string | null {
+  switch (fx.kind) {
+    case 'moveUsers':
+      return `move ${fx.users} users ${fx.from} → ${fx.to} (performed by the SRM of ${fx.by}, PRG-3)`
+    case 'stopCriticalServices':
+      return `stop the critical services of ${fx.node}`
+    case 'startCriticalServices':
+      return `start the critical services of ${fx.node}`
+    case 'restartSrm':
+      return `restart the Cisco Server Recovery Manager on ${fx.node}`
+    case 'haMonitoring':
+      return `SRM heartbeats and critical-service monitoring ${fx.enabled ? 'on' : 'off'}`
+    case 'raiseAlarm':
+      return null
+  }
+}
+
+/**
+ * What an operator action would do from this state, changing nothing: each node's state
+ * change up to the stable pair, and the user moves. Throws RefusedError as the action would.
+ */
+export function planAction(g: GroupState, action: OperatorAction, nowMs: number): {changes: string[]; rules: string[]} {
+  const changes: string[] = []
+  const diff = (a: GroupState, b: GroupState) => {
+    for (const i of [0, 1] as const)
+      if (cellOf(a.nodes[i]) !== cellOf(b.nodes[i])) changes.push(`${b.nodes[i].name}: ${cellOf(a.nodes[i])} → ${cellOf(b.nodes[i])}`)
+  }
+  const first = applyEvent(g, action, nowMs)
+  diff(g, first.group)
+  for (const fx of first.effects) {
+    const t = effectText(fx)
+    if (t) changes.push(t)
+  }
+  let end = first.group
+  for (const type of ['takeoverComplete', 'takebackComplete'] as const) {
+    const r = applyEvent(end, {type}, nowMs)
+    diff(end, r.group)
+    end = r.group
+  }
+  const from = classifyGroup(g)?.row.row
+  const to = classifyGroup(end)?.row.row
+  const rules = [RULE_OF[action.type]]
+  if (end.haEnabled && (from !== undefined || to !== undefined)) rules.push(`PRG-7: row ${from ?? '-'} → row ${to ?? '-'}`)
+  return {changes, rules}
 }

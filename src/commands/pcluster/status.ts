@@ -1,0 +1,19 @@
+import * as Args from '@oclif/core/args'
+import {BaseCommand} from '../../lib/cli/base-command.js'
+import {findGroup, presenceGroups, statusOutcome} from '../../lib/cli/presence.js'
+
+export default class PclusterStatus extends BaseCommand<typeof PclusterStatus> {
+  static override summary = 'Presence redundancy groups: each node\'s state and reason, users, critical services, HA, and the recommended action (PRG-5..7)'
+  static override description = 'The equivalent of `utils ha status [group]`. The state pair of each group is a row of the PRG-7 table, whose recommended action is shown with the actions allowed now (PRG-8).'
+  static override args = {group: Args.string({description: 'presence redundancy group (default: every group)'})}
+  static override examples = ['<%= config.bin %> pcluster status', '<%= config.bin %> pcluster status prg1 --json']
+
+  async run() {
+    const target = await this.target()
+    const {groups, unreachable} = await presenceGroups(target)
+    const shown = this.args.group ? [findGroup(groups, this.args.group)] : groups
+    for (const n of unreachable) this.notice(`warning: ${n} did not answer; its group is shown as its peer sees it`)
+    const r = statusOutcome(target, shown, unreachable)
+    return this.output(r.doc, r.view)
+  }
+}

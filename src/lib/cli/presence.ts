@@ -1,0 +1,253 @@
+// `ucctl pcluster ...`: the presence redundancy groups of the target as the IM and Presence
+// agents see them (SPEC §6), and the one way an operator action reaches the right SRM.
+import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
+import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
+import {describePair, type GroupState, isTransient, type OperatorAction, planAction} from '../domain/presence-redundancy.js'
+import {checkCapacity, checkRedundancyGroups, checkWanLink, type GroupLoad, rebalanceMoves} from '../domain/presence-capacity.js'
+import type {Finding} from './check.js'
+import {type Envelope, envelope} from './base-command.js'
+import {confirmOrRefuse} from './confirm.js'
+import {submitAction} from './operation.js'
+import type {View} from './render.js'
+import type {Target} from './target.js'
+
+export interface PresenceView {
+  node: string
+  group: string
+  peer: string
+  version: number
+  srm: {running: boolean; initializing: boolean}
+  state: GroupState
+  status: {
+    name: string
+    haEnabled: boolean
+    autoFallback: boolean
+    recommendedAction: string
+    row: number | null
+    allowedActions: string[]
+    nodes: {name: string; state: string; reason: string | null; users: number; assignedUsers: number; up: boolean}[]
+  }
+  criticalServices: {name: string; state: string; critical: boolean}[]
+  move: {from: string; to: string; moved: number; total: number} | null
+  facts: {capacity?: number; cpuPercent?: number; wan?: {bandwidthMbps: number; roundTripMs: number}}
+}
+
+export interface PresenceGroup {
+  name: string
+  /** The freshest view (its SRM has seen the most), and every reachable member's own. */
+  best: PresenceView
+  byNode: Map<string, PresenceView>
+  members: string[]
+}
+
+/** Every presence redundancy group of the target, from the IM and Presence agents that answer. */
+export async function presenceGroups(target: Target): Promise<{groups: PresenceGroup[]; unreachable: string[]}> {
+  const answers = await fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<PresenceView>('/v1/presence'))
+  const unreachable: string[] = []
+  const groups = new Map<string, PresenceGroup>()
+  for (const a of answers) {
+    if (!a.ok) {
+      // 404: not an IM and Presence node in a group. Anything else: we cannot tell.
+      if (!(a.error instanceof NotFoundError)) unreachable.push(a.node.name)
+      continue
+    }
+    const v = a.value
+    const g = groups.get(v.group)
+    if (!g) groups.set(v.group, {name: v.group, best: v, byNode: new Map([[v.node, v]]), members: v.state.nodes.map((n) => n.name)})
+    else {
+      g.byNode.set(v.node, v)
+      if (v.version > g.best.version) g.best = v
+    }
+  }
+  return {groups: [...groups.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable}
+}
+
+export function findGroup(groups: PresenceGroup[], name: string): PresenceGroup {
+  const g = groups.find((x) => x.name === name)
+  if (!g) throw new NotFoundError(`no presence redundancy group ${name}`, {hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'no IM and Presence agent answered'})
+  return g
+}
+
+/** The named group, or the only one when none is named. */
+export function pickGroup(groups: PresenceGroup[], name: string | undefined): PresenceGroup {
+  if (name) return findGroup(groups, name)
+  if (groups.length === 1) return groups[0]
+  throw new UsageError(groups.length ? 'name the presence redundancy group: there are several' : 'no presence redundancy group answered', {hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'is an IM and Presence agent running? (ucctl lab status)'})
+}
+
+export function groupOfNode(groups: PresenceGroup[], node: string, target: Target): PresenceGroup {
+  const g = groups.find((x) => x.members.includes(node))
+  if (g) return g
+  if (!target.nodes.some((n) => n.name === node)) throw new NotFoundError(`no node "${node}" in context ${target.context}`, {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+  throw new NotFoundError(`${node} is not in a presence redundancy group (or its agents did not answer)`, {hint: groups.length ? `groups: ${groups.map((x) => `${x.name} (${x.members.join(', ')})`).join('; ')}` : undefined})
+}
+
+/** `pcluster status`: PresenceRedundancyGroupList. */
+export function statusOutcome(target: Target, groups: PresenceGroup[], unreachable: string[]): {doc: Envelope; view: View} {
+  const out = groups.map((g) => {
+    const s = g.best.status
+    return {
+      name: g.name,
+      haEnabled: s.haEnabled,
+      autoFallback: s.autoFallback,
+      row: s.row,
+      pair: describePair(g.best.state),
+      recommendedAction: s.recommendedAction,
+      allowedActions: s.allowedActions,
+      seenBy: g.best.node,
+      nodes: s.nodes.map((n) => {
+        const own = g.byNode.get(n.name)
+        return {
+          name: n.name,
+          state: n.state,
+          reason: n.reason,
+          users: n.users,
+          assignedUsers: n.assignedUsers,
+          up: n.up,
+          reachable: own !== undefined,
+          srm: own ? (own.srm.running ? (own.srm.initializing ? 'Initializing' : 'Running') : 'Stopped') : 'unknown',
+          criticalServices: own ? own.criticalServices.filter((c) => c.critical).map((c) => ({name: c.name, state: c.state})) : null,
+          ...(own?.move ? {move: own.move} : {}),
+        }
+      }),
+    }
+  })
+  const doc = envelope('PresenceRedundancyGroupList', {context: target.context, groups: out, ...(unreachable.length ? {unreachable} : {})})
+  const down = (cs: {state: string}[] | null) => (cs === null ? 'unknown' : cs.every((c) => c.state === 'Running') ? 'running' : `${cs.filter((c) => c.state !== 'Running').length} not running`)
+  const view: View = {
+    title: `context ${target.context}`,
+    columns: ['GROUP', 'HA', 'NODE', 'STATE', 'REASON', 'USERS', 'CRITICAL SERVICES', 'SRM'],
+    stateColumn: 3,
+    rows: out.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.state, n.reason ?? '', n.users, down(n.criticalServices), n.srm])),
+    notes: out.flatMap((g) => [
+      `${g.name}: ${g.row ? `PRG-7 row ${g.row}` : g.haEnabled ? 'pair not in the PRG-7 table' : 'high availability disabled'}; recommended: ${g.recommendedAction}`,
+      `${g.name}: allowed now: ${g.allowedActions.join(', ') || 'none'}`,
+    ]),
+  }
+  return {doc, view}
+}
+
+export type GroupActionName = 'failover' | 'fallback' | 'recover' | 'ha-enable' | 'ha-disable' | 'rebalance'
+
+const EVENT: Record<Exclude<GroupActionName, 'rebalance'>, (node?: string) => OperatorAction> = {
+  failover: (node) => ({type: 'failover', node: node!}),
+  fallback: (node) => ({type: 'fallback', node: node!}),
+  recover: () => ({type: 'recover'}),
+  'ha-enable': () => ({type: 'haEnable'}),
+  'ha-disable': () => ({type: 'haDisable'}),
+}
+
+function question(action: GroupActionName, g: PresenceGroup, node?: string): string {
+  const s = g.best.status
+  const users = (n?: string) => s.nodes.find((x) => x.name === n)?.users ?? 0
+  const other = g.members.find((m) => m !== node)
+  switch (action) {
+    case 'failover':
+      return `Fail over ${node}? Its ${users(node)} users are disconnected and sign in again on ${other}; ad hoc chat rooms on ${node} are lost (PRG-8, PRG-11).`
+    case 'fallback':
+      return `Fall back to ${node}? The failed-over users on ${other} are disconnected and sign in again on ${node} (PRG-8).`
+    case 'recover':
+      return `Recover group ${g.name}? The Server Recovery Manager restarts on both nodes and users return to their assigned nodes (PRG-8).`
+    case 'ha-enable':
+      return `Enable high availability of ${g.name}? A node whose critical services are down fails over at once (PRG-9).`
+    case 'ha-disable':
+      return `Disable high availability of ${g.name}? Its users lose failover protection; users on a failed node stay on the backup node (PRG-9).`
+    case 'rebalance':
+      return `Rebalance the users of ${g.name}? Moved users are disconnected and sign in again (PRG-10).`
+  }
+}
+
+/** The SRM that carries the action out: the peer for a failover (PRG-3), the node for a fallback, else any member. */
+function actors(g: PresenceGroup, action: GroupActionName, node?: string): string[] {
+  if (action === 'failover') return g.members.filter((m) => m !== node)
+  if (action === 'fallback') return [node!]
+  return [...g.byNode.keys()].sort()
+}
+
+/**
+ * A presence redundancy group action: --dry-run plans it on the current state (pure machine),
+ * otherwise it is confirmed and submitted to the right SRM and waited for.
+ */
+export async function groupAction(
+  target: Target,
+  action: GroupActionName,
+  opts: {group?: string; node?: string; flags: {wait: boolean; timeout: number; 'dry-run': boolean; yes: boolean}; progress: (m: string) => void},
+): Promise<{doc: Envelope; view: View; exitCode: number}> {
+  const {groups} = await presenceGroups(target)
+  const g = opts.node ? groupOfNode(groups, opts.node, target) : pickGroup(groups, opts.group)
+  if (opts.group && opts.node && g.name !== opts.group) throw new UsageError(`${opts.node} is in group ${g.name}, not ${opts.group}`)
+  // PRG-8 / PRG-9 before anything is asked: a refused action exits 5 at once (the agent checks
+  // again). In a transition another operator's action may be running: the agent answers that (6).
+  const transient = g.best.state.nodes.some((n) => n.state !== null && isTransient(n.state))
+  const plan =
+    action === 'rebalance'
+      ? {
+          changes: rebalanceMoves(g.best.status.nodes.map((n) => ({node: n.name, users: n.assignedUsers}))).map((m) => `assign ${m.users} users of ${m.from} to ${m.to}, and move them`),
+          rules: ['PRG-10: users spread evenly over the nodes'],
+        }
+      : transient && !opts.flags['dry-run']
+        ? {changes: [], rules: []}
+        : planAction(g.best.state, EVENT[action](opts.node), Date.now())
+  if (opts.flags['dry-run']) {
+    return {
+      doc: envelope('OperationPlan', {group: g.name, action, ...(opts.node ? {node: opts.node} : {}), currentState: describePair(g.best.state), ...plan}),
+      view: {columns: ['WOULD CHANGE'], rows: (plan.changes.length ? plan.changes : ['nothing']).map((c) => [c]), notes: plan.rules},
+      exitCode: 0,
+    }
+  }
+  if (!(await confirmOrRefuse(question(action, g, opts.node), opts.flags.yes))) throw new UsageError('not confirmed; nothing was changed')
+  const candidates = actors(g, action, opts.node)
+  const ref = candidates.map((name) => target.nodes.find((n) => n.name === name)).find((n): n is NodeRef => n !== undefined && g.byNode.has(n.name))
+  if (!ref) {
+    throw new UnreachableError(`the Server Recovery Manager that performs ${action} (${candidates.join(' or ')}) did not answer`, {
+      rule: action === 'failover' ? 'PRG-3' : undefined,
+      hint: action === 'failover' ? "PRG-3: the peer's SRM performs the failover; check its agent (ucctl lab status)" : 'check the agents of the group (ucctl lab status)',
+    })
+  }
+  return submitAction(new AgentClient(ref), `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`, opts.node ? {node: opts.node} : {}, opts.flags, opts.progress)
+}
+
+interface NodeFacts {
+  name: string
+  product: string
+  role: string
+  version: string
+  cluster: string
+  group?: string
+}
+
+/** `pcluster check`: PRG-1 (membership, version, cluster, publisher, WAN) and PRG-10 (capacity, balance). */
+export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]}> {
+  const [answers, {groups}] = await Promise.all([fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')), presenceGroups(target)])
+  for (const a of answers) if (!a.ok) notice(`warning: ${a.node.name} did not answer; it is left out of the check`)
+  const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
+  const imp = nodes.filter((n) => n.product === 'imp')
+  const publisherOf = (n: NodeFacts) => imp.find((p) => p.cluster === n.cluster && p.role === 'publisher')?.name ?? '(none)'
+  const members = new Map<string, string[]>()
+  for (const n of imp) if (n.group) members.set(n.group, [...(members.get(n.group) ?? []), n.name])
+  for (const g of groups) members.set(g.name, [...new Set([...(members.get(g.name) ?? []), ...g.members])])
+  if (only && !members.has(only)) throw new NotFoundError(`no presence redundancy group ${only}`, {hint: `groups: ${[...members.keys()].join(', ') || 'none'}`})
+  const wanted = [...members.entries()].filter(([name]) => !only || name === only).map(([name, ns]) => ({name, nodes: ns}))
+  const facts = imp.map((n) => ({name: n.name, version: n.version, cluster: n.cluster, databasePublisher: publisherOf(n)}))
+  const findings: Finding[] = [...checkRedundancyGroups(wanted, facts).findings]
+  const clusters = [...new Set(wanted.flatMap((g) => g.nodes.map((n) => imp.find((x) => x.name === n)?.cluster)).filter((c): c is string => c !== undefined))]
+  for (const cluster of clusters) {
+    const inCluster = [...members.entries()].filter(([, ns]) => ns.some((n) => imp.find((x) => x.name === n)?.cluster === cluster))
+    const loads: GroupLoad[] = inCluster.map(([name, ns]) => {
+      const g = groups.find((x) => x.name === name)
+      return {
+        name,
+        nodes: ns.map((n) => {
+          const own = g?.byNode.get(n)
+          const status = g?.best.status.nodes.find((x) => x.name === n)
+          return {name: n, users: status?.assignedUsers ?? 0, ...(own?.facts.capacity ? {capacity: own.facts.capacity} : {}), ...(own?.facts.cpuPercent !== undefined ? {cpuPercent: own.facts.cpuPercent} : {})}
+        }),
+      }
+    })
+    findings.push(...checkCapacity(cluster, loads).findings)
+    const wans = inCluster.flatMap(([name, ns]) => ns.map((n) => groups.find((x) => x.name === name)?.byNode.get(n)?.facts.wan).filter((w): w is {bandwidthMbps: number; roundTripMs: number} => w !== undefined))
+    if (wans.length > 0)
+      findings.push(...checkWanLink({cluster, bandwidthMbps: Math.min(...wans.map((w) => w.bandwidthMbps)), roundTripMs: Math.max(...wans.map((w) => w.roundTripMs))}).findings)
+  }
+  return {ok: !findings.some((f) => f.severity === 'error'), findings}
+}

@@ -1,0 +1,167 @@
+// `ucctl pcluster ...` as an operator runs it against two real IM and Presence agents: exit
+// codes, confirmation, --dry-run, waiting with progress, and JSON valid against schemas/.
+import assert from 'node:assert/strict'
+import {rmSync} from 'node:fs'
+import {after, before, describe, it} from 'node:test'
+import {tempDir} from '../helpers/agents.js'
+import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
+import {A, B, InProcessPair, view, waitRow} from './presence-lab.js'
+
+describe('ucctl pcluster', {concurrency: false}, () => {
+  let p: InProcessPair
+  let home: string
+  const cli = (...args: string[]) => runCli(args, {UCCTL_HOME: home})
+
+  before(async () => {
+    p = await new InProcessPair({settings: {moveBatchSize: 250, moveBatchPauseMs: 60, capacity: 15_000, cpuPercent: 20}}).start()
+    home = tempDir()
+    writeContext(home, 't', [
+      {name: A, url: p.url(A)},
+      {name: B, url: p.url(B)},
+    ])
+  })
+  after(async () => {
+    await p.dispose()
+    rmSync(home, {recursive: true, force: true})
+  })
+
+  it('PRG-5, PRG-7: pcluster status: state, reason, users, critical services, HA and the recommended action', async () => {
+    const r = await cli('pcluster', 'status', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    const g = r.json.groups[0]
+    assert.equal(g.name, 'prg1')
+    assert.equal(g.haEnabled, true)
+    assert.equal(g.row, 1)
+    assert.equal(g.recommendedAction, 'None.')
+    assert.deepEqual(g.allowedActions, ['failover imp-pub', 'failover imp-sub', 'ha disable'])
+    assert.deepEqual(g.nodes.map((n: {name: string; state: string; reason: string; users: number}) => [n.name, n.state, n.reason, n.users]), [
+      [A, 'Normal', 'Normal', 7500],
+      [B, 'Normal', 'Normal', 7500],
+    ])
+    assert.equal(g.nodes[0].criticalServices.length, 5)
+    const plain = await cli('pcluster', 'status')
+    assert.match(plain.stdout, /^prg1\ton\timp-pub\tNormal\tNormal\t7500\trunning\tRunning$/m)
+    const unknown = await cli('pcluster', 'status', 'nope')
+    assert.equal(unknown.code, 2)
+  })
+
+  it('PRG-8: --dry-run prints the transitions and user moves, and changes nothing', async () => {
+    const before = (await view(p.url(A))).version
+    const r = await cli('pcluster', 'failover', A, '--dry-run', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.deepEqual(r.json.changes, [
+      'imp-pub: Normal / Normal → Failing Over / By Admin Request',
+      'imp-sub: Normal / Normal → Taking Over / By Admin Request',
+      'stop the critical services of imp-pub',
+      'move 7500 users imp-pub → imp-sub (performed by the SRM of imp-sub, PRG-3)',
+      'imp-pub: Failing Over / By Admin Request → Idle / By Admin Request',
+      'imp-sub: Taking Over / By Admin Request → Running in Backup Mode / By Admin Request',
+    ])
+    assert.ok(r.json.rules.some((x: string) => x.startsWith('PRG-8')))
+    assert.ok(r.json.rules.includes('PRG-7: row 1 → row 3'))
+    assert.equal((await view(p.url(A))).version, before)
+  })
+
+  it('PRG-8: an action the state does not allow: exit 5 naming the state and what is possible, before any confirmation', async () => {
+    const r = await cli('pcluster', 'fallback', A)
+    assert.equal(r.code, 5)
+    assert.match(r.stderr, /fallback imp-pub refused: group prg1 is imp-pub Normal \/ Normal \+ imp-sub Normal \/ Normal \(PRG-7 row 1\)/)
+    assert.match(r.stderr, /\[PRG-8\]/)
+    assert.match(r.stderr, /allowed now: failover imp-pub, failover imp-sub, ha disable/)
+    const j = await cli('pcluster', 'recover', 'prg1', '--json')
+    assert.equal(j.code, 5)
+    assert.deepEqual(schemaProblems(j.json), [])
+    assert.equal(j.json.error.rule, 'PRG-8')
+  })
+
+  it('PRG-9: destructive actions ask; without a terminal and without --yes they refuse (exit 2) and change nothing', async () => {
+    const before = (await view(p.url(A))).version
+    const r = await cli('pcluster', 'ha', 'disable', 'prg1')
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /lose failover protection.*PRG-9/)
+    assert.equal((await view(p.url(A))).version, before)
+  })
+
+  it('PRG-8: two operators on one group at once: one wins, the other exits 6; the winner waits to the stable pair', async () => {
+    const first = cli('pcluster', 'failover', A, '--yes', '--json')
+    await waitRow(p.url(A), 2, 20_000)
+    const second = await cli('pcluster', 'ha', 'disable', 'prg1', '--yes', '--json')
+    assert.equal(second.code, 6, second.stderr)
+    assert.deepEqual(schemaProblems(second.json), [])
+    assert.equal(second.json.error.code, 'Busy')
+    const r = await first
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.equal(r.json.node, B, "PRG-3: the peer's SRM performed the failover")
+    assert.ok(r.json.transitions.some((t: {message: string}) => t.message === 'users moved 7500/7500 (imp-pub → imp-sub)'))
+    assert.match(r.json.transitions.at(-1).message, /imp-pub Idle \/ By Admin Request, imp-sub Running in Backup Mode \/ By Admin Request/)
+    assert.deepEqual(r.json.groupStatus.nodes.map((n: {users: number}) => n.users), [0, 15_000])
+  })
+
+  it('PRG-2, PRG-10: pcluster users [--node] lists the users each node holds', async () => {
+    const r = await cli('pcluster', 'users', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.deepEqual(r.json.nodes, [
+      {name: A, users: 0, assignedUsers: 7500},
+      {name: B, users: 15_000, assignedUsers: 7500},
+    ])
+    const on = await cli('pcluster', 'users', '--node', B, '--json')
+    assert.deepEqual(schemaProblems(on.json), [])
+    assert.equal(on.json.source, B)
+    assert.equal(on.json.users.length, 15_000)
+    assert.deepEqual(on.json.users[0], {id: 'user00001@example.com', node: B, assignedNode: A})
+    assert.equal((await cli('pcluster', 'users', '--node', 'cucm-pub')).code, 2)
+  })
+
+  it('PRG-8: fallback waits, showing the state changes and users moved n/N, to Normal / Normal', async () => {
+    const r = await cli('pcluster', 'fallback', A, '--yes', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    const messages = r.json.transitions.map((t: {message: string}) => t.message)
+    assert.equal(messages[0], 'prg1: imp-pub Taking Back / By Admin Request, imp-sub Falling Back / By Admin Request')
+    assert.ok(messages.includes('users moved 7500/7500 (imp-sub → imp-pub)'))
+    assert.equal(messages.at(-1), 'prg1: imp-pub Normal / Normal, imp-sub Normal / Normal')
+  })
+
+  it('PRG-1, PRG-10: pcluster check passes for the lab group (7,500 users per node of 15,000 capacity)', async () => {
+    const r = await cli('pcluster', 'check', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.equal(r.json.ok, true)
+  })
+
+  it('PRG-10: users rebalance: already balanced → nothing to do; --dry-run shows nothing', async () => {
+    const d = await cli('pcluster', 'users', 'rebalance', '--dry-run', '--json')
+    assert.equal(d.code, 0, d.stderr)
+    assert.deepEqual(d.json.changes, [])
+    const r = await cli('pcluster', 'users', 'rebalance', '--yes', '--json')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.json.transitions[0].message, /already balanced/)
+  })
+})
+
+describe('ucctl pcluster check findings', () => {
+  it('PRG-1, PRG-10: a slow WAN and an overloaded node are findings; exit 3', async () => {
+    const p = await new InProcessPair({settings: {wan: {bandwidthMbps: 5, roundTripMs: 120}, capacity: 10_000, cpuPercent: 50}}).start()
+    const home = tempDir()
+    try {
+      writeContext(home, 't', [
+        {name: A, url: p.url(A)},
+        {name: B, url: p.url(B)},
+      ])
+      const r = await runCli(['pcluster', 'check', '--json'], {UCCTL_HOME: home})
+      assert.equal(r.code, 3, r.stderr)
+      assert.deepEqual(schemaProblems(r.json), [])
+      const messages = r.json.findings.map((f: {rule: string; message: string}) => `${f.rule} ${f.message}`)
+      assert.ok(messages.some((m: string) => /^PRG-1 .*5 Mb\/s is below the 10 Mb\/s/.test(m)), messages.join('\n'))
+      assert.ok(messages.some((m: string) => /^PRG-1 .*120 ms exceeds 80 ms/.test(m)))
+      assert.ok(messages.some((m: string) => /^PRG-10 imp-pub runs at 50% CPU/.test(m)))
+      assert.ok(messages.some((m: string) => /^PRG-10 imp-pub carries 7500 users, more than half of what it can hold \(5000\)/.test(m)))
+    } finally {
+      await p.dispose()
+      rmSync(home, {recursive: true, force: true})
+    }
+  })
+})
