@@ -106,6 +106,15 @@ export class UserTable {
     return this.nodes.map((name, i) => ({name, users: count(at, String(i)), assignedUsers: count(home, String(i))}))
   }
 
+  /** Where one user is: the node signed in to now and the node assigned (undefined: no such user). */
+  placeOf(id: string): {signedInTo: string; assigned: string} | undefined {
+    const m = /^user(\d{5})@example\.com$/.exec(id)
+    const i = m ? Number(m[1]) - 1 : -1
+    const {home, at} = this.store.data
+    if (i < 0 || i >= at.length) return undefined
+    return {signedInTo: this.nodes[Number(at[i])], assigned: this.nodes[Number(home[i])]}
+  }
+
   /** The users on `node` now, with their assigned node. */
   usersOn(node: string): {id: string; node: string; assignedNode: string}[] {
     const c = this.index(node)

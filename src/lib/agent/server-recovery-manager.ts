@@ -28,7 +28,8 @@ import type {AgentContext, AgentModule} from './module.js'
 import type {AgentEvent} from './events.js'
 import type {Progress} from './operations.js'
 import {type Applied, GroupReplica, type ReplicaSync} from './presence-replica.js'
-import {type MovePlan, UserTable, type UserTableData} from './presence-users.js'
+import {type MovePlan, UserTable, type UserTableData, userId} from './presence-users.js'
+import {DEFAULT_PRESENCE_LIMITS, labDirectory, type PresenceView, viewPresence} from '../domain/presence-viewer.js'
 
 export const SRM_SERVICE = 'Cisco Server Recovery Manager'
 
@@ -49,6 +50,9 @@ export interface PresenceSettings {
   cpuPercent?: number
   /** PRG-1: the WAN link of the IM and Presence cluster, when it spans one. */
   wan?: {bandwidthMbps: number; roundTripMs: number}
+  /** Presence viewer warnings: Maximum Contact List Size and Maximum Watchers per user. */
+  maxContacts: number
+  maxWatchers: number
   /** Users moved per durable batch, and a pause between batches (tests slow a move down with it). */
   moveBatchSize: number
   moveBatchPauseMs: number
@@ -73,6 +77,8 @@ const SETTINGS_SCHEMA = {
       required: ['bandwidthMbps', 'roundTripMs'],
       properties: {bandwidthMbps: {type: 'number', minimum: 0}, roundTripMs: {type: 'number', minimum: 0}},
     },
+    maxContacts: {type: 'integer', minimum: 1},
+    maxWatchers: {type: 'integer', minimum: 1},
     moveBatchSize: {type: 'integer', minimum: 1},
     moveBatchPauseMs: {type: 'integer', minimum: 0},
   },
@@ -90,6 +96,7 @@ async function readSettings(raw: unknown, where: string): Promise<PresenceSettin
     replicationReady: true,
     moveBatchSize: 1000,
     moveBatchPauseMs: 0,
+    ...DEFAULT_PRESENCE_LIMITS,
     ...r,
   }
 }
@@ -791,9 +798,45 @@ class ServerRecoveryManager implements AgentModule {
     }
   }
 
+  /** The end user presence viewer (seed 003) for one user, from this node's replica. */
+  private async presenceViewer(user: string, as: string | undefined): Promise<PresenceView & {group: string}> {
+    const assignment = this.table.placeOf(user)
+    if (!assignment) throw new NotFoundError(`no user ${user} in presence redundancy group ${this.group}`)
+    let services: Record<string, string | undefined>
+    if (assignment.signedInTo === this.me) {
+      services = Object.fromEntries(this.ctx.nodeManager.list().map((s) => [s.name, s.state]))
+    } else {
+      try {
+        const r = await this.ctx.peer(assignment.signedInTo).get<{services: Array<{name: string; state: string}>}>('/v1/services')
+        services = Object.fromEntries(r.services.map((s) => [s.name, s.state]))
+      } catch {
+        services = {}
+      }
+    }
+    const view = viewPresence({
+      directory: labDirectory(this.table.size, userId),
+      user,
+      as,
+      assignment,
+      services,
+      limits: {maxContacts: this.settings.maxContacts, maxWatchers: this.settings.maxWatchers},
+    })
+    return {group: this.group, ...view}
+  }
+
   routes(app: FastifyInstance): void {
     const base = '/v1/presence/groups/:group'
     app.get('/v1/presence', async () => this.view())
+    app.get<{Params: {id: string}; Querystring: {as?: string}}>(
+      '/v1/presence/users/:id',
+      {
+        schema: {
+          params: {type: 'object', required: ['id'], properties: {id: {type: 'string', minLength: 1, maxLength: 256}}},
+          querystring: {type: 'object', additionalProperties: false, properties: {as: {type: 'string', minLength: 1, maxLength: 256}}},
+        },
+      },
+      async (req) => this.presenceViewer(req.params.id, req.query.as),
+    )
     app.get<{Params: {group: string}}>(base, {schema: {params: groupParams}}, async (req) => {
       this.checkGroup(req.params.group)
       return this.view()

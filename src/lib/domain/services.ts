@@ -62,6 +62,8 @@ export const PRODUCT_SERVICES: Record<Product, readonly ServiceDefinition[]> = {
     svc('Cisco SIP Proxy', 'SIP proxy', true),
     svc('Cisco Presence Engine', 'presence composition', true),
     svc('Cisco Server Recovery Manager', 'high availability: heartbeats and failover'),
+    // Seed 003: AXL, Presence Engine and Proxy must run for valid presence (presence viewer).
+    svc('Cisco AXL Web Service', 'administrative XML interface'),
   ],
   cuc: [
     // UC-2 / UC-11: the critical services whose stop triggers status changes.
