@@ -48,7 +48,7 @@ describe('ucctl pcluster user (end user presence viewer)', () => {
     assert.equal(other.json.status, 'Do Not Disturb')
   })
 
-  it('presence viewer: a stopped AXL Web Service on the user's node makes presence not valid; an unknown user is exit 2', async () => {
+  it('presence viewer: a stopped AXL Web Service on the node serving the user makes presence not valid; an unknown user is exit 2', async () => {
     await p.agents[B].nodeManager.stop('Cisco AXL Web Service')
     try {
       const r = await cli('pcluster', 'user', `user${String(15_000).padStart(5, '0')}@example.com`, '--json')
