@@ -5,10 +5,10 @@ import type {AgentModuleFactory} from './module.js'
 type Loader = () => Promise<AgentModuleFactory>
 
 export const MODULES_BY_PRODUCT: Record<Product, readonly Loader[]> = {
-  cucm: [],
-  imp: [],
-  cuc: [],
-  ctios: [],
+  cucm: [async () => (await import('./partitions.js')).partitionsModule, async () => (await import('./throttle.js')).throttleModule],
+  imp: [async () => (await import('./partitions.js')).partitionsModule, async () => (await import('./server-recovery-manager.js')).serverRecoveryManagerModule],
+  cuc: [async () => (await import('./connection-role-manager.js')).connectionRoleManagerModule],
+  ctios: [async () => (await import('./peripheral.js')).peripheralModule, async () => (await import('./ctios-failover.js')).ctiosFailoverModule],
 }
 
 export async function modulesFor(product: Product): Promise<AgentModuleFactory[]> {
