@@ -150,6 +150,16 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     assert.ok(fleet.phones.every((p) => p.status === 'connected' && p.agent?.state === 'Available'))
   })
 
+  it('LOAD-1, CTI-1: the PG restart after a /LOAD change takes the PG offline for real: Offline to every softphone, then a snapshot', async () => {
+    // What `ucctl load set` runs once the field is written (LOAD-1: the PG must restart).
+    const {body} = await client.post<{id: string; state: string}>('/v1/peripheral/restart')
+    assert.equal(body.state, 'running')
+    await waitGot(PHONES, 'Offline', 'CTI-1')
+    await waitGot(PHONES, 'Snapshot', 'CTI-1')
+    assert.deepEqual(got('Offline', 'CTI-1'), ids(1, PHONES))
+    assert.ok(fleet.phones.every((p) => p.status === 'connected'))
+  })
+
   it('CTI-2: a CTI Server failure: CTI OS reconnects at once to the redundant one; no softphone gets anything', async () => {
     await fault('cti-server', 'down', 'A')
     const s = await status()

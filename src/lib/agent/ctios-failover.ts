@@ -244,6 +244,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     for (const w of [...onlineWaiters]) w(true)
   }
   const onServiceEvent = (e: AgentEvent) => {
+    if (e.type === 'PeripheralGateway' && !closing) return onPeripheralGateway(e)
     if (e.type !== 'ServiceState' || e.service !== CTIOS_SERVER_PROCESS || closing) return
     const to = e.data?.to
     if (to === 'Running') {
@@ -252,6 +253,21 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     }
     serverDown(`${CTIOS_SERVER_PROCESS} ${e.data?.from ?? '?'} → ${String(to)}${to === 'Restarting' ? ', NodeManager restarts it' : ''}`)
     if (to === 'Failed' || to === 'Stopped') for (const w of [...onlineWaiters]) w(false, `${CTIOS_SERVER_PROCESS} is ${String(to)}`)
+  }
+  /**
+   * The PG restart of `ucctl load set` (LOAD-1, peripheral.ts) is the PG going offline and back
+   * for CTI OS too: CTI-1's Offline to every softphone, then a snapshot when it is back.
+   */
+  const onPeripheralGateway = (e: AgentEvent) => {
+    const action = e.data?.state === 'offline' ? 'down' : e.data?.state === 'online' ? 'up' : undefined
+    if (!action) return
+    const fault: Fault = {component: 'pg', action}
+    try {
+      commitFault(applyFault(env, fault), fault)
+    } catch (error) {
+      // Already in that state (e.g. the PG pair was faulted down by hand): nothing more happens.
+      if (!(error instanceof UsageError || error instanceof RefusedError)) throw error
+    }
   }
   // Deferred: our own events then follow the ServiceState event that caused them.
   const unsubscribe = supervised ? ctx.events.subscribe((e) => queueMicrotask(() => onServiceEvent(e))) : () => {}
