@@ -14,13 +14,18 @@ export interface PeerConfig {
   url: string
 }
 
-export interface NodeConfig {
+/** Who a node is (node.yaml, and each node of a topology file). */
+export interface NodeIdentity {
   name: string
   product: Product
   role: Role
   version: string
   cluster: string
+  /** Its presence redundancy group (IM and Presence). */
   group?: string
+}
+
+export interface NodeConfig extends NodeIdentity {
   listen: {host: string; port: number}
   stateDir: string
   timing: {profile: TimingProfile; overrides?: Partial<Timing>}

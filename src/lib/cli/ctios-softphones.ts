@@ -5,6 +5,7 @@
 // Not AgentClient: its pool holds a few connections per agent, a fleet needs one per softphone.
 import {Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
+import {sseParser} from '../client/sse.js'
 import {errorFromWire, UnreachableError, type WireError} from '../errors.js'
 import type {AgentStatus, AgentView, CtiRule, SoftphoneEvent} from '../domain/cti-failover.js'
 
@@ -133,7 +134,6 @@ export class Softphone {
 
   connect(): void {
     if (this.closed) return
-    let buf = ''
     const req = this.transport.open(
       `${this.path}/events`,
       (res) => {
@@ -155,20 +155,7 @@ export class Softphone {
         this.connections++
         this.failures = 0
         res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          buf += chunk
-          let idx
-          while ((idx = buf.indexOf('\n\n')) >= 0) {
-            const frame = buf.slice(0, idx)
-            buf = buf.slice(idx + 2)
-            const data = frame
-              .split('\n')
-              .filter((l) => l.startsWith('data: '))
-              .map((l) => l.slice(6))
-              .join('\n')
-            if (data) this.onEvent(JSON.parse(data) as SoftphoneEvent)
-          }
-        })
+        res.on('data', sseParser((data) => this.onEvent(data as SoftphoneEvent)))
         // A server that dies mid-stream aborts the response: that is a lost connection too.
         res.on('error', () => {})
         res.on('close', () => {

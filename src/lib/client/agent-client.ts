@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
 import type {Agent as UndiciAgent, Dispatcher} from 'undici'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
+import {sseParser} from './sse.js'
 
 export interface NodeRef {
   name: string
@@ -200,22 +201,9 @@ export class AgentClient {
       const text = await res.body.text()
       throw errorFromWire(res.statusCode, (JSON.parse(text || '{}') as {error?: WireError}).error)
     }
-    let buf = ''
+    const feed = sseParser(onEvent)
     try {
-      for await (const chunk of res.body) {
-        buf += chunk.toString()
-        let idx
-        while ((idx = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, idx)
-          buf = buf.slice(idx + 2)
-          const data = frame
-            .split('\n')
-            .filter((l) => l.startsWith('data: '))
-            .map((l) => l.slice(6))
-            .join('\n')
-          if (data) onEvent(JSON.parse(data))
-        }
-      }
+      for await (const chunk of res.body) feed(chunk.toString())
     } catch (error) {
       if (!signal?.aborted) throw error
     }

@@ -2,19 +2,12 @@
 // package (topologies/default.yaml); `ucctl lab up --topology FILE` takes another.
 import {join} from 'node:path'
 import {UsageError} from '../errors.js'
-import {NODE_IDENTITY_PROPERTIES} from '../agent/config.js'
-import type {Product, Role} from '../domain/services.js'
+import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../agent/config.js'
 import {TIMING_PROFILES, type TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT} from '../paths.js'
 import {readYamlFile} from '../yaml-file.js'
 
-export interface TopologyNode {
-  name: string
-  product: Product
-  role: Role
-  version: string
-  cluster: string
-  group?: string
+export interface TopologyNode extends NodeIdentity {
   /** Product settings handed to the node's agent (node.yaml `settings`). */
   settings?: Record<string, unknown>
 }
