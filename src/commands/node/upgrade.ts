@@ -1,9 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {installableVersion} from '../../lib/agent/partitions.js'
 import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
 import {submitAction} from '../../lib/cli/operation.js'
 import {assertUpgradable} from '../../lib/cli/upgrade.js'
+import {installableVersion} from '../../lib/domain/version.js'
 
 export default class NodeUpgrade extends BaseCommand<typeof NodeUpgrade> {
   static override summary = 'Install a version on the inactive partition of a Unified CM or IM and Presence node (UPG-5, UPG-6)'

@@ -20,7 +20,7 @@ import {
   stepOf,
   upgradeTargetFor,
 } from '../domain/upgrade.js'
-import {parseVersion} from '../domain/version.js'
+import {installableVersion, parseVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule, AgentModuleFactory} from './module.js'
 
 /** GET /v1/partitions. */
@@ -37,15 +37,6 @@ interface State {
 
 export const UPGRADE_PRODUCTS = ['cucm', 'imp'] as const
 const PROGRESS_STEPS = 10
-
-/** An installable version: all five fields (a release name such as 9.0(1) names no build). */
-export function installableVersion(text: string): string {
-  const v = parseVersion(text)
-  if (v.form !== 'five-field') {
-    throw new UsageError(`"${text}" is a release, not an installable version: give all five fields (e.g. 9.0.1.10000-9)`)
-  }
-  return v.text
-}
 
 export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentModule => {
   const {config, events, operations, nodeManager} = ctx

@@ -144,3 +144,12 @@ export function formatVersion(v: Version): string {
       return versionFields(v).join('.')
   }
 }
+
+/** An installable version: all five fields (a release name such as 9.0(1) names no build). */
+export function installableVersion(text: string): string {
+  const v = parseVersion(text)
+  if (v.form !== 'five-field') {
+    throw new UsageError(`"${text}" is a release, not an installable version: give all five fields (e.g. 9.0.1.10000-9)`)
+  }
+  return v.text
+}
