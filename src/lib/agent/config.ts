@@ -3,8 +3,9 @@
 import {readFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
+import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../node-identity.js'
 import {readYamlFile} from '../yaml-file.js'
-import {PRODUCT_SERVICES, PRODUCTS, type Product, type Role, ROLES, STARTUP_TYPES} from '../domain/services.js'
+import {PRODUCT_SERVICES, type Product, STARTUP_TYPES} from '../domain/services.js'
 import {type Timing, TIMING_PROFILES, TIMING_TABLE, type TimingProfile, timingFor} from '../domain/timing.js'
 import {AUTH_CONFIG_SCHEMA, type AuthConfig} from './auth.js'
 import type {ServiceConfig} from './node-manager.js'
@@ -12,17 +13,6 @@ import type {ServiceConfig} from './node-manager.js'
 export interface PeerConfig {
   name: string
   url: string
-}
-
-/** Who a node is (node.yaml, and each node of a topology file). */
-export interface NodeIdentity {
-  name: string
-  product: Product
-  role: Role
-  version: string
-  cluster: string
-  /** Its presence redundancy group (IM and Presence). */
-  group?: string
 }
 
 export interface NodeConfig extends NodeIdentity {
@@ -40,18 +30,6 @@ export interface NodeConfig extends NodeIdentity {
   /** HTTPS: certificate and key files; `ca` is the CA trusted for peers' certificates. */
   tls?: {cert: string; key: string; ca?: string; caPem?: string}
 }
-
-/** Who a node is: shared by node.yaml and the nodes of a topology file. */
-export const NODE_IDENTITY_PROPERTIES = {
-  name: {type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$'},
-  product: {enum: [...PRODUCTS]},
-  role: {enum: [...ROLES]},
-  version: {type: 'string', minLength: 1},
-  cluster: {type: 'string', minLength: 1},
-  group: {type: 'string', minLength: 1},
-  /** Product settings read by the agent's modules (each validates its own part). */
-  settings: {type: 'object'},
-} as const
 
 export const NODE_CONFIG_SCHEMA = {
   type: 'object',

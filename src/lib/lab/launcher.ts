@@ -10,7 +10,7 @@ import {readJsonFile, writeFileDurably} from '../durable.js'
 import {InternalError, UsageError} from '../errors.js'
 import type {TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT, stateDir} from '../paths.js'
-import {DEFAULT_TOPOLOGY, loadTopology, peersOf, type TopologyNode} from './topology.js'
+import type {TopologyNode} from './topology.js'
 
 export interface LabNode extends TopologyNode {
   url: string
@@ -175,6 +175,8 @@ async function waitReady(n: LabNode, deadline: number, ca: string | undefined): 
 export async function labUp(opts: {topology?: string; timing?: TimingProfile; tls?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState> {
   return withLabLock(async () => {
     const previous = readLab()
+    // Loaded here only: every other command reads lab.json and needs no topology code.
+    const {DEFAULT_TOPOLOGY, loadTopology, peersOf} = await import('./topology.js')
     const tls = opts.tls ?? previous?.tls ?? false
     if (previous && (previous.tls ?? false) !== tls && previous.nodes.some((n) => isAlive(n.pid))) {
       throw new UsageError(`the lab is running ${previous.tls ? 'with' : 'without'} TLS`, {hint: 'stop it first: ucctl lab down'})

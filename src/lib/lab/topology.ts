@@ -2,7 +2,7 @@
 // package (topologies/default.yaml); `ucctl lab up --topology FILE` takes another.
 import {join} from 'node:path'
 import {UsageError} from '../errors.js'
-import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../agent/config.js'
+import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../node-identity.js'
 import {TIMING_PROFILES, type TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT} from '../paths.js'
 import {readYamlFile} from '../yaml-file.js'
