@@ -143,7 +143,10 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   }
 
   // ---- delivery: effects become events on the softphones' connections, or closed connections.
-  const write = (res: ServerResponse, event: {type: string}) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+  // A stream may have ended (client gone, agent closing) before its last event: never write after the end.
+  const write = (res: ServerResponse, event: {type: string}) => {
+    if (!res.writableEnded && !res.destroyed) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+  }
   const deliver = (t: Transition) => {
     for (const effect of t.effects) {
       for (const id of effect.softphones) {
@@ -298,7 +301,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   }
 
   const ping = setInterval(() => {
-    for (const res of streams.values()) res.write(': ping\n\n')
+    for (const res of streams.values()) if (!res.writableEnded && !res.destroyed) res.write(': ping\n\n')
   }, PING_MS)
   ping.unref()
 

@@ -51,7 +51,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   const operations = new OperationRegistry(config.stateDir, config.name)
   const nodeManager = new NodeManager(config.services, {stateDir: config.stateDir, timing: config.timingValues, events})
   const startedAt = new Date().toISOString()
-  const streams = new Set<ServerResponse>()
+  /** Open event streams, each with what ends it (unsubscribe first: no write after the end). */
+  const streams = new Map<ServerResponse, () => void>()
 
   const logger = opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
   const app: FastifyInstance = Fastify({
@@ -272,12 +273,14 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       else res.write(': following\n\n')
       const unsubscribe = events.subscribe(send)
       const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)
-      streams.add(res)
-      res.on('close', () => {
+      const end = () => {
         clearInterval(ping)
         unsubscribe()
         streams.delete(res)
-      })
+        if (!res.writableEnded) res.end()
+      }
+      streams.set(res, end)
+      res.on('close', end)
     },
   )
 
@@ -285,7 +288,7 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
 
   app.addHook('preClose', async () => {
     operations.wakeAll()
-    for (const res of streams) res.end()
+    for (const end of [...streams.values()]) end()
   })
 
   nodeManager.boot()
