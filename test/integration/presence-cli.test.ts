@@ -5,25 +5,18 @@ import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 import {tempDir} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
-import {A, B, InProcessPair, view, waitRow} from './presence-lab.js'
+import {A, B, InProcessPair, pairWithCli, view, waitRow} from './presence-lab.js'
 
 describe('ucctl pcluster', {concurrency: false}, () => {
+  let t: Awaited<ReturnType<typeof pairWithCli>>
   let p: InProcessPair
-  let home: string
-  const cli = (...args: string[]) => runCli(args, {UCCTL_HOME: home})
+  const cli = (...args: string[]) => t.cli(...args)
 
   before(async () => {
-    p = await new InProcessPair({settings: {moveBatchSize: 250, moveBatchPauseMs: 60, capacity: 15_000, cpuPercent: 20}}).start()
-    home = tempDir()
-    writeContext(home, 't', [
-      {name: A, url: p.url(A)},
-      {name: B, url: p.url(B)},
-    ])
+    t = await pairWithCli({settings: {moveBatchSize: 250, moveBatchPauseMs: 60, capacity: 15_000, cpuPercent: 20}})
+    p = t.p
   })
-  after(async () => {
-    await p.dispose()
-    rmSync(home, {recursive: true, force: true})
-  })
+  after(() => t.dispose())
 
   it('PRG-5, PRG-7: pcluster status: state, reason, users, critical services, HA and the recommended action', async () => {
     const r = await cli('pcluster', 'status', '--json')

@@ -1,7 +1,7 @@
 // Helpers for the presence redundancy tests and bench: a group of two real IM and Presence
 // agents (in this process, or as separate OS processes that can be SIGKILLed).
 import {spawn, spawnSync} from 'node:child_process'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {stringify} from 'yaml'
@@ -10,7 +10,7 @@ import {freePort, labCaPath, labCredentials, readLab} from '../../src/lib/lab/la
 import type {ServiceConfig} from '../../src/lib/agent/node-manager.js'
 import {standInServices} from '../../src/lib/agent/config.js'
 import {eventually, isAlive, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
-import {BIN} from '../helpers/cli.js'
+import {BIN, type CliResult, runCli, writeContext} from '../helpers/cli.js'
 
 export const A = 'imp-pub'
 export const B = 'imp-sub'
@@ -239,5 +239,29 @@ export class ProcessPair {
   async down(): Promise<void> {
     this.cli(['lab', 'down'])
     await sleep(10)
+  }
+}
+
+/** Two in-process IM and Presence agents and a CLI context logged in to them. */
+export async function pairWithCli(opts: PairOptions = {}): Promise<{
+  p: InProcessPair
+  home: string
+  cli: (...args: string[]) => Promise<CliResult>
+  dispose(): Promise<void>
+}> {
+  const p = await new InProcessPair(opts).start()
+  const home = tempDir()
+  writeContext(home, 't', [
+    {name: A, url: p.url(A)},
+    {name: B, url: p.url(B)},
+  ])
+  return {
+    p,
+    home,
+    cli: (...args) => runCli(args, {UCCTL_HOME: home}),
+    async dispose() {
+      await p.dispose()
+      rmSync(home, {recursive: true, force: true})
+    },
   }
 }

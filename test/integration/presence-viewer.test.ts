@@ -1,27 +1,17 @@
 // `ucctl pcluster user` against two real IM and Presence agents (seed 003, presence viewer).
 import assert from 'node:assert/strict'
-import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
-import {eventually, tempDir} from '../helpers/agents.js'
-import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
-import {A, B, InProcessPair} from './presence-lab.js'
+import {eventually} from '../helpers/agents.js'
+import {schemaProblems} from '../helpers/cli.js'
+import {A, B, pairWithCli} from './presence-lab.js'
 
 describe('ucctl pcluster user (end user presence viewer)', () => {
-  let p: InProcessPair
-  let home: string
-  const cli = (...args: string[]) => runCli(args, {UCCTL_HOME: home})
+  let t: Awaited<ReturnType<typeof pairWithCli>>
+  const cli = (...args: string[]) => t.cli(...args)
   before(async () => {
-    p = await new InProcessPair().start()
-    home = tempDir()
-    writeContext(home, 't', [
-      {name: A, url: p.url(A)},
-      {name: B, url: p.url(B)},
-    ])
+    t = await pairWithCli()
   })
-  after(async () => {
-    await p.dispose()
-    rmSync(home, {recursive: true, force: true})
-  })
+  after(() => t.dispose())
 
   it('presence viewer: status, contacts by group counted once, watchers, the assigned node; valid PresenceView', async () => {
     const r = await cli('pcluster', 'user', 'user00002@example.com', '--json')
@@ -49,16 +39,16 @@ describe('ucctl pcluster user (end user presence viewer)', () => {
   })
 
   it('presence viewer: a stopped AXL Web Service on the node serving the user makes presence not valid; an unknown user is exit 2', async () => {
-    await p.agents[B].nodeManager.stop('Cisco AXL Web Service')
+    await t.p.agents[B].nodeManager.stop('Cisco AXL Web Service')
     try {
       const r = await cli('pcluster', 'user', `user${String(15_000).padStart(5, '0')}@example.com`, '--json')
       assert.equal(r.json.server.signedInTo, B)
       assert.ok(r.json.warnings.some((w: string) => /Cisco AXL Web Service is Stopped on imp-sub/.test(w)), r.stdout)
     } finally {
-      await p.agents[B].nodeManager.start('Cisco AXL Web Service')
+      await t.p.agents[B].nodeManager.start('Cisco AXL Web Service')
     }
     const unknown = await cli('pcluster', 'user', 'nobody@example.com')
     assert.equal(unknown.code, 2)
-    await eventually(() => (p.agents[B].nodeManager.isRunning('Cisco AXL Web Service') ? true : undefined))
+    await eventually(() => (t.p.agents[B].nodeManager.isRunning('Cisco AXL Web Service') ? true : undefined))
   })
 })

@@ -9,9 +9,10 @@
 // samples, whatever the interval; a Code Yellow Duration minute lasts codeYellowMinuteMs.
 import {performance} from 'node:perf_hooks'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore, writeFileDurably} from '../durable.js'
-import {ForbiddenError, RefusedError, UsageError} from '../errors.js'
+import {ConflictError, ForbiddenError, RefusedError, UsageError} from '../errors.js'
 import {
   admitCall,
   DEFAULT_THROTTLE_PARAMS,
@@ -96,6 +97,29 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
       data: {alarm: e.type, rule: ALARM_RULE[e.type], averageExpectedDelayMs: e.averageExpectedDelayMs, state: state.state},
     })
 
+  /**
+   * The restart is an operation under the service's lock, like an operator's `service cycle`:
+   * one that is running is waited for, never raced.
+   */
+  const restartUnderLock = async (): Promise<number | null> => {
+    for (;;) {
+      let op
+      try {
+        op = ctx.operations.start('code-red-restart', {service: CALLMANAGER_SERVICE}, [`service:${CALLMANAGER_SERVICE}`], async (progress) => {
+          progress(`Code Red (THR-4): restarting ${CALLMANAGER_SERVICE}`)
+          return {service: await ctx.nodeManager.cycle(CALLMANAGER_SERVICE)}
+        })
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error
+        await sleep(100)
+        continue
+      }
+      while (op.state === 'running') op = await ctx.operations.waitForChange(op.id, op.transitions.length, 1000)
+      if (op.state === 'failed') throw new Error(op.error?.message ?? 'restart failed')
+      return ctx.nodeManager.status(CALLMANAGER_SERVICE).pid
+    }
+  }
+
   /** THR-4: Code Red restarts the Cisco CallManager service and writes a memory dump. */
   const codeRed = async (e: ThrottleEvent) => {
     const time = new Date().toISOString()
@@ -114,7 +138,7 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
     let pidAfter: number | null = null
     if (has) {
       try {
-        pidAfter = (await ctx.nodeManager.cycle(CALLMANAGER_SERVICE)).pid
+        pidAfter = await restartUnderLock()
       } catch (error) {
         ctx.log.error({err: error}, 'Code Red restart of Cisco CallManager failed')
       }
