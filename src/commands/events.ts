@@ -59,15 +59,15 @@ export default class Events extends BaseCommand<typeof Events> {
   }
 
   private async follow(nodes: Array<{name: string; url: string}>, since: string | undefined): Promise<undefined> {
-    const abort = new AbortController()
-    process.once('SIGINT', () => abort.abort())
-    process.once('SIGTERM', () => abort.abort())
-    const json = this.jsonEnabled()
-    const print = (e: AgentEvent) =>
-      process.stdout.write(json ? JSON.stringify(envelope('Event', {...e})) + '\n' : `${e.time}\t${e.node}\t${e.type}\t${e.message}\n`)
-    const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as AgentEvent), abort.signal))
-    for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
-    if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
+    const {signal, done} = this.interruption()
+    const print = (e: AgentEvent) => this.streamLine('Event', {...e}, [e.time, e.node, e.type, e.message])
+    try {
+      const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as AgentEvent), signal))
+      for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
+      if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
+    } finally {
+      done()
+    }
     return undefined
   }
 }

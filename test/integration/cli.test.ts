@@ -241,6 +241,7 @@ describe('ucctl against real agents', () => {
       const doc = JSON.parse(line)
       assert.deepEqual(schemaProblems(doc), [], line)
       assert.equal(doc.kind, 'Event')
+      assert.equal(doc.context, 'test', 'every JSON document names its context')
     }
   })
 

@@ -10,6 +10,7 @@ import {AgentClient, closeClients} from '../../src/lib/client/agent-client.js'
 import {ConflictError} from '../../src/lib/errors.js'
 import {eventually, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
 import {ROOT, runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
+import {REFRESH_STEPS, STANDARD_STEPS} from '../helpers/upgrade-orders.js'
 
 const CUCM_OLD = '8.6.2.10000-30'
 const IMP_OLD = '8.6.4.10000-10'
@@ -23,24 +24,6 @@ const NODES = [
   {name: 'imp-sub', product: 'imp', role: 'subscriber', version: IMP_OLD},
 ] as const
 type NodeName = (typeof NODES)[number]['name']
-
-const STANDARD_STEPS = [
-  {number: 1, action: 'upgrade', nodes: ['cucm-pub']},
-  {number: 2, action: 'upgrade', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 3, action: 'upgrade', nodes: ['imp-sub']},
-  {number: 4, action: 'switch-version', nodes: ['cucm-pub']},
-  {number: 5, action: 'switch-version', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 6, action: 'switch-version', nodes: ['imp-sub']},
-]
-
-const REFRESH_STEPS = [
-  {number: 1, action: 'upgrade', nodes: ['cucm-pub']},
-  {number: 2, action: 'switch-version', nodes: ['cucm-pub']},
-  {number: 3, action: 'upgrade', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 4, action: 'switch-version', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 5, action: 'upgrade', nodes: ['imp-sub']},
-  {number: 6, action: 'switch-version', nodes: ['imp-sub']},
-]
 
 const versionOf = (name: string) => (name.startsWith('cucm') ? CUCM_NEW : IMP_NEW)
 
@@ -326,7 +309,7 @@ describe('ucctl upgrade plan / validate offline, against topology files', () => 
       "  - {name: ctios-a, product: ctios, role: publisher, version: '8.0', cluster: ctios1}",
       '',
     ].join('\n')
-  const yamlSteps = (steps: Array<{number: number; action: string; nodes: string[]}>) =>
+  const yamlSteps = (steps: ReadonlyArray<{number: number; action: string; nodes: readonly string[]}>) =>
     'to: 9.0(1)\nsteps:\n' + steps.map((s) => `  - {number: ${s.number}, action: ${s.action}, nodes: [${s.nodes.join(', ')}]}`).join('\n') + '\n'
   // No context and no lab: nothing here may need an agent.
   const offline = () => ({UCCTL_HOME: join(dir, 'home')})

@@ -17,6 +17,7 @@ import {
   upgradeType,
   validatePlan,
 } from '../../src/lib/domain/upgrade.js'
+import {REFRESH_STEPS, STANDARD_STEPS} from '../helpers/upgrade-orders.js'
 
 const CUCM_NEW = '9.0.1.10000-37'
 const IMP_NEW = '9.0.1.10000-9'
@@ -61,24 +62,6 @@ function apply(cluster: Cluster, history: readonly HistoryEntry[]): Cluster {
 
 const up = (n: string): HistoryEntry => ({node: n, action: 'upgrade', version: n.startsWith('cucm') ? CUCM_NEW : IMP_NEW})
 const sw = (n: string): HistoryEntry => ({node: n, action: 'switch-version'})
-
-const STANDARD_STEPS: readonly PlanStep[] = [
-  {number: 1, action: 'upgrade', nodes: ['cucm-pub']},
-  {number: 2, action: 'upgrade', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 3, action: 'upgrade', nodes: ['imp-sub']},
-  {number: 4, action: 'switch-version', nodes: ['cucm-pub']},
-  {number: 5, action: 'switch-version', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 6, action: 'switch-version', nodes: ['imp-sub']},
-]
-
-const REFRESH_STEPS: readonly PlanStep[] = [
-  {number: 1, action: 'upgrade', nodes: ['cucm-pub']},
-  {number: 2, action: 'switch-version', nodes: ['cucm-pub']},
-  {number: 3, action: 'upgrade', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 4, action: 'switch-version', nodes: ['imp-pub', 'cucm-sub']},
-  {number: 5, action: 'upgrade', nodes: ['imp-sub']},
-  {number: 6, action: 'switch-version', nodes: ['imp-sub']},
-]
 
 describe('upgradeType', () => {
   const ROWS = [

@@ -36,10 +36,7 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
   async run() {
     const target = await this.target()
     const nodes = this.flags.node.map((n) => pickNode(target, n))
-    const abort = new AbortController()
-    const stop = () => abort.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const {signal, done} = this.interruption()
     this.progress(`load on ${nodes.map((n) => n.name).join(', ')} for ${this.flags.duration} s (Ctrl-C stops and reports)`)
     const report = await runLoad(nodes, {
       callsPerSecond: this.flags['calls-per-second'],
@@ -47,10 +44,8 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
       messagesPerSecond: this.flags['messages-per-second'],
       durationS: this.flags.duration,
       listIds: this.flags['list-ids'],
-      signal: abort.signal,
-    })
-    process.off('SIGINT', stop)
-    process.off('SIGTERM', stop)
+      signal,
+    }).finally(done)
     return this.output(envelope('LoadReport', {context: target.context, ...report}), {
       title: `load report (context ${target.context}, ${Math.round(report.durationMs / 100) / 10} s)`,
       columns: ['NODE', 'CALLS', 'ANSWERED', 'REJECTED', 'UNANSWERED', 'MESSAGES', 'ACCEPTED', 'REJECTED', 'UNANSWERED', 'REJECTED BY'],

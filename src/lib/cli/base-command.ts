@@ -5,7 +5,7 @@ import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 import {AgentClient, closeClients, type NodeRef} from '../client/agent-client.js'
 import {exitCodeOf, UcctlError, UsageError, type WireError} from '../errors.js'
-import {renderTable, renderTsv, useColor, type View} from './render.js'
+import {type Cell, renderTable, renderTsv, useColor, type View} from './render.js'
 import type {Target} from './target.js'
 
 export const API_VERSION = 'ucctl/v1'
@@ -118,6 +118,35 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const out = process.stdout.isTTY ? await renderTable(view, useColor()) : renderTsv(view)
     process.stdout.write(out)
     return doc
+  }
+
+  /**
+   * Streaming commands (--follow, simulators): one line per item as it happens; with --json a
+   * document of `kind` per line (NDJSON, carrying the context), else tab-separated cells.
+   */
+  protected streamLine(kind: string, data: Record<string, unknown>, row: Cell[]): void {
+    const context = this.targetCache?.context
+    process.stdout.write(
+      this.jsonEnabled()
+        ? JSON.stringify(envelope(kind, {...(context === undefined ? {} : {context}), ...data})) + '\n'
+        : renderTsv({columns: [], rows: [row]}),
+    )
+  }
+
+  /** A signal aborted by Ctrl-C, SIGTERM or `stop()`, for commands that run until then; `done()` detaches it. */
+  protected interruption(): {signal: AbortSignal; stop(): void; done(): void} {
+    const abort = new AbortController()
+    const stop = () => abort.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    return {
+      signal: abort.signal,
+      stop,
+      done() {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+      },
+    }
   }
 
   protected override toSuccessJson(result: unknown): unknown {

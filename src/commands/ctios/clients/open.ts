@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags'
-import {BaseCommand, envelope} from '../../../lib/cli/base-command.js'
+import {BaseCommand} from '../../../lib/cli/base-command.js'
 import {runClientSimulator} from '../../../lib/cli/ctios-status.js'
 import {productNode} from '../../../lib/cli/product-nodes.js'
 
@@ -20,30 +20,22 @@ printed gathered by event, rule and reason (with --json: one SoftphoneEvents doc
   async run() {
     const target = await this.target()
     const {node, client} = await productNode(target, this.flags.node, 'ctios', 'CTI OS failover')
-    const abort = new AbortController()
-    const stop = () => abort.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const {signal, stop, done} = this.interruption()
     const timer = this.flags.duration ? setTimeout(stop, this.flags.duration * 1000) : undefined
-    const json = this.jsonEnabled()
     try {
       const r = await runClientSimulator(
         {url: node.url, token: target.token, ca: target.ca},
         client,
-        {count: this.flags.count, login: this.flags.login as 'Available' | 'Not Ready' | 'none', everyMs: this.flags.every, signal: abort.signal},
+        {count: this.flags.count, login: this.flags.login as 'Available' | 'Not Ready' | 'none', everyMs: this.flags.every, signal},
         {
-          report: (d) =>
-            process.stdout.write(
-              json ? JSON.stringify(envelope('SoftphoneEvents', {node: node.name, ...d})) + '\n' : `${d.time}\t${d.event}\t${d.rule ?? ''}\t${d.reason ?? ''}\t${d.count}\n`,
-            ),
+          report: (d) => this.streamLine('SoftphoneEvents', {node: node.name, ...d}, [d.time, d.event, d.rule, d.reason, d.count]),
           notice: (m) => this.notice(m),
         },
       )
       this.notice(`closed ${r.opened} softphone(s): ${r.received} event(s) received, ${r.drops} connection(s) lost and reopened`)
     } finally {
       if (timer) clearTimeout(timer)
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      done()
     }
     return undefined
   }
