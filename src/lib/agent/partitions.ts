@@ -120,7 +120,11 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
   }
 
   /** Claims the node for one action (409 when another is validating or running). */
-  function claim(action: UpgradeAction): void {
+  /**
+   * One upgrade or switch-version at a time per node, from its validation (the peers are asked)
+   * to the end of its operation: `body` validates, then starts the operation with `start`.
+   */
+  async function exclusively<T>(action: UpgradeAction, body: (start: typeof startOperation) => Promise<T>): Promise<T> {
     if (busy) {
       throw new ConflictError(`another ${busy.action} is ${busy.operation ? `running (operation ${busy.operation})` : 'being validated'} on ${config.name}`, {
         hint: `wait for it: ucctl events --node ${config.name}`,
@@ -128,6 +132,24 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
       })
     }
     busy = {action}
+    try {
+      return await body(startOperation)
+    } finally {
+      // Refused, dry run or failed to start: free again. A started operation frees it when done.
+      if (busy && !busy.operation) busy = null
+    }
+  }
+
+  function startOperation(action: UpgradeAction, target: Record<string, string>, locks: string[], work: (progress: (m: string) => void) => Promise<Record<string, unknown>>) {
+    const op = operations.start(action, target, locks, async (progress) => {
+      try {
+        return await work(progress)
+      } finally {
+        busy = null
+      }
+    })
+    busy = {action, operation: op.id}
+    return op
   }
 
   function save(change: Partial<State>): void {
@@ -168,15 +190,13 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
         },
         async (req, reply) => {
           const version = installableVersion(req.body.version)
-          claim('upgrade')
-          let started = false
-          try {
+          return exclusively('upgrade', async (start) => {
             const {rules, data} = await validate('upgrade', version)
             if (req.body.dryRun) {
               const from = state.inactive ?? 'empty'
               return reply.status(200).send({node: config.name, action: 'upgrade', changes: [`inactive partition: ${from} → ${version}`], rules})
             }
-            const op = operations.start('upgrade', {node: config.name, version}, ['partitions'], async (progress) => {
+            const op = start('upgrade', {node: config.name, version}, ['partitions'], async (progress) => {
               try {
                 events.emit({type: 'UpgradeStarted', message: `installing ${version} on the inactive partition of ${config.name}`, data: {...data, version}})
                 await install(version, progress)
@@ -186,16 +206,10 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               } catch (error) {
                 events.emit({type: 'UpgradeFailed', message: `installing ${version} on ${config.name} did not finish: ${(error as Error).message}`, data: {...data, version}})
                 throw error
-              } finally {
-                busy = null
               }
             })
-            started = true
-            busy = {action: 'upgrade', operation: op.id}
             return reply.status(202).send(op)
-          } finally {
-            if (!started) busy = null
-          }
+          })
         },
       )
 
@@ -203,9 +217,7 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
         '/v1/node/switch-version',
         {schema: {body: {type: 'object', additionalProperties: false, properties: {dryRun: {type: 'boolean'}}}}},
         async (req, reply) => {
-          claim('switch-version')
-          let started = false
-          try {
+          return exclusively('switch-version', async (start) => {
             if (state.inactive === null) {
               throw new RefusedError(`the inactive partition of ${config.name} is empty: nothing to switch to`, {
                 rule: 'UPG-5',
@@ -220,7 +232,7 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               const changes = [`active partition: ${state.active} → ${target}`, `inactive partition: ${target} → ${state.active}`, `every service restarted (${services.join(', ')})`]
               return reply.status(200).send({node: config.name, action: 'switch-version', changes, rules})
             }
-            const op = operations.start('switch-version', {node: config.name, version: target}, ['partitions', ...services.map((s) => `service:${s}`)], async (progress) => {
+            const op = start('switch-version', {node: config.name, version: target}, ['partitions', ...services.map((s) => `service:${s}`)], async (progress) => {
               try {
                 const from = state.active
                 events.emit({type: 'SwitchVersionStarted', message: `${config.name} switching version ${from} → ${target}: restarting on the inactive partition`, data: {...data, from, to: target}})
@@ -235,16 +247,10 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               } catch (error) {
                 events.emit({type: 'SwitchVersionFailed', message: `switch version of ${config.name} did not finish: ${(error as Error).message}`, data: {...data, to: target}})
                 throw error
-              } finally {
-                busy = null
               }
             })
-            started = true
-            busy = {action: 'switch-version', operation: op.id}
             return reply.status(202).send(op)
-          } finally {
-            if (!started) busy = null
-          }
+          })
         },
       )
     },
