@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {CTIOS_PROCESSES, planServiceAction, PRODUCT_SERVICES} from '../../src/lib/domain/services.js'
+import {CTIOS_PROCESSES, planNodeRestart, planServiceAction, PRODUCT_SERVICES} from '../../src/lib/domain/services.js'
 
 // SVC-1 as the document's table: process, has a console window.
 const SVC1 = [
@@ -49,5 +49,20 @@ describe('services (SVC-1..3)', () => {
     assert.ok(auto.rules.some((r) => r.startsWith('SVC-3')))
     const manual = planServiceAction({name: 'CTIOSTrace', state: 'Running', startup: 'Manual'}, 'stop')
     assert.ok(!manual.rules.some((r) => r.startsWith('SVC-3')))
+  })
+
+  it('SVC-5: a node restart plan stops every running service in reverse order, then starts the Automatic ones in order (SVC-3)', () => {
+    const plan = planNodeRestart([
+      {name: 'CtiosServerNode', state: 'Running', startup: 'Automatic'},
+      {name: 'CTIOSTrace', state: 'Running', startup: 'Manual'},
+      {name: 'NM', state: 'Stopped', startup: 'Automatic'},
+    ])
+    assert.deepEqual(plan.changes, [
+      'CTIOSTrace: Running → Stopped',
+      'CtiosServerNode: Running → Stopped',
+      'CtiosServerNode: Stopped → Running',
+      'NM: Stopped → Running',
+    ])
+    assert.ok(plan.rules[0].startsWith('SVC-5'))
   })
 })

@@ -3,6 +3,7 @@ import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.j
 import {confirmOrRefuse} from '../../lib/cli/confirm.js'
 import {submitAction} from '../../lib/cli/operation.js'
 import type {ServiceStatus} from '../../lib/agent/node-manager.js'
+import {planNodeRestart} from '../../lib/domain/services.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
@@ -15,11 +16,8 @@ export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
     const {client, node} = await this.node(this.args.node)
     if (this.flags['dry-run']) {
       const {services} = await client.get<{services: ServiceStatus[]}>('/v1/services')
-      const changes = [
-        ...services.filter((s) => s.state !== 'Stopped').reverse().map((s) => `${s.name}: ${s.state} → Stopped`),
-        ...services.filter((s) => s.startup === 'Automatic').map((s) => `${s.name}: Stopped → Running`),
-      ]
-      return this.output(envelope('OperationPlan', {node: node.name, action: 'restart', changes, rules: ['SVC-5: NMM restarts the whole node (all services)', 'SVC-3: Automatic services start with the host']}), {
+      const {changes, rules} = planNodeRestart(services)
+      return this.output(envelope('OperationPlan', {node: node.name, action: 'restart', changes, rules}), {
         columns: ['WOULD CHANGE'],
         rows: changes.map((c) => [c]),
       })

@@ -96,3 +96,17 @@ export function planServiceAction(
   }
   return {changes: [...stop, ...start], rules: ['SVC-2: cycle is stop then start']}
 }
+
+/**
+ * SVC-5: NMM's host restart stops every service (in reverse order), then starts the Automatic
+ * ones in order, as a host boot would (SVC-3).
+ */
+export function planNodeRestart(services: ReadonlyArray<{name: string; state: ServiceState; startup: StartupType}>): {changes: string[]; rules: string[]} {
+  return {
+    changes: [
+      ...services.filter((s) => s.state !== 'Stopped').reverse().map((s) => `${s.name}: ${s.state} → Stopped`),
+      ...services.filter((s) => s.startup === 'Automatic').map((s) => `${s.name}: Stopped → Running`),
+    ],
+    rules: ['SVC-5: NMM restarts the whole node (all services)', 'SVC-3: Automatic services start with the host'],
+  }
+}
