@@ -6,12 +6,14 @@ import {AgentClient, fanOut} from '../../lib/client/agent-client.js'
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {UsageError} from '../../lib/errors.js'
+import {ciscoContextFlags} from '../../lib/drivers/cisco/context.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   static override summary = "Add a context: the agents of a deployment's nodes (their names are asked from each agent)"
   static override args = {name: Args.string({description: 'context name', required: true})}
   static override flags = {
-    agent: Flags.string({description: 'agent URL (repeatable), e.g. https://cucm-pub.example.net:8443', required: true, multiple: true}),
+    agent: Flags.string({description: 'agent URL (repeatable), e.g. https://cucm-pub.example.net:8443', multiple: true, exactlyOne: ['agent', 'cisco']}),
+    ...ciscoContextFlags,
     ca: Flags.string({description: "CA certificate file (PEM) that signed the agents' certificates"}),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
@@ -20,7 +22,8 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   async run() {
     const file = readContexts()
     if (!/^[\w.-]{1,64}$/.test(this.args.name)) throw new UsageError(`context name "${this.args.name}" may hold only letters, digits, ".", "_" and "-"`)
-    const urls = this.flags.agent.map((u) => {
+    if (this.flags.cisco) return this.addCisco(file, this.flags.cisco)
+    const urls = (this.flags.agent ?? []).map((u) => {
       try {
         const url = new URL(u)
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
@@ -52,6 +55,19 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),
+    })
+  }
+
+  /** A context of kind cisco (src/lib/drivers/cisco/context.ts). */
+  private async addCisco(file: ReturnType<typeof readContexts>, publisher: string) {
+    const {addCiscoContext} = await import('../../lib/drivers/cisco/context.js')
+    const {entry, nodes} = await addCiscoContext(file, this.args.name, {...this.flags, cisco: publisher}, (m) => this.notice(m))
+    file.contexts[this.args.name] = entry
+    file.current ??= this.args.name
+    writeContexts(file)
+    return this.output(envelope('Context', {name: this.args.name, kind: 'cisco', current: file.current === this.args.name, readOnly: entry.cisco?.readOnly === true, nodes}), {
+      columns: ['CONTEXT', 'NODE', 'PRODUCT', 'ROLE', 'URL'],
+      rows: nodes.map((n) => [this.args.name, n.name, n.product, n.role, n.url]),
     })
   }
 }

@@ -3,6 +3,7 @@ import {chmodSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {readJsonFile, writeFileDurably} from '../durable.js'
 import {configDir} from '../paths.js'
+import type {CiscoSettings} from '../drivers/cisco/session.js'
 
 export interface ContextNode {
   name: string
@@ -15,6 +16,9 @@ export interface ContextEntry {
   ca?: string
   /** Where `ucctl login` put this context's token (never the token itself). */
   credential?: 'keychain' | 'file'
+  /** 'cisco': a real cluster through the products' own interfaces (src/lib/drivers/cisco); absent: ucctl agents. */
+  kind?: 'cisco'
+  cisco?: CiscoSettings
 }
 
 export interface ContextFile {
@@ -35,4 +39,13 @@ export function writeContexts(file: ContextFile, env: NodeJS.ProcessEnv = proces
   mkdirSync(dir, {recursive: true, mode: 0o700})
   chmodSync(dir, 0o700)
   writeFileDurably(contextsPath(env), JSON.stringify(file, null, 2) + '\n', 0o600)
+}
+
+/** The context a command uses when it is of kind cisco (--context, UCCTL_CONTEXT, else the current one). */
+export function ciscoContext(wanted: string | undefined): {name: string; entry: ContextEntry; named: boolean} | undefined {
+  const named = wanted ?? process.env.UCCTL_CONTEXT
+  const file = readContexts()
+  const name = named ?? file.current
+  const entry = name === undefined ? undefined : file.contexts[name]
+  return entry?.kind === 'cisco' ? {name: name!, entry, named: named !== undefined} : undefined
 }

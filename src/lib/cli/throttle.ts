@@ -86,7 +86,7 @@ async function getThrottle(client: AgentClient): Promise<ThrottleStatusDoc> {
   }
 }
 
-function paramsOutcome(node: string, params: ThrottleParams, extra: Record<string, unknown> = {}): Outcome {
+export function paramsOutcome(node: string, params: ThrottleParams, extra: Record<string, unknown> = {}): Outcome {
   const parameters = THROTTLE_PARAMETERS.map((r) => ({
     key: r.key,
     name: r.name,
