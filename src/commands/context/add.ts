@@ -65,7 +65,7 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
     file.contexts[this.args.name] = entry
     file.current ??= this.args.name
     writeContexts(file)
-    return this.output(envelope('Context', {name: this.args.name, kind: 'cisco', current: file.current === this.args.name, readOnly: entry.cisco?.readOnly === true, nodes}), {
+    return this.output(envelope('Context', {name: this.args.name, contextKind: 'cisco', current: file.current === this.args.name, readOnly: entry.cisco?.readOnly === true, nodes}), {
       columns: ['CONTEXT', 'NODE', 'PRODUCT', 'ROLE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.product, n.role, n.url]),
     })

@@ -1,0 +1,252 @@
+// Issue 16's acceptance as a new user would: a context of kind cisco against fixtures built from
+// Cisco's published definitions (the fixture rejects requests that do not match the WSDL), every
+// command's --json checked against schemas/, read-only refusals and the fault cases.
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {tempDir} from '../helpers/agents.js'
+import {type CliResult, runCli, schemaProblems} from '../helpers/cli.js'
+import {defaultNodes, type Fixture, startCiscoFixture} from '../helpers/cisco-fixture.js'
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
+}
+
+describe('cisco contexts against fixtures from the published definitions (issue 16)', () => {
+  let fx: Fixture
+  let home: string
+  let env: Record<string, string>
+  const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, {...env, ...extra}, input)
+  const ok = (r: CliResult) => {
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))
+    return r.json
+  }
+  const requests = (op: string) => fx.requests.filter(([, o]) => o === op).length
+
+  before(async () => {
+    fx = await startCiscoFixture({nodes: defaultNodes()})
+    home = tempDir('ucctl-cisco-')
+    env = {UCCTL_HOME: home, UCCTL_NO_KEYCHAIN: '1'}
+  })
+  after(async () => {
+    await fx.close()
+    rmSync(home, {recursive: true, force: true})
+    rmSync(fx.dir, {recursive: true, force: true})
+  })
+
+  it('context add --cisco: nodes from AXL listProcessNode (not EnterpriseWideData) plus the ones given by hand; the password stored 0600', async () => {
+    const pub = fx.nodes.get('cucm-pub')!
+    const r = await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', fx.ca, '--password-stdin', ...fx.nodeFlags(), '--json'], {}, fx.password + '\n')
+    const doc = ok(r)
+    assert.equal(doc.kind, 'Context')
+    assert.deepEqual(doc.nodes.map((n: any) => `${n.name}:${n.product}:${n.role}`), ['cucm-pub:cucm:publisher', 'cucm-sub:cucm:subscriber', 'imp-pub:imp:publisher', 'imp-sub:imp:subscriber', 'cuc-pub:cuc:publisher', 'cuc-sub:cuc:subscriber'])
+    assert.match(r.stderr, /speaks AXL 8\.5 \(Unified CM 8\.6\.2\.10000-30\)/)
+    const creds = join(home, 'config', 'credentials.json')
+    assert.equal(statSync(creds).mode & 0o777, 0o600)
+    assert.ok(!readFileSync(join(home, 'config', 'contexts.json'), 'utf8').includes(fx.password))
+  })
+
+  it('status: version from getProductInformationList, health and services from soapGetServiceStatus', async () => {
+    const doc = ok(await cli(['status', '--json']))
+    assert.equal(doc.context, 'prod')
+    const pub = doc.nodes.find((n: any) => n.name === 'cucm-pub')
+    assert.deepEqual([pub.version, pub.health, pub.services], ['8.6.2.10000-30', 'ok', {running: 3, total: 3}])
+    assert.equal(doc.nodes.find((n: any) => n.name === 'cuc-sub').version, '9.1.1.10000-1')
+  })
+
+  it('service list: Started → Running, "Service Not Activated" shown as such', async () => {
+    const doc = ok(await cli(['service', 'list', '--node', 'cucm-pub', '--json']))
+    const byName = Object.fromEntries(doc.services.map((s: any) => [s.name, s]))
+    assert.equal(byName['Cisco CallManager'].state, 'Running')
+    assert.deepEqual([byName['Name Service Cache'].state, byName['Name Service Cache'].reason, byName['Name Service Cache'].activated], ['Stopped', 'Service Not Activated', false])
+  })
+
+  it('service cycle "Cisco CallManager" --yes: soapDoControlServices Restart, waited until Started with a new start time', async () => {
+    const before = fx.nodes.get('cucm-pub')!.services[0].startTime
+    const doc = ok(await cli(['service', 'cycle', 'Cisco CallManager', '--node', 'cucm-pub', '--yes', '--json']))
+    assert.equal(doc.state, 'succeeded')
+    assert.equal(doc.service.state, 'Running')
+    assert.notEqual(fx.nodes.get('cucm-pub')!.services[0].startTime, before)
+    assert.equal(requests('soapDoControlServices'), 1)
+  })
+
+  it('a service that never reaches Started: exit 124, the operation still running', async () => {
+    const r = await cli(['service', 'start', 'Cisco CTIManager', '--node', 'cucm-sub', '--timeout', '1', '--json'])
+    assert.equal(r.code, 124, r.stderr)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.equal(r.json.state, 'running')
+    assert.equal(r.json.service.state, 'Starting')
+  })
+
+  it('a service that is not activated is refused (exit 5) before any control request', async () => {
+    const sent = requests('soapDoControlServices')
+    const r = await cli(['service', 'start', 'Name Service Cache', '--node', 'cucm-pub'])
+    assert.equal(r.code, 5)
+    assert.match(r.stderr, /not activated/)
+    assert.equal(requests('soapDoControlServices'), sent)
+  })
+
+  it('THR-6: throttle status from PerfMon counters, Code Yellow derived from CodeYellowEntryExit', async () => {
+    fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 1
+    fx.nodes.get('cucm-sub')!.counters.AverageExpectedDelay = 31
+    const doc = ok(await cli(['throttle', 'status', '--json']))
+    const byName = Object.fromEntries(doc.nodes.map((n: any) => [n.name, n]))
+    assert.equal(byName['cucm-pub'].state, 'Normal')
+    assert.deepEqual([byName['cucm-sub'].state, byName['cucm-sub'].averageExpectedDelayMs], ['Code Yellow', 31])
+    assert.deepEqual(byName['cucm-sub'].thresholds, {entryMs: 20, exitMs: 8})
+    fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 0
+  })
+
+  it('THR-7: throttle params read through AXL; a change warns and goes through updateServiceParameter only when confirmed', async () => {
+    const shown = ok(await cli(['throttle', 'params', '--node', 'cucm-pub', '--json']))
+    assert.equal(shown.parameters.find((p: any) => p.key === 'codeYellowEntryLatencyMs').value, 20)
+    const unconfirmed = await cli(['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=30'])
+    assert.equal(unconfirmed.code, 2)
+    assert.equal(requests('updateServiceParameter'), 0)
+    // AXL's throttle answer (HTTP 503) is waited out, not reported as a failure.
+    fx.faults.set('getServiceParameter', 'throttle')
+    const r = await cli(['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=30', '--yes', '--json'])
+    ok(r)
+    assert.match(r.stderr, /THR-7/)
+    assert.match(r.stderr, /AXL is throttling requests/)
+    assert.equal(fx.nodes.get('cucm-pub')!.params.CodeYellowEntryLatency, '30')
+  })
+
+  it('UC-2: cluster status from CUPI vmsservers', async () => {
+    const doc = ok(await cli(['cluster', 'status', '--json']))
+    assert.deepEqual(doc.servers.map((s: any) => `${s.name}:${s.role}:${s.status}`), ['cuc-pub:publisher:Primary', 'cuc-sub:subscriber:Secondary'])
+  })
+
+  it('UC-7: deactivating the Primary is refused (exit 5) before anything is sent over SSH', async () => {
+    const r = await cli(['cluster', 'deactivate', 'cuc-pub', '--yes', '--json'])
+    assert.equal(r.code, 5)
+    assert.equal(r.json.error.rule, 'UC-7')
+    assert.ok(!readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8').includes('utils cuc cluster'))
+  })
+
+  it('UC-14: cluster make-primary through `utils cuc cluster makeprimary`, waited until CUPI says Primary', async () => {
+    const doc = ok(await cli(['cluster', 'make-primary', 'cuc-sub', '--yes', '--json']))
+    assert.equal(doc.state, 'succeeded')
+    assert.equal(doc.server.status, 'Primary')
+    const after = ok(await cli(['cluster', 'status', '--json']))
+    assert.deepEqual(after.servers.map((s: any) => s.status), ['Secondary', 'Primary'])
+  })
+
+  it('PRG-7: pcluster status parses `utils ha status` (slow, with an unknown line) into states and the recommended action', async () => {
+    fx.cliDelayMs = 400
+    const r = await cli(['pcluster', 'status', '--json'])
+    fx.cliDelayMs = 0
+    const doc = ok(r)
+    assert.equal(doc.groups[0].name, 'DefaultCluster')
+    assert.equal(doc.groups[0].row, 1)
+    assert.deepEqual(doc.groups[0].nodes.map((n: any) => `${n.name} ${n.state}/${n.reason}`), ['imp-pub Normal/Normal', 'imp-sub Normal/Normal'])
+    assert.match(r.stderr, /a line ucctl does not know/)
+    assert.match(r.stderr, /pinned the SSH host key of imp-pub/)
+  })
+
+  it('PRG-8: a fallback from Normal/Normal is refused (exit 5) before `utils ha` is sent; failover --yes goes through and is waited for', async () => {
+    const refused = await cli(['pcluster', 'fallback', 'imp-pub', '--yes'])
+    assert.equal(refused.code, 5, refused.stderr)
+    assert.match(refused.stderr, /PRG-8/)
+    const doc = ok(await cli(['pcluster', 'failover', 'imp-pub', '--yes', '--json']))
+    assert.equal(doc.state, 'succeeded')
+    assert.match(doc.pair, /imp-pub Idle \/ By Admin Request \+ imp-sub Running in Backup Mode \/ By Admin Request \(PRG-7 row 3\)/)
+    const audit = readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8')
+    assert.ok(!audit.includes('utils ha fallback'))
+    assert.ok(audit.includes('utils ha failover imp-pub'))
+  })
+
+  it('UPG-5: upgrade validate --context prod against the live active and inactive versions', async () => {
+    const plan = join(home, 'window.yaml')
+    const planned = ok(await cli(['upgrade', 'plan', '--context', 'prod', '--to', '9.0(1)', '--json']))
+    assert.deepEqual([planned.type, planned.rule], ['standard', 'UPG-5'])
+    writeFileSync(plan, JSON.stringify(planned))
+    const good = ok(await cli(['upgrade', 'validate', '--context', 'prod', '--plan', plan, '--json']))
+    assert.deepEqual([good.kind, good.ok], ['CheckResult', true])
+    writeFileSync(plan, "to: '9.0(1)'\nsteps:\n  - {number: 1, action: upgrade, nodes: [imp-pub]}\n")
+    const bad = await cli(['upgrade', 'validate', '--context', 'prod', '--plan', plan, '--json'])
+    assert.equal(bad.code, 3, bad.stderr)
+    assert.deepEqual(schemaProblems(bad.json), [])
+    assert.ok(bad.json.findings.some((f: any) => /^UPG-/.test(f.rule)))
+  })
+
+  it('a read-only context refuses every mutating command with exit 5 before any request; dry runs and reads work', async () => {
+    const pub = fx.nodes.get('cucm-pub')!
+    ok(await cli(['context', 'add', 'ro', '--cisco', pub.url, '--ca', fx.ca, '--read-only', '--password-stdin', ...fx.nodeFlags(), '--json'], {}, fx.password))
+    const seen = fx.requests.length
+    for (const args of [['service', 'stop', 'Cisco Tftp', '--node', 'cucm-pub', '--yes'], ['pcluster', 'fallback', 'imp-pub', '--yes'], ['cluster', 'activate', 'cuc-sub', '--yes'], ['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=25', '--yes']]) {
+      const r = await cli([...args, '--context', 'ro', '--json'])
+      assert.equal(r.code, 5, `${args.join(' ')}: ${r.stdout}`)
+      assert.match(r.json.error.message, /read-only/)
+    }
+    assert.equal(fx.requests.length, seen)
+    ok(await cli(['service', 'list', '--node', 'cucm-pub', '--context', 'ro', '--json']))
+  })
+
+  it('commands the interfaces cannot serve are refused with exit 5, naming why', async () => {
+    for (const [args, why] of [[['lab', 'up', '--context', 'prod'], /not the embedded lab/], [['ctios', 'status'], /CTI OS/], [['service', 'startup', 'Cisco Tftp', 'Manual', '--node', 'cucm-pub'], /startup type/]] as const) {
+      const r = await cli([...args])
+      assert.equal(r.code, 5, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, why)
+    }
+  })
+
+  it('faults: a wrong password exits 4; a SOAP fault and malformed XML exit 1 saying so', async () => {
+    const wrong = await cli(['status', '--json'], {UCCTL_CISCO_PASSWORD: 'not-the-password'})
+    assert.equal(wrong.code, 4)
+    assert.equal(wrong.json.error.code, 'Unauthorized')
+    fx.faults.set('soapGetServiceStatus', 'soap-fault')
+    const fault = await cli(['service', 'list', '--node', 'cucm-pub'])
+    assert.equal(fault.code, 1)
+    assert.match(fault.stderr, /soapGetServiceStatus failed: soapGetServiceStatus failed on the server/)
+    fx.faults.set('soapGetServiceStatus', 'malformed')
+    const malformed = await cli(['service', 'list', '--node', 'cucm-pub'])
+    assert.equal(malformed.code, 1)
+    assert.match(malformed.stderr, /malformed XML/)
+  })
+
+  it('a changed SSH host key is refused with a clear message; nothing is sent', async () => {
+    const pins = join(home, 'config', 'cisco-known-hosts.json')
+    const saved = readFileSync(pins, 'utf8')
+    const changed = Object.fromEntries(Object.entries(JSON.parse(saved)).map(([k]) => [k, 'SHA256:somethingelse']))
+    writeFileSync(pins, JSON.stringify(changed))
+    const r = await cli(['pcluster', 'status'])
+    writeFileSync(pins, saved)
+    assert.equal(r.code, 5, r.stderr)
+    assert.match(r.stderr, /not the one pinned on first use/)
+  })
+
+  it('--debug-wire writes the exchanges redacted; no password anywhere but the 0600 credentials file; every request audited', async () => {
+    const wire = join(home, 'wire.log')
+    ok(await cli(['service', 'list', '--node', 'cucm-sub', '--debug-wire', wire, '--json']))
+    const text = readFileSync(wire, 'utf8')
+    assert.match(text, /soapGetServiceStatus/)
+    assert.match(text, /authorization: Basic \[redacted\]/)
+    assert.equal(statSync(wire).mode & 0o777, 0o600)
+    const basic = Buffer.from(`${fx.username}:${fx.password}`).toString('base64')
+    for (const f of filesUnder(home)) {
+      if (f.endsWith('credentials.json')) continue
+      const content = readFileSync(f, 'utf8')
+      assert.ok(!content.includes(fx.password) && !content.includes(basic), `credential in ${f}`)
+    }
+    const audit = readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    assert.ok(audit.some((a) => a.interface === 'Control Center Services' && a.operation === 'soapGetServiceStatus' && a.node === 'cucm-sub' && a.outcome === 'ok'))
+    assert.ok(audit.some((a) => a.outcome === 'Unauthorized'))
+  })
+
+  it('node down: status marks it unreachable and answers for the rest (exit 0); a read of that node exits 7', async () => {
+    await fx.stop('cucm-sub')
+    const status = await cli(['status', '--json'])
+    const doc = ok(status)
+    assert.equal(doc.nodes.find((n: any) => n.name === 'cucm-sub').health, 'unreachable')
+    assert.match(status.stderr, /cucm-sub/)
+    const r = await cli(['service', 'list', '--node', 'cucm-sub'])
+    assert.equal(r.code, 7)
+  })
+
+  it('every request the driver sent matched the WSDL tables of the fixture', () => {
+    assert.deepEqual(fx.rejected, [])
+  })
+})
