@@ -5,14 +5,18 @@
 // Operation tables are written from: ControlCenterServices.wsdl and PerfmonService.wsdl
 // (CiscoDevNet/serviceability-python-zeep-samples schema/), AXLAPI.wsdl and AXLSoap.xsd 14.0
 // (CiscoDevNet/axl-python-zeep-samples schema/); only what the driver uses.
+import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {XMLParser} from 'fast-xml-parser'
+import {after, before} from 'node:test'
 import ssh2 from 'ssh2'
+import {tempDir} from './agents.js'
+import {type CliResult, runCli, schemaProblems} from './cli.js'
 
 const AST_NS = 'http://schemas.cisco.com/ast/soap'
 const AXL_VERSIONS = ['8.5', '9.0', '9.1', '10.0', '10.5', '11.0', '11.5', '12.0', '12.5', '14.0', '15.0']
@@ -396,4 +400,31 @@ export function defaultNodes(): Array<Omit<FixtureNode, 'url' | 'sshPort'>> {
   const imp = (name: string, role: 'publisher' | 'subscriber') => ({name, product: 'imp' as const, role, version: '8.6.4.10000-10', inactiveVersion: null, counters: {}, params: {}, services: [svc('Cisco Presence Engine'), svc('Cisco Server Recovery Manager')]})
   const cuc = (name: string, role: 'publisher' | 'subscriber', display: number) => ({name, product: 'cuc' as const, role, version: '9.1.1.10000-1', inactiveVersion: null, counters: {}, params: {}, services: [svc('Connection Conversation Manager')], cupi: {state: display === 3 ? 1 : 8, display}})
   return [cucm('cucm-pub', 'publisher'), cucm('cucm-sub', 'subscriber'), imp('imp-pub', 'publisher'), imp('imp-sub', 'subscriber'), cuc('cuc-pub', 'publisher', 3), cuc('cuc-sub', 'subscriber', 4)]
+}
+
+/**
+ * For one describe(): a fixture cluster and a fresh UCCTL_HOME, started before its tests and
+ * removed after; `cli` runs ucctl there, `ok` checks exit 0 and the document's schema.
+ */
+export function ciscoSuite() {
+  const suite = {
+    fx: undefined as unknown as Fixture,
+    home: '',
+    cli: (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, {UCCTL_HOME: suite.home, UCCTL_NO_KEYCHAIN: '1', ...extra}, input),
+    ok(r: CliResult) {
+      assert.equal(r.code, 0, r.stderr + r.stdout)
+      assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))
+      return r.json
+    },
+  }
+  before(async () => {
+    suite.fx = await startCiscoFixture({nodes: defaultNodes()})
+    suite.home = tempDir('ucctl-cisco-')
+  })
+  after(async () => {
+    await suite.fx.close()
+    rmSync(suite.home, {recursive: true, force: true})
+    rmSync(suite.fx.dir, {recursive: true, force: true})
+  })
+  return suite
 }

@@ -2,56 +2,36 @@
 // commands the interfaces cannot serve, wrong password, SOAP fault, malformed XML, a changed SSH
 // host key, a node down; redacted wire logs and the audit log; the fixture's own WSDL checks.
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
-import {tempDir} from '../helpers/agents.js'
-import {type CliResult, runCli, schemaProblems} from '../helpers/cli.js'
-import {defaultNodes, type Fixture, startCiscoFixture} from '../helpers/cisco-fixture.js'
+import {describe, it} from 'node:test'
+import {ciscoSuite} from '../helpers/cisco-fixture.js'
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
 }
 
 describe('cisco contexts: refusals, faults and records (issue 16)', () => {
-  let fx: Fixture
-  let home: string
-  let env: Record<string, string>
-  const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, {...env, ...extra}, input)
-  const ok = (r: CliResult) => {
-    assert.equal(r.code, 0, r.stderr + r.stdout)
-    assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))
-    return r.json
-  }
-
-  before(async () => {
-    fx = await startCiscoFixture({nodes: defaultNodes()})
-    home = tempDir('ucctl-cisco-')
-    env = {UCCTL_HOME: home, UCCTL_NO_KEYCHAIN: '1'}
-  })
-  after(async () => {
-    await fx.close()
-    rmSync(home, {recursive: true, force: true})
-    rmSync(fx.dir, {recursive: true, force: true})
-  })
+  const suite = ciscoSuite()
+  const {cli, ok} = suite
 
   it('context add --cisco', async () => {
-    const pub = fx.nodes.get('cucm-pub')!
-    ok(await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', fx.ca, '--password-stdin', ...fx.nodeFlags(), '--json'], {}, fx.password))
+    const pub = suite.fx.nodes.get('cucm-pub')!
+    ok(await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password))
     // Pins the SSH host keys of the IM and Presence nodes.
     ok(await cli(['pcluster', 'status', '--json']))
   })
 
   it('a read-only context refuses every mutating command with exit 5 before any request; dry runs and reads work', async () => {
-    const pub = fx.nodes.get('cucm-pub')!
-    ok(await cli(['context', 'add', 'ro', '--cisco', pub.url, '--ca', fx.ca, '--read-only', '--password-stdin', ...fx.nodeFlags(), '--json'], {}, fx.password))
-    const seen = fx.requests.length
+    const pub = suite.fx.nodes.get('cucm-pub')!
+    ok(await cli(['context', 'add', 'ro', '--cisco', pub.url, '--ca', suite.fx.ca, '--read-only', '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password))
+    const seen = suite.fx.requests.length
     for (const args of [['service', 'stop', 'Cisco Tftp', '--node', 'cucm-pub', '--yes'], ['pcluster', 'fallback', 'imp-pub', '--yes'], ['cluster', 'activate', 'cuc-sub', '--yes'], ['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=25', '--yes']]) {
       const r = await cli([...args, '--context', 'ro', '--json'])
       assert.equal(r.code, 5, `${args.join(' ')}: ${r.stdout}`)
       assert.match(r.json.error.message, /read-only/)
     }
-    assert.equal(fx.requests.length, seen)
+    assert.equal(suite.fx.requests.length, seen)
     ok(await cli(['service', 'list', '--node', 'cucm-pub', '--context', 'ro', '--json']))
   })
 
@@ -67,18 +47,18 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     const wrong = await cli(['status', '--json'], {UCCTL_CISCO_PASSWORD: 'not-the-password'})
     assert.equal(wrong.code, 4)
     assert.equal(wrong.json.error.code, 'Unauthorized')
-    fx.faults.set('soapGetServiceStatus', 'soap-fault')
+    suite.fx.faults.set('soapGetServiceStatus', 'soap-fault')
     const fault = await cli(['service', 'list', '--node', 'cucm-pub'])
     assert.equal(fault.code, 1)
     assert.match(fault.stderr, /soapGetServiceStatus failed: soapGetServiceStatus failed on the server/)
-    fx.faults.set('soapGetServiceStatus', 'malformed')
+    suite.fx.faults.set('soapGetServiceStatus', 'malformed')
     const malformed = await cli(['service', 'list', '--node', 'cucm-pub'])
     assert.equal(malformed.code, 1)
     assert.match(malformed.stderr, /malformed XML/)
   })
 
   it('a changed SSH host key is refused with a clear message; nothing is sent', async () => {
-    const pins = join(home, 'config', 'cisco-known-hosts.json')
+    const pins = join(suite.home, 'config', 'cisco-known-hosts.json')
     const saved = readFileSync(pins, 'utf8')
     const changed = Object.fromEntries(Object.entries(JSON.parse(saved)).map(([k]) => [k, 'SHA256:somethingelse']))
     writeFileSync(pins, JSON.stringify(changed))
@@ -89,25 +69,25 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
   })
 
   it('--debug-wire writes the exchanges redacted; no password anywhere but the 0600 credentials file; every request audited', async () => {
-    const wire = join(home, 'wire.log')
+    const wire = join(suite.home, 'wire.log')
     ok(await cli(['service', 'list', '--node', 'cucm-sub', '--debug-wire', wire, '--json']))
     const text = readFileSync(wire, 'utf8')
     assert.match(text, /soapGetServiceStatus/)
     assert.match(text, /authorization: Basic \[redacted\]/)
     assert.equal(statSync(wire).mode & 0o777, 0o600)
-    const basic = Buffer.from(`${fx.username}:${fx.password}`).toString('base64')
-    for (const f of filesUnder(home)) {
+    const basic = Buffer.from(`${suite.fx.username}:${suite.fx.password}`).toString('base64')
+    for (const f of filesUnder(suite.home)) {
       if (f.endsWith('credentials.json')) continue
       const content = readFileSync(f, 'utf8')
-      assert.ok(!content.includes(fx.password) && !content.includes(basic), `credential in ${f}`)
+      assert.ok(!content.includes(suite.fx.password) && !content.includes(basic), `credential in ${f}`)
     }
-    const audit = readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const audit = readFileSync(join(suite.home, 'state', 'cisco-audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     assert.ok(audit.some((a) => a.interface === 'Control Center Services' && a.operation === 'soapGetServiceStatus' && a.node === 'cucm-sub' && a.outcome === 'ok'))
     assert.ok(audit.some((a) => a.outcome === 'Unauthorized'))
   })
 
   it('node down: status marks it unreachable and answers for the rest (exit 0); a read of that node exits 7', async () => {
-    await fx.stop('cucm-sub')
+    await suite.fx.stop('cucm-sub')
     const status = await cli(['status', '--json'])
     const doc = ok(status)
     assert.equal(doc.nodes.find((n: any) => n.name === 'cucm-sub').health, 'unreachable')
@@ -117,16 +97,16 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
   })
 
   it('every request the driver sent matched the WSDL tables of the fixture', () => {
-    assert.deepEqual(fx.rejected, [])
+    assert.deepEqual(suite.fx.rejected, [])
   })
 
   it('the fixture really rejects what does not match the WSDL: a wrong namespace, an unknown element, an unqualified child', async () => {
     const {request} = await import('node:https')
-    const node = fx.nodes.get('cucm-pub')!
+    const node = suite.fx.nodes.get('cucm-pub')!
     const post = (action: string, inner: string, ns = 'http://schemas.cisco.com/ast/soap') =>
       new Promise<number>((resolve, reject) => {
         const body = `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="${ns}"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`
-        const req = request(`${node.url}/controlcenterservice2/services/ControlCenterServices`, {method: 'POST', ca: readFileSync(fx.ca), headers: {soapaction: `"${action}"`, authorization: 'Basic ' + Buffer.from(`${fx.username}:${fx.password}`).toString('base64')}}, (res) => {
+        const req = request(`${node.url}/controlcenterservice2/services/ControlCenterServices`, {method: 'POST', ca: readFileSync(suite.fx.ca), headers: {soapaction: `"${action}"`, authorization: 'Basic ' + Buffer.from(`${suite.fx.username}:${suite.fx.password}`).toString('base64')}}, (res) => {
           res.resume()
           resolve(res.statusCode ?? 0)
         })
@@ -138,6 +118,6 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ns:ServiceName/></ns:soapGetServiceStatus>'), 500)
     assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ServiceStatus/></ns:soapGetServiceStatus>'), 500)
     assert.equal(await post('soapDoControlServices', '<ns:soapGetServiceStatus><ns:ServiceStatus/></ns:soapGetServiceStatus>'), 500)
-    assert.equal(fx.rejected.length, 4, fx.rejected.join('\n'))
+    assert.equal(suite.fx.rejected.length, 4, suite.fx.rejected.join('\n'))
   })
 })

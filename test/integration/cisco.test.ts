@@ -2,46 +2,27 @@
 // Cisco's published definitions (the fixture rejects requests that do not match the WSDL), every
 // command's --json checked against schemas/, read-only refusals and the fault cases.
 import assert from 'node:assert/strict'
-import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
-import {tempDir} from '../helpers/agents.js'
-import {type CliResult, runCli, schemaProblems} from '../helpers/cli.js'
-import {defaultNodes, type Fixture, startCiscoFixture} from '../helpers/cisco-fixture.js'
+import {describe, it} from 'node:test'
+import {schemaProblems} from '../helpers/cli.js'
+import {ciscoSuite} from '../helpers/cisco-fixture.js'
 
 describe('cisco contexts against fixtures from the published definitions (issue 16)', () => {
-  let fx: Fixture
-  let home: string
-  let env: Record<string, string>
-  const cli = (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, {...env, ...extra}, input)
-  const ok = (r: CliResult) => {
-    assert.equal(r.code, 0, r.stderr + r.stdout)
-    assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))
-    return r.json
-  }
-  const requests = (op: string) => fx.requests.filter(([, o]) => o === op).length
-
-  before(async () => {
-    fx = await startCiscoFixture({nodes: defaultNodes()})
-    home = tempDir('ucctl-cisco-')
-    env = {UCCTL_HOME: home, UCCTL_NO_KEYCHAIN: '1'}
-  })
-  after(async () => {
-    await fx.close()
-    rmSync(home, {recursive: true, force: true})
-    rmSync(fx.dir, {recursive: true, force: true})
-  })
+  const suite = ciscoSuite()
+  const {cli, ok} = suite
+  const requests = (op: string) => suite.fx.requests.filter(([, o]) => o === op).length
 
   it('context add --cisco: nodes from AXL listProcessNode (not EnterpriseWideData) plus the ones given by hand; the password stored 0600', async () => {
-    const pub = fx.nodes.get('cucm-pub')!
-    const r = await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', fx.ca, '--password-stdin', ...fx.nodeFlags(), '--json'], {}, fx.password + '\n')
+    const pub = suite.fx.nodes.get('cucm-pub')!
+    const r = await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password + '\n')
     const doc = ok(r)
     assert.equal(doc.kind, 'Context')
     assert.deepEqual(doc.nodes.map((n: any) => `${n.name}:${n.product}:${n.role}`), ['cucm-pub:cucm:publisher', 'cucm-sub:cucm:subscriber', 'imp-pub:imp:publisher', 'imp-sub:imp:subscriber', 'cuc-pub:cuc:publisher', 'cuc-sub:cuc:subscriber'])
     assert.match(r.stderr, /speaks AXL 8\.5 \(Unified CM 8\.6\.2\.10000-30\)/)
-    const creds = join(home, 'config', 'credentials.json')
+    const creds = join(suite.home, 'config', 'credentials.json')
     assert.equal(statSync(creds).mode & 0o777, 0o600)
-    assert.ok(!readFileSync(join(home, 'config', 'contexts.json'), 'utf8').includes(fx.password))
+    assert.ok(!readFileSync(join(suite.home, 'config', 'contexts.json'), 'utf8').includes(suite.fx.password))
   })
 
   it('status: version from getProductInformationList, health and services from soapGetServiceStatus', async () => {
@@ -60,11 +41,11 @@ describe('cisco contexts against fixtures from the published definitions (issue 
   })
 
   it('service cycle "Cisco CallManager" --yes: soapDoControlServices Restart, waited until Started with a new start time', async () => {
-    const before = fx.nodes.get('cucm-pub')!.services[0].startTime
+    const before = suite.fx.nodes.get('cucm-pub')!.services[0].startTime
     const doc = ok(await cli(['service', 'cycle', 'Cisco CallManager', '--node', 'cucm-pub', '--yes', '--json']))
     assert.equal(doc.state, 'succeeded')
     assert.equal(doc.service.state, 'Running')
-    assert.notEqual(fx.nodes.get('cucm-pub')!.services[0].startTime, before)
+    assert.notEqual(suite.fx.nodes.get('cucm-pub')!.services[0].startTime, before)
     assert.equal(requests('soapDoControlServices'), 1)
   })
 
@@ -85,14 +66,14 @@ describe('cisco contexts against fixtures from the published definitions (issue 
   })
 
   it('THR-6: throttle status from PerfMon counters, Code Yellow derived from CodeYellowEntryExit', async () => {
-    fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 1
-    fx.nodes.get('cucm-sub')!.counters.AverageExpectedDelay = 31
+    suite.fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 1
+    suite.fx.nodes.get('cucm-sub')!.counters.AverageExpectedDelay = 31
     const doc = ok(await cli(['throttle', 'status', '--json']))
     const byName = Object.fromEntries(doc.nodes.map((n: any) => [n.name, n]))
     assert.equal(byName['cucm-pub'].state, 'Normal')
     assert.deepEqual([byName['cucm-sub'].state, byName['cucm-sub'].averageExpectedDelayMs], ['Code Yellow', 31])
     assert.deepEqual(byName['cucm-sub'].thresholds, {entryMs: 20, exitMs: 8})
-    fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 0
+    suite.fx.nodes.get('cucm-sub')!.counters.CodeYellowEntryExit = 0
   })
 
   it('THR-7: throttle params read through AXL; a change warns and goes through updateServiceParameter only when confirmed', async () => {
@@ -102,12 +83,12 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     assert.equal(unconfirmed.code, 2)
     assert.equal(requests('updateServiceParameter'), 0)
     // AXL's throttle answer (HTTP 503) is waited out, not reported as a failure.
-    fx.faults.set('getServiceParameter', 'throttle')
+    suite.fx.faults.set('getServiceParameter', 'throttle')
     const r = await cli(['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=30', '--yes', '--json'])
     ok(r)
     assert.match(r.stderr, /THR-7/)
     assert.match(r.stderr, /AXL is throttling requests/)
-    assert.equal(fx.nodes.get('cucm-pub')!.params.CodeYellowEntryLatency, '30')
+    assert.equal(suite.fx.nodes.get('cucm-pub')!.params.CodeYellowEntryLatency, '30')
   })
 
   it('UC-2: cluster status from CUPI vmsservers', async () => {
@@ -119,7 +100,7 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     const r = await cli(['cluster', 'deactivate', 'cuc-pub', '--yes', '--json'])
     assert.equal(r.code, 5)
     assert.equal(r.json.error.rule, 'UC-7')
-    assert.ok(!readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8').includes('utils cuc cluster'))
+    assert.ok(!readFileSync(join(suite.home, 'state', 'cisco-audit.log'), 'utf8').includes('utils cuc cluster'))
   })
 
   it('UC-14: cluster make-primary through `utils cuc cluster makeprimary`, waited until CUPI says Primary', async () => {
@@ -131,9 +112,9 @@ describe('cisco contexts against fixtures from the published definitions (issue 
   })
 
   it('PRG-7: pcluster status parses `utils ha status` (slow, with an unknown line) into states and the recommended action', async () => {
-    fx.cliDelayMs = 400
+    suite.fx.cliDelayMs = 400
     const r = await cli(['pcluster', 'status', '--json'])
-    fx.cliDelayMs = 0
+    suite.fx.cliDelayMs = 0
     const doc = ok(r)
     assert.equal(doc.groups[0].name, 'DefaultCluster')
     assert.equal(doc.groups[0].row, 1)
@@ -149,13 +130,13 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     const doc = ok(await cli(['pcluster', 'failover', 'imp-pub', '--yes', '--json']))
     assert.equal(doc.state, 'succeeded')
     assert.match(doc.pair, /imp-pub Idle \/ By Admin Request \+ imp-sub Running in Backup Mode \/ By Admin Request \(PRG-7 row 3\)/)
-    const audit = readFileSync(join(home, 'state', 'cisco-audit.log'), 'utf8')
+    const audit = readFileSync(join(suite.home, 'state', 'cisco-audit.log'), 'utf8')
     assert.ok(!audit.includes('utils ha fallback'))
     assert.ok(audit.includes('utils ha failover imp-pub'))
   })
 
   it('UPG-5: upgrade validate --context prod against the live active and inactive versions', async () => {
-    const plan = join(home, 'window.yaml')
+    const plan = join(suite.home, 'window.yaml')
     const planned = ok(await cli(['upgrade', 'plan', '--context', 'prod', '--to', '9.0(1)', '--json']))
     assert.deepEqual([planned.type, planned.rule], ['standard', 'UPG-5'])
     writeFileSync(plan, JSON.stringify(planned))
@@ -169,6 +150,6 @@ describe('cisco contexts against fixtures from the published definitions (issue 
   })
 
   it('every request the driver sent matched the WSDL tables of the fixture', () => {
-    assert.deepEqual(fx.rejected, [])
+    assert.deepEqual(suite.fx.rejected, [])
   })
 })

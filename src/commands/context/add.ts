@@ -1,9 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {readContexts, writeContexts} from '../../lib/cli/contexts.js'
+import {readCaFile, readContexts, writeContexts} from '../../lib/cli/contexts.js'
 import {AgentClient, fanOut} from '../../lib/client/agent-client.js'
-import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {UsageError} from '../../lib/errors.js'
 import {ciscoContextFlags} from '../../lib/drivers/cisco/context.js'
@@ -32,16 +31,8 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
         throw new UsageError(`--agent "${u}" is not an http(s) URL`)
       }
     })
-    let ca: string | undefined
     const caPath = this.flags.ca ? resolve(this.flags.ca) : undefined
-    if (caPath) {
-      try {
-        ca = readFileSync(caPath, 'utf8')
-      } catch (error) {
-        throw new UsageError(`cannot read --ca ${caPath}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-      }
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${caPath} is not a PEM certificate`)
-    }
+    const ca = caPath ? readCaFile(caPath) : undefined
     // /v1/health needs no token: it names the node behind each URL (and proves TLS works).
     const answers = await fanOut(urls.map((url) => ({name: url, url})), (n) => new AgentClient(n, {timeoutMs: 5000, ca}).get<{node: string}>('/v1/health'))
     const nodes = answers.map((a) => {

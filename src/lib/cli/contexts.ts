@@ -1,7 +1,8 @@
 // Contexts: named sets of agent URLs (DESIGN.md). Stored 0600 in a 0700 config dir.
-import {chmodSync, mkdirSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {readJsonFile, writeFileDurably} from '../durable.js'
+import {UsageError} from '../errors.js'
 import {configDir} from '../paths.js'
 import type {CiscoSettings} from '../drivers/cisco/session.js'
 
@@ -48,4 +49,16 @@ export function ciscoContext(wanted: string | undefined): {name: string; entry: 
   const name = named ?? file.current
   const entry = name === undefined ? undefined : file.contexts[name]
   return entry?.kind === 'cisco' ? {name: name!, entry, named: named !== undefined} : undefined
+}
+
+/** The PEM of a CA file (`--ca`, or a context's): exit 2 when it cannot be read or holds no certificate. */
+export function readCaFile(path: string, what = '--ca'): string {
+  let ca: string
+  try {
+    ca = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${what} ${path} is not a PEM certificate`)
+  return ca
 }

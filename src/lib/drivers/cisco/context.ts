@@ -3,9 +3,8 @@
 // hidden prompt, --password-stdin or UCCTL_CISCO_PASSWORD, stored like a token; and the session
 // a command opens on such a context.
 import * as Flags from '@oclif/core/flags'
-import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import type {ContextEntry, ContextFile} from '../../cli/contexts.js'
+import {type ContextEntry, type ContextFile, readCaFile} from '../../cli/contexts.js'
 import {storedToken, storeSecret} from '../../cli/credentials.js'
 import {InternalError, UnauthorizedError, UsageError} from '../../errors.js'
 import type {HttpSettings} from './http.js'
@@ -79,15 +78,7 @@ export async function addCiscoContext(
   const publisher = httpsOrigin(flags.cisco, '--cisco')
   const given = (flags.node ?? []).map(parseNodeFlag)
   const caPath = flags.ca ? resolve(flags.ca) : undefined
-  let ca: string | undefined
-  if (caPath) {
-    try {
-      ca = readFileSync(caPath, 'utf8')
-    } catch (error) {
-      throw new UsageError(`cannot read --ca ${caPath}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${caPath} is not a PEM certificate`)
-  }
+  const ca = caPath ? readCaFile(caPath) : undefined
   const username = flags.username ?? 'administrator'
   const password = await readPassword(flags)
   const settings: CiscoSettings = {publisher, username, readOnly: Boolean(flags['read-only']), axlVersion: AXL_VERSIONS[0], nodes: []}
@@ -129,13 +120,6 @@ export async function openCiscoSession(name: string, entry: ContextEntry, debugW
   const settings = entry.cisco as CiscoSettings
   const password = process.env.UCCTL_CISCO_PASSWORD ?? (await storedToken(name, entry.credential, false))
   if (!password) throw new UnauthorizedError(`no password stored for context ${name}`, {hint: `add it again: ucctl context add ${name} --cisco ${settings.publisher} --force (or set UCCTL_CISCO_PASSWORD)`})
-  let ca: string | undefined
-  if (entry.ca) {
-    try {
-      ca = readFileSync(entry.ca, 'utf8')
-    } catch (error) {
-      throw new UsageError(`cannot read the CA file ${entry.ca} of context ${name}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-    }
-  }
+  const ca = entry.ca ? readCaFile(entry.ca, `the CA file of context ${name}:`) : undefined
   return new CiscoSession(name, settings, httpSettings(name, settings.username, password, ca, debugWire), notice)
 }
