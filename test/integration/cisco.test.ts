@@ -111,6 +111,22 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     assert.deepEqual(after.servers.map((s: any) => s.status), ['Secondary', 'Primary'])
   })
 
+  it('UC-8: deactivating a Secondary warns that its calls are dropped and needs confirmation; activate brings it back', async () => {
+    const unconfirmed = await cli(['cluster', 'deactivate', 'cuc-pub'])
+    assert.equal(unconfirmed.code, 2, unconfirmed.stderr)
+    assert.equal(suite.fx.nodes.get('cuc-pub')!.cupi!.display, 4)
+    const r = await cli(['cluster', 'deactivate', 'cuc-pub', '--yes', '--json'])
+    assert.equal(ok(r).server.status, 'Deactivated')
+    assert.match(r.stderr, /UC-8/)
+    assert.equal(ok(await cli(['cluster', 'activate', 'cuc-pub', '--yes', '--json'])).server.status, 'Secondary')
+  })
+
+  it('--no-wait returns the running operation at once (exit 0)', async () => {
+    const doc = ok(await cli(['service', 'stop', 'Cisco Tftp', '--node', 'cucm-pub', '--no-wait', '--json']))
+    assert.equal(doc.state, 'running')
+    assert.equal(ok(await cli(['service', 'start', 'Cisco Tftp', '--node', 'cucm-pub', '--json'])).service.state, 'Running')
+  })
+
   it('PRG-7: pcluster status parses `utils ha status` (slow, with an unknown line) into states and the recommended action', async () => {
     suite.fx.cliDelayMs = 400
     const r = await cli(['pcluster', 'status', '--json'])

@@ -47,8 +47,8 @@ class LocalOperation {
     this.progress(`${'node' in this.subject ? this.subject.node : this.subject.group}: ${message}`)
   }
 
-  outcome(state: 'running' | 'succeeded' | 'failed', extra: Record<string, unknown> = {}): Outcome {
-    const timedOut = state === 'running'
+  /** The Operation document; exit 124 only when a wait timed out (--no-wait is a success). */
+  outcome(state: 'running' | 'succeeded' | 'failed', extra: Record<string, unknown> = {}, timedOut = false): Outcome {
     const doc = envelope('Operation', {id: this.id, ...this.subject, action: this.action, state, createdAt: this.createdAt, updatedAt: new Date().toISOString(), transitions: this.transitions, ...extra})
     const last = this.transitions.at(-1)?.message ?? ''
     const who = 'node' in this.subject ? this.subject.node : this.subject.group
@@ -101,13 +101,13 @@ export async function serviceAction(s: CiscoSession, node: CiscoNode, action: 's
   const reached = (x: typeof before) => x.status === final && (action !== 'cycle' || x.startTime !== before.startTime)
   if (!flags.wait) return op.outcome('running', {service: {...(await current()), name: before.name}})
   const {value, timedOut} = await op.waitFor(Date.now() + flags.timeout * 1000, current, (x) => `${x.name} ${x.state}`, reached)
-  return op.outcome(timedOut ? 'running' : 'succeeded', {service: value})
+  return op.outcome(timedOut ? 'running' : 'succeeded', {service: value}, timedOut)
 }
 
 /** `cluster make-primary|activate|deactivate SERVER`: UC-7/UC-8/UC-14 checked on CUPI's statuses, then `utils cuc cluster …`. */
 export async function connectionAction(s: CiscoSession, node: CiscoNode, action: ManualAction, flags: ActionFlags, io: ActionIO & {notice(m: string): void}): Promise<Outcome> {
-  if (action === 'stop-taking-calls' || action === 'take-calls') {
-    throw new RefusedError(`cluster ${action} is not available for context ${s.context} of kind cisco: Unity Connection publishes no interface for it (neither CUPI nor the platform CLI); nothing was changed`, {hint: 'use Cisco Unity Connection Serviceability > Cluster Management'})
+  if (action === 'stop-taking-calls' || action === 'take-calls' || (flags as {drain?: boolean}).drain) {
+    throw new RefusedError(`cluster ${(flags as {drain?: boolean}).drain ? 'deactivate --drain' : action} is not available for context ${s.context} of kind cisco: Unity Connection publishes no interface for it (neither CUPI nor the platform CLI); nothing was changed`, {hint: 'use Cisco Unity Connection Serviceability > Cluster Management'})
   }
   const {servers} = await connectionServers(s)
   const self = servers.find((x) => x.name === node.name)
@@ -136,7 +136,7 @@ export async function connectionAction(s: CiscoSession, node: CiscoNode, action:
     (x) => `${x.name} ${x.status}`,
     (x) => want[action](x.status),
   )
-  return op.outcome(timedOut ? 'running' : 'succeeded', {server: value})
+  return op.outcome(timedOut ? 'running' : 'succeeded', {server: value}, timedOut)
 }
 
 const HA_COMMAND: Record<'failover' | 'fallback' | 'recover', (a: {node?: string; group?: string}) => string> = {
@@ -179,5 +179,5 @@ export async function haAction(s: CiscoSession, action: 'failover' | 'fallback' 
     (x) => describePair(x),
     (x) => describePair(x) !== before && x.nodes.every((n) => n.state !== null && !isTransient(n.state)),
   )
-  return op.outcome(timedOut ? 'running' : 'succeeded', {pair: describePair(value)})
+  return op.outcome(timedOut ? 'running' : 'succeeded', {pair: describePair(value)}, timedOut)
 }

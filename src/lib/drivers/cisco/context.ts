@@ -119,7 +119,7 @@ export async function addCiscoContext(
 export async function openCiscoSession(name: string, entry: ContextEntry, debugWire: string | undefined, notice: (m: string) => void): Promise<CiscoSession> {
   const settings = entry.cisco as CiscoSettings
   const password = process.env.UCCTL_CISCO_PASSWORD ?? (await storedToken(name, entry.credential, false))
-  if (!password) throw new UnauthorizedError(`no password stored for context ${name}`, {hint: `add it again: ucctl context add ${name} --cisco ${settings.publisher} --force (or set UCCTL_CISCO_PASSWORD)`})
+  if (!password) throw new UnauthorizedError(`no password stored for context ${name}`, {hint: `add the context again: ucctl context add ${name} --cisco ${settings.publisher} (or set UCCTL_CISCO_PASSWORD)`})
   const ca = entry.ca ? readCaFile(entry.ca, `the CA file of context ${name}:`) : undefined
   return new CiscoSession(name, settings, httpSettings(name, settings.username, password, ca, debugWire), notice)
 }

@@ -37,7 +37,7 @@ function transportError(ep: Endpoint, error: unknown): UcctlError {
   const tls = TLS_ERRORS[code]
   if (tls) {
     return new UnreachableError(`node ${ep.node} (${ep.url}) was not trusted: ${tls} (${code})`, {
-      hint: "give the context the CA that signed the nodes' certificates (Cisco Unified OS Administration > Certificate Management: tomcat's CA): ucctl context add NAME --cisco URL --ca FILE --force",
+      hint: "give the context the CA that signed the nodes' certificates (Cisco Unified OS Administration > Certificate Management: tomcat's CA): ucctl context add NAME --cisco URL --ca FILE",
       details: {node: ep.node, url: ep.url, cause: code},
     })
   }

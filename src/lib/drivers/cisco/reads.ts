@@ -132,7 +132,7 @@ export interface CupiServer {
 /** CUPI `GET /vmrest/vmsservers`: each Unity Connection server's status (UC-2), asked of the first server that answers. */
 export async function connectionServers(s: CiscoSession): Promise<{servers: CupiServer[]; warnings: string[]}> {
   const cuc = s.nodes.filter((n) => n.product === 'cuc')
-  if (cuc.length === 0) throw new NotFoundError(`no Unity Connection node in context ${s.context}`, {hint: 'add them by hand: ucctl context add NAME --cisco URL --node cuc-pub=cuc@https://HOST --force'})
+  if (cuc.length === 0) throw new NotFoundError(`no Unity Connection node in context ${s.context}`, {hint: 'add them by hand: ucctl context add NAME --cisco URL --node cuc-pub=cuc@https://HOST'})
   const errors: unknown[] = []
   const warnings: string[] = []
   for (const n of cuc) {

@@ -50,7 +50,7 @@ export class CiscoSession {
     const candidates = product ? this.nodes.filter((n) => n.product === product) : this.nodes
     if (name === undefined) {
       if (candidates.length === 1) return candidates[0]
-      throw new UsageError(`--node is required: context ${this.context} has ${candidates.length} ${product ?? ''} nodes`.replace('  ', ' '), {hint: `nodes: ${candidates.map((n) => n.name).join(', ')}`})
+      throw new UsageError(`--node is required: context ${this.context} has ${candidates.length} ${product ? `${product} ` : ''}nodes`, {hint: `nodes: ${candidates.map((n) => n.name).join(', ')}`})
     }
     const node = this.nodes.find((n) => n.name.toLowerCase() === name.toLowerCase())
     if (!node) throw new NotFoundError(`no node "${name}" in context ${this.context}`, {hint: `nodes: ${this.nodes.map((n) => n.name).join(', ')}`})

@@ -124,6 +124,7 @@ export async function openShell(node: string, address: {host: string; port: numb
   return {
     async run(command, opts = {}) {
       const t0 = Date.now()
+      s.log.exchange(node, 'sent', `platform CLI: ${command}`)
       channel.write(command + '\n')
       let outcome = 'error'
       try {
@@ -135,6 +136,7 @@ export async function openShell(node: string, address: {host: string; port: numb
         // The shell echoes the command line first.
         const lines = out.split('\n')
         if (lines[0]?.trim() === command.trim()) lines.shift()
+        s.log.exchange(node, 'received', lines.join('\n'))
         return lines.join('\n')
       } catch (error) {
         outcome = (error as UcctlError).code ?? 'error'
