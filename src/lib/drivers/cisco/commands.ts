@@ -5,11 +5,11 @@ import {type Envelope, envelope} from '../../cli/base-command.js'
 import {checkOutcome} from '../../cli/check.js'
 import {confirmOrRefuse} from '../../cli/confirm.js'
 import type {View} from '../../cli/render.js'
-import {paramsOutcome} from '../../cli/throttle.js'
+import {setThrottleParams, showThrottleParams, type ThrottleParamsStore} from '../../cli/throttle.js'
 import {planOutcome, parseRunbook, readInput} from '../../cli/upgrade.js'
 import {fanOut} from '../../client/agent-client.js'
 import type {ManualAction} from '../../domain/connection-cluster.js'
-import {describeThrottleChanges, parseThrottleAssignments, type ThrottleParams, validateThrottleParams} from '../../domain/throttle.js'
+import type {ThrottleParams} from '../../domain/throttle.js'
 import {clusterFromPartitions, planUpgrade, validatePlan} from '../../domain/upgrade.js'
 import {parseVersion} from '../../domain/version.js'
 import {RefusedError, UsageError} from '../../errors.js'
@@ -112,29 +112,18 @@ const HANDLERS: Record<string, Handler> = {
     mutating: (flags) => Boolean(flags.set?.length) && acts(flags),
     async run(s, io) {
       const node = s.node(io.flags.node, 'cucm', 'call throttling')
-      const current = await throttleParams(s, node)
-      if (!io.flags.set?.length) {
-        const r = paramsOutcome(node.name, current)
-        return io.output(r.doc, r.view)
+      const store: ThrottleParamsStore = {
+        node: node.name,
+        read: () => throttleParams(s, node),
+        async write(values) {
+          for (const [key, value] of Object.entries(values)) {
+            await s.axl('updateServiceParameter', {processNodeName: node.name, name: THROTTLE_SERVICE_PARAMETERS[key as keyof ThrottleParams], service: CALLMANAGER_SERVICE, value: String(value)})
+          }
+          return {params: await throttleParams(s, node)}
+        },
       }
-      const partial = parseThrottleAssignments(io.flags.set)
-      const check = validateThrottleParams(partial)
-      const errors = check.findings.filter((f) => f.severity === 'error')
-      if (errors.length) throw new UsageError(`nothing was changed: ${errors.map((e) => e.message).join('; ')}`, {rule: errors[0].rule, hint: errors[0].fix})
-      const values = Object.fromEntries(Object.entries(partial).map(([k, v]) => [k, Number(v)])) as Partial<ThrottleParams>
-      const changes = describeThrottleChanges(current, values)
-      const warnings = check.findings.filter((f) => f.severity === 'warning')
-      if (io.flags['dry-run']) {
-        const r = {doc: envelope('OperationPlan', {node: node.name, action: 'throttle params', changes, rules: warnings.map((w) => `${w.rule}: ${w.message}`)}), view: {columns: ['WOULD CHANGE'], rows: changes.map((c) => [c])}}
-        return io.output(r.doc, r.view)
-      }
-      for (const w of warnings) io.notice(`warning ${w.rule}: ${w.message}`)
-      if (!(await confirmOrRefuse(`Change ${changes.join('; ')} on ${node.name}? (THR-7: discouraged unless Cisco support recommends it)`, io.flags.yes === true))) throw new UsageError('not confirmed; nothing was changed')
-      for (const [key, value] of Object.entries(values)) {
-        await s.axl('updateServiceParameter', {processNodeName: node.name, name: THROTTLE_SERVICE_PARAMETERS[key as keyof ThrottleParams], service: CALLMANAGER_SERVICE, value: String(value)})
-      }
-      const r = paramsOutcome(node.name, await throttleParams(s, node), {changes, findings: check.findings})
-      return io.output(r.doc, r.view)
+      const r = io.flags.set?.length ? await setThrottleParams(store, io.flags.set, io.flags as any, {notice: io.notice, confirm: confirm(io)}) : await showThrottleParams(store)
+      return io.output(r.doc, r.view, r.exitCode)
     },
   },
   'cluster:status': {
