@@ -5,7 +5,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {planManualAction, type ManualAction, type ServerStatus} from '../../domain/connection-cluster.js'
 import {describeAction, describePair, isTransient, type OperatorAction, planAction} from '../../domain/presence-redundancy.js'
-import {RefusedError, UsageError} from '../../errors.js'
+import {NotFoundError, RefusedError, UsageError} from '../../errors.js'
 import {type Envelope, envelope} from '../../cli/base-command.js'
 import type {View} from '../../cli/render.js'
 import {CONTROL_TYPES} from './mapping.js'
@@ -59,12 +59,20 @@ class LocalOperation {
     }
   }
 
-  /** Polls `read` until `done` says so or the deadline passes (then: running, exit 124). */
-  async waitFor<T>(deadline: number, read: () => Promise<T>, show: (v: T) => string, done: (v: T) => boolean): Promise<{value: T; timedOut: boolean}> {
+  /**
+   * Polls `read` until `done` says so or the deadline passes (then: running, exit 124). The
+   * action was sent: a read that fails now is shown and retried, never reported as "refused".
+   */
+  async waitFor<T>(deadline: number, read: () => Promise<T>, show: (v: T) => string, done: (v: T) => boolean): Promise<{value: T | undefined; timedOut: boolean}> {
+    let value: T | undefined
     for (;;) {
-      const value = await read()
-      this.step(show(value))
-      if (done(value)) return {value, timedOut: false}
+      try {
+        value = await read()
+        this.step(show(value))
+        if (done(value)) return {value, timedOut: false}
+      } catch (error) {
+        this.step(`could not read the state: ${(error as Error).message}`)
+      }
       if (Date.now() >= deadline) return {value, timedOut: true}
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
     }
@@ -80,7 +88,7 @@ const plan = (doc: Record<string, unknown>, changes: string[], rules: string[]):
 /** `service start|stop|cycle NAME --node N` through Control Center `soapDoControlServices`. */
 export async function serviceAction(s: CiscoSession, node: CiscoNode, action: 'start' | 'stop' | 'cycle', name: string, flags: ActionFlags, io: ActionIO): Promise<Outcome> {
   const [before] = await serviceStatuses(s, node, name)
-  if (!before || before.name.toLowerCase() !== name.toLowerCase()) throw new UsageError(`no service "${name}" on ${node.name}`, {hint: `ucctl service list --node ${node.name}`})
+  if (!before || before.name.toLowerCase() !== name.toLowerCase()) throw new NotFoundError(`no service "${name}" on ${node.name}`, {hint: `ucctl service list --node ${node.name}`})
   if (!before.activated) {
     throw new RefusedError(`${before.name} on ${node.name} is not activated (${before.reason}): Control Center cannot ${action} it; nothing was changed`, {
       hint: 'activate it in Cisco Unified Serviceability > Tools > Service Activation',
@@ -179,5 +187,5 @@ export async function haAction(s: CiscoSession, action: 'failover' | 'fallback' 
     (x) => describePair(x),
     (x) => describePair(x) !== before && x.nodes.every((n) => n.state !== null && !isTransient(n.state)),
   )
-  return op.outcome(timedOut ? 'running' : 'succeeded', {pair: describePair(value)}, timedOut)
+  return op.outcome(timedOut ? 'running' : 'succeeded', value ? {pair: describePair(value)} : {}, timedOut)
 }
