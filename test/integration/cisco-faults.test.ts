@@ -35,6 +35,13 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     ok(await cli(['service', 'list', '--node', 'cucm-pub', '--context', 'ro', '--json']))
   })
 
+  it('with a cisco context current, context and lab commands still act on what they always did', async () => {
+    const list = ok(await cli(['context', 'list', '--json']))
+    assert.ok(list.contexts.some((c: any) => c.name === 'prod'))
+    const lab = await cli(['lab', 'status', '--json'])
+    assert.notEqual(lab.code, 5, lab.stderr)
+  })
+
   it('commands the interfaces cannot serve are refused with exit 5, naming why', async () => {
     for (const [args, why] of [[['lab', 'up', '--context', 'prod'], /not the embedded lab/], [['ctios', 'status'], /CTI OS/], [['service', 'startup', 'Cisco Tftp', 'Manual', '--node', 'cucm-pub'], /startup type/]] as const) {
       const r = await cli([...args])
@@ -47,6 +54,9 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     const wrong = await cli(['status', '--json'], {UCCTL_CISCO_PASSWORD: 'not-the-password'})
     assert.equal(wrong.code, 4)
     assert.equal(wrong.json.error.code, 'Unauthorized')
+    const sshWrong = await cli(['pcluster', 'status', '--json'], {UCCTL_CISCO_PASSWORD: 'not-the-password'})
+    assert.equal(sshWrong.code, 4, sshWrong.stderr)
+    assert.match(sshWrong.json.error.message, /refused the platform CLI login/)
     suite.fx.faults.set('soapGetServiceStatus', 'soap-fault')
     const fault = await cli(['service', 'list', '--node', 'cucm-pub'])
     assert.equal(fault.code, 1)

@@ -1,6 +1,6 @@
 // The one dispatch on a context of kind cisco: each command ucctl has is served here through the
 // products' interfaces, or refused (exit 5) saying why, before anything is sent. Commands that
-// do not touch a deployment (context, login, agent, help) run as always.
+// do not touch a deployment (context, logout, agent, help) run as always.
 import {type Envelope, envelope} from '../../cli/base-command.js'
 import {checkOutcome} from '../../cli/check.js'
 import {confirmOrRefuse} from '../../cli/confirm.js'
