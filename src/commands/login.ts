@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../lib/cli/base-command.js'
 import {readContexts, writeContexts} from '../lib/cli/contexts.js'
-import {fileStore, preferredStore} from '../lib/cli/credentials.js'
+import {storeSecret} from '../lib/cli/credentials.js'
 import {AgentClient, type NodeRef} from '../lib/client/agent-client.js'
 import {NotFoundError, UsageError} from '../lib/errors.js'
 
@@ -26,23 +26,10 @@ export default class Login extends BaseCommand<typeof Login> {
     const ca = ctx.ca ? readFileSync(ctx.ca, 'utf8') : undefined
     // Checked before stored: a wrong token is exit 4 and nothing changes.
     await new AgentClient(ctx.nodes[0] as NodeRef, {token, ca}).get('/v1/node')
-    let {store, fallbackReason} = await preferredStore()
-    if (!fallbackReason) {
-      try {
-        await store.set(name, token)
-      } catch (error) {
-        // A keychain that answers but will not store (a locked collection, say).
-        fallbackReason = `the OS keychain refused it: ${(error as Error).message}`
-        store = fileStore()
-      }
-    }
-    if (fallbackReason) {
-      this.notice(`warning: no OS keychain (${fallbackReason}); the token goes to a 0600 file in the config directory`)
-      await store.set(name, token)
-    }
-    ctx.credential = store.kind
+    const kind = await storeSecret(name, token, (m) => this.notice(m))
+    ctx.credential = kind
     writeContexts(file)
-    return this.output(envelope('Login', {context: name, store: store.kind}), {columns: ['CONTEXT', 'STORED IN'], rows: [[name, store.kind]]})
+    return this.output(envelope('Login', {context: name, store: kind}), {columns: ['CONTEXT', 'STORED IN'], rows: [[name, kind]]})
   }
 
   private async readToken(context: string): Promise<string> {

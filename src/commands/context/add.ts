@@ -1,17 +1,18 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {readContexts, writeContexts} from '../../lib/cli/contexts.js'
+import {readCaFile, readContexts, writeContexts} from '../../lib/cli/contexts.js'
 import {AgentClient, fanOut} from '../../lib/client/agent-client.js'
-import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {UsageError} from '../../lib/errors.js'
+import {ciscoContextFlags} from '../../lib/drivers/cisco/context.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   static override summary = "Add a context: the agents of a deployment's nodes (their names are asked from each agent)"
   static override args = {name: Args.string({description: 'context name', required: true})}
   static override flags = {
-    agent: Flags.string({description: 'agent URL (repeatable), e.g. https://cucm-pub.example.net:8443', required: true, multiple: true}),
+    agent: Flags.string({description: 'agent URL (repeatable), e.g. https://cucm-pub.example.net:8443', multiple: true, exactlyOne: ['agent', 'cisco']}),
+    ...ciscoContextFlags,
     ca: Flags.string({description: "CA certificate file (PEM) that signed the agents' certificates"}),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
@@ -20,7 +21,8 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   async run() {
     const file = readContexts()
     if (!/^[\w.-]{1,64}$/.test(this.args.name)) throw new UsageError(`context name "${this.args.name}" may hold only letters, digits, ".", "_" and "-"`)
-    const urls = this.flags.agent.map((u) => {
+    if (this.flags.cisco) return this.addCisco(file, this.flags.cisco)
+    const urls = (this.flags.agent ?? []).map((u) => {
       try {
         const url = new URL(u)
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
@@ -29,16 +31,8 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
         throw new UsageError(`--agent "${u}" is not an http(s) URL`)
       }
     })
-    let ca: string | undefined
     const caPath = this.flags.ca ? resolve(this.flags.ca) : undefined
-    if (caPath) {
-      try {
-        ca = readFileSync(caPath, 'utf8')
-      } catch (error) {
-        throw new UsageError(`cannot read --ca ${caPath}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-      }
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${caPath} is not a PEM certificate`)
-    }
+    const ca = caPath ? readCaFile(caPath) : undefined
     // /v1/health needs no token: it names the node behind each URL (and proves TLS works).
     const answers = await fanOut(urls.map((url) => ({name: url, url})), (n) => new AgentClient(n, {timeoutMs: 5000, ca}).get<{node: string}>('/v1/health'))
     const nodes = answers.map((a) => {
@@ -52,6 +46,19 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),
+    })
+  }
+
+  /** A context of kind cisco (src/lib/drivers/cisco/context.ts). */
+  private async addCisco(file: ReturnType<typeof readContexts>, publisher: string) {
+    const {addCiscoContext} = await import('../../lib/drivers/cisco/context.js')
+    const {entry, nodes} = await addCiscoContext(file, this.args.name, {...this.flags, cisco: publisher}, (m) => this.notice(m))
+    file.contexts[this.args.name] = entry
+    file.current ??= this.args.name
+    writeContexts(file)
+    return this.output(envelope('Context', {name: this.args.name, contextKind: 'cisco', current: file.current === this.args.name, readOnly: entry.cisco?.readOnly === true, nodes}), {
+      columns: ['CONTEXT', 'NODE', 'PRODUCT', 'ROLE', 'URL'],
+      rows: nodes.map((n) => [this.args.name, n.name, n.product, n.role, n.url]),
     })
   }
 }

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {confirmOrRefuse} from '../../lib/cli/confirm.js'
 import {productNode} from '../../lib/cli/product-nodes.js'
-import {setThrottleParams, showThrottleParams} from '../../lib/cli/throttle.js'
+import {agentThrottleParams, setThrottleParams, showThrottleParams} from '../../lib/cli/throttle.js'
 
 export default class ThrottleParamsCommand extends BaseCommand<typeof ThrottleParamsCommand> {
   static override summary = "Show or change a Unified CM node's throttle parameters (THR-2..5); changes are validated and warned about (THR-7)"
@@ -24,9 +24,10 @@ so Code Red comes in seconds there. Samples are taken once a second (fast: every
 
   async run() {
     const {client} = await productNode(await this.target(), this.flags.node, 'cucm', 'call throttling')
+    const store = agentThrottleParams(client)
     const r = this.flags.set?.length
-      ? await setThrottleParams(client, this.flags.set, this.flags, {notice: (m) => this.notice(m), confirm: (q) => confirmOrRefuse(q, this.flags.yes)})
-      : await showThrottleParams(client)
+      ? await setThrottleParams(store, this.flags.set, this.flags, {notice: (m) => this.notice(m), confirm: (q) => confirmOrRefuse(q, this.flags.yes)})
+      : await showThrottleParams(store)
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -46,6 +46,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'context to use (default: $UCCTL_CONTEXT, the current context, or the embedded lab)',
       helpGroup: 'GLOBAL',
     }),
+    'debug-wire': Flags.string({description: 'cisco contexts: append the exchanges with the nodes, credentials redacted, to FILE', helpGroup: 'GLOBAL'}),
   }
 
   protected flags!: BaseFlags<T>
@@ -71,6 +72,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (error instanceof UcctlError) throw error
       throw new UsageError((error as Error).message.split('\nSee more help')[0])
     }
+    await this.dispatchCisco()
+  }
+
+  /** The one dispatch on the context's kind: a cisco context's driver serves (or refuses) the command instead of agents. */
+  private async dispatchCisco(): Promise<void> {
+    const {ciscoContext} = await import('./contexts.js')
+    const cisco = ciscoContext(this.flags.context)
+    if (!cisco) return
+    const {runCiscoCommand, servesCommand} = await import('../drivers/cisco/commands.js')
+    const id = this.id ?? ''
+    // Lab commands act on the lab unless a cisco context was named for them.
+    if (!servesCommand(id) || (id.startsWith('lab:') && !cisco.named)) return
+    const {openCiscoSession} = await import('../drivers/cisco/context.js')
+    const notice = (m: string) => this.notice(m)
+    this.run = () =>
+      runCiscoCommand(id, () => openCiscoSession(cisco.name, cisco.entry, this.flags['debug-wire'], notice), cisco.entry.cisco?.readOnly === true, cisco.name, {
+        flags: this.flags,
+        args: this.args,
+        output: (doc, view, exitCode) => this.output(doc, view, exitCode),
+        notice,
+        progress: (m) => this.progress(m),
+      })
   }
 
   /** The agents this command talks to. */

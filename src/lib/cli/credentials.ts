@@ -92,9 +92,28 @@ export async function preferredStore(): Promise<{store: SecretStore; fallbackRea
   return {store: fileStore(), fallbackReason: k.reason}
 }
 
+/** Stores a context's secret where a new login goes (the keychain, else the 0600 file, saying why). */
+export async function storeSecret(account: string, secret: string, notice: (m: string) => void): Promise<StoreKind> {
+  let {store, fallbackReason} = await preferredStore()
+  if (!fallbackReason) {
+    try {
+      await store.set(account, secret)
+    } catch (error) {
+      // A keychain that answers but will not store (a locked collection, say).
+      fallbackReason = `the OS keychain refused it: ${(error as Error).message}`
+      store = fileStore()
+    }
+  }
+  if (fallbackReason) {
+    notice(`warning: no OS keychain (${fallbackReason}); the secret goes to a 0600 file in the config directory`)
+    await store.set(account, secret)
+  }
+  return store.kind
+}
+
 /** The token for a context: UCCTL_TOKEN, else the store its login went to. */
-export async function storedToken(context: string, where: StoreKind | undefined): Promise<string | undefined> {
-  if (process.env.UCCTL_TOKEN) return process.env.UCCTL_TOKEN
+export async function storedToken(context: string, where: StoreKind | undefined, envOverrides = true): Promise<string | undefined> {
+  if (envOverrides && process.env.UCCTL_TOKEN) return process.env.UCCTL_TOKEN
   if (where === 'keychain') {
     const k = await loadKeytar()
     return 'keytar' in k ? keychainStore(k.keytar).get(context) : undefined

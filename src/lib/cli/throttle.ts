@@ -111,9 +111,23 @@ function paramsOutcome(node: string, params: ThrottleParams, extra: Record<strin
 }
 
 /** `throttle params --node N`: the table of parameters with this node's values. */
-export async function showThrottleParams(client: AgentClient): Promise<Outcome> {
-  const s = await getThrottle(client)
-  return paramsOutcome(client.node.name, s.params)
+export async function showThrottleParams(store: ThrottleParamsStore): Promise<Outcome> {
+  return paramsOutcome(store.node, await store.read())
+}
+
+/** Where a node's throttle parameters are read and written: its agent, or a cisco context's AXL service parameters. */
+export interface ThrottleParamsStore {
+  node: string
+  read(): Promise<ThrottleParams>
+  write(values: Record<string, number>): Promise<{params: ThrottleParams; changes?: string[]; findings?: readonly ThrottleParamFinding[]}>
+}
+
+export function agentThrottleParams(client: AgentClient): ThrottleParamsStore {
+  return {
+    node: client.node.name,
+    read: async () => (await getThrottle(client)).params,
+    write: (values) => client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values),
+  }
 }
 
 /**
@@ -122,7 +136,7 @@ export async function showThrottleParams(client: AgentClient): Promise<Outcome> 
  * (--yes in scripts) and the change.
  */
 export async function setThrottleParams(
-  client: AgentClient,
+  store: ThrottleParamsStore,
   assignments: readonly string[],
   flags: {'dry-run': boolean},
   io: {notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
@@ -134,8 +148,8 @@ export async function setThrottleParams(
     throw new UsageError(`nothing was changed: ${errors.map((e) => e.message).join('; ')}`, {rule: errors[0].rule, hint: errors[0].fix})
   }
   const values = Object.fromEntries(Object.entries(partial).map(([k, v]) => [k, Number(v)]))
-  const node = client.node.name
-  const current = (await getThrottle(client)).params
+  const node = store.node
+  const current = await store.read()
   const changes = describeThrottleChanges(current, values)
   const warnings = check.findings.filter((f) => f.severity === 'warning')
   if (flags['dry-run']) {
@@ -150,8 +164,8 @@ export async function setThrottleParams(
   if (!(await io.confirm(`Change ${changes.join('; ')} on ${node}? (THR-7: discouraged unless Cisco support recommends it)`))) {
     throw new UsageError('not confirmed; nothing was changed')
   }
-  const r = await client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values)
-  return paramsOutcome(node, r.params, {changes: r.changes, findings: r.findings})
+  const r = await store.write(values)
+  return paramsOutcome(node, r.params, {changes: r.changes ?? changes, findings: r.findings ?? check.findings})
 }
 
 export function parseLatencyMs(text: string): number {

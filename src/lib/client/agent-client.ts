@@ -47,7 +47,7 @@ let requestFn: RequestFn | undefined
 let AgentCtor: typeof UndiciAgent | undefined
 
 /** Certificate problems: a clear reason, never a silent bypass (exit 7 like any unreachable node). */
-const TLS_ERRORS: Record<string, string> = {
+export const TLS_ERRORS: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate is not signed by a trusted CA',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate is not signed by a trusted CA',
   SELF_SIGNED_CERT_IN_CHAIN: 'its certificate chain ends in an untrusted self-signed CA',
