@@ -7,6 +7,13 @@ import {AgentClient, closeClients, type NodeRef} from '../client/agent-client.js
 import {exitCodeOf, UcctlError, UsageError, type WireError} from '../errors.js'
 import {type Cell, renderTable, renderTsv, useColor, type View} from './render.js'
 import type {Target} from './target.js'
+import {nearest} from '../suggest.js'
+import {createRequire} from 'node:module'
+
+/** The terminal's width (COLUMNS when set, as shells export it), 80 when unknown. */
+export function terminalWidth(): number {
+  return process.stdout.columns || Number(process.env.COLUMNS) || 80
+}
 
 export const API_VERSION = 'ucctl/v1'
 
@@ -27,6 +34,24 @@ export const mutatingFlags = {
   yes: Flags.boolean({char: 'y', description: 'answer yes to confirmations (required without a terminal)'}),
 }
 
+export const OUTPUT_FORMATS = ['wide', 'json', 'yaml', 'name'] as const
+type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+/**
+ * `-o FORMAT` read from the raw arguments: JSON must be known before the flags are parsed (a
+ * parse error is itself a JSON document with `-o json`).
+ */
+export function outputFormatOf(argv: readonly string[]): OutputFormat | undefined {
+  let found: string | undefined
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i]
+    if (a === '-o' || a === '--output') found = argv[i + 1]
+    else if (a.startsWith('--output=')) found = a.slice('--output='.length)
+    else if (/^-o.+/.test(a)) found = a.slice(2).replace(/^=/, '')
+  }
+  return (OUTPUT_FORMATS as readonly string[]).includes(found ?? '') ? (found as OutputFormat) : undefined
+}
+
 export function envelope(kind: string, data: Record<string, unknown>): Envelope {
   return {apiVersion: API_VERSION, kind, ...data}
 }
@@ -39,11 +64,25 @@ function toWire(err: unknown): WireError {
   return code === 2 ? {code: 'BadRequest', message: message.split('\nSee more help')[0]} : {code: 'Internal', message}
 }
 
+/** "Did you mean --node?" for an unknown flag (issue 13). */
+function flagHint(error: unknown, flags: Record<string, unknown>): string | undefined {
+  const unknown = (error as {flags?: string[]}).flags?.[0]
+  if (!unknown?.startsWith('--')) return undefined
+  const guess = nearest(unknown.slice(2).split('=')[0], [...Object.keys(flags), 'json', 'help'])
+  return guess ? `did you mean --${guess}?` : undefined
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
   static override baseFlags = {
     context: Flags.string({
       description: 'context to use (default: $UCCTL_CONTEXT, the current context, or the embedded lab)',
+      helpGroup: 'GLOBAL',
+    }),
+    output: Flags.string({
+      char: 'o',
+      description: 'wide: tables with every cell whole; json (as --json), yaml; name: the names only, one a line',
+      options: [...OUTPUT_FORMATS],
       helpGroup: 'GLOBAL',
     }),
   }
@@ -69,7 +108,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // Whatever fails while parsing the command line is bad input (exit 2): oclif's own value
       // checks (an integer argument's min/max, say) throw plain Errors that would exit 1.
       if (error instanceof UcctlError) throw error
-      throw new UsageError((error as Error).message.split('\nSee more help')[0])
+      throw new UsageError((error as Error).message.split('\nSee more help')[0], {hint: flagHint(error, {...ctor.flags, ...ctor.baseFlags})})
     }
   }
 
@@ -115,9 +154,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     if (view && context !== undefined && !view.title) view = {...view, title: `context ${context}`}
     if (this.jsonEnabled() || !view) return doc
-    const out = process.stdout.isTTY ? await renderTable(view, useColor()) : renderTsv(view)
-    process.stdout.write(out)
+    process.stdout.write(await this.render(view))
     return doc
+  }
+
+  /** A view as the output format and the terminal want it. */
+  protected async render(view: View): Promise<string> {
+    const format = outputFormatOf(this.argv)
+    if (format === 'name') return renderTsv({columns: [], rows: view.rows.map((r) => [r[0]])})
+    if (!process.stdout.isTTY) return renderTsv(view)
+    return renderTable(view, useColor(), format === 'wide' ? undefined : terminalWidth())
+  }
+
+  /** --json, or `-o json|yaml`. */
+  public override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    const format = outputFormatOf(this.argv)
+    return format === 'json' || format === 'yaml'
   }
 
   /**
@@ -154,7 +207,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    if (outputFormatOf(this.argv) === 'yaml') {
+      // Loaded only on this path: the lab path's start time must not grow.
+      const {stringify} = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+      process.stdout.write(stringify(json))
+    } else process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
   /** The one place a failure becomes an exit code and a message (oclif's would exit 1). */
