@@ -234,3 +234,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return super.finally(err)
   }
 }
+
+/**
+ * Commands that act on this host's files, not on agents (agent init|check|token): no --context,
+ * which would mean nothing there.
+ */
+export abstract class LocalCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {output: BaseCommand.baseFlags.output} as unknown as typeof BaseCommand.baseFlags
+}
+
+/** --config of the agent's commands. */
+export const nodeConfigFlag = Flags.string({char: 'c', description: 'node configuration file (node.yaml)', required: true})
