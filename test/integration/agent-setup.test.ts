@@ -162,7 +162,12 @@ describe('CLI conventions: -h and did-you-mean (issue 13)', () => {
   it('a mistyped command names the nearest one and exits 2', async () => {
     const r = await runCli(['stauts'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /"stauts" is not a ucctl command\. Did you mean "ucctl status"\?/)
+    assert.equal(r.stderr, 'Error: "stauts" is not a ucctl command\nHint: did you mean "ucctl status"?\n')
+    // The words after a mistyped topic are kept; no internal id (service:status:X) shows.
+    const topic = await runCli(['pclustr', 'status', 'prg1'])
+    assert.equal(topic.code, 2)
+    assert.equal(topic.stderr, 'Error: "pclustr status prg1" is not a ucctl command\nHint: did you mean "ucctl pcluster status prg1"?\n')
+    assert.doesNotMatch(topic.stderr, /pclustr:status/)
   })
 
   it('a mistyped flag names the nearest one and exits 2', async () => {
