@@ -13,6 +13,8 @@ export interface View {
   stateColumn?: number
   /** Lines below the table on a terminal (notes, totals). */
   notes?: string[]
+  /** Columns cut only when nothing else can give way: the first, the state, and these (names). */
+  keyColumns?: number[]
   /** Rows whose state cell is a problem despite its word (both nodes Primary: split brain). */
   alarmRows?: number[]
 }
@@ -22,14 +24,15 @@ const ELLIPSIS = '…'
 
 /**
  * Column widths that fit `width`: the widest columns give way first; `whole` columns (the name,
- * the state word) never; the others keep their header when they can, else at least 5 characters.
+ * the state word) only when the others cannot fit even cut short; the others keep their header
+ * when they can, else at least 5 characters.
  */
 export function fitColumns(natural: number[], headers: number[], width: number, whole: number[] = []): number[] {
   const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0, ws.length - 1)
   if (total(natural) <= width) return natural
-  const floorsWith = (min: (i: number) => number) => natural.map((w, i) => (whole.includes(i) ? w : Math.min(w, min(i))))
-  let floor = floorsWith((i) => Math.max(headers[i], 6))
-  if (total(floor) > width) floor = floorsWith(() => 5)
+  const floorsWith = (keep: number[], min: (i: number) => number) => natural.map((w, i) => (keep.includes(i) ? w : Math.min(w, min(i))))
+  const tries = [floorsWith(whole, (i) => Math.max(headers[i], 6)), floorsWith(whole, () => 5), floorsWith(whole.slice(0, 1), () => 5), floorsWith([], () => 5)]
+  const floor = tries.find((f) => total(f) <= width) ?? tries.at(-1)!
   const capped = (cap: number) => natural.map((w, i) => Math.max(floor[i], Math.min(w, cap)))
   let lo = 0
   let hi = Math.max(...natural)
@@ -75,7 +78,7 @@ export async function renderTable(view: View, color: boolean, width?: number): P
   const [{default: Table}, chalk] = await Promise.all([import('cli-table3'), color ? import('chalk').then((m) => m.default) : undefined])
   const cells = view.rows.map((r) => view.columns.map((_, i) => text(r[i]).replaceAll(/[\t\n]/g, ' ')))
   const natural = view.columns.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)))
-  const whole = [0, ...(view.stateColumn === undefined ? [] : [view.stateColumn])]
+  const whole = [0, ...(view.stateColumn === undefined ? [] : [view.stateColumn]), ...(view.keyColumns ?? [])]
   const widths = width === undefined ? natural : fitColumns(natural, view.columns.map((h) => h.length), width, whole)
   const alarms = new Set(view.alarmRows ?? [])
   const paint = (s: string, i: number, row: number): string => {

@@ -52,6 +52,7 @@ export async function nodeServices(target: Target, names: string[], warn: (m: st
       title: `context ${target.context}`,
       columns: ['NODE', ...COLUMNS],
       stateColumn: 2,
+      keyColumns: [1],
       rows: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => [a.node.name, ...row(s)]) : [[a.node.name, '', 'unreachable', '', '', '', '', '', message(a.error)]])),
     },
   }
