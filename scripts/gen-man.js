@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Writes man/man1/ucctl-<topic>-<command>.1 (roff) for every command from oclif.manifest.json,
 // plus ucctl.1 listing them all. Run by `npm run build`; the pages are not committed.
+// `node scripts/gen-man.js --package-json` also lists them in package.json's `man`.
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {EXIT_CODES} from '../dist/src/lib/errors.js'
 
@@ -90,3 +91,12 @@ const index = [
 ]
 writeFileSync(`${outDir}/${bin}.1`, index.join('\n') + '\n')
 console.error(`man: wrote ${commands.length + 1} pages to ${outDir}`)
+
+// package.json's `man` lists every page, so that a global install links them (`man ucctl-service-start`);
+// `--package-json` rewrites that list after commands are added or removed (a test compares them).
+if (process.argv.includes('--package-json')) {
+  const text = readFileSync('package.json', 'utf8')
+  const pages = [`./${outDir}/${bin}.1`, ...commands.map((c) => `./${outDir}/${bin}-${c.id.replaceAll(':', '-')}.1`)]
+  writeFileSync('package.json', JSON.stringify({...JSON.parse(text), man: pages}, null, 2) + '\n')
+  console.error(`man: listed ${pages.length} pages in package.json`)
+}

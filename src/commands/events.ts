@@ -12,7 +12,13 @@ interface AuditDoc {
   role: string | null
   method: string
   route: string
+  params?: Record<string, unknown>
   status: number
+}
+
+/** The request as it was made: `POST /v1/services/NM/stop`, not the route's template (the body is in the JSON). */
+export function auditRequest(r: Pick<AuditDoc, 'method' | 'route' | 'params'>): string {
+  return `${r.method} ${r.route.replaceAll(/:(\w+)/g, (m, k: string) => (r.params?.[k] === undefined ? m : String(r.params[k])))}`
 }
 
 export default class Events extends BaseCommand<typeof Events> {
@@ -54,7 +60,7 @@ export default class Events extends BaseCommand<typeof Events> {
     return this.output(envelope('AuditList', {context, records}), {
       title: `context ${context}: audit log`,
       columns: ['TIME', 'NODE', 'TOKEN', 'ROLE', 'REQUEST', 'STATUS'],
-      rows: records.map((r) => [r.time, r.node, r.tokenId, r.role, `${r.method} ${r.route}`, r.status]),
+      rows: records.map((r) => [r.time, r.node, r.tokenId, r.role, auditRequest(r), r.status]),
     })
   }
 

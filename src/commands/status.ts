@@ -1,4 +1,4 @@
-import {BaseCommand, envelope} from '../lib/cli/base-command.js'
+import {BaseCommand, envelope, watchFlag} from '../lib/cli/base-command.js'
 import {AgentClient, fanOut} from '../lib/client/agent-client.js'
 import {UcctlError, UnreachableError} from '../lib/errors.js'
 
@@ -14,6 +14,7 @@ interface NodeInfo {
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Every node of the context: product, role, version, URL, health, services running/total'
+  static override flags = {watch: watchFlag}
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json | jq ".nodes[] | select(.health != \\"ok\\")"']
 
   async run() {

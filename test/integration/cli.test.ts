@@ -145,7 +145,7 @@ describe('ucctl against real agents', () => {
   const badInput: Array<[string, string[], number, RegExp]> = [
     ['an unknown service', ['service', 'start', 'NoSuch', '--node', 'ctios-a'], 2, /no service "NoSuch"/],
     ['an unknown node', ['service', 'list', '--node', 'nowhere'], 2, /no node "nowhere"/],
-    ['no --node with several nodes', ['service', 'list'], 2, /--node is required/],
+    ['no --node with several nodes', ['service', 'stop', 'NM'], 2, /--node is required/],
     ['an unknown flag', ['service', 'list', '--bogus'], 2, /Nonexistent flag/],
     ['a malformed flag value', ['service', 'stop', 'NM', '--node', 'ctios-a', '--timeout', 'soon'], 2, /Expected an integer/],
     ['an unknown context', ['status', '--context', 'nope'], 2, /no context named "nope"/],

@@ -3,6 +3,7 @@ import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
 import {pickNode} from '../../lib/cli/target.js'
 import {UsageError} from '../../lib/errors.js'
 import {runLoad} from '../../lib/lab/load.js'
+import {progressDeadline, progressLine} from '../../lib/cli/progress.js'
 
 const rate = (what: string) =>
   Flags.custom<number>({
@@ -38,6 +39,7 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
     const nodes = this.flags.node.map((n) => pickNode(target, n))
     const {signal, done} = this.interruption()
     this.progress(`load on ${nodes.map((n) => n.name).join(', ')} for ${this.flags.duration} s (Ctrl-C stops and reports)`)
+    const endAt = Date.now() + this.flags.duration * 1000
     const report = await runLoad(nodes, {
       callsPerSecond: this.flags['calls-per-second'],
       callDurationS: this.flags['call-duration'],
@@ -45,6 +47,13 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
       durationS: this.flags.duration,
       listIds: this.flags['list-ids'],
       signal,
+      onProgress: (counts) => {
+        for (const n of counts) {
+          const messages = n.messages.supported ? ` · messages ${n.messages.sent}: ${n.messages.accepted} accepted, ${n.messages.rejected} rejected` : ''
+          progressLine(n.name, `calls ${n.calls.attempted}: ${n.calls.answered} answered, ${n.calls.rejected} rejected${messages}`, 'counter')
+          progressDeadline(n.name, endAt)
+        }
+      },
     }).finally(done)
     return this.output(envelope('LoadReport', {context: target.context, ...report}), {
       title: `load report (context ${target.context}, ${Math.round(report.durationMs / 100) / 10} s)`,

@@ -1,30 +1,24 @@
 import * as Flags from '@oclif/core/flags'
-import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import type {ServiceStatus} from '../../lib/agent/node-manager.js'
+import {BaseCommand, watchFlag} from '../../lib/cli/base-command.js'
+import {nodeServices} from '../../lib/cli/service-list.js'
 
 export default class ServiceList extends BaseCommand<typeof ServiceList> {
-  static override summary = "List a node's service processes: state, pid, restarts, startup type (SVC-1, SVC-3)"
-  static override flags = {node: Flags.string({char: 'n', description: 'node to list (required when the context has several)'})}
-  static override examples = ['<%= config.bin %> service list --node ctios-a', '<%= config.bin %> service list --node ctios-a --json']
+  static override summary = "List nodes' service processes: state, pid, restarts, startup type (SVC-1, SVC-3)"
+  static override description =
+    'With one --node, that node\'s list (exit 4 or 7 when it cannot be read). With several, or none (every node of the context), one table with a NODE column; a node that cannot be read is marked and named on stderr.'
+  static override flags = {
+    watch: watchFlag,
+    node: Flags.string({char: 'n', description: 'node to list (repeatable; default: every node of the context)', multiple: true}),
+  }
+  static override examples = [
+    '<%= config.bin %> service list --node ctios-a',
+    '<%= config.bin %> service list --node ctios-a --json',
+    '<%= config.bin %> service list -n imp-pub -n imp-sub',
+    '<%= config.bin %> service list --watch',
+  ]
 
   async run() {
-    const {target, client} = await this.node(this.flags.node)
-    const {node, services} = await client.get<{node: string; services: ServiceStatus[]}>('/v1/services')
-    const uptime = (ms: number | null) => (ms === null ? '' : ms < 60_000 ? `${Math.floor(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m`)
-    return this.output(envelope('ServiceList', {context: target.context, node, services}), {
-      title: `context ${target.context} · node ${node}`,
-      columns: ['SERVICE', 'STATE', 'PID', 'RESTARTS', 'STARTUP', 'CONSOLE', 'UPTIME', 'LAST EXIT'],
-      stateColumn: 1,
-      rows: services.map((s) => [
-        s.name,
-        s.state,
-        s.pid,
-        s.restarts,
-        s.startup,
-        s.console ? 'yes' : 'no',
-        uptime(s.uptimeMs),
-        s.lastExit ? (s.lastExit.signal ?? `code ${s.lastExit.code}`) : '',
-      ]),
-    })
+    const r = await nodeServices(await this.target(), this.flags.node ?? [], (m) => this.notice(m))
+    return this.output(r.doc, r.view)
   }
 }

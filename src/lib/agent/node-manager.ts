@@ -11,6 +11,7 @@ import type {ServiceState, StartupType} from '../domain/services.js'
 import type {Timing} from '../domain/timing.js'
 import type {EventLog} from './events.js'
 import {JsonStore} from '../durable.js'
+import {matchName, nearest} from '../suggest.js'
 
 export interface ServiceConfig {
   name: string
@@ -91,10 +92,13 @@ export class NodeManager {
   }
 
   private get(name: string): Supervised {
-    const s = this.services.get(name)
+    // "cisco presence engine" finds "Cisco Presence Engine" when no other name folds the same.
+    const found = matchName(name, this.names(), (n) => n)
+    const s = found === undefined ? undefined : this.services.get(found)
     if (!s) {
+      const guess = nearest(name, this.names())
       throw new NotFoundError(`no service "${name}" on this node`, {
-        hint: `services here: ${this.names().join(', ')}`,
+        hint: guess ? `did you mean "${guess}"?` : `services here: ${this.names().join(', ')}`,
       })
     }
     return s

@@ -180,8 +180,9 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       },
     },
     async (req, reply) => {
-      const {name, action} = req.params
-      nodeManager.status(name) // 404 before anything is recorded
+      const {action} = req.params
+      // 404 before anything is recorded; the service's own name (as typed, it may differ in case).
+      const name = nodeManager.status(req.params.name).name
       const target = {service: name}
       if (action === 'start' && nodeManager.isRunning(name)) {
         return reply.status(200).send(operations.done(action, target, `${name} is already Running`, {service: nodeManager.status(name)}))

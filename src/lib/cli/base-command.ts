@@ -7,6 +7,14 @@ import {AgentClient, closeClients, type NodeRef} from '../client/agent-client.js
 import {exitCodeOf, UcctlError, UsageError, type WireError} from '../errors.js'
 import {type Cell, renderTable, renderTsv, useColor, type View} from './render.js'
 import type {Target} from './target.js'
+import {nearest} from '../suggest.js'
+import {configureProgress, progressEnd, progressLine} from './progress.js'
+import {createRequire} from 'node:module'
+
+/** The terminal's width (COLUMNS when set, as shells export it), 80 when unknown. */
+export function terminalWidth(): number {
+  return process.stdout.columns || Number(process.env.COLUMNS) || 80
+}
 
 export const API_VERSION = 'ucctl/v1'
 
@@ -27,6 +35,42 @@ export const mutatingFlags = {
   yes: Flags.boolean({char: 'y', description: 'answer yes to confirmations (required without a terminal)'}),
 }
 
+export const OUTPUT_FORMATS = ['wide', 'json', 'yaml', 'name'] as const
+type OutputFormat = (typeof OUTPUT_FORMATS)[number]
+
+/**
+ * `-o FORMAT` read from the raw arguments: JSON must be known before the flags are parsed (a
+ * parse error is itself a JSON document with `-o json`).
+ */
+export function outputFormatOf(argv: readonly string[]): OutputFormat | undefined {
+  let found: string | undefined
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i]
+    if (a === '-o' || a === '--output') found = argv[i + 1]
+    else if (a.startsWith('--output=')) found = a.slice('--output='.length)
+    else if (/^-o.+/.test(a)) found = a.slice(2).replace(/^=/, '')
+  }
+  return (OUTPUT_FORMATS as readonly string[]).includes(found ?? '') ? (found as OutputFormat) : undefined
+}
+
+/** `--watch [SECONDS]` of the status views: redraw in place every SECONDS (2 when not given). */
+export const watchFlag = Flags.integer({
+  char: 'w',
+  description: 'redraw every SECONDS (default 2) until Ctrl-C (exit 0); with --json, one document a line',
+  min: 1,
+  helpValue: 'SECONDS',
+})
+const WATCH_DEFAULT_S = 2
+
+/** Gives a bare `--watch`/`-w` its default value (oclif flags take a value or none, never maybe). */
+export function watchArgv(argv: readonly string[]): string[] {
+  const out = [...argv]
+  for (let i = 0; i < out.length && out[i] !== '--'; i++) {
+    if ((out[i] === '--watch' || out[i] === '-w') && !/^\d+$/.test(out[i + 1] ?? '')) out.splice(i + 1, 0, String(WATCH_DEFAULT_S))
+  }
+  return out
+}
+
 export function envelope(kind: string, data: Record<string, unknown>): Envelope {
   return {apiVersion: API_VERSION, kind, ...data}
 }
@@ -39,6 +83,14 @@ function toWire(err: unknown): WireError {
   return code === 2 ? {code: 'BadRequest', message: message.split('\nSee more help')[0]} : {code: 'Internal', message}
 }
 
+/** "Did you mean --node?" for an unknown flag (issue 13). */
+function flagHint(error: unknown, flags: Record<string, unknown>): string | undefined {
+  const unknown = (error as {flags?: string[]}).flags?.[0]
+  if (!unknown?.startsWith('--')) return undefined
+  const guess = nearest(unknown.slice(2).split('=')[0], [...Object.keys(flags), 'json', 'help'])
+  return guess ? `did you mean --${guess}?` : undefined
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
   static override baseFlags = {
@@ -47,6 +99,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     'debug-wire': Flags.string({description: 'cisco contexts: append the exchanges with the nodes, credentials redacted, to FILE', helpGroup: 'GLOBAL'}),
+    output: Flags.string({
+      char: 'o',
+      description: 'wide: tables with every cell whole; json (as --json), yaml; name: the names only, one a line',
+      options: [...OUTPUT_FORMATS],
+      helpGroup: 'GLOBAL',
+    }),
+    progress: Flags.boolean({
+      description: 'progress updated in place on a terminal; --no-progress: plain lines',
+      default: true,
+      allowNo: true,
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected flags!: BaseFlags<T>
@@ -56,6 +120,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof BaseCommand
+    if ('watch' in (ctor.flags ?? {})) this.argv = watchArgv(this.argv)
     try {
       const {args, flags} = await this.parse({
         flags: ctor.flags,
@@ -66,11 +131,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       })
       this.flags = flags as BaseFlags<T>
       this.args = args as BaseArgs<T>
+      configureProgress(process.stderr.isTTY ? ((flags as {progress?: boolean}).progress === false ? 'plain' : 'live') : 'off')
     } catch (error) {
       // Whatever fails while parsing the command line is bad input (exit 2): oclif's own value
       // checks (an integer argument's min/max, say) throw plain Errors that would exit 1.
       if (error instanceof UcctlError) throw error
-      throw new UsageError((error as Error).message.split('\nSee more help')[0])
+      throw new UsageError((error as Error).message.split('\nSee more help')[0], {hint: flagHint(error, {...ctor.flags, ...ctor.baseFlags})})
     }
     await this.dispatchCisco()
   }
@@ -119,9 +185,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(message + '\n')
   }
 
-  /** Progress shown only to a person watching a terminal. */
+  /**
+   * Progress shown only to a person watching a terminal: `node: message` keeps one live line per
+   * node (see progress.ts).
+   */
   protected progress(message: string): void {
-    if (process.stderr.isTTY) process.stderr.write(message + '\n')
+    const m = /^([\w.-]+): (.*)$/s.exec(message)
+    progressLine(m ? m[1] : '', m ? m[2] : message)
   }
 
   /**
@@ -137,10 +207,68 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       doc = {apiVersion, kind, context, ...rest}
     }
     if (view && context !== undefined && !view.title) view = {...view, title: `context ${context}`}
+    progressEnd()
+    const watch = (this.flags as {watch?: number}).watch
+    if (watch !== undefined) {
+      this.frame = {doc, view}
+      return this.watching ? doc : this.watch(watch)
+    }
     if (this.jsonEnabled() || !view) return doc
-    const out = process.stdout.isTTY ? await renderTable(view, useColor()) : renderTsv(view)
-    process.stdout.write(out)
+    process.stdout.write(await this.render(view))
     return doc
+  }
+
+  private frame?: {doc: Envelope; view?: View}
+  private watching = false
+
+  /** --watch: draws the frame, waits, runs the command again, until Ctrl-C (exit 0). */
+  private async watch(seconds: number): Promise<Envelope> {
+    this.watching = true
+    const {signal, done} = this.interruption()
+    const {setTimeout: sleep} = await import('node:timers/promises')
+    const live = process.stdout.isTTY && !this.jsonEnabled()
+    let problem: string | undefined
+    try {
+      for (;;) {
+        const {doc, view} = this.frame!
+        if (this.jsonEnabled()) process.stdout.write(JSON.stringify(doc) + '\n')
+        else if (view) {
+          const table = await this.render(view)
+          const head = `every ${seconds} s: ${this.config.bin} ${this.id?.replaceAll(':', ' ')} · ${new Date().toTimeString().slice(0, 8)} · Ctrl-C to stop`
+          // Home and clear, then the frame: redrawn in place, as watch(1) does.
+          process.stdout.write(live ? `\u001B[H\u001B[2J${head}\n${problem ? `${problem}\n` : ''}${table}` : table)
+        }
+        await sleep(seconds * 1000, undefined, {signal}).catch(() => {})
+        if (signal.aborted) break
+        try {
+          await this.run()
+          problem = undefined
+        } catch (error) {
+          // A failed refresh keeps the last frame and says why; the watch goes on.
+          problem = `refresh failed: ${error instanceof Error ? error.message : String(error)}`
+          if (!live) process.stderr.write(problem + '\n')
+        }
+      }
+    } finally {
+      done()
+    }
+    process.exitCode = 0
+    return this.frame!.doc
+  }
+
+  /** A view as the output format and the terminal want it. */
+  protected async render(view: View): Promise<string> {
+    const format = outputFormatOf(this.argv)
+    if (format === 'name') return renderTsv({columns: [], rows: view.rows.map((r) => [r[0]])})
+    if (!process.stdout.isTTY) return renderTsv(view)
+    return renderTable(view, useColor(), format === 'wide' ? undefined : terminalWidth())
+  }
+
+  /** --json, or `-o json|yaml`. */
+  public override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    const format = outputFormatOf(this.argv)
+    return format === 'json' || format === 'yaml'
   }
 
   /**
@@ -177,7 +305,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    // --watch has printed each document already, one a line.
+    if (this.watching) return
+    if (outputFormatOf(this.argv) === 'yaml') {
+      // Loaded only on this path: the lab path's start time must not grow.
+      const {stringify} = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+      process.stdout.write(stringify(json))
+    } else process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
   /** The one place a failure becomes an exit code and a message (oclif's would exit 1). */
@@ -196,7 +330,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
+    progressEnd()
     await closeClients()
     return super.finally(err)
   }
 }
+
+/**
+ * Commands that act on this host's files, not on agents (agent init|check|token): no --context,
+ * which would mean nothing there.
+ */
+export abstract class LocalCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {output: BaseCommand.baseFlags.output} as unknown as typeof BaseCommand.baseFlags
+}
+
+/** --config of the agent's commands. */
+export const nodeConfigFlag = Flags.string({char: 'c', description: 'node configuration file (node.yaml)', required: true})

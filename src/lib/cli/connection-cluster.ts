@@ -111,6 +111,8 @@ export function statusOutcome(target: Target, servers: ClusterServer[]): Outcome
       title: `Unity Connection cluster (context ${target.context})`,
       columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CALLS', 'PORTS', 'REPLICATION', 'LAST CHANGE'],
       stateColumn: 2,
+      // Two Primaries is split brain (UC-11): never shown as the healthy green of one.
+      alarmRows: servers.filter((s) => s.status === 'Primary').length > 1 ? servers.flatMap((s, i) => (s.status === 'Primary' ? [i] : [])) : undefined,
       rows: servers.map((s) => [
         s.name,
         s.role ?? '',

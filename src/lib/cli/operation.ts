@@ -4,6 +4,7 @@ import type {AgentClient} from '../client/agent-client.js'
 import {errorFromWire, type WireError} from '../errors.js'
 import type {View} from './render.js'
 import {type Envelope, envelope} from './base-command.js'
+import {progressDeadline} from './progress.js'
 
 export interface OperationDoc {
   id: string
@@ -71,9 +72,11 @@ export async function submitAction(
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   const {body: op} = await client.post<OperationDoc>(path, body)
   if (!flags.wait) return operationOutcome(op, false)
+  // The countdown to --timeout on the node's progress line.
+  progressDeadline(client.node.name, Date.now() + flags.timeout * 1000)
   const {op: last, timedOut} = await waitForOperation(client, op, {
     timeoutMs: flags.timeout * 1000,
     onTransition: (m) => progress(`${client.node.name}: ${m}`),
-  })
+  }).finally(() => progressDeadline(client.node.name, undefined))
   return operationOutcome(last, timedOut)
 }

@@ -2,7 +2,7 @@
 // lists URLs, not products). Nodes that do not answer are reported, never silently dropped.
 import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
 import {UcctlError, UsageError} from '../errors.js'
-import {PRODUCT_NAMES, type Product} from '../domain/services.js'
+import {PRODUCT_NAMES, type Product, withArticle} from '../domain/services.js'
 import {pickNode, type Target} from './target.js'
 
 export interface ProductNodes {
@@ -38,7 +38,7 @@ export async function productNode(target: Target, name: string | undefined, prod
   const client = new AgentClient(node)
   const info = await client.get<{product: Product}>('/v1/node')
   if (info.product !== product) {
-    throw new UsageError(`${node.name} is a ${PRODUCT_NAMES[info.product] ?? info.product} node: ${what} is on ${PRODUCT_NAMES[product]} nodes`)
+    throw new UsageError(`${node.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node: ${what} is on ${PRODUCT_NAMES[product]} nodes`)
   }
   return {node, client}
 }

@@ -5,6 +5,7 @@ import type {NodeRef} from '../client/agent-client.js'
 import {readFileSync} from 'node:fs'
 import {readContexts} from './contexts.js'
 import {storedToken} from './credentials.js'
+import {matchName, nearest} from '../suggest.js'
 
 export interface Target {
   context: string
@@ -57,9 +58,10 @@ export function pickNode(target: Target, name: string | undefined): NodeRef {
     if (target.nodes.length === 1) return target.nodes[0]
     throw new UsageError('--node is required: this context has several nodes', {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
   }
-  const node = target.nodes.find((n) => n.name === name)
+  const node = matchName(name, target.nodes, (n) => n.name)
   if (!node) {
-    throw new NotFoundError(`no node "${name}" in context ${target.context}`, {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+    const guess = nearest(name, target.nodes.map((n) => n.name))
+    throw new NotFoundError(`no node "${name}" in context ${target.context}`, {hint: guess ? `did you mean ${guess}?` : `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
   }
   return node
 }

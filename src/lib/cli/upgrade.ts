@@ -13,6 +13,7 @@ import {
   clusterFromPartitions,
 } from '../domain/upgrade.js'
 import {parseVersion} from '../domain/version.js'
+import {withArticle} from '../domain/services.js'
 import type {PartitionsReport} from '../agent/partitions.js'
 import {type Envelope, envelope} from './base-command.js'
 import type {View} from './render.js'
@@ -152,6 +153,6 @@ export function planOutcome(plan: UpgradePlan, picture: ClusterPicture): {doc: E
 export async function assertUpgradable(client: AgentClient): Promise<void> {
   const info = await client.get<{product: string; productName?: string}>('/v1/node')
   if (!UPGRADE_PRODUCTS.includes(info.product)) {
-    throw new UsageError(`${client.node.name} is a ${info.productName ?? info.product} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`)
+    throw new UsageError(`${client.node.name} is ${withArticle(info.productName ?? info.product)} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`)
   }
 }

@@ -10,6 +10,9 @@ export const PRODUCT_NAMES: Record<Product, string> = {
   ctios: 'CTI OS',
 }
 
+/** "a Unified CM node", "an IM and Presence node": the article by the name's first sound. */
+export const withArticle = (name: string) => `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`
+
 export const ROLES = ['publisher', 'subscriber'] as const
 export type Role = (typeof ROLES)[number]
 

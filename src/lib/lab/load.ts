@@ -14,6 +14,8 @@ export interface LoadOptions {
   durationS: number
   listIds?: boolean
   signal?: AbortSignal
+  /** The counters so far, about four times a second (live progress). */
+  onProgress?: (nodes: readonly NodeLoad[]) => void
 }
 
 export interface NodeLoad {
@@ -105,7 +107,12 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
   }
 
   const endAt = started + opts.durationS * 1000
+  let shownAt = 0
   while (Date.now() < endAt && !opts.signal?.aborted) {
+    if (opts.onProgress && Date.now() - shownAt >= 250) {
+      shownAt = Date.now()
+      opts.onProgress(state.map((s) => s.report))
+    }
     const elapsed = (Date.now() - started) / 1000
     for (const s of state) {
       while (s.outstanding < MAX_OUTSTANDING && s.calls < Math.floor(elapsed * opts.callsPerSecond)) {

@@ -1,0 +1,59 @@
+// `service list` over one node (its list, as always) or several (one table with a NODE column,
+// each node's outcome kept: DESIGN.md "Reading several nodes").
+import type {ServiceStatus} from '../agent/node-manager.js'
+import {AgentClient, fanOut} from '../client/agent-client.js'
+import {ForbiddenError, UnauthorizedError, UnreachableError} from '../errors.js'
+import {type Envelope, envelope} from './base-command.js'
+import type {View} from './render.js'
+import {pickNode, type Target} from './target.js'
+
+type Listing = {node: string; services: ServiceStatus[]}
+
+const COLUMNS = ['SERVICE', 'STATE', 'PID', 'RESTARTS', 'STARTUP', 'CONSOLE', 'UPTIME', 'LAST EXIT']
+const uptime = (ms: number | null) => (ms === null ? '' : ms < 60_000 ? `${Math.floor(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m`)
+const row = (s: ServiceStatus) => [
+  s.name,
+  s.state,
+  s.pid,
+  s.restarts,
+  s.startup,
+  s.console ? 'yes' : 'no',
+  uptime(s.uptimeMs),
+  s.lastExit ? (s.lastExit.signal ?? `code ${s.lastExit.code}`) : '',
+]
+
+export async function nodeServices(target: Target, names: string[], warn: (m: string) => void): Promise<{doc: Envelope; view: View}> {
+  const nodes = names.length > 0 ? [...new Set(names.map((n) => pickNode(target, n)))] : target.nodes
+  if (nodes.length === 1) {
+    const {node, services} = await new AgentClient(nodes[0]).get<Listing>('/v1/services')
+    return {
+      doc: envelope('ServiceList', {context: target.context, node, services}),
+      view: {title: `context ${target.context} · node ${node}`, columns: COLUMNS, stateColumn: 1, rows: services.map(row)},
+    }
+  }
+  const answers = await fanOut(nodes, (n) => new AgentClient(n).get<Listing>('/v1/services'))
+  const failed = answers.filter((a) => !a.ok)
+  if (failed.length === answers.length) {
+    // Nobody answered: 4 when every refusal was about the token, else 7.
+    const auth = failed.every((a) => a.error instanceof UnauthorizedError || a.error instanceof ForbiddenError)
+    const first = failed[0].error
+    throw auth || first instanceof UnreachableError ? first : new UnreachableError(`no node of context ${target.context} answered`)
+  }
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
+  const code = (e: unknown) => (e instanceof UnauthorizedError ? 'Unauthorized' : e instanceof ForbiddenError ? 'Forbidden' : e instanceof UnreachableError ? 'Unreachable' : 'Error')
+  for (const a of failed) warn(`warning: could not read ${a.node.name}: ${message(a.error)}`)
+  return {
+    doc: envelope('ServiceList', {
+      context: target.context,
+      nodes: answers.map((a) => (a.ok ? {name: a.node.name} : {name: a.node.name, error: {code: code(a.error), message: message(a.error)}})),
+      services: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => ({node: a.node.name, ...s})) : [])),
+    }),
+    view: {
+      title: `context ${target.context}`,
+      columns: ['NODE', ...COLUMNS],
+      stateColumn: 2,
+      keyColumns: [1],
+      rows: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => [a.node.name, ...row(s)]) : [[a.node.name, '', 'unreachable', '', '', '', '', '', message(a.error)]])),
+    },
+  }
+}
