@@ -99,11 +99,11 @@ export function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: De
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** Simulates every line in order; stops changing the state at the first refusal but reports every line. */
-export async function checkRunbook(config: Config, text: string, start: Deployment, nowMs: number): Promise<{ok: boolean; steps: RunbookStep[]}> {
+export async function checkRunbook(config: Config, text: string, start: Deployment, nowMs: number, fromLine = 1): Promise<{ok: boolean; steps: RunbookStep[]}> {
   const steps: RunbookStep[] = []
   let d = start
   let failed = false
-  for (const [i, l] of splitRunbook(text).entries()) {
+  for (const [i, l] of splitRunbook(text).filter((x) => x.line >= fromLine).entries()) {
     const command = formatCommand(l.words)
     const now = nowMs + i // each line after the one before
     if (l.problem) {
@@ -177,7 +177,7 @@ function stateCell(s: StateView): string {
  * `runbook check FILE`: from the snapshot when given, else from the context's agents. A runbook
  * with no command is bad input (exit 2); a refused or invalid line fails the check (exit 3).
  */
-export async function runbookCheck(opts: {config: Config; file: string; snapshot?: string; target: () => Promise<Target>; nowMs: number}): Promise<{doc: Envelope; view: View; exitCode: number; steps: RunbookStep[]}> {
+export async function runbookCheck(opts: {config: Config; file: string; snapshot?: string; target: () => Promise<Target>; nowMs: number; fromLine?: number}): Promise<{doc: Envelope; view: View; exitCode: number; steps: RunbookStep[]}> {
   const text = await readInput(opts.file)
   if (splitRunbook(text).length === 0) throw new UsageError(`runbook ${opts.file} holds no command`, {hint: 'one ucctl command per line; # starts a comment'})
   let from: string
@@ -191,7 +191,7 @@ export async function runbookCheck(opts: {config: Config; file: string; snapshot
     from = `context ${target.context}`
     start = await readDeployment(target)
   }
-  const r = await checkRunbook(opts.config, text, start, opts.nowMs)
+  const r = await checkRunbook(opts.config, text, start, opts.nowMs, opts.fromLine)
   return {...checkOutcome(opts.file, from, r), steps: r.steps}
 }
 
