@@ -187,12 +187,13 @@ class Step {
   }
 
   /** UC-10: a Unity Connection critical service stopped or back. */
-  connectionAfterServices(n: SimNode, wereRunning: boolean): void {
+  connectionAfterServices(n: SimNode): void {
     const c = n.connection
     if (!c || n.product !== 'cuc') return
     const down = n.services.filter((s) => s.critical && s.state !== 'Running').map((s) => s.name)
+    const added = down.filter((x) => !c.degraded.includes(x))
     c.degraded = down
-    if (!wereRunning && down.length > 0) {
+    if (added.length > 0) {
       const peer = this.d.nodes.find((x) => x.name === c.peer)?.connection
       const effect = criticalStopEffect(n.role, c.status, peer?.status)
       this.rules.push(`${effect.rule}: ${effect.why}`)
@@ -251,7 +252,7 @@ function restartServices(st: Step, node: SimNode): void {
   }
   // Within the critical service down delay the SRM and the role manager see no failure.
   st.presenceAfterServices(node, wereRunning)
-  st.connectionAfterServices(node, true)
+  st.connectionAfterServices(node)
 }
 
 function serviceAction(st: Step, node: SimNode, name: string, action: 'start' | 'stop' | 'cycle'): void {
@@ -275,7 +276,7 @@ function serviceAction(st: Step, node: SimNode, name: string, action: 'start' | 
     } else if (gi >= 0) st.ha(gi, {type: 'nodeBoot', node: node.name, servicesUp: criticalRunning(node)})
   }
   st.presenceAfterServices(node, wereRunning)
-  st.connectionAfterServices(node, wereRunning)
+  st.connectionAfterServices(node)
 }
 
 function clusterAction(st: Step, node: SimNode, action: ManualAction, drain: boolean): void {
