@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {type Deployment, simulateStep, stateView} from '../../src/lib/domain/simulation.js'
 import {splitRunbook} from '../../src/lib/cli/runbook-parse.js'
+import {connectSoftphone, requestState} from '../../src/lib/domain/cti-failover.js'
 import {tempDir} from '../helpers/agents.js'
 import {ROOT, runCliInProcess, schemaProblems} from '../helpers/cli.js'
 
@@ -264,6 +265,39 @@ describe('simulateStep (the domain model of a runbook step)', () => {
     const v = stateView(r.deployment)
     assert.equal(v.groups[0].row, 16)
     assert.deepEqual(r.effects.usersMoved, [{from: 'imp-sub', to: 'imp-pub', users: 7500}])
+  })
+
+  /** The lab with its first `count` softphones connected and logged in (Available). */
+  const withSoftphones = (count: number): Deployment => {
+    const d = lab()
+    const node = d.nodes.find((x) => x.name === 'ctios-a')!
+    for (const id of Object.keys(node.ctios!.agents).slice(0, count)) {
+      node.ctios = connectSoftphone(node.ctios!, id).env
+      node.ctios = requestState(node.ctios, id, 'Available').env
+    }
+    return d
+  }
+  const softphones = (d: Deployment) => stateView(d).nodes.find((x) => x.name === 'ctios-a')!.softphones
+
+  it('CTI-5: a switch out of service sends Offline to exactly the connected softphones on it; CTI-1: a PG side switch, to none', () => {
+    const d = withSoftphones(8) // agents 1..8 on switches 1..4, two each
+    const r = simulateStep(d, {kind: 'ctios-fault', node: 'ctios-a', fault: {component: 'switch', action: 'down', id: 'switch-2'}}, 0)
+    assert.equal(r.ok, true, r.message)
+    assert.deepEqual(r.effects.offline.map((o) => [o.rule, o.softphones]), [['CTI-5', 2]])
+    assert.deepEqual(softphones(r.deployment), {connected: 6, Offline: 2, disconnected: 992})
+    const side = simulateStep(d, {kind: 'ctios-fault', node: 'ctios-a', fault: {component: 'pg', action: 'switch-side'}}, 0)
+    assert.deepEqual(side.effects.offline, [])
+  })
+
+  it('CTI-3: stopping CtiosServerNode moves its softphones to the peer CTI OS server; none gets Offline while the peer has room', () => {
+    const d = withSoftphones(5)
+    const r = simulateStep(d, {kind: 'service', action: 'stop', node: 'ctios-a', service: 'CtiosServerNode'}, 0)
+    assert.equal(r.ok, true, r.message)
+    assert.deepEqual(r.effects.offline, [])
+    const env = r.deployment.nodes.find((x) => x.name === 'ctios-a')!.ctios!
+    assert.equal(env.ctios.local.online, false)
+    assert.equal(Object.values(env.agents).filter((a) => a.softphone === 'peer').length, 5)
+    assert.deepEqual(softphones(r.deployment), {connected: 5, Offline: 0, disconnected: 995})
   })
 
   it('a refused step leaves the deployment as it was and names its rule', () => {

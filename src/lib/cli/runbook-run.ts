@@ -2,7 +2,6 @@
 // `ucctl` process an operator would type, once `runbook check` of the same lines passes. After
 // each line the state reached is read and compared with the state the check predicted.
 import {spawn} from 'node:child_process'
-import {renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Config} from '@oclif/core/config'
@@ -13,7 +12,7 @@ import {confirmOrRefuse} from './confirm.js'
 import {readContexts} from './contexts.js'
 import type {View} from './render.js'
 import {runbookCheck, type RunbookStep} from './runbook.js'
-import {readDeployment} from './snapshot.js'
+import {readDeployment, writeDocument} from './snapshot.js'
 import type {Target} from './target.js'
 
 export interface RunStep {
@@ -72,17 +71,6 @@ async function stateReached(target: Target, predicted: StateView | undefined, se
   }
 }
 
-function writeTranscript(path: string, doc: Envelope): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  try {
-    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n')
-    renameSync(tmp, path)
-  } catch (error) {
-    rmSync(tmp, {force: true})
-    throw new UsageError(`cannot write the transcript ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
-}
-
 const describe = (s: RunbookStep) => `line ${s.line}${s.rule ? ` (${s.rule})` : ''}: ${s.message}`
 
 export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: View; exitCode: number}> {
@@ -129,7 +117,7 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
       ...(reached.differences.length ? {differences: reached.differences} : {}),
     })
     if (matches === false) o.notice(`warning: line ${s.line} reached another state than runbook check predicted: ${reached.differences.join('; ')}`)
-    writeTranscript(transcript, doc())
+    writeDocument(transcript, JSON.stringify(doc(), null, 2), 'transcript')
     if (code !== 0) {
       o.notice(`line ${s.line} exited ${code}: the run stops here (resume with --from ${s.line} once it is fixed)`)
       stoppedAt = s.line
@@ -138,7 +126,7 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
     }
   }
   const out = doc()
-  writeTranscript(transcript, out)
+  writeDocument(transcript, JSON.stringify(out, null, 2), 'transcript')
   const ms = (s: RunStep) => `${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)}s`
   return {
     doc: out,

@@ -3,6 +3,7 @@
 // current state or a snapshot. The RunbookCheck document reports each line.
 import type {Config} from '@oclif/core/config'
 import type {ManualAction} from '../domain/connection-cluster.js'
+import type {Component, FaultAction} from '../domain/cti-failover.js'
 import type {OperatorAction} from '../domain/presence-redundancy.js'
 import type {StartupType} from '../domain/services.js'
 import {type Deployment, type SimAction, type StepEffects, type StepFinding, simulateStep, stateView, type StateView} from '../domain/simulation.js'
@@ -37,7 +38,7 @@ export interface RunbookStep {
 }
 
 // Commands that only read what the model holds: simulated as "changes nothing".
-const READS = new Set(['status', 'service:list', 'cluster:status', 'pcluster:status', 'pcluster:users', 'snapshot:save', 'runbook:check'])
+const READS = new Set(['status', 'service:list', 'cluster:status', 'pcluster:status', 'pcluster:users', 'ctios:status', 'snapshot:save', 'runbook:check'])
 
 const MANUAL: Record<string, ManualAction> = {
   'cluster:make-primary': 'make-primary',
@@ -55,6 +56,15 @@ function nodeFlag(d: Deployment, flags: Record<string, unknown>): string {
   if (n !== undefined) return n
   if (d.nodes.length === 1) return d.nodes[0].name
   throw new UsageError('--node is required: this context has several nodes', {hint: `nodes: ${d.nodes.map((x) => x.name).join(', ')}`})
+}
+
+/** `ctios fault --node`: named, or the only CTI OS node. */
+function ctiosNode(d: Deployment, flags: Record<string, unknown>): string {
+  const n = str(flags.node)
+  if (n !== undefined) return n
+  const ctios = d.nodes.filter((x) => x.product === 'ctios')
+  if (ctios.length === 1) return ctios[0].name
+  throw new UsageError(`--node is required: this context has ${ctios.length} CTI OS nodes`)
 }
 
 /** What a parsed command does on the model, or null when the model cannot simulate it. */
@@ -86,6 +96,8 @@ export function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: De
       return pcluster({type: 'haEnable'}, str(args.group))
     case 'pcluster:ha:disable':
       return pcluster({type: 'haDisable'}, str(args.group))
+    case 'ctios:fault':
+      return {kind: 'ctios-fault', node: ctiosNode(d, flags), fault: {component: args.component as Component, action: args.action as FaultAction, ...(args.id === undefined ? {} : {id: String(args.id)})}}
     case 'pcluster:check':
       return {kind: 'pcluster-check', ...(args.group === undefined ? {} : {group: String(args.group)})}
     case 'upgrade:plan':
@@ -148,6 +160,7 @@ export async function checkRunbook(config: Config, text: string, start: Deployme
     const effects = [
       ...fx.usersMoved.map((m) => `${count(m.users, 'user')} fail over ${m.from} → ${m.to}`),
       ...fx.callsDropped.map((c) => `${count(c.calls, 'call')} dropped on ${c.node}`),
+      ...fx.offline.map((o) => `Offline to ${count(o.softphones, 'softphone')} of ${o.node} (${o.rule}${o.reason ? `: ${o.reason}` : ''})`),
       ...rows.map((g) => `${g.name} reaches ${g.haEnabled ? `PRG-7 row ${g.row ?? '-'}` : 'HA off'}; recommended: ${g.recommendedAction}`),
     ]
     steps.push({

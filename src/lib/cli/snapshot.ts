@@ -1,11 +1,13 @@
 // The state of a whole context as one document (kind Snapshot): what `runbook check` simulates
 // from, read from every agent through the existing routes, or from a file `snapshot save` wrote.
-import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
+import {writeFileDurably} from '../durable.js'
 import type {PartitionsReport} from '../agent/partitions.js'
 import type {ServiceStatus} from '../agent/node-manager.js'
 import {AgentClient, fanOut} from '../client/agent-client.js'
 import {UcctlError, UnreachableError, UsageError} from '../errors.js'
 import {readYamlFile} from '../yaml-file.js'
+import type {AgentStatus, Connection, CtiEnvironment, Pair, Side} from '../domain/cti-failover.js'
 import type {Deployment, SimNode} from '../domain/simulation.js'
 import type {NodeIdentity} from '../node-identity.js'
 import {type Envelope, envelope} from './base-command.js'
@@ -16,6 +18,52 @@ import type {Target} from './target.js'
 
 /** Bumped when the document changes in a way an older reader would misread. */
 export const SNAPSHOT_VERSION = 1
+
+interface CtiosStatusDoc {
+  components: {component: string; id: string; state: string; activeSide?: Side; sides?: Record<Side, 'up' | 'down'>; capacity?: number}[]
+}
+
+interface SoftphoneDoc {
+  id: string
+  agentState: AgentStatus
+  phone: string
+  switch: string
+  connection: Connection
+  server: string | null
+}
+
+/** The CTI OS environment as the agent's model holds it, from its status and its softphones. */
+async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironment> {
+  const [status, {softphones}] = await Promise.all([client.get<CtiosStatusDoc>('/v1/ctios'), client.get<{softphones: SoftphoneDoc[]}>('/v1/ctios/softphones')])
+  const part = (c: string) => status.components.filter((x) => x.component === c)
+  const pair = (c: string): Pair => {
+    const p = part(c)[0]
+    return {up: {A: p.sides?.A === 'up', B: p.sides?.B === 'up'}, active: p.activeSide ?? 'A'}
+  }
+  const peer = part('peer')[0]
+  const phonesOut = new Set(part('ip-phone').map((x) => x.id))
+  const local = part('ctios-server')[0]
+  return {
+    ipPhones: Object.fromEntries(softphones.map((a) => [a.phone, {inService: !phonesOut.has(a.phone)}])),
+    switches: Object.fromEntries(part('switch').map((x) => [x.id, {inService: x.state === 'in service'}])),
+    pg: pair('pg'),
+    ctiServers: pair('cti-server'),
+    ctios: {local: {name: node, online: local.state === 'online'}, peer: {name: peer.id, online: peer.state === 'online', capacity: peer.capacity ?? 0}},
+    agents: Object.fromEntries(
+      softphones.map((a) => [
+        a.id,
+        {
+          id: a.id,
+          phone: a.phone,
+          switch: a.switch,
+          state: a.agentState,
+          beforeCall: null, // not shown by the agent: CTI-7's Wrap-up row falls back to Not Ready
+          softphone: a.connection === 'disconnected' ? 'none' : a.server === node ? 'local' : a.server === peer.id ? 'peer' : 'waiting',
+        },
+      ]),
+    ),
+  }
+}
 
 async function readNode(client: AgentClient): Promise<SimNode> {
   const info = await client.get<NodeIdentity>('/v1/node')
@@ -32,6 +80,7 @@ async function readNode(client: AgentClient): Promise<SimNode> {
     services: services.map((s) => ({name: s.name, state: s.state, startup: s.startup, critical: s.critical})),
     connection: null,
     facts: {},
+    ctios: info.product === 'ctios' ? await readCtios(client, info.name) : null,
   }
   if (info.product === 'cucm' || info.product === 'imp') {
     const p = await client.get<PartitionsReport>('/v1/partitions')
@@ -69,18 +118,21 @@ function snapshotDocument(context: string, d: Deployment, nowMs: number): Envelo
   return envelope('Snapshot', {snapshotVersion: SNAPSHOT_VERSION, context, takenAt: new Date(nowMs).toISOString(), nodes: d.nodes, groups: d.groups})
 }
 
+/** Writes an operator's file whole or not at all; a file that cannot be written is exit 2. */
+export function writeDocument(path: string, text: string, what: string): void {
+  try {
+    writeFileDurably(path, text + '\n', 0o644)
+  } catch (error) {
+    throw new UsageError(`cannot write the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+}
+
 /** `snapshot save FILE`: the context's state written to FILE (whole or not at all); the document, with its file, to print. */
 export async function saveSnapshot(target: Target, file: string, nowMs: number): Promise<{doc: Envelope; view: View}> {
   const d = await readDeployment(target)
   const doc = snapshotDocument(target.context, d, nowMs)
-  const tmp = `${file}.${process.pid}.tmp`
-  try {
-    writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n')
-    renameSync(tmp, file)
-  } catch (error) {
-    rmSync(tmp, {force: true})
-    throw new UsageError(`cannot write the snapshot ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  // One line: a CTI OS node holds a thousand softphones (jq . shows it indented).
+  writeDocument(file, JSON.stringify(doc), 'snapshot')
   return {doc: {...doc, file}, view: {...snapshotView(d), notes: [`saved to ${file}`]}}
 }
 

@@ -4,6 +4,7 @@
 // file only routes an action to them and records what they say. Pure: time is passed in.
 
 import {NotFoundError, RefusedError, UcctlError, UsageError} from '../errors.js'
+import {type CtiEnvironment, ctiosServerOnline, type Fault, mergeEffects, planFault, softphoneConnection, type Transition} from './cti-failover.js'
 import {criticalStopEffect, type ManualAction, planManualAction, type ServerStatus} from './connection-cluster.js'
 import {checkCapacity, checkRedundancyGroups, type PresenceFinding} from './presence-capacity.js'
 import {
@@ -17,7 +18,7 @@ import {
   type OperatorAction,
   recommendedActionFor,
 } from './presence-redundancy.js'
-import {planNodeRestart, planServiceAction, type Product, type Role, type ServiceState, type StartupType} from './services.js'
+import {CTIOS_PROCESSES, planNodeRestart, planServiceAction, type Product, type Role, type ServiceState, type StartupType} from './services.js'
 import {checkNodeAction, clusterFromPartitions, type HistoryEntry, planUpgrade, switchVersionTarget, type UpgradeAction} from './upgrade.js'
 import {installableVersion, parseVersion} from './version.js'
 
@@ -55,6 +56,8 @@ export interface SimNode {
   connection: SimConnection | null
   /** IM and Presence: what PRG-10 checks (users come from the group). */
   facts: {capacity?: number; cpuPercent?: number}
+  /** CTI OS: the related components and the softphones (CTI-1..7). */
+  ctios: CtiEnvironment | null
 }
 
 export interface Deployment {
@@ -75,6 +78,7 @@ export type SimAction =
   | {kind: 'pcluster'; event: OperatorAction; group?: string}
   | {kind: 'pcluster-check'; group?: string}
   | {kind: 'upgrade-plan'; to: string}
+  | {kind: 'ctios-fault'; node: string; fault: Fault}
   /** A read that changes nothing and checks nothing (status, … list, … status). */
   | {kind: 'read'}
 
@@ -87,6 +91,8 @@ export interface UsersMoved {
 export interface StepEffects {
   usersMoved: UsersMoved[]
   callsDropped: {node: string; calls: number}[]
+  /** Softphones that get an Offline event (CTI-1..5), by rule. */
+  offline: {node: string; rule: string; reason?: string; softphones: number}[]
   alarms: string[]
 }
 
@@ -125,13 +131,15 @@ function serviceOf(n: SimNode, name: string): SimService {
   return s
 }
 
+/** SVC-1: CtiosServerNode, the main CTI OS server process (CTI-3 when it fails). */
+const CTIOS_SERVER = CTIOS_PROCESSES[0].name
 const criticalRunning = (n: SimNode) => n.services.filter((s) => s.critical).every((s) => s.state === 'Running')
 const groupIndex = (d: Deployment, node: string) => d.groups.findIndex((g) => g.nodes.some((n) => n.name === node))
 
 class Step {
   readonly changes: string[] = []
   readonly rules: string[] = []
-  readonly effects: StepEffects = {usersMoved: [], callsDropped: [], alarms: []}
+  readonly effects: StepEffects = {usersMoved: [], callsDropped: [], offline: [], alarms: []}
   readonly findings: StepFinding[] = []
   message = ''
   constructor(
@@ -184,6 +192,27 @@ class Step {
       this.ha(gi, {type: 'servicesBack', node: n.name})
       this.rules.push('PRG-3: SRM sees the critical services running again')
     }
+  }
+
+  /** A CTI OS transition (the agent's own reducers): the environment, and who gets Offline. */
+  cti(n: SimNode, t: Transition): void {
+    n.ctios = t.env
+    this.changes.push(t.message)
+    if (t.rule) this.rules.push(t.rule)
+    for (const e of mergeEffects(t.effects)) {
+      if (e.send === 'Offline' && e.softphones.length > 0)
+        this.effects.offline.push({node: n.name, rule: e.rule ?? 'CTI-3', ...(e.reason ? {reason: e.reason} : {}), softphones: e.softphones.length})
+    }
+  }
+
+  /** CTI-3: CtiosServerNode stopped (softphones reconnect elsewhere or get Offline) or back (snapshot). */
+  ctiosAfterServices(n: SimNode): void {
+    const env = n.ctios
+    const s = n.services.find((x) => x.name === CTIOS_SERVER)
+    if (!env || !s) return
+    const running = s.state === 'Running'
+    if (running === env.ctios.local.online) return
+    this.cti(n, running ? ctiosServerOnline(env, 'local') : planFault(env, {component: 'ctios-server', action: 'down'}))
   }
 
   /** UC-10: a Unity Connection critical service stopped or back. */
@@ -242,6 +271,8 @@ function restartServices(st: Step, node: SimNode): void {
   const wereRunning = criticalRunning(node)
   const plan = planNodeRestart(node.services)
   st.rules.push(...plan.rules)
+  // CTI-3: while CtiosServerNode is down its softphones reconnect to the peer (or wait, Offline).
+  if (node.ctios?.ctios.local.online) st.cti(node, planFault(node.ctios, {component: 'ctios-server', action: 'down'}))
   for (const s of node.services) s.state = s.startup === 'Automatic' ? 'Running' : 'Stopped'
   const gi = groupIndex(st.d, node.name)
   const state = gi >= 0 ? st.d.groups[gi].nodes.find((n) => n.name === node.name)?.state : null
@@ -253,6 +284,7 @@ function restartServices(st: Step, node: SimNode): void {
   // Within the critical service down delay the SRM and the role manager see no failure.
   st.presenceAfterServices(node, wereRunning)
   st.connectionAfterServices(node)
+  st.ctiosAfterServices(node)
 }
 
 function serviceAction(st: Step, node: SimNode, name: string, action: 'start' | 'stop' | 'cycle'): void {
@@ -277,6 +309,7 @@ function serviceAction(st: Step, node: SimNode, name: string, action: 'start' | 
   }
   st.presenceAfterServices(node, wereRunning)
   st.connectionAfterServices(node)
+  st.ctiosAfterServices(node)
 }
 
 function clusterAction(st: Step, node: SimNode, action: ManualAction, drain: boolean): void {
@@ -415,6 +448,16 @@ function apply(st: Step, a: SimAction): void {
       st.message = `${plan.type} upgrade (${plan.rule}): ${plan.steps.map((s) => `${s.number} ${s.action} ${s.nodes.join(', ')}`).join('; ')}`
       return
     }
+    case 'ctios-fault': {
+      const n = nodeOf(st.d, a.node)
+      if (!n.ctios) throw new UsageError(`${n.name} is not a CTI OS node`)
+      const t = planFault(n.ctios, a.fault)
+      st.cti(n, t)
+      // CTI-3: NodeManager restarts the failed CtiosServerNode; the waiting softphones come back to it.
+      if (a.fault.component === 'ctios-server' && a.fault.action === 'down') st.cti(n, ctiosServerOnline(n.ctios!, 'local'))
+      st.message = `${n.name}: ${t.message}`
+      return
+    }
     case 'read':
       st.message = 'read only: changes nothing'
       return
@@ -460,6 +503,8 @@ export interface StateView {
     status?: ServerStatus
     presence?: {state: string; reason: string | null}
     users?: number
+    /** CTI OS: softphones by connection (Offline: CTI-1..5). */
+    softphones?: {connected: number; Offline: number; disconnected: number}
     stopped: string[]
   }[]
   groups: {name: string; haEnabled: boolean; row: number | null; recommendedAction: string}[]
@@ -476,11 +521,18 @@ export function stateView(d: Deployment): StateView {
         ...(n.product === 'cucm' || n.product === 'imp' ? {inactive: n.inactive} : {}),
         ...(n.connection ? {status: n.connection.status} : {}),
         ...(p ? {presence: {state: p.state ?? 'down', reason: p.reason}, users: p.users} : {}),
+        ...(n.ctios ? {softphones: softphoneCounts(n.ctios)} : {}),
         stopped: n.services.filter((s) => s.state !== 'Running').map((s) => s.name),
       }
     }),
     groups: d.groups.map((g) => ({name: g.name, haEnabled: g.haEnabled, row: g.haEnabled ? (classifyGroup(g)?.row.row ?? null) : null, recommendedAction: recommendedActionFor(g)})),
   }
+}
+
+function softphoneCounts(env: CtiEnvironment): {connected: number; Offline: number; disconnected: number} {
+  const out = {connected: 0, Offline: 0, disconnected: 0}
+  for (const a of Object.values(env.agents)) out[softphoneConnection(env, a)]++
+  return out
 }
 
 /** The differences between two views ('' when they match), for a run against its prediction. */
