@@ -154,12 +154,13 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
   })
 
   it('an unknown flag or command, and shell syntax, are findings with their line (exit 3); the --dry-run of a refused action is refused too', async () => {
-    const r = await check(file('status --bogus\n\nfrobnicate now\nstatus | grep ok\ncluster deactivate cuc-pub --dry-run\n'))
+    const r = await check(file('status --bogus\n\nfrobnicate now\nstatus | grep ok\nevents --follow\ncluster deactivate cuc-pub --dry-run\n'))
     assert.equal(r.code, 3)
     assert.deepEqual(
       r.json.steps.map((s: any) => [s.line, s.verdict]),
-      [[1, 'invalid'], [3, 'invalid'], [4, 'invalid'], [5, 'not simulated']],
+      [[1, 'invalid'], [3, 'invalid'], [4, 'invalid'], [5, 'invalid'], [6, 'not simulated']],
     )
+    assert.match(stepAt(r, 5).message, /--follow runs until interrupted/)
     assert.match(stepAt(r, 1).message, /Nonexistent flag: --bogus/)
     assert.match(stepAt(r, 3).message, /unknown command "frobnicate now"/)
     const dry = await check(file('cluster deactivate cuc-pub --dry-run\ncluster make-primary cuc-sub --dry-run\n'))

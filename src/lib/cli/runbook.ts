@@ -130,6 +130,12 @@ export async function checkRunbook(config: Config, text: string, start: Deployme
       continue
     }
     const base = {line: l.line, command, commandId: p.id.replaceAll(':', ' '), argv: p.argv}
+    const endless = ['follow', 'watch'].find((f) => p.flags[f] === true)
+    if (endless) {
+      steps.push({...base, verdict: 'invalid', ok: false, message: `--${endless} runs until interrupted: the runbook would never reach its next line`, fix: `drop --${endless}`, stateAfter: stateView(d)})
+      failed = true
+      continue
+    }
     if (failed) {
       // After a refusal the real run stops: later lines are parsed, not simulated.
       steps.push({...base, verdict: 'not simulated', ok: true, message: 'not simulated: an earlier line is refused', stateAfter: stateView(d)})
