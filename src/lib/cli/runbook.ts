@@ -187,7 +187,7 @@ export async function checkRunbook(config: Config, text: string, start: Deployme
   return {ok: !steps.some((s) => !s.ok), steps}
 }
 
-/** A short line of the state for the table: groups' PRG-7 rows and what changed. */
+/** The state column of the table: each group's PRG-7 row (the JSON holds the whole state). */
 function stateCell(s: StateView): string {
   return s.groups.map((g) => `${g.name}: ${g.haEnabled ? `PRG-7 row ${g.row ?? '-'}` : 'HA off'}`).join('; ')
 }

@@ -654,10 +654,9 @@ export function upgradeTargetFor(cluster: Cluster, node: string, version: string
 }
 
 /**
- * UPG-4: what an agent checks before `action` of `node` runs, against the whole cluster: the
- * target it validates (an IM&P upgrade is paired with what the CUCM publisher installed) and the
- * refusal, or null when allowed. `version`: what an upgrade installs, or what a switch-version
- * activates (switchVersionTarget).
+ * UPG-4: what an agent checks before `action` of `node` runs, against the whole cluster (an IM&P
+ * upgrade is paired with what the CUCM publisher installed): the refusal, or null when allowed.
+ * `version`: what an upgrade installs, or what a switch-version activates (switchVersionTarget).
  */
 export function checkNodeAction(
   cluster: Cluster,
