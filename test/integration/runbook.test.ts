@@ -88,6 +88,7 @@ describe('runbooks against the embedded lab', () => {
     assert.deepEqual(schemaProblems(t), [])
     assert.deepEqual(t, r.json)
     assert.equal(t.ok, true)
+    assert.equal(t.finished, true)
     assert.deepEqual(t.steps.map((s: any) => s.line), c.json.steps.map((s: any) => s.line))
     for (const [i, s] of t.steps.entries()) {
       assert.equal(s.exitCode, 0, `line ${s.line}`)
@@ -110,6 +111,8 @@ describe('runbooks against the embedded lab', () => {
     assert.equal(r.json.steps[1].matchesPrediction, null, 'upgrade validate is not simulated')
     const saved = JSON.parse(readFileSync(`${path}.transcript.json`, 'utf8'))
     assert.equal(saved.stoppedAt, 2)
+    assert.equal(saved.finished, true)
+    assert.equal(saved.ok, false)
     const resumed = await ucctl('runbook', 'run', path, '--from', '3', '--json')
     assert.equal(resumed.code, 0, resumed.stderr)
     assert.deepEqual(resumed.json.steps.map((s: any) => s.line), [3])

@@ -2,6 +2,7 @@
 // `ucctl` process an operator would type, once `runbook check` of the same lines passes. After
 // each line the state reached is read and compared with the state the check predicted.
 import {spawn} from 'node:child_process'
+import {constants} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Config} from '@oclif/core/config'
@@ -51,7 +52,7 @@ function runLine(config: Config, argv: string[], target: Target): Promise<number
       stdio: ['inherit', 2, 2],
     })
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)))
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 0)))
   })
 }
 
@@ -89,8 +90,10 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
   const steps: RunStep[] = []
   let stoppedAt: number | null = null
   let exitCode = 0
+  let finished = false
+  // Written after every line: a run cut short (Ctrl-C, a crash) still leaves what it did.
   const doc = () =>
-    envelope('RunbookRun', {context: target.context, runbook: o.file, transcript, ok: stoppedAt === null, from: o.from, stoppedAt, steps})
+    envelope('RunbookRun', {context: target.context, runbook: o.file, transcript, finished, ok: finished && stoppedAt === null, from: o.from, stoppedAt, steps})
   for (const s of check.steps) {
     if (o.step && !(await confirmOrRefuse(`Run line ${s.line}: ucctl ${s.commandId} ${s.argv!.join(' ')}?`, false))) {
       o.notice(`stopped before line ${s.line}: not confirmed; it and the lines after it were not run (resume with --from ${s.line})`)
@@ -125,6 +128,7 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
       break
     }
   }
+  finished = true
   const out = doc()
   writeDocument(transcript, JSON.stringify(out, null, 2), 'transcript')
   const ms = (s: RunStep) => `${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)}s`
