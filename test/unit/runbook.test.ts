@@ -169,8 +169,11 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
   })
 
   it('a dry run changes nothing in the simulation; commands the model cannot simulate are named, never skipped', async () => {
-    const r = await check(file('pcluster failover imp-pub --dry-run\nthrottle status\nevents --since 10m\npcluster failover imp-pub --yes\n'))
+    const r = await check(file('pcluster failover imp-pub --dry-run\nthrottle status\nevents --since 10m\npcluster failover imp-pub --yes\npcluster fallback imp-pub --yes --context prod\n'))
     assert.equal(r.code, 0, JSON.stringify(r.json))
+    assert.equal(stepAt(r, 5).verdict, 'not simulated')
+    assert.match(stepAt(r, 5).message, /it acts on context prod, not lab/)
+    assert.equal(stepAt(r, 5).stateAfter.groups[0].row, 3)
     assert.match(stepAt(r, 1).message, /^dry run, nothing changes/)
     assert.equal(stepAt(r, 1).stateAfter.groups[0].row, 1)
     for (const line of [2, 3]) {

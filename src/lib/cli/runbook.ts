@@ -68,7 +68,7 @@ function ctiosNode(d: Deployment, flags: Record<string, unknown>): string {
 }
 
 /** What a parsed command does on the model, or null when the model cannot simulate it. */
-export function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deployment): SimAction | null {
+function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deployment): SimAction | null {
   const {id, args, flags} = p
   if (READS.has(id)) return {kind: 'read'}
   if (MANUAL[id]) return {kind: 'cluster', action: MANUAL[id], node: String(args.server), drain: flags.drain === true}
@@ -111,9 +111,10 @@ export function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: De
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** Simulates every line in order; stops changing the state at the first refusal but reports every line. */
-export async function checkRunbook(config: Config, text: string, start: Deployment, nowMs: number, fromLine = 1): Promise<{ok: boolean; steps: RunbookStep[]}> {
+async function checkRunbook(config: Config, text: string, start: {context: string; deployment: Deployment}, nowMs: number, fromLine = 1): Promise<{ok: boolean; steps: RunbookStep[]}> {
   const steps: RunbookStep[] = []
-  let d = start
+  const {context} = start
+  let d = start.deployment
   let failed = false
   for (const [i, l] of splitRunbook(text).filter((x) => x.line >= fromLine).entries()) {
     const command = formatCommand(l.words)
@@ -149,8 +150,11 @@ export async function checkRunbook(config: Config, text: string, start: Deployme
       failed = true
       continue
     }
+    const elsewhere = str(p.flags.context)
+    if (action && elsewhere !== undefined && elsewhere !== context) action = null
     if (!action) {
-      steps.push({...base, verdict: 'not simulated', ok: true, message: `not simulated: the model does not hold what "${base.commandId}" acts on or reads; the state is assumed unchanged`, stateAfter: stateView(d)})
+      const why = elsewhere !== undefined && elsewhere !== context ? `it acts on context ${elsewhere}, not ${context}` : `the model does not hold what "${base.commandId}" acts on or reads`
+      steps.push({...base, verdict: 'not simulated', ok: true, message: `not simulated: ${why}; the state is assumed unchanged`, stateAfter: stateView(d)})
       continue
     }
     const r = simulateStep(d, action, now)
@@ -200,15 +204,14 @@ export async function runbookCheck(opts: {config: Config; file: string; snapshot
   const text = await readInput(opts.file)
   if (splitRunbook(text).length === 0) throw new UsageError(`runbook ${opts.file} holds no command`, {hint: 'one ucctl command per line; # starts a comment'})
   let from: string
-  let start: Deployment
+  let start: {context: string; deployment: Deployment}
   if (opts.snapshot) {
-    const s = await readSnapshot(opts.snapshot)
-    from = `snapshot ${opts.snapshot} (context ${s.context})`
-    start = s.deployment
+    start = await readSnapshot(opts.snapshot)
+    from = `snapshot ${opts.snapshot} (context ${start.context})`
   } else {
     const target = await opts.target()
     from = `context ${target.context}`
-    start = await readDeployment(target)
+    start = {context: target.context, deployment: await readDeployment(target)}
   }
   const r = await checkRunbook(opts.config, text, start, opts.nowMs, opts.fromLine)
   return {...checkOutcome(opts.file, from, r), steps: r.steps}
