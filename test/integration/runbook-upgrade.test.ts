@@ -2,34 +2,24 @@
 // processes): it checks clean from the lab's current state, and its run ends with every node on
 // 9.0(1), each line in the state the check predicted.
 import assert from 'node:assert/strict'
-import {readFileSync, rmSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {eventually, tempDir} from '../helpers/agents.js'
-import {ROOT, runCli, schemaProblems} from '../helpers/cli.js'
+import {ROOT, schemaProblems} from '../helpers/cli.js'
+import {type RunbookLab, startRunbookLab} from '../helpers/runbook-lab.js'
 
 const UPGRADE = join(ROOT, 'examples', 'runbooks', 'standard-upgrade.ucctl')
 
 describe('the standard upgrade runbook against the embedded lab', () => {
+  let lab: RunbookLab
   let home: string
-  let env: Record<string, string>
-  const ucctl = (...args: string[]) => runCli(args, env)
+  const ucctl = (...args: string[]) => lab.ucctl(...args)
 
   before(async () => {
-    home = tempDir('ucctl-runbook-upgrade-')
-    env = {UCCTL_HOME: home}
-    const up = await ucctl('lab', 'up')
-    assert.equal(up.code, 0, up.stderr)
-    // Unity Connection servers start in Starting (UC-2): the check and the run start from settled statuses.
-    await eventually(async () => {
-      const c = await ucctl('cluster', 'status', '--json')
-      return c.code === 0 && c.json.servers.every((x: any) => x.status === 'Primary' || x.status === 'Secondary') ? true : undefined
-    }, 60_000, 'settled Unity Connection statuses')
+    lab = await startRunbookLab('ucctl-runbook-upgrade-')
+    home = lab.home
   })
-  after(async () => {
-    await ucctl('lab', 'down')
-    rmSync(home, {recursive: true, force: true})
-  })
+  after(() => lab.down())
 
   it('UPG-5: the standard upgrade checks clean against the lab, and its run ends with every node on 9.0(1), each line in the state the check predicted', async () => {
     const c = await ucctl('runbook', 'check', UPGRADE, '--json')
