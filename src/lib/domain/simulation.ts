@@ -535,7 +535,7 @@ function softphoneCounts(env: CtiEnvironment): {connected: number; Offline: numb
   return out
 }
 
-/** The differences between two views ('' when they match), for a run against its prediction. */
+/** The differences between two views (none when they match), for a run against its prediction. */
 export function stateDifferences(predicted: StateView, reached: StateView): string[] {
   const out: string[] = []
   const flat = (v: StateView) =>
