@@ -13,11 +13,11 @@ import {
   type Refusal,
   type UpgradeAction,
   allowedBecause,
-  checkSwitchVersionAllowed,
-  checkUpgradeAllowed,
+  checkNodeAction,
   clusterFromPartitions,
   planUpgrade,
   stepOf,
+  switchVersionTarget,
   upgradeTargetFor,
 } from '../domain/upgrade.js'
 import {installableVersion, parseVersion} from '../domain/version.js'
@@ -93,10 +93,7 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     let target: ReturnType<typeof upgradeTargetFor>
     try {
       target = action === 'upgrade' ? upgradeTargetFor(picture.cluster, config.name, version, picture.history) : version
-      refusal =
-        action === 'upgrade'
-          ? checkUpgradeAllowed(picture.cluster, config.name, target, picture.history)
-          : checkSwitchVersionAllowed(picture.cluster, config.name, target, picture.history)
+      refusal = checkNodeAction(picture.cluster, picture.history, config.name, action, version)
     } catch (error) {
       // A malformed picture (two publishers, a peer's odd version) is not the client's mistake.
       if (error instanceof UsageError || error instanceof NotFoundError) {
@@ -218,14 +215,8 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
         {schema: {body: {type: 'object', additionalProperties: false, properties: {dryRun: {type: 'boolean'}}}}},
         async (req, reply) => {
           return exclusively('switch-version', async (start) => {
-            if (state.inactive === null) {
-              throw new RefusedError(`the inactive partition of ${config.name} is empty: nothing to switch to`, {
-                rule: 'UPG-5',
-                hint: `upgrade ${config.name} first (ucctl node upgrade ${config.name} --version V)`,
-              })
-            }
             // What this node's upgrade installed: once switched, that is what the checks see as done.
-            const target = state.history.findLast((h) => h.action === 'upgrade')?.version ?? state.inactive
+            const target = switchVersionTarget({node: config.name, inactive: state.inactive, history: state.history})
             const {rules, data} = await validate('switch-version', target)
             const services = nodeManager.names()
             if (req.body?.dryRun) {

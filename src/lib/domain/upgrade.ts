@@ -652,3 +652,30 @@ export function upgradeTargetFor(cluster: Cluster, node: string, version: string
   const installed = pub && history.find((h) => h.node === pub.name && h.action === 'upgrade' && h.version !== undefined)
   return installed ? {cucm: installed.version!, imp: version} : version
 }
+
+/**
+ * UPG-4: what an agent checks before `action` of `node` runs, against the whole cluster (an IM&P
+ * upgrade is paired with what the CUCM publisher installed): the refusal, or null when allowed.
+ * `version`: what an upgrade installs, or what a switch-version activates (switchVersionTarget).
+ */
+export function checkNodeAction(
+  cluster: Cluster,
+  history: readonly HistoryEntry[],
+  node: string,
+  action: UpgradeAction,
+  version: string,
+): Refusal | null {
+  if (action === 'switch-version') return checkSwitchVersionAllowed(cluster, node, version, history)
+  return checkUpgradeAllowed(cluster, node, upgradeTargetFor(cluster, node, version, history), history)
+}
+
+/** What a switch-version activates: what the node's upgrade installed; refused when the inactive partition is empty. */
+export function switchVersionTarget(p: {readonly node: string; readonly inactive: string | null; readonly history: readonly HistoryEntry[]}): string {
+  if (p.inactive === null) {
+    throw new RefusedError(`the inactive partition of ${p.node} is empty: nothing to switch to`, {
+      rule: 'UPG-5',
+      hint: `upgrade ${p.node} first (ucctl node upgrade ${p.node} --version V)`,
+    })
+  }
+  return p.history.findLast((h) => h.action === 'upgrade')?.version ?? p.inactive
+}

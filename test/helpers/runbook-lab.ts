@@ -1,0 +1,31 @@
+// An embedded lab of its own (UCCTL_HOME in a temporary directory) for runbook tests, started
+// with its Unity Connection servers past Starting (UC-2), so that a check and a run start alike.
+import assert from 'node:assert/strict'
+import {rmSync} from 'node:fs'
+import {eventually, tempDir} from './agents.js'
+import {type CliResult, runCli} from './cli.js'
+
+export interface RunbookLab {
+  home: string
+  ucctl: (...args: string[]) => Promise<CliResult>
+  down: () => Promise<void>
+}
+
+export async function startRunbookLab(prefix: string): Promise<RunbookLab> {
+  const home = tempDir(prefix)
+  const ucctl = (...args: string[]) => runCli(args, {UCCTL_HOME: home})
+  const up = await ucctl('lab', 'up')
+  assert.equal(up.code, 0, up.stderr)
+  await eventually(async () => {
+    const c = await ucctl('cluster', 'status', '--json')
+    return c.code === 0 && c.json.servers.every((x: any) => x.status === 'Primary' || x.status === 'Secondary') ? true : undefined
+  }, 60_000, 'settled Unity Connection statuses')
+  return {
+    home,
+    ucctl,
+    down: async () => {
+      await ucctl('lab', 'down')
+      rmSync(home, {recursive: true, force: true})
+    },
+  }
+}
