@@ -110,9 +110,11 @@ export function viewPresence(input: {
  * that shares one contact with the team, one contact in no group, a privacy block every seventh
  * user, a "Leadership" group holding user00001 for every 50th user (300 watchers in the lab:
  * over the maximum), and every 1,000th user with an "Everyone" group of 250 (over the maximum).
+ * `indexOfId` finds users by position when the ids are not the generated ones (synced users).
  */
-export function labDirectory(size: number, idOf: (index: number) => string): Directory {
+export function labDirectory(size: number, idOf: (index: number) => string, indexOfId?: (id: string) => number | undefined): Directory {
   const indexOf = (id: string): number | undefined => {
+    if (indexOfId) return indexOfId(id)
     const m = /^user(\d{5})@example\.com$/.exec(id)
     if (!m) return undefined
     const i = Number(m[1]) - 1
