@@ -525,7 +525,8 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     },
   )
   // The Sync Agent's view: cheap revision polls, the users only when it changed.
-  app.get('/v1/config/revision', async () => ({revision: db.revision}))
+  // Polled twice a second by each IM and Presence node: not worth a log line each.
+  app.get('/v1/config/revision', {logLevel: 'warn'}, async () => ({revision: db.revision}))
   app.get<{Querystring: {nodes: string}}>(
     '/v1/config/presence-users',
     {schema: {querystring: {type: 'object', additionalProperties: false, required: ['nodes'], properties: {nodes: {type: 'string', minLength: 1, maxLength: 4096}}}}},
