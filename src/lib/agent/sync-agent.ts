@@ -4,7 +4,7 @@
 // the users only when the revision moved. Without a Unified CM publisher among the peers (a
 // group run on its own, in tests) it has nothing to sync and the table keeps its own users.
 import type {FastifyInstance} from 'fastify'
-import {labDirectory, viewPresence, type Directory} from '../domain/presence-viewer.js'
+import {labDirectory, type Directory} from '../domain/presence-viewer.js'
 import type {AgentContext} from './module.js'
 import type {UserTable} from './presence-users.js'
 import {findCucmPublisher} from './publisher.js'
@@ -78,8 +78,12 @@ export function syncAgentRoutes(app: FastifyInstance, table: UserTable, limits: 
     const users: Array<{id: string; contacts: number; watchers: number}> = []
     for (let i = 0; i < table.size; i++) {
       const id = table.idAt(i)
-      const v = viewPresence({directory, user: id, assignment: {assigned: '', signedInTo: ''}, services: {}, limits: l})
-      if (v.contacts.count > l.maxContacts || v.watchers.count > l.maxWatchers) users.push({id, contacts: v.contacts.count, watchers: v.watchers.count})
+      const e = directory.entry(id)
+      if (!e) continue
+      // Counted as the viewer counts them: each contact or watcher once, whatever its groups.
+      const contacts = new Set([...e.contactGroups.flatMap((g) => g.contacts), ...e.ungrouped]).size
+      const watchers = new Set(directory.watchersOf(id).map((w) => w.watcher)).size
+      if (contacts > l.maxContacts || watchers > l.maxWatchers) users.push({id, contacts, watchers})
     }
     return {limits: l, users}
   })
