@@ -176,3 +176,40 @@ describe('administration (seed 003)', () => {
     assert.equal(f[0].users?.length, 100)
   })
 })
+
+describe('the Sync Agent into an IM and Presence user table', () => {
+  it('ADM-8, ADM-10: new users go to their node (its peer when failed over); reassigned users move; others stay; never mid-move', async () => {
+    const {mkdtempSync, rmSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const {UserTable} = await import('../../src/lib/agent/presence-users.js')
+    const dir = mkdtempSync(join(tmpdir(), 'ucctl-sync-'))
+    try {
+      const t = new UserTable(dir, ['imp-pub', 'imp-sub'], 4)
+      assert.deepEqual(t.counts().map((c) => c.users), [2, 2])
+      const list = [
+        {id: 'user00001@example.com', node: 'imp-pub'},
+        {id: 'user00002@example.com', node: 'imp-sub'}, // reassigned by the administrator
+        {id: 'user00003@example.com', node: 'imp-sub'},
+        {id: 'jdoe', node: 'imp-pub'},
+      ]
+      assert.equal(t.sync(1, list), true)
+      assert.deepEqual(t.placeOf('user00002@example.com'), {signedInTo: 'imp-sub', assigned: 'imp-sub'})
+      assert.deepEqual(t.placeOf('jdoe'), {signedInTo: 'imp-pub', assigned: 'imp-pub'})
+      assert.equal(t.placeOf('user00004@example.com'), undefined, 'no longer enabled: gone')
+      assert.equal(t.revision, 1)
+      // imp-pub failed over: every user of it on imp-sub. A new imp-pub user signs in to imp-sub.
+      const moved = await t.move({from: 'imp-pub', to: 'imp-sub', select: 'all', reason: 'test'}, {stamp: () => 5, batchSize: 10, pauseMs: 0, stopping: () => false, onProgress: () => {}, afterBatch: () => {}})
+      assert.equal(moved.moved, 2)
+      t.sync(2, [...list, {id: 'asmith', node: 'imp-pub'}])
+      assert.deepEqual(t.placeOf('asmith'), {signedInTo: 'imp-sub', assigned: 'imp-pub'})
+      // Reopened from disk: the same table.
+      const again = new UserTable(dir, ['imp-pub', 'imp-sub'], 4)
+      assert.deepEqual(again.usersOn('imp-sub').map((u) => u.id), ['user00001@example.com', 'user00002@example.com', 'user00003@example.com', 'jdoe', 'asmith'])
+      // A replica of another revision is not adopted.
+      assert.equal(again.adopt({...again.data(), stamp: 99, revision: 1}), false)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})

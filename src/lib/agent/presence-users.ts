@@ -132,6 +132,18 @@ export class UserTable {
   sync(revision: number, users: ReadonlyArray<{id: string; node: string}>): boolean {
     const d = this.store.data
     if (d.journal) return false
+    // A node whose users all sit on its peer is failed over: a user assigned to it signs in there too.
+    const failedOver = (['0', '1'] as const).map((c) => {
+      let assigned = 0
+      let onIt = 0
+      for (let i = 0; i < d.home.length; i++)
+        if (d.home[i] === c) {
+          assigned++
+          if (d.at[i] === c) onIt++
+        }
+      return assigned > 0 && onIt === 0
+    })
+    const signInTo = (code: '0' | '1') => (failedOver[Number(code)] ? (code === '0' ? '1' : '0') : code)
     const home: string[] = []
     const at: string[] = []
     const synced: string[] = []
@@ -140,12 +152,12 @@ export class UserTable {
       const j = this.indexOf(u.id)
       if (j === undefined) {
         home.push(code)
-        at.push(code)
+        at.push(signInTo(code))
       } else {
         const before = d.synced?.[j] ?? d.home[j]
         const moved = before !== code
         home.push(moved ? code : d.home[j])
-        at.push(moved && d.at[j] === d.home[j] ? code : d.at[j])
+        at.push(moved && d.at[j] === d.home[j] ? signInTo(code) : d.at[j])
       }
       synced.push(code)
     }
