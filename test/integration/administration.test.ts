@@ -21,6 +21,9 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     assert.equal(viaSub.total, SEEDED)
     assert.deepEqual(viaSub.users.map((u) => [u.id, u.presenceNode]), [['user00001@example.com', 'imp-pub'], ['user00002@example.com', 'imp-pub']])
     await assert.rejects(new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).post('/v1/config/uc-services', {name: 'x', type: 'cti', host: 'h'}), (e: Error & {rule?: string}) => e.rule === 'ADM-10')
+    // Filters and pages, through the CLI.
+    const page = ok(await cli('user', 'list', '--enabled', '--node', 'imp-sub', '--limit', '2', '--offset', '1', '--json'), 'UserList')
+    assert.deepEqual([page.total, page.offset, page.users.map((u: {id: string}) => u.id)], [SEEDED / 2, 1, ['user00052@example.com', 'user00053@example.com']])
     // The group lives in the same database (ADM-10): it survives the publisher's restart.
     await lab.agents['cucm-pub'].dispose({keepState: true})
     await lab.boot('cucm-pub')
