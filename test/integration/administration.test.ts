@@ -64,7 +64,7 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     const shown = ok(await cli('service-profile', 'show', 'exec', '--json'), 'ServiceProfile')
     assert.deepEqual(shown.services.map((s: {type: string}) => s.type), ['directory', 'im-and-presence'])
     // Removing what is in use is refused (exit 5), nothing changed.
-    assert.equal((await cli('uc-service', 'remove', 'imp1')).code, 5)
+    assert.equal((await cli('uc-service', 'remove', 'IMP1')).code, 5) // names are case-insensitive
     assert.equal((await cli('service-profile', 'remove', 'standard')).code, 5)
     assert.equal((await cli('service-profile', 'remove', 'exec')).code, 5)
     ok(await cli('uc-service', 'add', 'conf1', '--type', 'conferencing', '--host', 'cms'))

@@ -9,7 +9,7 @@
 import {mkdirSync} from 'node:fs'
 import {dirname} from 'node:path'
 import Database from 'libsql'
-import {InternalError} from '../errors.js'
+import {InternalError, RefusedError} from '../errors.js'
 import type {EndUser, SrmParameters, UcService, UserTemplate} from '../domain/administration.js'
 
 type Db = InstanceType<typeof Database>
@@ -133,11 +133,18 @@ export class ConfigurationDatabase {
 
   /** Runs `fn` in one transaction that also bumps the revision (IM&P Sync Agents poll it). */
   write<T>(fn: () => T): T {
-    return this.db.transaction(() => {
-      const out = fn()
-      this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'").run()
-      return out
-    }).immediate()
+    try {
+      return this.db.transaction(() => {
+        const out = fn()
+        this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'").run()
+        return out
+      }).immediate()
+    } catch (error) {
+      // The rules run before the write; a constraint that still trips is a refusal, not a crash.
+      if (String((error as {code?: string}).code).startsWith('SQLITE_CONSTRAINT'))
+        throw new RefusedError(`the configuration database refused the change (nothing was written): ${(error as Error).message}`)
+      throw error
+    }
   }
 
   /** Runs `fn` in a transaction that is always rolled back (dry runs see the outcome, change nothing). */

@@ -127,9 +127,12 @@ interface Admin {
   ctx: AgentContext
 }
 
-const requireProfile = (db: ConfigurationDatabase, name: string | null | undefined) => {
-  if (name && !db.serviceProfiles().some((p) => p.name.toLowerCase() === name.toLowerCase()))
-    throw new NotFoundError(`no service profile ${name}`, {hint: 'ucctl service-profile list'})
+/** The profile's name as stored (names are case-insensitive), or NotFound; null stays null. */
+function requireProfile<T extends string | null | undefined>(db: ConfigurationDatabase, name: T): T {
+  if (!name) return name
+  const p = db.serviceProfiles().find((x) => x.name.toLowerCase() === name.toLowerCase())
+  if (!p) throw new NotFoundError(`no service profile ${name}`, {hint: 'ucctl service-profile list'})
+  return p.name as T
 }
 
 const requireUser = (db: ConfigurationDatabase, id: string): EndUser => {
@@ -164,7 +167,7 @@ function enable(a: Admin, u: EndUser): Partial<EndUser> {
 }
 
 function userChanges(a: Admin, u: EndUser, changes: Partial<EndUser>): Partial<EndUser> {
-  requireProfile(a.db, changes.serviceProfile)
+  if (changes.serviceProfile) changes = {...changes, serviceProfile: requireProfile(a.db, changes.serviceProfile)}
   const next = {...u, ...changes}
   if (changes.extension && !next.device) throw new UsageError(`an extension needs the device it appears on (ADM-6): give --device too`, {rule: 'ADM-6'})
   if (next.imAndPresence && !u.imAndPresence) return {...changes, ...enable(a, next)}
@@ -295,8 +298,8 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     },
   )
   app.delete<{Params: {name: string}}>('/v1/config/uc-services/:name', {schema: {params: nameParams}}, async (req) => {
-    const name = req.params.name
-    if (!db.ucServices().some((x) => same(x.name, name))) throw new NotFoundError(`no UC service ${name}`, {hint: 'ucctl uc-service list'})
+    const name = db.ucServices().find((x) => same(x.name, req.params.name))?.name
+    if (!name) throw new NotFoundError(`no UC service ${req.params.name}`, {hint: 'ucctl uc-service list'})
     const inProfiles = db.profilesWith(name)
     if (inProfiles.length) throw new RefusedError(`UC service ${name} is in service profile(s) ${inProfiles.join(', ')}`, {rule: 'ADM-3', hint: `remove it from those profiles first`})
     db.write(() => db.removeUcService(name))
@@ -334,16 +337,15 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     return {removed: p.name}
   })
   app.post<{Params: {name: string}}>('/v1/config/service-profiles/:name/default', {schema: {params: nameParams}}, async (req) => {
-    requireProfile(db, req.params.name)
-    db.write(() => db.setDefaultProfile(req.params.name))
+    const name = requireProfile(db, req.params.name)
+    db.write(() => db.setDefaultProfile(name))
     return {profiles: db.serviceProfiles()}
   })
   app.post<{Params: {name: string}; Body: {users: string[]}}>(
     '/v1/config/service-profiles/:name/assign',
     {schema: {params: nameParams, body: {type: 'object', additionalProperties: false, required: ['users'], properties: {users: {type: 'array', minItems: 1, maxItems: 50_000, items: str}}}}},
     async (req) => {
-      requireProfile(db, req.params.name)
-      const profile = db.serviceProfiles().find((p) => same(p.name, req.params.name))!.name
+      const profile = requireProfile(db, req.params.name)
       for (const id of req.body.users) requireUser(db, id)
       db.write(() => req.body.users.forEach((id) => db.updateUser(id, {serviceProfile: profile})))
       return {profile, users: req.body.users.length}
@@ -365,10 +367,9 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
       },
     },
     async (req) => {
-      const t: UserTemplate = {...req.body, serviceProfile: req.body.serviceProfile ?? null}
+      const t: UserTemplate = {...req.body, serviceProfile: requireProfile(db, req.body.serviceProfile ?? null)}
       checkName('template', t.name)
       if (db.userTemplates().some((x) => same(x.name, t.name))) throw new RefusedError(`template ${t.name} already exists`)
-      requireProfile(db, t.serviceProfile)
       if (t.imAndPresence && !t.homeCluster) throw new UsageError('a template that enables IM and Presence must also set Home Cluster', {rule: 'ADM-2'})
       db.write(() => db.addUserTemplate(t))
       return {template: t}
