@@ -1,20 +1,14 @@
 // Presence redundancy group configuration and assignment by hand (ADM-8), and the Sync Agent
 // without its publisher (ADM-9), against real agents (./administration-lab.ts).
 import assert from 'node:assert/strict'
-import {after, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {eventually} from '../helpers/agents.js'
-import {AdminLab, ok} from './administration-lab.js'
+import {adminLabSuite, ok} from './administration-lab.js'
 
 describe('administration: presence redundancy groups in the configuration database (seed 003)', {concurrency: false}, () => {
-  let lab: AdminLab
-  const cli = (...args: string[]) => lab.cli(...args)
-
-  before(async () => {
-    lab = await new AdminLab().start()
-    await lab.configure()
-  })
-  after(() => lab?.dispose())
+  const t = adminLabSuite()
+  const cli = t.cli
 
   it('ADM-8, PRG-1, PRG-3: presence redundancy groups within PRG-1, SRM parameters only before HA is enabled; users assigned by hand', async () => {
     const refused = await cli('pcluster', 'group', 'add', 'prg2', '--node', 'imp-pub', '--json')
@@ -27,7 +21,7 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal(range.code, 2)
     assert.equal(range.json.error.rule, 'PRG-3')
 
-    const ha = (await new AgentClient({name: 'imp-pub', url: lab.url('imp-pub')}).get<{status: {haEnabled: boolean}}>('/v1/presence')).status.haEnabled
+    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).get<{status: {haEnabled: boolean}}>('/v1/presence')).status.haEnabled
     if (ha) {
       const on = await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--json')
       assert.equal(on.code, 5)
@@ -48,19 +42,19 @@ describe('administration: presence redundancy groups in the configuration databa
     const other = before === 'imp-pub' ? 'imp-sub' : 'imp-pub'
     const assigned = ok(await cli('pcluster', 'users', 'assign', 'user00003@example.com', '--node', other, '--json'), 'User')
     assert.equal(assigned.user.presenceNode, other)
-    await eventually(async () => ((await lab.presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other) ? true : undefined), 20_000, `user00003@example.com on ${other}`)
+    await eventually(async () => ((await t.lab().presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other) ? true : undefined), 20_000, `user00003@example.com on ${other}`)
     assert.equal((await cli('pcluster', 'users', 'assign', 'nohome', '--node', other)).code, 5)
     assert.equal((await cli('pcluster', 'users', 'assign', 'user00003@example.com', '--node', 'cucm-sub')).code, 2)
   })
 
   it('ADM-9: the Sync Agent is a single point of failure: without the publisher IM and Presence keeps its users, changes wait for it', async () => {
-    const counts = async () => (await lab.presenceCounts('imp-pub')).map((n) => n.users)
+    const counts = async () => (await t.lab().presenceCounts('imp-pub')).map((n) => n.users)
     const before = await counts()
-    await lab.agents['cucm-pub'].dispose({keepState: true})
+    await t.lab().agents['cucm-pub'].dispose({keepState: true})
     const down = await cli('user', 'add', 'late', '--template', 'staff', '--json')
     assert.equal(down.code, 5, down.stderr) // the subscriber refuses writes: they are the publisher's
     assert.deepEqual(await counts(), before)
-    await lab.boot('cucm-pub')
+    await t.lab().boot('cucm-pub')
     ok(await cli('user', 'add', 'late', '--template', 'staff', '--device', 'CSFLATE', '--extension', '3997'))
     await eventually(async () => {
       const n = await counts()

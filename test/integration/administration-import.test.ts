@@ -3,35 +3,29 @@
 import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import {eventually} from '../helpers/agents.js'
 import {schemaProblems} from '../helpers/cli.js'
-import {AdminLab, ok, SEEDED} from './administration-lab.js'
+import {adminLabSuite, ok, SEEDED} from './administration-lab.js'
 
 describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
-  let lab: AdminLab
-  const cli = (...args: string[]) => lab.cli(...args)
+  const t = adminLabSuite({users: false})
+  const cli = t.cli
   const csv = (name: string, text: string) => {
-    const f = join(lab.home, name)
+    const f = join(t.lab().home, name)
     writeFileSync(f, text)
     return f
   }
 
-  const total = async () => (await lab.config.get<{total: number}>('/v1/config/users', {limit: 1})).total
-  const user = async (id: string) => (await lab.config.get<{user: {device: string; extension: string}}>(`/v1/config/users/${id}`)).user
-
-  before(async () => {
-    lab = await new AdminLab().start()
-    await lab.configure({users: false})
-  })
-  after(() => lab?.dispose())
+  const total = async () => (await t.lab().config.get<{total: number}>('/v1/config/users', {limit: 1})).total
+  const user = async (id: string) => (await t.lab().config.get<{user: {device: string; extension: string}}>(`/v1/config/users/${id}`)).user
 
   it('ADM-2: BAT Insert Users with a template, one transaction: a bad line rejects the file by line number; --dry-run changes nothing', async () => {
     ok(await cli('user-template', 'add', 'staff', '--im-and-presence', '--home-cluster', '--service-profile', 'standard', '--json'), 'UserTemplate')
     ok(await cli('user-template', 'add', 'quick', '--feature-group', '--home-cluster', '--im-and-presence'))
     assert.equal((await cli('user-template', 'add', 'half', '--im-and-presence')).code, 2)
     const tl = ok(await cli('user-template', 'list', '--json'), 'UserTemplateList')
-    assert.deepEqual(tl.templates.map((t: {name: string; kind: string}) => [t.name, t.kind]), [['quick', 'feature-group'], ['staff', 'user']])
+    assert.deepEqual(tl.templates.map((x: {name: string; kind: string}) => [x.name, x.kind]), [['quick', 'feature-group'], ['staff', 'user']])
 
     const lines = ['userid,firstname,lastname,mailid,device,extension']
     for (let i = 0; i < 1000; i++) lines.push(`emp${String(i).padStart(4, '0')},First${i},Last${i},emp${i}@example.com,CSFEMP${i},${30000 + i}`)
@@ -72,14 +66,14 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
 
     // The Sync Agent brings them to the IM and Presence nodes, balanced.
     await eventually(async () => {
-      const n = (await lab.presenceCounts('imp-sub')).map((x) => x.users)
+      const n = (await t.lab().presenceCounts('imp-sub')).map((x) => x.users)
       return n[0] + n[1] === SEEDED + 1002 ? n : undefined
     }, 20_000, 'the imported users on the IM and Presence nodes')
     const counts = ok(await cli('pcluster', 'users', '--json'), 'PresenceUserList').nodes.map((x: {users: number}) => x.users)
     assert.deepEqual(counts, [SEEDED / 2 + 501, SEEDED / 2 + 501])
     const v = ok(await cli('pcluster', 'user', 'emp0001', '--json'), 'PresenceView')
     assert.equal(v.server.assigned, 'imp-sub')
-    assert.ok((await lab.presenceUsers('imp-sub', 'imp-pub')).some((u) => u.id === 'jdoe'))
+    assert.ok((await t.lab().presenceUsers('imp-sub', 'imp-pub')).some((u) => u.id === 'jdoe'))
 
     // BAT Update Users: every line in one transaction.
     const upd = ok(await cli('user', 'update', '--file', csv('upd.csv', 'userid,device,extension\njdoe,CSFJDOE,3999\n'), '--json'), 'UserImport')
@@ -96,7 +90,7 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
 
     const disabled = ok(await cli('user', 'disable', 'qa', '--json'), 'User')
     assert.deepEqual([disabled.user.imAndPresence, disabled.user.presenceNode], [false, null])
-    await eventually(async () => ((await lab.presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true), 20_000, 'qa gone from the IM and Presence nodes')
+    await eventually(async () => ((await t.lab().presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true), 20_000, 'qa gone from the IM and Presence nodes')
   })
 
 })

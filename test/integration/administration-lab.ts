@@ -2,6 +2,7 @@
 // Presence group whose Sync Agents take their users from the publisher: real agents in this
 // process, and the CLI as an operator runs it.
 import assert from 'node:assert/strict'
+import {after, before} from 'node:test'
 import {rmSync} from 'node:fs'
 import {standInServices} from '../../src/lib/agent/config.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
@@ -112,4 +113,15 @@ export const ok = (r: CliResult, kind?: string) => {
     assert.deepEqual(schemaProblems(r.json), [])
   }
   return r.json
+}
+
+/** A suite's lab: started and configured before its tests, disposed after. */
+export function adminLabSuite(opts: {users: boolean} = {users: true}): {lab: () => AdminLab; cli: (...args: string[]) => Promise<CliResult>} {
+  let lab: AdminLab | undefined
+  before(async () => {
+    lab = await new AdminLab().start()
+    await lab.configure(opts)
+  })
+  after(() => lab?.dispose())
+  return {lab: () => lab!, cli: (...args) => lab!.cli(...args)}
 }

@@ -1,18 +1,12 @@
 // `user check` by rule id and the presence viewer (ADM-7), against real agents (./administration-lab.ts).
 import assert from 'node:assert/strict'
-import {after, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import {type CliResult, schemaProblems} from '../helpers/cli.js'
-import {AdminLab, ok, SEEDED} from './administration-lab.js'
+import {adminLabSuite, ok, SEEDED} from './administration-lab.js'
 
 describe('administration: user check and the presence viewer (seed 003)', {concurrency: false}, () => {
-  let lab: AdminLab
-  const cli = (...args: string[]) => lab.cli(...args)
-
-  before(async () => {
-    lab = await new AdminLab().start()
-    await lab.configure()
-  })
-  after(() => lab?.dispose())
+  const t = adminLabSuite()
+  const cli = t.cli
 
   it('user check: ADM-6, ADM-1, ADM-5, ADM-7 findings by rule id with exit 3; exit 0 once fixed', async () => {
     const findings = (r: CliResult) => r.json.findings.map((f: {rule: string; severity: string}) => `${f.rule} ${f.severity}`)
