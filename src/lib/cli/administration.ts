@@ -204,12 +204,12 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
     for (const u of r.value.limits.users) contacts.set(u.id.toLowerCase(), u)
   }
   for (const n of imNodes) if (!refs.find((r) => r.name === n)?.url) unread.push({rule: 'ADM-7', severity: 'error', message: `${n} is not in context ${target.context}: its services could not be read`, fix: `add ${n} to the context`})
-  const byId = new Map([...contacts].map(([k, v]) => [k, v]))
   const users = input.users
   const result = checkUsers({
     ...input,
     nodeServices,
-    contacts: new Map(users.filter((u) => byId.has(u.id.toLowerCase())).map((u) => [u.id, byId.get(u.id.toLowerCase())!])),
+    // Keyed by the database's spelling of each id (the IM and Presence nodes may spell it otherwise).
+    contacts: new Map(users.filter((u) => contacts.has(u.id.toLowerCase())).map((u) => [u.id, contacts.get(u.id.toLowerCase())!])),
     limits,
   })
   const findings = [...unread, ...result.findings]
