@@ -7,6 +7,11 @@
 // A move is journaled before the first user moves: an agent killed mid-move comes back with
 // the journal, reports the move as failed (PRG-7 rows 19, 20) and the users stay where the
 // last durable batch put them, each on exactly one node.
+//
+// Which users there are comes from the Unified CM publisher's configuration database (the
+// Sync Agent, ./sync-agent.ts): `sync` takes its list in directory order. Until a first sync
+// (or on a node with no Unified CM publisher among its peers) the users are the lab's
+// generated ones.
 import {randomUUID} from 'node:crypto'
 import {setImmediate as yieldLoop} from 'node:timers/promises'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -22,6 +27,8 @@ export interface UserTableData {
   readonly stamp: number
   readonly home: string
   readonly at: string
+  /** The configuration database revision the users come from (a replica of another list is not adopted). */
+  readonly revision?: number
 }
 
 export interface MoveJournal {
@@ -41,6 +48,10 @@ interface Persisted {
   at: string
   nodes: [string, string]
   journal: MoveJournal | null
+  /** Synced users (null: the lab's generated ids), their node in the database when last synced, and its revision. */
+  ids?: string[] | null
+  synced?: string
+  revision?: number
 }
 
 export interface MovePlan {
@@ -58,6 +69,7 @@ export interface MoveResult {
 
 export class UserTable {
   private readonly store: JsonStore<Persisted>
+  private byId: Map<string, number> | null = null
 
   constructor(
     dir: string,
@@ -85,8 +97,74 @@ export class UserTable {
   }
 
   data(): UserTableData {
-    const {stamp, home, at} = this.store.data
-    return {stamp, home, at}
+    const {stamp, home, at, revision} = this.store.data
+    return {stamp, home, at, ...(revision !== undefined ? {revision} : {})}
+  }
+
+  /** The configuration database revision last synced (undefined: never synced). */
+  get revision(): number | undefined {
+    return this.store.data.revision
+  }
+
+  /** The id of the user at position i. */
+  idAt(i: number): string {
+    return this.store.data.ids?.[i] ?? userId(i)
+  }
+
+  /** The position of a user (undefined: not in this group). */
+  indexOf(id: string): number | undefined {
+    const ids = this.store.data.ids
+    if (!ids) {
+      const m = /^user(\d{5})@example\.com$/.exec(id)
+      const i = m ? Number(m[1]) - 1 : -1
+      return i >= 0 && i < this.size ? i : undefined
+    }
+    this.byId ??= new Map(ids.map((x, i) => [x.toLowerCase(), i]))
+    return this.byId.get(id.toLowerCase())
+  }
+
+  /**
+   * The Sync Agent's list (users enabled for IM and Presence on this group's nodes, in directory
+   * order) becomes the table: new users go to their assigned node; a user whose assignment the
+   * administrator changed moves there (unless failed over); others keep where they are. Never
+   * in the middle of a move (false: try again later).
+   */
+  sync(revision: number, users: ReadonlyArray<{id: string; node: string}>): boolean {
+    const d = this.store.data
+    if (d.journal) return false
+    // A node whose users all sit on its peer is failed over: a user assigned to it signs in there too.
+    const failedOver = (['0', '1'] as const).map((c) => {
+      let assigned = 0
+      let onIt = 0
+      for (let i = 0; i < d.home.length; i++)
+        if (d.home[i] === c) {
+          assigned++
+          if (d.at[i] === c) onIt++
+        }
+      return assigned > 0 && onIt === 0
+    })
+    const signInTo = (code: '0' | '1') => (failedOver[Number(code)] ? (code === '0' ? '1' : '0') : code)
+    const home: string[] = []
+    const at: string[] = []
+    const synced: string[] = []
+    for (const u of users) {
+      const code = this.index(u.node)
+      const j = this.indexOf(u.id)
+      if (j === undefined) {
+        home.push(code)
+        at.push(signInTo(code))
+      } else {
+        const before = d.synced?.[j] ?? d.home[j]
+        const moved = before !== code
+        home.push(moved ? code : d.home[j])
+        at.push(moved && d.at[j] === d.home[j] ? signInTo(code) : d.at[j])
+      }
+      synced.push(code)
+    }
+    Object.assign(d, {ids: users.map((u) => u.id), home: home.join(''), at: at.join(''), synced: synced.join(''), revision})
+    this.byId = null
+    this.store.save()
+    return true
   }
 
   private index(node: string): '0' | '1' {
@@ -108,10 +186,9 @@ export class UserTable {
 
   /** Where one user is: the node signed in to now and the node assigned (undefined: no such user). */
   placeOf(id: string): {signedInTo: string; assigned: string} | undefined {
-    const m = /^user(\d{5})@example\.com$/.exec(id)
-    const i = m ? Number(m[1]) - 1 : -1
+    const i = this.indexOf(id)
+    if (i === undefined) return undefined
     const {home, at} = this.store.data
-    if (i < 0 || i >= at.length) return undefined
     return {signedInTo: this.nodes[Number(at[i])], assigned: this.nodes[Number(home[i])]}
   }
 
@@ -120,7 +197,7 @@ export class UserTable {
     const c = this.index(node)
     const {home, at} = this.store.data
     const out: {id: string; node: string; assignedNode: string}[] = []
-    for (let i = 0; i < at.length; i++) if (at[i] === c) out.push({id: userId(i), node, assignedNode: this.nodes[Number(home[i])]})
+    for (let i = 0; i < at.length; i++) if (at[i] === c) out.push({id: this.idAt(i), node, assignedNode: this.nodes[Number(home[i])]})
     return out
   }
 
@@ -128,6 +205,7 @@ export class UserTable {
   adopt(remote: UserTableData): boolean {
     const d = this.store.data
     if (d.journal || remote.stamp <= d.stamp || remote.at.length !== d.at.length || remote.home.length !== d.home.length) return false
+    if ((remote.revision ?? 0) !== (d.revision ?? 0)) return false
     Object.assign(d, {stamp: remote.stamp, home: remote.home, at: remote.at})
     this.store.save()
     return true

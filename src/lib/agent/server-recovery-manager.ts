@@ -28,8 +28,9 @@ import type {AgentContext, AgentModule} from './module.js'
 import type {AgentEvent} from './events.js'
 import type {Progress} from './operations.js'
 import {type Applied, GroupReplica, type ReplicaSync} from './presence-replica.js'
-import {type MovePlan, UserTable, type UserTableData, userId} from './presence-users.js'
-import {DEFAULT_PRESENCE_LIMITS, labDirectory, type PresenceView, viewPresence} from '../domain/presence-viewer.js'
+import {type MovePlan, UserTable, type UserTableData} from './presence-users.js'
+import {DEFAULT_PRESENCE_LIMITS, type PresenceView, viewPresence} from '../domain/presence-viewer.js'
+import {directoryOf, SyncAgent, syncAgentRoutes} from './sync-agent.js'
 
 export const SRM_SERVICE = 'Cisco Server Recovery Manager'
 
@@ -132,7 +133,7 @@ const tableDataSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['stamp', 'home', 'at'],
-  properties: {stamp: {type: 'number'}, home: {type: 'string', pattern: '^[01]*$'}, at: {type: 'string', pattern: '^[01]*$'}},
+  properties: {stamp: {type: 'number'}, home: {type: 'string', pattern: '^[01]*$'}, at: {type: 'string', pattern: '^[01]*$'}, revision: {type: 'number'}},
 } as const
 
 const MESSAGE_SCHEMA = {
@@ -185,6 +186,7 @@ class ServerRecoveryManager implements AgentModule {
   private readonly timers
   private readonly replica: GroupReplica
   private readonly table: UserTable
+  private readonly syncAgent: SyncAgent
   private readonly critical: string[]
 
   private srmRunning = false
@@ -227,6 +229,7 @@ class ServerRecoveryManager implements AgentModule {
     this.timers = haTimersFromTiming(ctx.config.timingValues)
     const dir = ctx.stateDir('presence')
     this.table = new UserTable(dir, this.nodes, settings.users)
+    this.syncAgent = new SyncAgent(ctx, this.table, () => this.wake())
     const counts = this.table.counts()
     const initial = newGroup({
       name: group,
@@ -256,10 +259,12 @@ class ServerRecoveryManager implements AgentModule {
     this.unsubscribe = this.ctx.events.subscribe((e) => this.onEvent(e))
     if (this.ctx.nodeManager.isRunning(SRM_SERVICE)) this.srmStarted()
     this.interval = setInterval(() => void this.beat(), this.timers.keepaliveIntervalMs)
+    this.syncAgent.start()
   }
 
   async stop(): Promise<void> {
     this.stopping = true
+    this.syncAgent.stop()
     if (this.interval) clearInterval(this.interval)
     for (const t of this.pendingTimers) clearTimeout(t)
     this.unsubscribe?.()
@@ -814,7 +819,7 @@ class ServerRecoveryManager implements AgentModule {
       }
     }
     const view = viewPresence({
-      directory: labDirectory(this.table.size, userId),
+      directory: directoryOf(this.table),
       user,
       as,
       assignment,
@@ -827,6 +832,7 @@ class ServerRecoveryManager implements AgentModule {
   routes(app: FastifyInstance): void {
     const base = '/v1/presence/groups/:group'
     app.get('/v1/presence', async () => this.view())
+    syncAgentRoutes(app, this.table, () => ({maxContacts: this.settings.maxContacts, maxWatchers: this.settings.maxWatchers}))
     app.get<{Params: {id: string}; Querystring: {as?: string}}>(
       '/v1/presence/users/:id',
       {

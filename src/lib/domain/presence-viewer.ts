@@ -14,6 +14,15 @@ export const DEFAULT_PRESENCE_LIMITS = {maxContacts: 200, maxWatchers: 200} as c
 /** The services that must run on the user's node for valid presence (seed 003). */
 export const PRESENCE_VIEWER_SERVICES = ['Cisco AXL Web Service', 'Cisco Presence Engine', 'Cisco SIP Proxy'] as const
 
+/**
+ * The viewer's status icons: the standard ones tell statuses apart by colour; "Enable accessible
+ * presence icons" gives each status its own shape, readable without colour.
+ */
+export const STATUS_ICONS: Record<'standard' | 'accessible', Record<PresenceStatus, string>> = {
+  standard: {Available: '●', Away: '●', 'Do Not Disturb': '●', Unavailable: '●', Custom: '●'},
+  accessible: {Available: '✔', Away: '◷', 'Do Not Disturb': '⊘', Unavailable: '○', Custom: '✎'},
+}
+
 /** "View From Perspective of" takes at most 128 characters. */
 export const PERSPECTIVE_MAX_LENGTH = 128
 
@@ -41,9 +50,13 @@ export interface PresenceView {
   customText?: string
   /** The watcher whose view is shown, when asked. */
   perspective: string | null
-  contacts: {count: number; groups: Array<{name: string; contacts: string[]}>; ungrouped: string[]}
-  watchers: {count: number; groups: Array<{name: string; watchers: string[]}>}
+  /** Each contact's status (the groups list ids; a contact in several groups appears once here). */
+  contacts: {count: number; groups: Array<{name: string; contacts: string[]}>; ungrouped: string[]; statuses: Record<string, PresenceStatus>}
+  /** Watchers by group, those in no group last (also in `ungrouped`). */
+  watchers: {count: number; groups: Array<{name: string; watchers: string[]}>; ungrouped: string[]; statuses: Record<string, PresenceStatus>}
   server: {assigned: string; signedInTo: string}
+  /** ADM-7's prerequisites for valid presence, each checked. */
+  prerequisites: Array<{name: string; ok: boolean; detail: string}>
   warnings: string[]
 }
 
@@ -77,9 +90,16 @@ export function viewPresence(input: {
     warnings.push(`${user} has ${watchers.size} watchers, more than the configured maximum of ${limits.maxWatchers}`)
   }
   const byGroup = new Map<string, string[]>()
-  for (const w of watcherRows) byGroup.set(w.group || '(no group)', [...(byGroup.get(w.group || '(no group)') ?? []), w.watcher])
+  for (const w of watcherRows) if (w.group) byGroup.set(w.group, [...(byGroup.get(w.group) ?? []), w.watcher])
+  const ungroupedWatchers = watcherRows.filter((w) => !w.group).map((w) => w.watcher)
+  if (ungroupedWatchers.length > 0) byGroup.set('(no group)', ungroupedWatchers)
+  const statusOf = (ids: Iterable<string>) => Object.fromEntries([...ids].map((id) => [id, directory.entry(id)?.status ?? 'Unavailable'])) as Record<string, PresenceStatus>
 
   const down = PRESENCE_VIEWER_SERVICES.filter((s) => input.services[s] !== 'Running')
+  const prerequisites = [
+    {name: 'assigned to an IM and Presence node', ok: true, detail: input.assignment.assigned},
+    ...PRESENCE_VIEWER_SERVICES.map((svc) => ({name: `${svc} running on ${input.assignment.signedInTo}`, ok: input.services[svc] === 'Running', detail: input.services[svc] ?? 'unknown'})),
+  ]
   if (down.length > 0) {
     warnings.push(
       `presence information is not valid: ${down.map((s) => `${s} is ${input.services[s] ?? 'unknown'}`).join(', ')} on ${input.assignment.signedInTo} (AXL, Presence Engine and Proxy must run)`,
@@ -97,9 +117,10 @@ export function viewPresence(input: {
     status,
     ...(status === 'Custom' && entry.customText ? {customText: entry.customText} : {}),
     perspective: as ?? null,
-    contacts: {count: contacts.size, groups: entry.contactGroups, ungrouped: entry.ungrouped},
-    watchers: {count: watchers.size, groups: [...byGroup].map(([name, ws]) => ({name, watchers: ws}))},
+    contacts: {count: contacts.size, groups: entry.contactGroups, ungrouped: entry.ungrouped, statuses: statusOf(contacts)},
+    watchers: {count: watchers.size, groups: [...byGroup].map(([name, ws]) => ({name, watchers: ws})), ungrouped: ungroupedWatchers, statuses: statusOf(watchers)},
     server: input.assignment,
+    prerequisites,
     warnings,
   }
 }
@@ -110,9 +131,11 @@ export function viewPresence(input: {
  * that shares one contact with the team, one contact in no group, a privacy block every seventh
  * user, a "Leadership" group holding user00001 for every 50th user (300 watchers in the lab:
  * over the maximum), and every 1,000th user with an "Everyone" group of 250 (over the maximum).
+ * `indexOfId` finds users by position when the ids are not the generated ones (synced users).
  */
-export function labDirectory(size: number, idOf: (index: number) => string): Directory {
+export function labDirectory(size: number, idOf: (index: number) => string, indexOfId?: (id: string) => number | undefined): Directory {
   const indexOf = (id: string): number | undefined => {
+    if (indexOfId) return indexOfId(id)
     const m = /^user(\d{5})@example\.com$/.exec(id)
     if (!m) return undefined
     const i = Number(m[1]) - 1
