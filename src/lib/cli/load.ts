@@ -1,14 +1,15 @@
 // `ucctl load check|set`: the /LOAD peripheral configuration parameter of CTI OS nodes
 // (LOAD-1..6). The rules are ../domain/load-parameter.ts; this is the I/O around them.
-import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
-import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
+import type {AgentClient} from '../client/agent-client.js'
+import {unreadFindings, unreadOf} from '../client/outcome.js'
+import {NotFoundError, RefusedError, UsageError} from '../errors.js'
 import {checkLoadParameter, type LoadFinding, loadChangeRefusal, withLoad} from '../domain/load-parameter.js'
 import {type Envelope, envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
 import {submitAction} from './operation.js'
-import {nodesOfProduct} from './product-nodes.js'
+import {readProductNodes} from './product-nodes.js'
 import type {View} from './render.js'
-import {pickNode, type Target} from './target.js'
+import type {Target} from './target.js'
 
 /** GET /v1/peripheral of a CTI OS agent. */
 export interface Peripheral {
@@ -79,22 +80,10 @@ export function checkOffline(input: OfflineInput): Outcome {
 
 /** `load check [--node N]`: the named CTI OS node, or every CTI OS node of the context. */
 export async function checkNodes(target: Target, name: string | undefined): Promise<Outcome> {
-  let nodes: NodeRef[]
-  if (name !== undefined) nodes = [pickNode(target, name)]
-  else {
-    const found = await nodesOfProduct(target, 'ctios')
-    if (found.nodes.length === 0) {
-      if (found.unreachable.length > 0) throw new UnreachableError(`no CTI OS node found: ${found.unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
-      throw new NotFoundError(`no CTI OS node in context ${target.context}`)
-    }
-    nodes = found.nodes
-  }
-  const answers = await fanOut(nodes, (n) => getPeripheral(new AgentClient(n)))
-  const failed = answers.find((a) => !a.ok)
-  if (failed && !failed.ok) throw failed.error
-  const peripherals = answers.flatMap((a) => (a.ok ? [a.value] : []))
-  const findings = peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node})))
-  const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals})
+  const outcomes = await readProductNodes(target, 'ctios', getPeripheral, name)
+  const peripherals = outcomes.flatMap((a) => (a.ok ? [a.value] : []))
+  const findings = [...peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node}))), ...unreadFindings(unreadOf(outcomes), 'LOAD-1')]
+  const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals, unread: unreadOf(outcomes)})
   r.view.rows = findings.map((f) => [f.severity, f.rule, `${f.node}: ${f.message}`, f.fix])
   return r
 }
