@@ -2,10 +2,9 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../lib/cli/base-command.js'
 import {parseSince} from '../lib/cli/since.js'
 import {pickNode} from '../lib/cli/target.js'
-import {AgentClient, fanOut} from '../lib/client/agent-client.js'
+import {AgentClient} from '../lib/client/agent-client.js'
 import {readNodes, requireAnAnswer, unreadMark, unreadOf, warnUnread} from '../lib/client/outcome.js'
 import type {AgentEvent} from '../lib/agent/events.js'
-import {UnreachableError} from '../lib/errors.js'
 
 interface AuditDoc {
   time: string
@@ -63,11 +62,14 @@ export default class Events extends BaseCommand<typeof Events> {
 
   private async follow(nodes: Array<{name: string; url: string}>, since: string | undefined): Promise<undefined> {
     const {signal, done} = this.interruption()
-    const print = (e: AgentEvent) => this.streamLine('Event', {...e}, [e.time, e.node, e.type, e.message])
+    const {followEvents} = await import('../lib/cli/follow.js')
     try {
-      const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as AgentEvent), signal))
-      for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
-      if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
+      await followEvents(nodes, {
+        since,
+        signal,
+        onEvent: (e) => this.streamLine('Event', {...e}, [e.time, e.node, e.type, e.message]),
+        notice: (m) => this.notice(m),
+      })
     } finally {
       done()
     }

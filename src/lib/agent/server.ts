@@ -243,6 +243,17 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     async (req): Promise<Operation> => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0),
   )
 
+  app.get('/v1/operations', async () => ({
+    node: config.name,
+    operations: operations.list().map(({transitions, result: _r, ...o}) => ({...o, last: transitions.at(-1)?.message ?? null})),
+  }))
+
+  app.post<{Params: {id: string}}>(
+    '/v1/operations/:id/cancel',
+    {schema: {params: {type: 'object', required: ['id'], properties: {id: {type: 'string', maxLength: 64}}}}},
+    async (req, reply) => reply.status(202).send(operations.cancel(req.params.id)),
+  )
+
   app.get<{Querystring: {since?: string; after?: number; limit?: number; follow?: string}}>(
     '/v1/events',
     {
@@ -260,8 +271,13 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       },
     },
     async (req, reply) => {
-      const {since, after, limit} = req.query
+      const {since, limit} = req.query
       const follow = req.query.follow === '1' || req.query.follow === 'true'
+      // A client that reconnects says the last event it got (SSE Last-Event-ID): it gets every
+      // later one, once. An id beyond this history (its state was purged) means all of it.
+      const lastEventId = Number(req.headers['last-event-id'])
+      let after = req.query.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined)
+      if (after !== undefined && after > events.lastSeq()) after = 0
       const backlog = events.list({since: since ? new Date(since).toISOString() : undefined, afterSeq: after, limit})
       if (!follow) return {node: config.name, events: backlog}
       reply.hijack()
@@ -269,8 +285,12 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
       const send = (e: AgentEvent) => res.write(`id: ${e.seq}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`)
       // Only what was asked for from the past; then everything new as it happens.
-      if (since !== undefined || after !== undefined) for (const e of backlog) send(e)
-      else res.write(': following\n\n')
+      // First, where this stream starts (the event after which it sends): a client that loses the
+      // stream before any event resumes there, and sees a history that started again.
+      const replay = since !== undefined || after !== undefined ? backlog : []
+      const from = replay.length > 0 ? replay[0].seq - 1 : events.lastSeq()
+      res.write(`id: ${from}\nevent: resume\ndata: ${JSON.stringify({node: config.name, from})}\n\n`)
+      for (const e of replay) send(e)
       const unsubscribe = events.subscribe(send)
       const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)
       const end = () => {
