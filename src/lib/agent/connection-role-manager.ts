@@ -3,6 +3,7 @@
 // its recovery (UC-11), manual status changes (UC-7, UC-8, UC-14), simulated calls and voice
 // messages with their replication (UC-2). The rules are the pure machine of
 // ../domain/connection-cluster.ts; this file is its I/O: HTTP, timers, real service processes.
+import {connectionStopEffect, type ActionEffect, type EffectAction, stopsService} from '../domain/effects.js'
 import type {AddressInfo} from 'node:net'
 import {randomUUID} from 'node:crypto'
 import type {FastifyInstance, FastifyReply} from 'fastify'
@@ -491,6 +492,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
   }
 
   return {
+    // UC-10/UC-12: what stopping critical services of a Primary would change (GET /v1/effects).
+    effects(action: EffectAction): ActionEffect[] {
+      if (state.status !== 'Primary') return []
+      const stopped = servicesWanted(state.status, null, role).filter((n) => has(n) && stopsService(action, n) && ctx.nodeManager.isRunning(n))
+      if (stopped.length === 0) return []
+      return connectionStopEffect({server: self, role, status: state.status, peer: peerName, peerStatus: peerStatusOf(state), services: stopped})
+    },
+
     nodeInfo: () => ({connectionCluster: {status: state.status, answersCalls: answersCalls(state.status, state.takingCalls), peer: peerName}}),
 
     start() {

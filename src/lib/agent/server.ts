@@ -2,7 +2,8 @@
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
 import type {ServerResponse} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
-import {ForbiddenError, NotFoundError, UcctlError} from '../errors.js'
+import {ForbiddenError, NotFoundError, UcctlError, UsageError} from '../errors.js'
+import type {EffectAction} from '../domain/effects.js'
 import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
@@ -241,6 +242,31 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       },
     },
     async (req): Promise<Operation> => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0),
+  )
+
+  app.get<{Querystring: {action: 'stop' | 'cycle' | 'start' | 'node-restart' | 'pg-restart'; service?: string}}>(
+    '/v1/effects',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['action'],
+          properties: {action: {enum: ['stop', 'cycle', 'start', 'node-restart', 'pg-restart']}, service: nameParam.properties.name},
+        },
+      },
+    },
+    async (req) => {
+      const {action, service} = req.query
+      let a: EffectAction
+      if (action === 'node-restart' || action === 'pg-restart') a = {type: action}
+      else {
+        if (!service) throw new UsageError(`the effect of ${action} needs the service`)
+        nodeManager.status(service) // 404 for an unknown service
+        a = {type: 'service', action, service}
+      }
+      return {node: config.name, effects: modules.flatMap((m) => m.effects?.(a) ?? [])}
+    },
   )
 
   app.get('/v1/operations', async () => ({
