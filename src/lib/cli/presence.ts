@@ -228,7 +228,7 @@ interface NodeFacts {
 }
 
 /** `pcluster check`: PRG-1 (membership, version, cluster, publisher, WAN) and PRG-10 (capacity, balance). */
-export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]}> {
+export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]; unread: Array<{name: string; error: NodeError}>}> {
   const [answers, {groups, unread}] = await Promise.all([readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')), presenceGroups(target)])
   warnUnread(unread, notice)
   const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
@@ -261,5 +261,5 @@ export async function presenceCheck(target: Target, only: string | undefined, no
     if (wans.length > 0)
       findings.push(...checkWanLink({cluster, bandwidthMbps: Math.min(...wans.map((w) => w.bandwidthMbps)), roundTripMs: Math.max(...wans.map((w) => w.roundTripMs))}).findings)
   }
-  return {ok: !findings.some((f) => f.severity === 'error'), findings}
+  return {ok: !findings.some((f) => f.severity === 'error'), findings, unread}
 }

@@ -2,7 +2,7 @@
 // Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
 // agents (../agent/throttle.ts); this is the I/O around them.
 import type {AgentClient} from '../client/agent-client.js'
-import {failed, unreadMark} from '../client/outcome.js'
+import {unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {UcctlError, UsageError} from '../errors.js'
 import {
   describeThrottleChanges,
@@ -37,10 +37,11 @@ export interface ThrottleStatusDoc {
 }
 
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
-export async function throttleStatus(target: Target, name: string | undefined): Promise<Outcome> {
+export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
   const outcomes = await readProductNodes(target, 'cucm', getThrottle, name)
   const ok = outcomes.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
-  const unread = failed(outcomes).map((o) => ({name: o.node.name, error: o.error}))
+  const unread = unreadOf(outcomes)
+  warnUnread(unread, notice)
   return {
     doc: envelope('ThrottleStatus', {context: target.context, nodes: [...ok, ...unread]}),
     view: {
