@@ -7,9 +7,12 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {freePort} from '../../src/lib/lab/launcher.js'
-import {startTestAgent, TEST_OPERATOR_TOKEN, tempDir, type TestAgent} from '../helpers/agents.js'
-import {type CliResult, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
-import {InProcessPair} from './presence-lab.js'
+import {eventually, IGNORES_SIGTERM, startTestAgent, TEST_OPERATOR_TOKEN, tempDir, type TestAgent} from '../helpers/agents.js'
+import {BIN, type CliResult, runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
+import {InProcessPair, USERS} from './presence-lab.js'
+import {spawn} from 'node:child_process'
+import {OperationRegistry} from '../../src/lib/agent/operations.js'
+import {RefusedError} from '../../src/lib/errors.js'
 
 type Kind = 'read' | 'check' | 'one'
 /** Every command that reads several nodes (and ctios status, a read of one node found among them). */
@@ -57,11 +60,17 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     agents.push(
       ...(await Promise.all([
         startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'}),
-        startTestAgent({name: 'ctios-a', settings: {peripheral: {icmVersion: '8.0(1)', ctiosVersion: '8.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0, configurationParameters: '/LOAD 0'}}}),
+        startTestAgent({
+          name: 'ctios-a',
+          settings: {peripheral: {icmVersion: '8.0(1)', ctiosVersion: '8.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0, configurationParameters: '/PBX ACD1'}},
+          extraServices: [IGNORES_SIGTERM],
+        }),
         startTestAgent({name: 'cuc-pub', product: 'cuc', version: '9.1.1.10000-1', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}], settings: conn('00:50:56:00:00:01', 8)}),
         startTestAgent({name: 'cuc-sub', product: 'cuc', version: '9.1.1.10000-1', role: 'subscriber', port: pb, peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}], settings: conn('00:50:56:00:00:02', 8)}),
       ])),
     )
+    const cucStatus = (a: TestAgent) => new AgentClient({name: a.config.name, url: a.url}).get<{status: string}>('/v1/cluster').then((c) => c.status)
+    await eventually(async () => ((await cucStatus(agents[2])) === 'Primary' && (await cucStatus(agents[3])) === 'Secondary' ? true : undefined), 30_000, 'a healthy Unity Connection cluster')
     live = [...agents.map((a) => ({name: a.config.name, url: a.url})), {name: 'imp-pub', url: imp.url('imp-pub')}, {name: 'imp-sub', url: imp.url('imp-sub')}]
     // A port nothing listens on: connection refused, as for an agent that is down.
     dead = async () => `http://127.0.0.1:${await freePort()}`
@@ -77,6 +86,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     context('no-token', live)
     context('all-down', await Promise.all(live.map(async (n) => ({name: n.name, url: await dead()}))))
     context('one-down', [...live, {name: 'gone', url: await dead()}], TEST_OPERATOR_TOKEN)
+    context('live', live, TEST_OPERATOR_TOKEN)
     context('group-down', await Promise.all(live.map(async (n) => (n.name.startsWith('imp-') ? {name: n.name, url: await dead()} : n))), TEST_OPERATOR_TOKEN)
   })
 
@@ -160,5 +170,181 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     } finally {
       rmSync(home, {recursive: true, force: true})
     }
+  })
+  // ---- operations: Ctrl-C during a wait, operation wait / cancel, and exit 5 only when nothing changed
+
+  const agent = (name: string) => {
+    const a = agents.find((x) => x.config.name === name)
+    return new AgentClient({name, url: a ? a.url : imp.url(name)})
+  }
+  const cuc = async (name: string) => agent(name).get<{status: string; takingCalls: boolean; callsInProgress: number}>('/v1/cluster')
+  const cli = (...args: string[]) => runCli([...args, '--json'], {UCCTL_HOME: homes.live})
+
+  /** Starts `cluster deactivate cuc-sub --drain`, waits until its operation runs, then sends SIGINT. */
+  async function drainThenCtrlC(): Promise<{code: number | null; stderr: string; json: any; id: string}> {
+    const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live}})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    let exited = false
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    void closed.then(() => (exited = true))
+    const op = await eventually(
+      async () => {
+        if (exited) throw new Error(`the CLI ended before its drain ran: ${stdout} ${stderr}`)
+        return (await agent('cuc-sub').get<{operations: Array<{id: string; action: string; state: string}>}>('/v1/operations')).operations.find((o) => o.action === 'cluster deactivate' && o.state === 'running')
+      },
+      20_000,
+      'the drain operation',
+    )
+    child.kill('SIGINT')
+    const code = await closed
+    return {code, stderr, json: JSON.parse(stdout || '{}'), id: op.id}
+  }
+
+  it('UC-8: Ctrl-C during cluster deactivate --drain exits 130 naming the operation; operation wait returns its final state', async () => {
+    // A call long enough for the CLI to start and wait on the drain (it then ends by itself).
+    await agent('cuc-sub').post('/v1/calls', {durationMs: 8000})
+    const r = await drainThenCtrlC()
+    assert.equal(r.code, 130, r.stderr)
+    assert.match(r.stderr, new RegExp(`ucctl operation wait ${r.id}`))
+    assert.equal(r.json.error.code, 'Interrupted')
+    assert.deepEqual(schemaProblems(r.json), [])
+    const w = await cli('operation', 'wait', r.id, '--timeout', '30')
+    assert.equal(w.code, 0, w.stdout + w.stderr)
+    assert.deepEqual(schemaProblems(w.json), [])
+    assert.equal(w.json.state, 'succeeded')
+    assert.equal(w.json.status, 'Deactivated')
+    const show = await cli('operation', 'show', r.id)
+    assert.equal(show.code, 0)
+    assert.equal(show.json.state, 'succeeded')
+    const list = await cli('operation', 'list')
+    assert.equal(list.code, 0)
+    assert.deepEqual(schemaProblems(list.json), [])
+    assert.ok(list.json.operations.some((o: any) => o.id === r.id && o.node === 'cuc-sub' && o.state === 'succeeded'))
+    const a = await cli('cluster', 'activate', 'cuc-sub', '--yes', '--timeout', '60')
+    assert.equal(a.code, 0, a.stdout)
+    await eventually(async () => ((await cuc('cuc-sub')).status === 'Secondary' ? true : undefined), 20_000, 'cuc-sub Secondary again')
+  })
+
+  it('UC-8: a drain that changed the server and then timed out exits 124 (not 5) with the state reached', async () => {
+    await agent('cuc-sub').post('/v1/calls', {durationMs: 120_000})
+    const r = await cli('cluster', 'deactivate', 'cuc-sub', '--drain', '--timeout', '1')
+    assert.equal(r.code, 124, r.stdout)
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.equal(r.json.error.code, 'Timeout')
+    assert.equal(r.json.error.details.takingCalls, false)
+    assert.equal((await cuc('cuc-sub')).takingCalls, false)
+    assert.equal((await cli('cluster', 'take-calls', 'cuc-sub')).code, 0)
+  })
+
+  it('UC-8: operation cancel of a drain restores Take Calls', async () => {
+    // The 120 s call of the previous case is still in progress: the drain waits for it.
+    const r = await drainThenCtrlC()
+    assert.equal(r.code, 130, r.stderr)
+    assert.equal((await cuc('cuc-sub')).takingCalls, false)
+    const c = await cli('operation', 'cancel', r.id)
+    assert.equal(c.code, 0, c.stdout + c.stderr)
+    assert.deepEqual(schemaProblems(c.json), [])
+    assert.equal(c.json.state, 'cancelled')
+    const s = await cuc('cuc-sub')
+    assert.equal(s.takingCalls, true)
+    assert.equal(s.status, 'Secondary')
+    const again = await cli('operation', 'cancel', r.id)
+    assert.equal(again.code, 5, 'a finished operation: nothing to cancel')
+  })
+
+  it('exit 5 means nothing changed: every mutating command refused leaves the state as it was', async () => {
+    const snapshot = async () =>
+      JSON.stringify(
+        await Promise.all([
+          agent('cuc-pub').get<any>('/v1/cluster').then((c) => [c.status, c.takingCalls]),
+          agent('ctios-a').get<any>('/v1/peripheral').then((p) => [p.configurationParameters, p.loadInEffect, p.pg]),
+          agent('imp-pub').get<any>('/v1/presence').then((v) => v.status.nodes.map((n: any) => [n.name, n.state, n.users])),
+          agent('cucm-pub').get<any>('/v1/partitions').then((p) => [p.active, p.inactive]),
+          agent('ctios-a').get<any>('/v1/services').then((x) => x.services.map((v: any) => [v.name, v.state, v.pid])),
+        ]),
+      )
+    const refused: string[][] = [
+      ['cluster', 'deactivate', 'cuc-pub', '--yes'], // UC-7: only a Secondary
+      ['load', 'set', '1', '--node', 'ctios-a', '--yes'], // LOAD-1/LOAD-4
+      ['pcluster', 'fallback', 'imp-pub', '--yes'], // PRG-8: nothing failed over
+      ['node', 'switch-version', 'cucm-pub', '--yes'], // UPG-5: empty inactive partition
+    ]
+    for (const args of refused) {
+      const before = await snapshot()
+      const r = await cli(...args)
+      assert.equal(r.code, 5, `${args.join(' ')}: ${r.stdout}`)
+      assert.deepEqual(schemaProblems(r.json), [])
+      assert.equal(await snapshot(), before, `${args.join(' ')} changed something`)
+    }
+    // A running operation that cannot stop safely: cancel refuses (422: exit 5) and it runs to its end.
+    const {body: start} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/start')
+    await eventually(async () => ((await agent('ctios-a').get<{state: string}>(`/v1/operations/${start.id}`)).state === 'succeeded' ? true : undefined))
+    const {body: stop} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/stop')
+    await assert.rejects(agent('ctios-a').post(`/v1/operations/${stop.id}/cancel`), (e: Error) => e instanceof RefusedError && /cannot stop safely/.test(e.message))
+    const w = await cli('operation', 'wait', stop.id)
+    assert.equal(w.json.state, 'succeeded')
+  })
+
+  it('exit 5 means nothing changed: a refusal after the operation reported a transition is a failure part-way (exit 1)', async () => {
+    const dir = tempDir()
+    try {
+      const ops = new OperationRegistry(dir, 'n1')
+      const early = ops.start('a', {}, ['k1'], async () => {
+        throw new RefusedError('refused before anything', {rule: 'UC-7'})
+      })
+      const late = ops.start('b', {}, ['k2'], async (progress) => {
+        progress('Stop Taking Calls')
+        throw new RefusedError('refused after a change', {rule: 'UC-8'})
+      })
+      await eventually(() => (ops.get(early.id).state !== 'running' && ops.get(late.id).state !== 'running' ? true : undefined))
+      assert.equal(ops.get(early.id).error?.code, 'Refused')
+      assert.equal(ops.get(late.id).error?.code, 'Failed')
+      assert.equal(ops.get(late.id).error?.rule, 'UC-8')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  // ---- effects before they happen
+
+  it('PRG-2, PRG-3: stopping a critical IM and Presence service asks first, stating the users who fail over; without a terminal it refuses (2)', async () => {
+    const r = await cli('service', 'stop', 'Cisco Presence Engine', '--node', 'imp-pub')
+    assert.equal(r.code, 2, r.stdout)
+    assert.match(r.json.error.message, new RegExp(`its ${USERS / 2} user\\(s\\) fail over to imp-sub .*\\(PRG-2\\)`))
+    assert.equal((await agent('imp-pub').get<any>('/v1/services/Cisco%20Presence%20Engine')).service.state, 'Running')
+    const d = await cli('service', 'stop', 'Cisco Presence Engine', '--node', 'imp-pub', '--dry-run')
+    assert.equal(d.code, 0)
+    assert.deepEqual(schemaProblems(d.json), [])
+    assert.ok(['SVC-2', 'PRG-2', 'PRG-3'].every((id) => d.json.rules.some((x: string) => x.startsWith(id))), d.stdout)
+  })
+
+  it('UC-10, UC-12: stopping a critical service of the Primary says the status change', async () => {
+    const d = await cli('service', 'cycle', 'Connection DB', '--node', 'cuc-pub', '--dry-run')
+    assert.equal(d.code, 0, d.stdout)
+    assert.ok(d.json.rules.includes('UC-10') && d.json.rules.includes('UC-12'), d.stdout)
+    assert.ok(d.json.changes.some((c: string) => /cuc-pub becomes Secondary and cuc-sub becomes Primary/.test(c)))
+    assert.equal((await cli('service', 'stop', 'Connection DB', '--node', 'cuc-pub')).code, 2, 'asks; no terminal: refused')
+  })
+
+  it('CTI-3, CTI-6: CtiosServerNode and node restart state the softphone failover and warn agents not to click', async () => {
+    const d = await cli('service', 'cycle', 'CtiosServerNode', '--node', 'ctios-a', '--dry-run')
+    assert.ok(d.json.rules.includes('CTI-3') && d.json.rules.includes('CTI-6'), d.stdout)
+    const r = await cli('node', 'restart', 'ctios-a')
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /warning: agents must not click during the failover.*\(CTI-6\)/)
+    assert.match(r.json.error.message, /softphone\(s\) of ctios-a are disconnected.*\(CTI-3\)/)
+  })
+
+  it('CTI-1, CTI-6: load set restarts the PG: every softphone gets Offline, said first', async () => {
+    const d = await cli('load', 'set', '0', '--node', 'ctios-a', '--dry-run')
+    assert.equal(d.code, 0, d.stdout)
+    assert.ok(d.json.rules.includes('CTI-1') && d.json.rules.includes('CTI-6'), d.stdout)
+    const r = await cli('load', 'set', '0', '--node', 'ctios-a')
+    assert.equal(r.code, 2)
+    assert.match(r.json.error.message, /every one of the \d+ softphone\(s\) gets an "Offline" event.*\(CTI-1\)/)
+    assert.equal((await agent('ctios-a').get<any>('/v1/peripheral')).configurationParameters, '/PBX ACD1', 'nothing written')
   })
 })

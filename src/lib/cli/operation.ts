@@ -35,10 +35,7 @@ export async function waitForOperation(
   // Ctrl-C stops the waiting, not the operation: say how to follow it (DESIGN.md "Exit codes").
   let onSigint!: () => void
   const interrupted = new Promise<never>((_resolve, reject) => {
-    onSigint = () => {
-      process.stderr.write(`\ninterrupted: operation ${op.id} (${op.action}) goes on on ${client.node.name}; follow it with: ucctl operation wait ${op.id}\n`)
-      reject(new InterruptedError(`interrupted while waiting; operation ${op.id} goes on`, {hint: `ucctl operation wait ${op.id}`, details: {operation: op.id, node: client.node.name, state: op.state}}))
-    }
+    onSigint = () => reject(interruptedWaiting(op, client.node.name))
   })
   interrupted.catch(() => {})
   process.once('SIGINT', onSigint)
@@ -55,6 +52,12 @@ export async function waitForOperation(
   } finally {
     process.off('SIGINT', onSigint)
   }
+}
+
+/** Ctrl-C while an operation runs: its id and how to follow it on stderr; exit 130, it goes on. */
+function interruptedWaiting(op: OperationDoc, node: string): InterruptedError {
+  process.stderr.write(`\ninterrupted: operation ${op.id} (${op.action}) goes on on ${node}; follow it with: ucctl operation wait ${op.id}\n`)
+  return new InterruptedError(`interrupted while waiting; operation ${op.id} goes on`, {hint: `ucctl operation wait ${op.id}`, details: {operation: op.id, node, state: op.state}})
 }
 
 /**
@@ -86,7 +89,17 @@ export async function submitAction(
   flags: {wait: boolean; timeout: number},
   progress: (message: string) => void,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
-  const {body: op} = await client.post<OperationDoc>(path, body)
+  // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
+  let early = false
+  const onEarly = () => (early = true)
+  process.once('SIGINT', onEarly)
+  let op: OperationDoc
+  try {
+    op = (await client.post<OperationDoc>(path, body)).body
+  } finally {
+    process.off('SIGINT', onEarly)
+  }
+  if (early && op.state === 'running') throw interruptedWaiting(op, client.node.name)
   if (!flags.wait) return operationOutcome(op, false)
   const {op: last, timedOut} = await waitForOperation(client, op, {
     timeoutMs: flags.timeout * 1000,
