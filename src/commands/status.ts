@@ -38,7 +38,6 @@ export default class Status extends BaseCommand<typeof Status> {
         ? {...o.value, name: o.node.name, url: o.node.url}
         : {name: o.node.name, url: o.node.url, product: null, role: null, version: null, health: HEALTH[o.error.code], services: {running: 0, total: 0}, error: o.error},
     )
-    const rows = nodes.map((n) => [n.name, n.product, n.role, n.version, 'error' in n && n.error ? unreadMark(n.error) : n.health, `${n.services.running}/${n.services.total}`, n.url])
     if (this.flags.check) {
       const findings = [
         ...unreadFindings(unreadOf(outcomes), 'SVC-4'),
@@ -55,7 +54,7 @@ export default class Status extends BaseCommand<typeof Status> {
       title: `context ${target.context}`,
       columns: ['NODE', 'PRODUCT', 'ROLE', 'VERSION', 'HEALTH', 'SERVICES', 'URL'],
       stateColumn: 4,
-      rows,
+      rows: nodes.map((n) => [n.name, n.product, n.role, n.version, 'error' in n && n.error ? unreadMark(n.error) : n.health, `${n.services.running}/${n.services.total}`, n.url]),
     })
   }
 }
