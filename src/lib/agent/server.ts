@@ -315,7 +315,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       // stream before any event resumes there, and sees a history that started again.
       const replay = since !== undefined || after !== undefined ? backlog : []
       const from = replay.length > 0 ? replay[0].seq - 1 : events.lastSeq()
-      res.write(`id: ${from}\nevent: resume\ndata: ${JSON.stringify({node: config.name, from})}\n\n`)
+      // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
+      res.write(`: resume after event ${from}\nid: ${from}\n\n`)
       for (const e of replay) send(e)
       const unsubscribe = events.subscribe(send)
       const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)

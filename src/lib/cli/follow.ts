@@ -55,18 +55,6 @@ function followNode(node: NodeRef, opts: FollowOptions): {first: Promise<NodeOut
           '/v1/events',
           {follow: true, since: lastId === undefined ? opts.since : undefined},
           (data, frame) => {
-            if (frame.event === 'resume') {
-              const from = (data as {from: number}).from
-              // A history that started again (the node's state was purged): follow the new one.
-              if (from < lastSeq) lastSeq = from
-              lastId = String(from)
-              if (!started) settleFirst({node, ok: true, value: true})
-              else if (lost) opts.notice(`${node.name}: event stream back; resumed after event ${from}`)
-              started = true
-              lost = false
-              delay = backoff.first
-              return
-            }
             const e = data as AgentEvent
             if (e.seq <= lastSeq) return
             lastSeq = e.seq
@@ -74,7 +62,21 @@ function followNode(node: NodeRef, opts: FollowOptions): {first: Promise<NodeOut
             opts.onEvent(e)
           },
           opts.signal,
-          lastId,
+          {
+            lastEventId: lastId,
+            // The agent first says where the stream starts: connected (again) from there.
+            onId: (id) => {
+              const from = Number(id)
+              // A history that started again (the node's state was purged): follow the new one.
+              if (from < lastSeq) lastSeq = from
+              lastId = id
+              if (!started) settleFirst({node, ok: true, value: true})
+              else if (lost) opts.notice(`${node.name}: event stream back; resumed after event ${from}`)
+              started = true
+              lost = false
+              delay = backoff.first
+            },
+          },
         )
         if (opts.signal.aborted) break
         if (!lost) opts.notice(`warning: ${node.name}: event stream ended (agent stopping?); reconnecting`)

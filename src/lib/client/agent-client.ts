@@ -185,14 +185,15 @@ export class AgentClient {
 
   /**
    * Server-Sent Events from `path`; resolves when the stream ends or `signal` aborts. With
-   * `lastEventId` the agent sends every event after it (a resumed stream).
+   * `resume.lastEventId` the agent sends every event after it (a resumed stream); `resume.onId`
+   * gets the ids of frames that carry no event (where the stream starts).
    */
   async stream(
     path: string,
     query: Record<string, string | number | boolean | undefined>,
     onEvent: (data: unknown, frame: SseFrame) => void,
     signal?: AbortSignal,
-    lastEventId?: string,
+    resume?: {lastEventId?: string; onId: (id: string) => void},
   ): Promise<void> {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
@@ -200,7 +201,7 @@ export class AgentClient {
     const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
     let res: Dispatcher.ResponseData
     try {
-      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers, ...(lastEventId === undefined ? {} : {'last-event-id': lastEventId})}
+      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers, ...(resume?.lastEventId === undefined ? {} : {'last-event-id': resume.lastEventId})}
       res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
     } catch (error) {
       if (signal?.aborted) return
@@ -210,7 +211,7 @@ export class AgentClient {
       const text = await res.body.text()
       throw errorFromWire(res.statusCode, (JSON.parse(text || '{}') as {error?: WireError}).error)
     }
-    const feed = sseParser(onEvent)
+    const feed = sseParser(onEvent, resume?.onId)
     try {
       for await (const chunk of res.body) feed(chunk as Buffer)
     } catch (error) {

@@ -9,8 +9,11 @@ export interface SseFrame {
   event: string
 }
 
-/** Returns a function to feed with chunks of the stream; calls `onData` once per event. */
-export function sseParser(onData: (data: unknown, frame: SseFrame) => void): (chunk: string | Uint8Array) => void {
+/**
+ * Returns a function to feed with chunks of the stream; calls `onData` once per event, and
+ * `onId` for a frame that carries only an id (it sets where a resumed stream starts).
+ */
+export function sseParser(onData: (data: unknown, frame: SseFrame) => void, onId?: (id: string) => void): (chunk: string | Uint8Array) => void {
   const decoder = new TextDecoder('utf-8')
   let buf = ''
   return (chunk) => {
@@ -24,6 +27,7 @@ export function sseParser(onData: (data: unknown, frame: SseFrame) => void): (ch
       const data = field('data').join('\n')
       const id = field('id').at(-1)
       if (data) onData(JSON.parse(data), {...(id === undefined ? {} : {id}), event: field('event').at(-1) ?? 'message'})
+      else if (id !== undefined) onId?.(id)
     }
   }
 }
