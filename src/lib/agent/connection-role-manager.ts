@@ -448,19 +448,19 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     )
   }
 
-  async function manual(action: ManualAction, body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number}, progress: (m: string) => void, drain?: {signal: AbortSignal; waiting: boolean}): Promise<Record<string, unknown>> {
+  async function manual(action: ManualAction, body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number}, progress: (m: string) => void, signal: AbortSignal, drain: {waiting: boolean}): Promise<Record<string, unknown>> {
     return withProgress(progress, async () => {
-      if (action === 'deactivate' && body.drain && drain) {
+      if (action === 'deactivate' && body.drain) {
         const stopped = state.takingCalls
         if (stopped) dispatch({type: 'manual', action: 'stop-taking-calls'})
         if (calls.size > 0) progress(`waiting for ${calls.size} call(s) in progress to end (UC-8)`)
         const limit = body.drainTimeoutMs ?? 60_000
         drain.waiting = true
-        drain.signal.addEventListener('abort', () => {
+        signal.addEventListener('abort', () => {
           for (const l of [...stateListeners]) l()
         })
         try {
-          await until(() => calls.size === 0 || drain.signal.aborted, limit, 'the calls in progress to end')
+          await until(() => calls.size === 0 || signal.aborted, limit, 'the calls in progress to end')
         } catch {
           // Stop Taking Calls changed the server: not a refusal (5) but a wait that ran out (124).
           throw new WaitTimeoutError(`${calls.size} call(s) still in progress on ${self} after ${Math.round(limit / 1000)} s: not deactivated; it stays in Stop Taking Calls`, {
@@ -471,7 +471,7 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
         } finally {
           drain.waiting = false
         }
-        if (drain.signal.aborted) {
+        if (signal.aborted) {
           // Cancelled while draining: the server takes calls again, as before the drain.
           if (stopped) dispatch({type: 'manual', action: 'take-calls'})
           throw new Error(`${self} takes calls again (drain cancelled before deactivation)`)
@@ -602,12 +602,12 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
               })
             }
             // A drain can stop safely while it waits for calls (Take Calls restored); not later.
-            const drain = {waiting: false, signal: undefined as unknown as AbortSignal}
+            const drain = {waiting: false}
             const op = ctx.operations.start(
               `cluster ${action}`,
               target,
               [`cluster:${self}`],
-              (progress, signal) => manual(action, body, progress, Object.assign(drain, {signal})),
+              (progress, signal) => manual(action, body, progress, signal, drain),
               {cancellable: () => (drain.waiting ? undefined : body.drain ? `${self} is no longer draining: the deactivation has begun` : `cluster ${action} is not a drain`)},
             )
             return reply.status(202).send(op)
