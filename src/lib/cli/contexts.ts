@@ -3,7 +3,7 @@ import {chmodSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {readJsonFile, writeFileDurably} from '../durable.js'
 import {configDir} from '../paths.js'
-import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
+import {NotFoundError, UcctlError, UnreachableError, UsageError} from '../errors.js'
 
 export interface ContextNode {
   name: string
@@ -88,7 +88,9 @@ export async function contextNodes(specs: AgentSpec[], ca: string | undefined, w
       return {name: o.value.node, url: o.node.url}
     }
     if (!given) {
-      throw new UnreachableError(`${o.node.url} did not answer, so its node name is unknown: ${o.error.message}`, {hint: `name it to store it anyway: --agent NODE=${o.node.url}`})
+      // The agent's own reason first (a certificate not trusted says which --ca to give).
+      const hint = [o.cause instanceof UcctlError ? o.cause.hint : undefined, `or name it to store it anyway: --agent NODE=${o.node.url}`].filter(Boolean).join('; ')
+      throw new UnreachableError(`${o.error.message}; its node name is unknown`, {hint})
     }
     warn(`warning: ${given} (${o.node.url}) did not answer (${o.error.message}); stored anyway`)
     return {name: given, url: o.node.url}
