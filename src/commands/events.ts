@@ -2,9 +2,9 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../lib/cli/base-command.js'
 import {parseSince} from '../lib/cli/since.js'
 import {pickNode} from '../lib/cli/target.js'
-import {AgentClient, fanOut} from '../lib/client/agent-client.js'
+import {AgentClient} from '../lib/client/agent-client.js'
+import {readNodes, requireAnAnswer, unreadMark, unreadOf, warnUnread} from '../lib/client/outcome.js'
 import type {AgentEvent} from '../lib/agent/events.js'
-import {UnreachableError} from '../lib/errors.js'
 
 interface AuditDoc {
   time: string
@@ -38,26 +38,28 @@ export default class Events extends BaseCommand<typeof Events> {
     const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
     if (this.flags.follow) return this.follow(nodes, since)
     if (this.flags.audit) return this.audit(target.context, nodes, since)
-    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}))
-    for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
-    if (answers.every((a) => !a.ok)) throw new UnreachableError(`no node of context ${target.context} answered`)
+    const answers = await readNodes(nodes, (n) => new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}))
+    requireAnAnswer(answers, `events of context ${target.context}`)
+    const unread = unreadOf(answers)
+    warnUnread(unread, (m) => this.notice(m))
     const events = answers.flatMap((a) => (a.ok ? a.value.events : [])).sort((x, y) => x.time.localeCompare(y.time) || x.seq - y.seq)
-    return this.output(envelope('EventList', {context: target.context, events}), {
+    return this.output(envelope('EventList', {context: target.context, events, ...(unread.length ? {unread} : {})}), {
       title: `context ${target.context}`,
       columns: ['TIME', 'NODE', 'TYPE', 'MESSAGE'],
-      rows: events.map((e) => [e.time, e.node, e.type, e.message]),
+      rows: [...events.map((e) => [e.time, e.node, e.type, e.message]), ...unread.map((u) => ['', u.name, unreadMark(u.error), u.error.message])],
     })
   }
 
   private async audit(context: string, nodes: Array<{name: string; url: string}>, since: string | undefined) {
-    const answers = await fanOut(nodes, (n) => new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}))
-    for (const a of answers) if (!a.ok) this.notice(`warning: ${a.node.name}: ${(a.error as Error).message}`)
-    if (answers.every((a) => !a.ok)) throw (answers[0] as {error: unknown}).error
+    const answers = await readNodes(nodes, (n) => new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}))
+    requireAnAnswer(answers, `audit logs of context ${context}`)
+    const unread = unreadOf(answers)
+    warnUnread(unread, (m) => this.notice(m))
     const records = answers
       .flatMap((a) => (a.ok ? a.value.records.map((r) => ({...r, node: a.value.node})) : []))
       .filter((r) => !since || r.time >= since)
       .sort((x, y) => x.time.localeCompare(y.time))
-    return this.output(envelope('AuditList', {context, records}), {
+    return this.output(envelope('AuditList', {context, records, ...(unread.length ? {unread} : {})}), {
       title: `context ${context}: audit log`,
       columns: ['TIME', 'NODE', 'TOKEN', 'ROLE', 'REQUEST', 'STATUS'],
       rows: records.map((r) => [r.time, r.node, r.tokenId, r.role, auditRequest(r), r.status]),
@@ -66,11 +68,14 @@ export default class Events extends BaseCommand<typeof Events> {
 
   private async follow(nodes: Array<{name: string; url: string}>, since: string | undefined): Promise<undefined> {
     const {signal, done} = this.interruption()
-    const print = (e: AgentEvent) => this.streamLine('Event', {...e}, [e.time, e.node, e.type, e.message])
+    const {followEvents} = await import('../lib/cli/follow.js')
     try {
-      const results = await fanOut(nodes, (n) => new AgentClient(n).stream('/v1/events', {follow: true, since}, (d) => print(d as AgentEvent), signal))
-      for (const r of results) if (!r.ok) this.notice(`warning: ${r.node.name}: ${(r.error as Error).message}`)
-      if (results.every((r) => !r.ok)) throw new UnreachableError('no node answered')
+      await followEvents(nodes, {
+        since,
+        signal,
+        onEvent: (e) => this.streamLine('Event', {...e}, [e.time, e.node, e.type, e.message]),
+        notice: (m) => this.notice(m),
+      })
     } finally {
       done()
     }

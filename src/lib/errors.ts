@@ -11,6 +11,7 @@ export const EXIT_CODES = [
   {code: 6, meaning: 'conflict: another operation is running on that node or group'},
   {code: 7, meaning: 'unreachable: no agent answered'},
   {code: 124, meaning: 'timed out waiting; the operation may still be running'},
+  {code: 130, meaning: 'interrupted (Ctrl-C): at a prompt nothing was changed; a running operation goes on'},
 ] as const
 
 export type ExitCode = (typeof EXIT_CODES)[number]['code']
@@ -83,6 +84,20 @@ export class CheckFailedError extends UcctlError {
   readonly code = 'CheckFailed'
 }
 
+/** An action that changed something and then could not finish: the state reached is in its details. */
+export class PartialFailureError extends UcctlError {
+  readonly exitCode = 1
+  readonly httpStatus = 500
+  readonly code = 'Failed'
+}
+
+/** Ctrl-C: at a prompt (nothing changed), or while waiting (the operation goes on). */
+export class InterruptedError extends UcctlError {
+  readonly exitCode = 130
+  readonly httpStatus = 499
+  readonly code = 'Interrupted'
+}
+
 export class UnauthorizedError extends UcctlError {
   readonly exitCode = 4
   readonly httpStatus = 401
@@ -135,7 +150,7 @@ const BY_STATUS: Record<number, new (message: string, opts?: ErrorDetails) => Uc
   429: RefusedError,
 }
 
-const ERROR_CLASSES = [InternalError, UsageError, NotFoundError, CheckFailedError, UnauthorizedError, ForbiddenError, RefusedError, ConflictError, UnreachableError, WaitTimeoutError]
+const ERROR_CLASSES = [InternalError, PartialFailureError, InterruptedError, UsageError, NotFoundError, CheckFailedError, UnauthorizedError, ForbiddenError, RefusedError, ConflictError, UnreachableError, WaitTimeoutError]
 const BY_CODE = new Map<string, new (message: string, opts?: ErrorDetails) => UcctlError>(
   ERROR_CLASSES.map((Cls) => [new Cls('').code, Cls]),
 )

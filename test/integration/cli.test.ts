@@ -227,15 +227,18 @@ describe('ucctl against real agents', () => {
   it('events --follow --json streams one Event document per line', async () => {
     const {spawn} = await import('node:child_process')
     const {BIN} = await import('../helpers/cli.js')
-    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--json', '--node', 'ctios-a'], {env: {...process.env, ...env}})
+    // From a time before the cycle: however long the CLI takes to connect, nothing is missed.
+    const since = new Date().toISOString()
+    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--json', '--node', 'ctios-a', '--since', since], {env: {...process.env, ...env}})
     let out = ''
+    let err = ''
     child.stdout.on('data', (d) => (out += d))
-    await new Promise((r) => setTimeout(r, 700))
+    child.stderr.on('data', (d) => (err += d))
     await ctios.nodeManager.cycle('NMM')
     const lines = await eventually(() => {
       const l = out.split('\n').filter(Boolean)
       return l.some((x) => x.includes('"NMM') && x.includes('Running')) ? l : undefined
-    }, 5000, 'streamed events')
+    }, 5000, `streamed events: ${out} / ${err}`)
     child.kill('SIGINT')
     for (const line of lines) {
       const doc = JSON.parse(line)

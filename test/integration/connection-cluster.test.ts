@@ -323,7 +323,7 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
 
   it('UC-10/UC-12: a critical service stopped on the Primary publisher: it becomes Secondary (degraded), the subscriber Primary, steps 1-9', async () => {
     const since = new Date().toISOString()
-    const stop = await cli(['service', 'stop', 'Connection Notifier', '--node', 'cuc-pub', '--json'])
+    const stop = await cli(['service', 'stop', 'Connection Notifier', '--node', 'cuc-pub', '--yes', '--json'])
     assert.equal(stop.code, 0, stop.stderr)
     await until('Secondary', 'Primary', 'UC-10')
     const pub = await cluster('cuc-pub')

@@ -8,7 +8,9 @@ import {
   exitCodeOf,
   ForbiddenError,
   InternalError,
+  InterruptedError,
   NotFoundError,
+  PartialFailureError,
   RefusedError,
   UnauthorizedError,
   UnreachableError,
@@ -19,6 +21,7 @@ import {
 // DESIGN.md "Exit codes" as a table: error class → exit code → HTTP status of the agent.
 const TABLE = [
   [InternalError, 1, 500],
+  [PartialFailureError, 1, 500],
   [UsageError, 2, 400],
   [NotFoundError, 2, 404],
   [CheckFailedError, 3, 200],
@@ -28,6 +31,7 @@ const TABLE = [
   [ConflictError, 6, 409],
   [UnreachableError, 7, 502],
   [WaitTimeoutError, 124, 504],
+  [InterruptedError, 130, 499],
 ] as const
 
 describe('errors and exit codes (DESIGN.md)', () => {
@@ -46,7 +50,7 @@ describe('errors and exit codes (DESIGN.md)', () => {
   it('every documented exit code is in the table, once', () => {
     assert.deepEqual(
       EXIT_CODES.map((c) => c.code),
-      [0, 1, 2, 3, 4, 5, 6, 7, 124],
+      [0, 1, 2, 3, 4, 5, 6, 7, 124, 130],
     )
   })
 

@@ -13,9 +13,9 @@ Status changes: cluster make-primary (UC-14), deactivate (UC-7, UC-8), activate,
 
   async run() {
     const target = await this.target()
-    const {servers, warnings} = await clusterServers(target)
-    for (const w of warnings) this.notice(`warning: ${w}`)
-    const r = statusOutcome(target, servers)
+    const {servers, unread} = await clusterServers(target)
+    for (const u of unread) this.notice(`warning: could not read ${u.name}: ${u.error.message}`)
+    const r = statusOutcome(target, servers, unread)
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -1,48 +1,43 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {readCaFile, readContexts, writeContexts} from '../../lib/cli/contexts.js'
-import {AgentClient, fanOut} from '../../lib/client/agent-client.js'
+import {checkNewContextName, contextNodes, parseAgentSpec, readCaFile, readContexts, writeContexts} from '../../lib/cli/contexts.js'
 import {resolve} from 'node:path'
-import {UsageError} from '../../lib/errors.js'
 import {ciscoContextFlags} from '../../lib/drivers/cisco/context.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   static override summary = "Add a context: the agents of a deployment's nodes (their names are asked from each agent)"
+  static override description = `An agent that does not answer now is stored with a warning when its node is named (NODE=URL).
+An existing context name is refused unless --force; "lab" is always the embedded lab.`
   static override args = {name: Args.string({description: 'context name', required: true})}
   static override flags = {
-    agent: Flags.string({description: 'agent URL (repeatable), e.g. https://cucm-pub.example.net:8443', multiple: true, exactlyOne: ['agent', 'cisco']}),
+    agent: Flags.string({
+      description: 'agent URL, or NODE=URL (repeatable), e.g. cucm-pub=https://cucm-pub.example.net:8443',
+      multiple: true,
+      exactlyOne: ['agent', 'cisco'],
+    }),
     ...ciscoContextFlags,
     ca: Flags.string({description: "CA certificate file (PEM) that signed the agents' certificates"}),
+    force: Flags.boolean({description: 'replace an existing context of that name'}),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
-  static override examples = ['<%= config.bin %> context add prod --agent http://10.0.0.11:8443 --agent http://10.0.0.12:8443']
+  static override examples = [
+    '<%= config.bin %> context add prod --agent http://10.0.0.11:8443 --agent http://10.0.0.12:8443',
+    '<%= config.bin %> context add prod --agent cucm-pub=https://10.0.0.11:8443 --force',
+  ]
 
   async run() {
     const file = readContexts()
-    if (!/^[\w.-]{1,64}$/.test(this.args.name)) throw new UsageError(`context name "${this.args.name}" may hold only letters, digits, ".", "_" and "-"`)
+    checkNewContextName(file, this.args.name, this.flags.force)
     if (this.flags.cisco) return this.addCisco(file, this.flags.cisco)
-    const urls = (this.flags.agent ?? []).map((u) => {
-      try {
-        const url = new URL(u)
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
-        return url.origin
-      } catch {
-        throw new UsageError(`--agent "${u}" is not an http(s) URL`)
-      }
-    })
+    const specs = (this.flags.agent ?? []).map(parseAgentSpec)
     const caPath = this.flags.ca ? resolve(this.flags.ca) : undefined
     const ca = caPath ? readCaFile(caPath) : undefined
-    // /v1/health needs no token: it names the node behind each URL (and proves TLS works).
-    const answers = await fanOut(urls.map((url) => ({name: url, url})), (n) => new AgentClient(n, {timeoutMs: 5000, ca}).get<{node: string}>('/v1/health'))
-    const nodes = answers.map((a) => {
-      if (!a.ok) throw a.error
-      return {name: a.value.node, url: a.node.url}
-    })
+    const nodes = await contextNodes(specs, ca, (m) => this.notice(m))
     file.contexts[this.args.name] = {nodes, ...(caPath ? {ca: caPath} : {})}
     file.current ??= this.args.name
     writeContexts(file)
-    if (urls.some((u) => u.startsWith('http:'))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
+    if (specs.some((s) => s.url.startsWith('http:'))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),

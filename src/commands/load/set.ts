@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {confirmOrRefuse} from '../../lib/cli/confirm.js'
 import {setLoad} from '../../lib/cli/load.js'
 import {productNode} from '../../lib/cli/product-nodes.js'
 
@@ -23,7 +22,6 @@ export default class LoadSet extends BaseCommand<typeof LoadSet> {
     const r = await setLoad(client, Number(this.args.value) as 0 | 1, this.flags, {
       progress: (m) => this.progress(m),
       notice: (m) => this.notice(m),
-      confirm: (q) => confirmOrRefuse(q, this.flags.yes),
     })
     return this.output(r.doc, r.view, r.exitCode)
   }

@@ -11,7 +11,7 @@ export default class PclusterCheck extends BaseCommand<typeof PclusterCheck> {
   async run() {
     const target = await this.target()
     const result = await presenceCheck(target, this.args.group, (m) => this.notice(m))
-    const r = checkOutcome(result, {context: target.context})
+    const r = checkOutcome(result, {context: target.context, ...(result.unread.length ? {unread: result.unread} : {})})
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

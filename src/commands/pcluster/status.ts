@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, watchFlag} from '../../lib/cli/base-command.js'
 import {findGroup, presenceGroups, statusOutcome} from '../../lib/cli/presence.js'
+import {warnUnread} from '../../lib/client/outcome.js'
 
 export default class PclusterStatus extends BaseCommand<typeof PclusterStatus> {
   static override summary = 'Presence redundancy groups: each node\'s state and reason, users, critical services, HA, and the recommended action (PRG-5..7)'
@@ -11,10 +12,10 @@ export default class PclusterStatus extends BaseCommand<typeof PclusterStatus> {
 
   async run() {
     const target = await this.target()
-    const {groups, unreachable} = await presenceGroups(target)
+    const {groups, unread} = await presenceGroups(target)
     const shown = this.args.group ? [findGroup(groups, this.args.group)] : groups
-    for (const n of unreachable) this.notice(`warning: ${n} did not answer; its group is shown as its peer sees it`)
-    const r = statusOutcome(target, shown, unreachable)
+    warnUnread(unread, (m) => this.notice(m))
+    const r = statusOutcome(target, shown, unread)
     return this.output(r.doc, r.view)
   }
 }

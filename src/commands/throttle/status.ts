@@ -9,7 +9,7 @@ export default class ThrottleStatus extends BaseCommand<typeof ThrottleStatus> {
   static override examples = ['<%= config.bin %> throttle status', '<%= config.bin %> throttle status --node cucm-pub --json']
 
   async run() {
-    const r = await throttleStatus(await this.target(), this.flags.node)
+    const r = await throttleStatus(await this.target(), this.flags.node, (m) => this.notice(m))
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -3,12 +3,13 @@
 // its recovery (UC-11), manual status changes (UC-7, UC-8, UC-14), simulated calls and voice
 // messages with their replication (UC-2). The rules are the pure machine of
 // ../domain/connection-cluster.ts; this file is its I/O: HTTP, timers, real service processes.
+import {connectionStopEffect, type ActionEffect, type EffectAction, stopsService} from '../domain/effects.js'
 import type {AddressInfo} from 'node:net'
 import {randomUUID} from 'node:crypto'
 import type {FastifyInstance, FastifyReply} from 'fastify'
 import {AgentClient} from '../client/agent-client.js'
 import {JsonStore} from '../durable.js'
-import {RefusedError, UcctlError, UnreachableError, UsageError} from '../errors.js'
+import {RefusedError, UcctlError, UnreachableError, UsageError, WaitTimeoutError} from '../errors.js'
 import {
   acceptPeerHandover,
   answersCalls,
@@ -447,19 +448,33 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     )
   }
 
-  async function manual(action: ManualAction, body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number}, progress: (m: string) => void): Promise<Record<string, unknown>> {
+  async function manual(action: ManualAction, body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number}, progress: (m: string) => void, signal: AbortSignal, drain: {waiting: boolean}): Promise<Record<string, unknown>> {
     return withProgress(progress, async () => {
       if (action === 'deactivate' && body.drain) {
-        if (state.takingCalls) dispatch({type: 'manual', action: 'stop-taking-calls'})
+        const stopped = state.takingCalls
+        if (stopped) dispatch({type: 'manual', action: 'stop-taking-calls'})
         if (calls.size > 0) progress(`waiting for ${calls.size} call(s) in progress to end (UC-8)`)
         const limit = body.drainTimeoutMs ?? 60_000
+        drain.waiting = true
+        signal.addEventListener('abort', () => {
+          for (const l of [...stateListeners]) l()
+        })
         try {
-          await until(() => calls.size === 0, limit, 'the calls in progress to end')
+          await until(() => calls.size === 0 || signal.aborted, limit, 'the calls in progress to end')
         } catch {
-          throw new RefusedError(`${calls.size} call(s) still in progress on ${self} after ${Math.round(limit / 1000)} s: not deactivated (it stays Stop Taking Calls)`, {
+          // Stop Taking Calls changed the server: not a refusal (5) but a wait that ran out (124).
+          throw new WaitTimeoutError(`${calls.size} call(s) still in progress on ${self} after ${Math.round(limit / 1000)} s: not deactivated; it stays in Stop Taking Calls`, {
             rule: 'UC-8',
-            hint: `wait longer (--timeout), or deactivate without --drain to drop them`,
+            hint: `wait longer (--timeout), take calls again (ucctl cluster take-calls ${self}), or deactivate without --drain to drop them`,
+            details: {status: state.status, takingCalls: state.takingCalls, callsInProgress: calls.size},
           })
+        } finally {
+          drain.waiting = false
+        }
+        if (signal.aborted) {
+          // Cancelled while draining: the server takes calls again, as before the drain.
+          if (stopped) dispatch({type: 'manual', action: 'take-calls'})
+          throw new Error(`${self} takes calls again (drain cancelled before deactivation)`)
         }
         planFor('deactivate') // the status may have changed while draining
       }
@@ -477,6 +492,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
   }
 
   return {
+    // UC-10/UC-12: what stopping critical services of a Primary would change (GET /v1/effects).
+    effects(action: EffectAction): ActionEffect[] {
+      if (state.status !== 'Primary') return []
+      const stopped = servicesWanted(state.status, null, role).filter((n) => has(n) && stopsService(action, n) && ctx.nodeManager.isRunning(n))
+      if (stopped.length === 0) return []
+      return connectionStopEffect({server: self, role, status: state.status, peer: peerName, peerStatus: peerStatusOf(state), services: stopped})
+    },
+
     nodeInfo: () => ({connectionCluster: {status: state.status, answersCalls: answersCalls(state.status, state.takingCalls), peer: peerName}}),
 
     start() {
@@ -578,7 +601,15 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
                 details: {callsInProgress: plan.dropsCalls},
               })
             }
-            const op = ctx.operations.start(`cluster ${action}`, target, [`cluster:${self}`], (progress) => manual(action, body, progress))
+            // A drain can stop safely while it waits for calls (Take Calls restored); not later.
+            const drain = {waiting: false}
+            const op = ctx.operations.start(
+              `cluster ${action}`,
+              target,
+              [`cluster:${self}`],
+              (progress, signal) => manual(action, body, progress, signal, drain),
+              {cancellable: () => (drain.waiting ? undefined : body.drain ? `${self} is no longer draining: the deactivation has begun` : `cluster ${action} is not a drain`)},
+            )
             return reply.status(202).send(op)
           },
         )

@@ -4,6 +4,7 @@
 // components are injected through POST /v1/ctios/faults; a CTI OS server failure (CTI-3) is a
 // real death of the CtiosServerNode process (a SIGKILL, from the fault route or from anyone),
 // seen through NodeManager's ServiceState events. The rules are ../domain/cti-failover.ts.
+import {ctiosServerStopEffect, type ActionEffect, type EffectAction, pgRestartEffect, stopsService} from '../domain/effects.js'
 import type {ServerResponse} from 'node:http'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore} from '../durable.js'
@@ -369,6 +370,19 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
 
   return {
     nodeInfo: () => ({ctios: {server: env.ctios.local.online ? 'online' : 'offline', softphones: streams.size}}),
+    // CTI-3 (the server process stops) and CTI-1 (the PG restarts), each with CTI-6 (GET /v1/effects).
+    effects(action: EffectAction): ActionEffect[] {
+      const agents = Object.values(env.agents)
+      if (action.type === 'pg-restart') return pgRestartEffect({softphones: agents.filter((a) => softphoneConnection(env, a) === 'connected').length})
+      if (!supervised || !stopsService(action, CTIOS_SERVER_PROCESS) || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS)) return []
+      return ctiosServerStopEffect({
+        server: node,
+        softphones: agents.filter((a) => a.softphone === 'local').length,
+        peer: env.ctios.peer.name,
+        peerOnline: env.ctios.peer.online,
+        peerCapacity: env.ctios.peer.capacity,
+      })
+    },
     stop() {
       closing = true
       unsubscribe()

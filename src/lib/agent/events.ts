@@ -42,6 +42,11 @@ export class EventLog {
     return event
   }
 
+  /** The sequence number of the last event (0: none yet). */
+  lastSeq(): number {
+    return this.seq
+  }
+
   /** Events after `afterSeq`, or at/after the ISO time `since`. */
   list(filter: {afterSeq?: number; since?: string; limit?: number} = {}): AgentEvent[] {
     let out = this.history

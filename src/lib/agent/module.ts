@@ -3,6 +3,7 @@
 // in ./modules.ts; the modules themselves live in their own files.
 import type {FastifyBaseLogger, FastifyInstance} from 'fastify'
 import type {AgentClient} from '../client/agent-client.js'
+import type {ActionEffect, EffectAction} from '../domain/effects.js'
 import type {NetworkFaults} from './faults.js'
 import type {LoadedNodeConfig} from './config.js'
 import type {EventLog} from './events.js'
@@ -31,6 +32,8 @@ export interface AgentModule {
   routes?(app: FastifyInstance): void
   /** Fields merged into GET /v1/node (e.g. a cluster status, a throttle state). */
   nodeInfo?(): Record<string, unknown>
+  /** What `action` on this node would do beyond it (GET /v1/effects), from the module's own state. */
+  effects?(action: EffectAction): ActionEffect[]
   /** Called once the HTTP server listens (peers may be contacted from here on). */
   start?(): void | Promise<void>
   /** Called on shutdown, before the services are stopped. */

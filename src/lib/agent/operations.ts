@@ -2,10 +2,10 @@
 // long-polled until they reach a stable state. One running operation per lock key (a service,
 // a node, a group): a second one gets 409 Busy.
 import {randomUUID} from 'node:crypto'
-import {ConflictError, NotFoundError, UcctlError, type WireError} from '../errors.js'
+import {ConflictError, NotFoundError, PartialFailureError, RefusedError, UcctlError, type WireError} from '../errors.js'
 import {JsonStore} from '../durable.js'
 
-export type OperationState = 'running' | 'succeeded' | 'failed'
+export type OperationState = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
 export interface Transition {
   time: string
@@ -29,12 +29,21 @@ export interface Progress {
   (message: string): void
 }
 
+export interface StartOptions {
+  /**
+   * Whether the operation can stop safely now: undefined when it can (its work then sees its
+   * signal aborted and undoes what it began), else why not. Without it, cancel always refuses.
+   */
+  cancellable?: () => string | undefined
+}
+
 const KEEP = 200
 
 export class OperationRegistry {
   private readonly store: JsonStore<{operations: Operation[]}>
   private readonly locks = new Map<string, string>()
   private readonly waiters = new Map<string, Set<() => void>>()
+  private readonly running = new Map<string, {abort: AbortController; cancellable?: () => string | undefined}>()
 
   constructor(
     stateDir: string,
@@ -87,7 +96,8 @@ export class OperationRegistry {
     action: string,
     target: Record<string, string>,
     lockKeys: string[],
-    work: (progress: Progress) => Promise<Record<string, unknown>>,
+    work: (progress: Progress, signal: AbortSignal) => Promise<Record<string, unknown>>,
+    opts: StartOptions = {},
   ): Operation {
     for (const key of lockKeys) {
       const holder = this.locks.get(key)
@@ -105,20 +115,50 @@ export class OperationRegistry {
       op.transitions.push({time: this.iso(), message})
       this.save(op)
     }
-    work(progress)
+    const abort = new AbortController()
+    this.running.set(op.id, {abort, cancellable: opts.cancellable})
+    work(progress, abort.signal)
       .then((result) => {
         op.state = 'succeeded'
         op.result = result
       })
       .catch((error: unknown) => {
+        if (abort.signal.aborted) {
+          op.state = 'cancelled'
+          op.error = {code: 'Cancelled', message: `cancelled by an operator${error instanceof Error ? `: ${error.message}` : ''}`}
+          return
+        }
         op.state = 'failed'
+        // Exit 5 means nothing changed: a refusal after the operation reported a transition
+        // comes after a change, so it is a failure part-way (exit 1) with the state reached.
+        const partWay = error instanceof RefusedError && op.transitions.length > 0
+        const typed = partWay ? new PartialFailureError(error.message, {rule: error.rule, hint: error.hint, details: error.details}) : error
         op.error =
-          error instanceof UcctlError ? error.toWire() : {code: 'Internal', message: error instanceof Error ? error.message : String(error)}
+          typed instanceof UcctlError ? typed.toWire() : {code: 'Internal', message: error instanceof Error ? error.message : String(error)}
       })
       .finally(() => {
+        this.running.delete(op.id)
         for (const key of lockKeys) if (this.locks.get(key) === op.id) this.locks.delete(key)
         this.save(op)
       })
+    return op
+  }
+
+  /**
+   * Asks a running operation to stop where it can do so safely (its work undoes what it began);
+   * refuses (exit 5, nothing changed) when it has finished or cannot stop safely now.
+   */
+  cancel(id: string): Operation {
+    const op = this.get(id)
+    const ctl = this.running.get(id)
+    if (op.state !== 'running' || !ctl) throw new RefusedError(`operation ${id} (${op.action}) is already ${op.state === 'running' ? 'ending' : op.state}: nothing to cancel`)
+    const why = ctl.cancellable ? ctl.cancellable() : `${op.action} cannot stop safely once it has started`
+    if (why) throw new RefusedError(`operation ${id} (${op.action}) cannot be cancelled: ${why}`, {hint: `wait for it: ucctl operation wait ${id}`})
+    if (!ctl.abort.signal.aborted) {
+      op.transitions.push({time: this.iso(), message: 'cancel requested by an operator'})
+      ctl.abort.abort()
+      this.save(op)
+    }
     return op
   }
 

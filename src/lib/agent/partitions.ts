@@ -22,6 +22,7 @@ import {
 } from '../domain/upgrade.js'
 import {installableVersion, parseVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule, AgentModuleFactory} from './module.js'
+import type {StartOptions} from './operations.js'
 
 /** GET /v1/partitions. */
 export interface PartitionsReport extends NodePartitions {
@@ -137,14 +138,26 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     }
   }
 
-  function startOperation(action: UpgradeAction, target: Record<string, string>, locks: string[], work: (progress: (m: string) => void) => Promise<Record<string, unknown>>) {
-    const op = operations.start(action, target, locks, async (progress) => {
-      try {
-        return await work(progress)
-      } finally {
-        busy = null
-      }
-    })
+  function startOperation(
+    action: UpgradeAction,
+    target: Record<string, string>,
+    locks: string[],
+    work: (progress: (m: string) => void, signal: AbortSignal) => Promise<Record<string, unknown>>,
+    opts: StartOptions = {},
+  ) {
+    const op = operations.start(
+      action,
+      target,
+      locks,
+      async (progress, signal) => {
+        try {
+          return await work(progress, signal)
+        } finally {
+          busy = null
+        }
+      },
+      opts,
+    )
     busy = {action, operation: op.id}
     return op
   }
@@ -154,11 +167,12 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     store.save()
   }
 
-  async function install(version: string, progress: (m: string) => void): Promise<void> {
+  async function install(version: string, progress: (m: string) => void, cancel: AbortSignal): Promise<void> {
     const slice = config.timingValues.upgradeInstallMs / PROGRESS_STEPS
+    const signal = AbortSignal.any([abort.signal, cancel])
     for (let i = 0; i < PROGRESS_STEPS; i++) {
       progress(`installing ${version} on the inactive partition: ${Math.round((i * 100) / PROGRESS_STEPS)}%`)
-      await sleep(slice, undefined, {signal: abort.signal})
+      await sleep(slice, undefined, {signal})
     }
     progress(`installing ${version} on the inactive partition: 100%`)
   }
@@ -193,18 +207,23 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               const from = state.inactive ?? 'empty'
               return reply.status(200).send({node: config.name, action: 'upgrade', changes: [`inactive partition: ${from} → ${version}`], rules})
             }
-            const op = start('upgrade', {node: config.name, version}, ['partitions'], async (progress) => {
+            // Cancellable: the install writes the inactive partition only; the active one runs on.
+            const op = start('upgrade', {node: config.name, version}, ['partitions'], async (progress, signal) => {
               try {
                 events.emit({type: 'UpgradeStarted', message: `installing ${version} on the inactive partition of ${config.name}`, data: {...data, version}})
-                await install(version, progress)
+                await install(version, progress, signal)
                 save({inactive: version, history: [...state.history, {node: config.name, action: 'upgrade', version, time: new Date().toISOString()}]})
                 events.emit({type: 'UpgradeCompleted', message: `${version} installed on the inactive partition of ${config.name} (active: ${state.active})`, data: {...data, version}})
                 return {partitions: {active: state.active, inactive: state.inactive}}
               } catch (error) {
+                if (signal.aborted) {
+                  events.emit({type: 'UpgradeCancelled', message: `installing ${version} on ${config.name} cancelled; the inactive partition keeps ${state.inactive ?? 'nothing'}`, data: {...data, version}})
+                  throw error
+                }
                 events.emit({type: 'UpgradeFailed', message: `installing ${version} on ${config.name} did not finish: ${(error as Error).message}`, data: {...data, version}})
                 throw error
               }
-            })
+            }, {cancellable: () => undefined})
             return reply.status(202).send(op)
           })
         },

@@ -9,6 +9,7 @@
 // applied events and fold them in the same order (./presence-replica.ts). Each effect is
 // carried out by the node it names: critical services by their node, user moves by `by`, the
 // peer of the failed node (PRG-3).
+import {type ActionEffect, type EffectAction, presenceStopEffect, stopsService} from '../domain/effects.js'
 import {randomUUID} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
 import {ConflictError, NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
@@ -827,6 +828,16 @@ class ServerRecoveryManager implements AgentModule {
       limits: {maxContacts: this.settings.maxContacts, maxWatchers: this.settings.maxWatchers},
     })
     return {group: this.group, ...view}
+  }
+
+  /** PRG-2/3: the users a stop of critical services would fail over (GET /v1/effects). */
+  effects(action: EffectAction): ActionEffect[] {
+    const stopped = this.critical.filter((n) => stopsService(action, n) && this.ctx.nodeManager.isRunning(n))
+    if (stopped.length === 0) return []
+    const v = this.view()
+    const me = v.status.nodes.find((n) => n.name === this.me)
+    const peer = v.status.nodes.find((n) => n.name === this.peer)
+    return presenceStopEffect({node: this.me, peer: this.peer || null, services: stopped, users: me?.users ?? 0, haEnabled: v.status.haEnabled, peerUp: peer?.up ?? false})
   }
 
   routes(app: FastifyInstance): void {

@@ -2,7 +2,8 @@
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
 import type {ServerResponse} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
-import {ForbiddenError, NotFoundError, UcctlError} from '../errors.js'
+import {ForbiddenError, NotFoundError, UcctlError, UsageError} from '../errors.js'
+import type {EffectAction} from '../domain/effects.js'
 import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
@@ -244,6 +245,42 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     async (req): Promise<Operation> => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0),
   )
 
+  app.get<{Querystring: {action: 'stop' | 'cycle' | 'start' | 'node-restart' | 'pg-restart'; service?: string}}>(
+    '/v1/effects',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['action'],
+          properties: {action: {enum: ['stop', 'cycle', 'start', 'node-restart', 'pg-restart']}, service: nameParam.properties.name},
+        },
+      },
+    },
+    async (req) => {
+      const {action, service} = req.query
+      let a: EffectAction
+      if (action === 'node-restart' || action === 'pg-restart') a = {type: action}
+      else {
+        if (!service) throw new UsageError(`the effect of ${action} needs the service`)
+        nodeManager.status(service) // 404 for an unknown service
+        a = {type: 'service', action, service}
+      }
+      return {node: config.name, effects: modules.flatMap((m) => m.effects?.(a) ?? [])}
+    },
+  )
+
+  app.get('/v1/operations', async () => ({
+    node: config.name,
+    operations: operations.list().map(({transitions, result: _r, ...o}) => ({...o, last: transitions.at(-1)?.message ?? null})),
+  }))
+
+  app.post<{Params: {id: string}}>(
+    '/v1/operations/:id/cancel',
+    {schema: {params: {type: 'object', required: ['id'], properties: {id: {type: 'string', maxLength: 64}}}}},
+    async (req, reply) => reply.status(202).send(operations.cancel(req.params.id)),
+  )
+
   app.get<{Querystring: {since?: string; after?: number; limit?: number; follow?: string}}>(
     '/v1/events',
     {
@@ -261,8 +298,13 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       },
     },
     async (req, reply) => {
-      const {since, after, limit} = req.query
+      const {since, limit} = req.query
       const follow = req.query.follow === '1' || req.query.follow === 'true'
+      // A client that reconnects says the last event it got (SSE Last-Event-ID): it gets every
+      // later one, once. An id beyond this history (its state was purged) means all of it.
+      const lastEventId = Number(req.headers['last-event-id'])
+      let after = req.query.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined)
+      if (after !== undefined && after > events.lastSeq()) after = 0
       const backlog = events.list({since: since ? new Date(since).toISOString() : undefined, afterSeq: after, limit})
       if (!follow) return {node: config.name, events: backlog}
       reply.hijack()
@@ -270,8 +312,13 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
       const send = (e: AgentEvent) => res.write(`id: ${e.seq}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`)
       // Only what was asked for from the past; then everything new as it happens.
-      if (since !== undefined || after !== undefined) for (const e of backlog) send(e)
-      else res.write(': following\n\n')
+      // First, where this stream starts (the event after which it sends): a client that loses the
+      // stream before any event resumes there, and sees a history that started again.
+      const replay = since !== undefined || after !== undefined ? backlog : []
+      const from = replay.length > 0 ? replay[0].seq - 1 : events.lastSeq()
+      // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
+      res.write(`: resume after event ${from}\nid: ${from}\n\n`)
+      for (const e of replay) send(e)
       const unsubscribe = events.subscribe(send)
       const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)
       const end = () => {

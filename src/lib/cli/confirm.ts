@@ -1,6 +1,6 @@
 // Confirmation of destructive actions: asked on a terminal, skipped with --yes, refused
 // (exit 2) without a terminal rather than hanging a script.
-import {UsageError} from '../errors.js'
+import {InterruptedError, UsageError} from '../errors.js'
 
 export async function confirmOrRefuse(question: string, yes: boolean): Promise<boolean> {
   if (yes) return true
@@ -8,5 +8,11 @@ export async function confirmOrRefuse(question: string, yes: boolean): Promise<b
     throw new UsageError(`${question} Refusing without a terminal to confirm.`, {hint: 'pass --yes to confirm in a script'})
   }
   const {confirm} = await import('@inquirer/prompts')
-  return confirm({message: question, default: false}, {output: process.stderr})
+  try {
+    return await confirm({message: question, default: false}, {output: process.stderr})
+  } catch (error) {
+    // Ctrl-C at the prompt (inquirer's ExitPromptError): nothing was asked of any agent yet.
+    if ((error as Error).name === 'ExitPromptError') throw new InterruptedError('not confirmed; nothing was changed')
+    throw error
+  }
 }

@@ -1,8 +1,9 @@
 // `ucctl cluster ...`: the Unity Connection cluster (SPEC §4, UC-1..16). The rules are
 // ../domain/connection-cluster.ts; this is the I/O around them (agents' GET /v1/cluster and
 // their actions).
-import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
-import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
+import type {AgentClient, NodeRef} from '../client/agent-client.js'
+import {type NodeError, unreadFindings, unreadMark, unreadOf} from '../client/outcome.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import {
   checkLicenses,
   checkPorts,
@@ -15,7 +16,7 @@ import type {Role} from '../domain/services.js'
 import {type Envelope, envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
 import {submitAction} from './operation.js'
-import {nodesOfProduct} from './product-nodes.js'
+import {readProductNodes} from './product-nodes.js'
 import type {View} from './render.js'
 import type {Target} from './target.js'
 
@@ -48,7 +49,7 @@ export interface ClusterServer extends Partial<ServerDoc> {
   answersCalls: boolean
   callsInProgress: number
   reachable: boolean
-  error?: string
+  error?: NodeError
 }
 
 async function getServer(client: AgentClient): Promise<ServerDoc> {
@@ -66,20 +67,15 @@ async function getServer(client: AgentClient): Promise<ServerDoc> {
  * Every Unity Connection server of the context, as each tells it; a server whose agent does not
  * answer is shown as its peer sees it (Not Functioning, UC-2).
  */
-export async function clusterServers(target: Target): Promise<{servers: ClusterServer[]; warnings: string[]}> {
-  const found = await nodesOfProduct(target, 'cuc')
-  const answers = await fanOut(found.nodes, (n) => getServer(new AgentClient(n, {timeoutMs: 5000})))
-  const servers: ClusterServer[] = []
-  const warnings: string[] = []
-  for (const a of answers) {
-    if (a.ok) servers.push({...a.value, reachable: true})
-    else warnings.push(`${a.node.name}: ${(a.error as Error).message}`)
-  }
+export async function clusterServers(target: Target): Promise<{servers: ClusterServer[]; unread: Array<{name: string; error: NodeError}>}> {
+  const outcomes = await readProductNodes(target, 'cuc', getServer)
+  const servers: ClusterServer[] = outcomes.flatMap((a) => (a.ok ? [{...a.value, reachable: true}] : []))
+  const unread = unreadOf(outcomes)
   // Peers that did not answer: their status as the other server sees it.
   for (const s of [...servers]) {
     const p = s.peer
     if (!p || servers.some((x) => x.name === p.name)) continue
-    const down = found.unreachable.find((u) => u.name === p.name)
+    const down = unread.find((u) => u.name === p.name)
     servers.push({
       name: p.name,
       role: s.role === 'publisher' ? 'subscriber' : 'publisher',
@@ -90,15 +86,11 @@ export async function clusterServers(target: Target): Promise<{servers: ClusterS
       ...(down ? {error: down.error} : {}),
     })
   }
-  if (servers.length === 0) {
-    if (found.unreachable.length > 0) throw new UnreachableError(`no Unity Connection server answered: ${found.unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
-    throw new NotFoundError(`no Unity Connection server in context ${target.context}`)
-  }
   servers.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'publisher' ? -1 : 1))
-  return {servers, warnings}
+  return {servers, unread}
 }
 
-export function statusOutcome(target: Target, servers: ClusterServer[]): Outcome {
+export function statusOutcome(target: Target, servers: ClusterServer[], unread: Array<{name: string; error: NodeError}> = []): Outcome {
   const publisherDown = servers.some((s) => s.role === 'publisher' && s.status === 'Not Functioning')
   const splitBrain = servers.filter((s) => s.status === 'Primary').length > 1
   const notes: string[] = []
@@ -106,7 +98,7 @@ export function statusOutcome(target: Target, servers: ClusterServer[]): Outcome
   if (splitBrain) notes.push('UC-11: split brain: both servers are Primary; they do not replicate until contact returns')
   notes.push('UC-1: the publisher cannot be removed from the cluster')
   return {
-    doc: envelope('ConnectionCluster', {context: target.context, servers, notes}),
+    doc: envelope('ConnectionCluster', {context: target.context, servers, ...(unread.length ? {unread} : {}), notes}),
     view: {
       title: `Unity Connection cluster (context ${target.context})`,
       columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CALLS', 'PORTS', 'REPLICATION', 'LAST CHANGE'],
@@ -116,7 +108,7 @@ export function statusOutcome(target: Target, servers: ClusterServer[]): Outcome
       rows: servers.map((s) => [
         s.name,
         s.role ?? '',
-        s.status + (s.degraded?.length ? ` (degraded: ${s.degraded.join(', ')})` : ''),
+        (s.error ? `${unreadMark(s.error)}; ` : '') + s.status + (s.degraded?.length ? ` (degraded: ${s.degraded.join(', ')})` : ''),
         s.answersCalls ? 'yes' : s.takingCalls === false ? 'no (Stop Taking Calls)' : 'no',
         s.callsInProgress,
         s.ports ?? '',
@@ -188,9 +180,12 @@ export async function portsCheck(
   let perServer: Array<{name: string; ports: number}> | undefined
   let phoneSystem = input.phoneSystem
   let source = 'flags'
+  let unread: Array<{name: string; error: NodeError}> = []
   if (input.perServer) perServer = [{name: 'publisher', ports: input.perServer[0]}, {name: 'subscriber', ports: input.perServer[1]}]
   else if (target) {
-    const {servers} = await clusterServers(target)
+    const read = await clusterServers(target)
+    const servers = read.servers
+    unread = read.unread
     const known = servers.filter((s) => s.reachable && typeof s.ports === 'number')
     if (known.length > 0) {
       perServer = known.map((s) => ({name: s.name, ports: s.ports!}))
@@ -199,7 +194,8 @@ export async function portsCheck(
     }
   }
   const result = checkPorts({integration: input.integration, needed: input.needed, phoneSystem, perServer})
-  const r = checkOutcome(result, {integration: input.integration, needed: input.needed, expected: result.expected, phoneSystem: phoneSystem ?? null, perServer: perServer ?? null, source})
+  const findings = [...result.findings, ...unreadFindings(unread, 'UC-15')]
+  const r = checkOutcome({ok: result.ok, findings}, {integration: input.integration, needed: input.needed, expected: result.expected, phoneSystem: phoneSystem ?? null, perServer: perServer ?? null, source, ...(unread.length ? {unread} : {})})
   r.view.notes = [
     ...(r.view.notes ?? []),
     `UC-15 ${input.integration}: phone system ${result.expected.phoneSystem} ports, ${result.expected.perServer} per server, distribution: ${result.expected.distribution}; one server alone must carry all calls when the other stops`,
@@ -209,15 +205,10 @@ export async function portsCheck(
 
 /** `cluster license check` (UC-16): each server's license MAC against its own MAC. */
 export async function licenseCheck(target: Target): Promise<Outcome> {
-  const {servers} = await clusterServers(target)
-  const down = servers.filter((s) => !s.reachable)
-  if (down.length === servers.length) throw new UnreachableError('no Unity Connection server answered')
+  const {servers, unread} = await clusterServers(target)
   const reachable = servers.filter((s) => s.reachable)
   const result = checkLicenses(reachable.map((s) => ({name: s.name, role: s.role!, mac: s.mac, licenseMac: s.licenseMac})))
-  const findings = [
-    ...result.findings,
-    ...down.map((s) => ({rule: 'UC-16', severity: 'warning' as const, node: s.name, message: `${s.name} did not answer: its license was not checked`, fix: `check ${s.name} when it is back`})),
-  ]
+  const findings = [...result.findings, ...unreadFindings(unread, 'UC-16')]
   const licenses = reachable.map((s) => ({name: s.name, role: s.role, mac: s.mac ?? null, licenseMac: s.licenseMac ?? null}))
-  return checkOutcome({ok: result.ok, findings}, {licenses})
+  return checkOutcome({ok: result.ok, findings}, {licenses, ...(unread.length ? {unread} : {})})
 }

@@ -1,14 +1,16 @@
 // `ucctl load check|set`: the /LOAD peripheral configuration parameter of CTI OS nodes
 // (LOAD-1..6). The rules are ../domain/load-parameter.ts; this is the I/O around them.
-import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
-import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
+import type {AgentClient} from '../client/agent-client.js'
+import {unreadFindings, unreadOf} from '../client/outcome.js'
+import {NotFoundError, RefusedError} from '../errors.js'
 import {checkLoadParameter, type LoadFinding, loadChangeRefusal, withLoad} from '../domain/load-parameter.js'
 import {type Envelope, envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
+import {confirmEffects, effectLine, effectsOf} from './effects.js'
 import {submitAction} from './operation.js'
-import {nodesOfProduct} from './product-nodes.js'
+import {readProductNodes} from './product-nodes.js'
 import type {View} from './render.js'
-import {pickNode, type Target} from './target.js'
+import type {Target} from './target.js'
 
 /** GET /v1/peripheral of a CTI OS agent. */
 export interface Peripheral {
@@ -79,22 +81,10 @@ export function checkOffline(input: OfflineInput): Outcome {
 
 /** `load check [--node N]`: the named CTI OS node, or every CTI OS node of the context. */
 export async function checkNodes(target: Target, name: string | undefined): Promise<Outcome> {
-  let nodes: NodeRef[]
-  if (name !== undefined) nodes = [pickNode(target, name)]
-  else {
-    const found = await nodesOfProduct(target, 'ctios')
-    if (found.nodes.length === 0) {
-      if (found.unreachable.length > 0) throw new UnreachableError(`no CTI OS node found: ${found.unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
-      throw new NotFoundError(`no CTI OS node in context ${target.context}`)
-    }
-    nodes = found.nodes
-  }
-  const answers = await fanOut(nodes, (n) => getPeripheral(new AgentClient(n)))
-  const failed = answers.find((a) => !a.ok)
-  if (failed && !failed.ok) throw failed.error
-  const peripherals = answers.flatMap((a) => (a.ok ? [a.value] : []))
-  const findings = peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node})))
-  const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals})
+  const outcomes = await readProductNodes(target, 'ctios', getPeripheral, name)
+  const peripherals = outcomes.flatMap((a) => (a.ok ? [a.value] : []))
+  const findings = [...peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node}))), ...unreadFindings(unreadOf(outcomes), 'LOAD-1')]
+  const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals, unread: unreadOf(outcomes)})
   r.view.rows = findings.map((f) => [f.severity, f.rule, `${f.node}: ${f.message}`, f.fix])
   return r
 }
@@ -117,7 +107,7 @@ export async function setLoad(
   client: AgentClient,
   value: 0 | 1,
   flags: SetFlags,
-  io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
+  io: {progress: (m: string) => void; notice: (m: string) => void},
 ): Promise<Outcome> {
   const node = client.node.name
   const before = await getPeripheral(client)
@@ -129,20 +119,20 @@ export async function setLoad(
     io.notice(`${node}: /LOAD ${value} is already in the field and in effect; nothing to do`)
     return {doc: envelope('Peripheral', {...before}), view: peripheralView(before), exitCode: 0}
   }
+  // The PG restart's effect on the softphones (CTI-1, CTI-6), from the agent.
+  const effects = flags.restart ? await effectsOf(client, {action: 'pg-restart'}) : []
   if (flags['dry-run']) {
     const changes = []
     if (field !== before.configurationParameters) changes.push(`Configuration Parameters: "${before.configurationParameters}" → "${field}"`)
-    if (flags.restart) changes.push(`PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`)
-    const rules = ['LOAD-6: /LOAD is replaced in the field; the other parameters are kept', 'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0']
+    if (flags.restart) changes.push(`PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`, ...effects.map(effectLine))
+    const rules = ['LOAD-6: /LOAD is replaced in the field; the other parameters are kept', 'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0', ...effects.map((e) => e.rule)]
     return {
-      doc: envelope('OperationPlan', {node, action: 'load set', changes, rules}),
+      doc: envelope('OperationPlan', {node, action: 'load set', changes, rules, effects}),
       view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
       exitCode: 0,
     }
   }
-  if (flags.restart && !(await io.confirm(`Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`))) {
-    throw new UsageError('not confirmed; nothing was changed', {hint: '--no-restart writes the field only; it takes effect when the PG restarts'})
-  }
+  if (flags.restart) await confirmEffects(`Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`, effects, flags.yes, io.notice, true)
   const after = await client.put<Peripheral>('/v1/peripheral/load', {value})
   if (!flags.restart) {
     if (after.pending) io.notice(`warning: the PG of ${node} still runs with /LOAD ${after.loadInEffect ?? '?'} until it restarts (LOAD-1)`)

@@ -1,7 +1,8 @@
 // Submitting an action to an agent and waiting for its operation to reach a stable state,
 // showing each transition as it happens (DESIGN.md "Long operations").
-import type {AgentClient} from '../client/agent-client.js'
-import {errorFromWire, type WireError} from '../errors.js'
+import {AgentClient, type NodeRef} from '../client/agent-client.js'
+import {failed, type NodeError, readNodes, requireAnAnswer, unreadMark, unreadOf} from '../client/outcome.js'
+import {errorFromWire, InterruptedError, NotFoundError, type WireError} from '../errors.js'
 import type {View} from './render.js'
 import {type Envelope, envelope} from './base-command.js'
 import {progressDeadline} from './progress.js'
@@ -11,7 +12,8 @@ export interface OperationDoc {
   node: string
   action: string
   target?: Record<string, string>
-  state: 'running' | 'succeeded' | 'failed'
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled'
+  group?: string
   createdAt: string
   updatedAt: string
   transitions: Array<{time: string; message: string}>
@@ -31,15 +33,32 @@ export async function waitForOperation(
   const show = (o: OperationDoc) => {
     for (; shown < o.transitions.length; shown++) opts.onTransition(o.transitions[shown].message)
   }
-  show(op)
-  while (op.state === 'running') {
-    const left = deadline - Date.now()
-    if (left <= 0) return {op, timedOut: true}
-    const wait = Math.min(left, POLL_SLICE_MS)
-    op = await client.get<OperationDoc>(`/v1/operations/${op.id}`, {wait, seen: op.transitions.length}, wait + 5000)
+  // Ctrl-C stops the waiting, not the operation: say how to follow it (DESIGN.md "Exit codes").
+  let onSigint!: () => void
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    onSigint = () => reject(interruptedWaiting(op, client.node.name))
+  })
+  interrupted.catch(() => {})
+  process.once('SIGINT', onSigint)
+  try {
     show(op)
+    while (op.state === 'running') {
+      const left = deadline - Date.now()
+      if (left <= 0) return {op, timedOut: true}
+      const wait = Math.min(left, POLL_SLICE_MS)
+      op = await Promise.race([client.get<OperationDoc>(`/v1/operations/${op.id}`, {wait, seen: op.transitions.length}, wait + 5000), interrupted])
+      show(op)
+    }
+    return {op, timedOut: false}
+  } finally {
+    process.off('SIGINT', onSigint)
   }
-  return {op, timedOut: false}
+}
+
+/** Ctrl-C while an operation runs: its id and how to follow it on stderr; exit 130, it goes on. */
+function interruptedWaiting(op: OperationDoc, node: string): InterruptedError {
+  process.stderr.write(`\ninterrupted: operation ${op.id} (${op.action}) goes on on ${node}; follow it with: ucctl operation wait ${op.id}\n`)
+  return new InterruptedError(`interrupted while waiting; operation ${op.id} goes on`, {hint: `ucctl operation wait ${op.id}`, details: {operation: op.id, node, state: op.state}})
 }
 
 /**
@@ -49,11 +68,12 @@ export async function waitForOperation(
 export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Envelope; view: View; exitCode: number} {
   const {result, ...rest} = op
   const doc = envelope('Operation', {...rest, ...(result ?? {})})
-  const exitCode = timedOut ? 124 : op.state === 'failed' ? (op.error ? errorFromWire(500, op.error).exitCode : 1) : 0
+  // Cancelled by an operator: the action did not happen as asked (exit 1; `operation cancel` itself exits 0).
+  const exitCode = timedOut ? 124 : op.state === 'failed' ? (op.error ? errorFromWire(500, op.error).exitCode : 1) : op.state === 'cancelled' ? 1 : 0
   const last = op.transitions.at(-1)?.message ?? ''
   const view: View = {
     columns: ['OPERATION', 'NODE', 'ACTION', 'STATE', 'LAST'],
-    rows: [[op.id, op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last]],
+    rows: [[op.id, op.group ?? op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last]],
     stateColumn: 3,
   }
   return {doc, view, exitCode}
@@ -70,7 +90,17 @@ export async function submitAction(
   flags: {wait: boolean; timeout: number},
   progress: (message: string) => void,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
-  const {body: op} = await client.post<OperationDoc>(path, body)
+  // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
+  let early = false
+  const onEarly = () => (early = true)
+  process.once('SIGINT', onEarly)
+  let op: OperationDoc
+  try {
+    op = (await client.post<OperationDoc>(path, body)).body
+  } finally {
+    process.off('SIGINT', onEarly)
+  }
+  if (early && op.state === 'running') throw interruptedWaiting(op, client.node.name)
   if (!flags.wait) return operationOutcome(op, false)
   // The countdown to --timeout on the node's progress line.
   progressDeadline(client.node.name, Date.now() + flags.timeout * 1000)
@@ -79,4 +109,82 @@ export async function submitAction(
     onTransition: (m) => progress(`${client.node.name}: ${m}`),
   }).finally(() => progressDeadline(client.node.name, undefined))
   return operationOutcome(last, timedOut)
+}
+
+/** One line of `operation list`: what an agent holds of an operation. */
+export interface OperationSummary {
+  id: string
+  node: string
+  group?: string
+  action: string
+  target?: Record<string, string>
+  state: OperationDoc['state']
+  createdAt: string
+  updatedAt: string
+  last: string | null
+}
+
+/** `operation list`: every operation the agents hold (running and recent), newest first. */
+export async function listOperations(nodes: NodeRef[], opts: {all: boolean; context: string}): Promise<{doc: Envelope; view: View; unread: Array<{name: string; error: NodeError}>}> {
+  const outcomes = await readNodes(nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<{operations: OperationSummary[]}>('/v1/operations'))
+  requireAnAnswer(outcomes, `operations of context ${opts.context}`)
+  const unread = unreadOf(outcomes)
+  const operations = outcomes
+    .flatMap((o) => (o.ok ? o.value.operations : []))
+    .filter((o) => opts.all || o.state === 'running' || Date.now() - Date.parse(o.updatedAt) < RECENT_MS)
+    .map((o) => ({...o, ...(o.target?.group ? {group: o.target.group} : {}), startedAt: o.createdAt}))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+  return {
+    doc: envelope('OperationList', {context: opts.context, operations, ...(unread.length ? {unread} : {})}),
+    view: {
+      title: `context ${opts.context}`,
+      columns: ['OPERATION', 'NODE', 'ACTION', 'STATE', 'STARTED', 'LAST'],
+      stateColumn: 3,
+      rows: [
+        ...operations.map((o) => [o.id, o.group ?? o.node, o.action, o.state, o.startedAt, o.last]),
+        ...unread.map((u) => ['', u.name, '', unreadMark(u.error), '', u.error.message]),
+      ],
+      notes: operations.length === 0 ? [opts.all ? 'no operations' : 'no operation running or finished in the last hour (--all shows every one the agents keep)'] : [],
+    },
+    unread,
+  }
+}
+
+const RECENT_MS = 3600_000
+
+/** The agent that holds operation `id` (each agent knows its own); exit 2 when none does. */
+export async function findOperation(nodes: NodeRef[], id: string, context: string): Promise<{client: AgentClient; op: OperationDoc}> {
+  const outcomes = await readNodes(nodes, async (n) => {
+    const client = new AgentClient(n)
+    try {
+      return {client, op: await client.get<OperationDoc>(`/v1/operations/${encodeURIComponent(id)}`)}
+    } catch (error) {
+      if (error instanceof NotFoundError) return null
+      throw error
+    }
+  })
+  const found = outcomes.find((o) => o.ok && o.value !== null)
+  if (found?.ok && found.value) return found.value
+  // It may be held by a node that could not be asked: that node's failure is the answer (4 or 7).
+  const unread = failed(outcomes)
+  if (unread.length > 0) requireAnAnswer(unread, `operation ${id} (not on the nodes that answered)`)
+  throw new NotFoundError(`no node of context ${context} holds operation ${id}`, {hint: 'ucctl operation list --all shows the operations the agents keep'})
+}
+
+/** `operation cancel`: asks the agent that holds it; waits (unless --no-wait) until it has stopped. */
+export async function cancelOperation(
+  nodes: NodeRef[],
+  id: string,
+  context: string,
+  flags: {wait: boolean; timeout: number},
+  progress: (m: string) => void,
+): Promise<{doc: Envelope; view: View; exitCode: number}> {
+  const {client} = await findOperation(nodes, id, context)
+  const {body: op} = await client.post<OperationDoc>(`/v1/operations/${encodeURIComponent(id)}/cancel`)
+  const {op: last, timedOut} = flags.wait
+    ? await waitForOperation(client, op, {timeoutMs: flags.timeout * 1000, onTransition: (m) => progress(`${client.node.name}: ${m}`)})
+    : {op, timedOut: false}
+  const r = operationOutcome(last, timedOut)
+  // Asked to cancel: cancelled is this command's success; finished otherwise meanwhile is not.
+  return {...r, exitCode: last.state === 'cancelled' || (!flags.wait && last.state === 'running') ? 0 : timedOut ? 124 : 1}
 }

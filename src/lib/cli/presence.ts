@@ -1,6 +1,7 @@
 // `ucctl pcluster ...`: the presence redundancy groups of the target as the IM and Presence
 // agents see them (SPEC §6), and the one way an operator action reaches the right SRM.
-import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
+import {AgentClient, type NodeRef} from '../client/agent-client.js'
+import {type NodeError, readNodes, requireAnAnswer, unreadFindings, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
 import {describePair, type GroupState, isTransient, type OperatorAction, planAction} from '../domain/presence-redundancy.js'
 import {checkCapacity, checkRedundancyGroups, checkWanLink, type GroupLoad, rebalanceMoves} from '../domain/presence-capacity.js'
@@ -41,16 +42,19 @@ export interface PresenceGroup {
 }
 
 /** Every presence redundancy group of the target, from the IM and Presence agents that answer. */
-export async function presenceGroups(target: Target): Promise<{groups: PresenceGroup[]; unreachable: string[]}> {
-  const answers = await fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<PresenceView>('/v1/presence'))
-  const unreachable: string[] = []
-  const groups = new Map<string, PresenceGroup>()
-  for (const a of answers) {
-    if (!a.ok) {
+export async function presenceGroups(target: Target): Promise<{groups: PresenceGroup[]; unread: Array<{name: string; error: NodeError}>}> {
+  const all = await readNodes(target.nodes, (n) =>
+    new AgentClient(n, {timeoutMs: 5000}).get<PresenceView>('/v1/presence').catch((error: unknown): null => {
       // 404: not an IM and Presence node in a group. Anything else: we cannot tell.
-      if (!(a.error instanceof NotFoundError)) unreachable.push(a.node.name)
-      continue
-    }
+      if (error instanceof NotFoundError) return null
+      throw error
+    }),
+  )
+  const needed = all.filter((o) => !o.ok || o.value !== null)
+  requireAnAnswer(needed, `IM and Presence nodes of context ${target.context}`)
+  const groups = new Map<string, PresenceGroup>()
+  for (const a of needed) {
+    if (!a.ok || a.value === null) continue
     const v = a.value
     const g = groups.get(v.group)
     if (!g) groups.set(v.group, {name: v.group, best: v, byNode: new Map([[v.node, v]]), members: v.state.nodes.map((n) => n.name)})
@@ -59,7 +63,7 @@ export async function presenceGroups(target: Target): Promise<{groups: PresenceG
       if (v.version > g.best.version) g.best = v
     }
   }
-  return {groups: [...groups.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable}
+  return {groups: [...groups.values()].sort((a, b) => a.name.localeCompare(b.name)), unread: unreadOf(all)}
 }
 
 export function findGroup(groups: PresenceGroup[], name: string): PresenceGroup {
@@ -83,7 +87,8 @@ export function groupOfNode(groups: PresenceGroup[], node: string, target: Targe
 }
 
 /** `pcluster status`: PresenceRedundancyGroupList. */
-export function statusOutcome(target: Target, groups: PresenceGroup[], unreachable: string[]): {doc: Envelope; view: View} {
+export function statusOutcome(target: Target, groups: PresenceGroup[], unread: Array<{name: string; error: NodeError}>): {doc: Envelope; view: View} {
+  const errorOf = (name: string) => unread.find((u) => u.name === name)?.error
   const out = groups.map((g) => {
     const s = g.best.status
     return {
@@ -105,6 +110,7 @@ export function statusOutcome(target: Target, groups: PresenceGroup[], unreachab
           assignedUsers: n.assignedUsers,
           up: n.up,
           reachable: own !== undefined,
+          ...(errorOf(n.name) ? {error: errorOf(n.name)} : {}),
           srm: own ? (own.srm.running ? (own.srm.initializing ? 'Initializing' : 'Running') : 'Stopped') : 'unknown',
           criticalServices: own ? own.criticalServices.filter((c) => c.critical).map((c) => ({name: c.name, state: c.state})) : null,
           ...(own?.move ? {move: own.move} : {}),
@@ -112,13 +118,18 @@ export function statusOutcome(target: Target, groups: PresenceGroup[], unreachab
       }),
     }
   })
-  const doc = envelope('PresenceRedundancyGroupList', {context: target.context, groups: out, ...(unreachable.length ? {unreachable} : {})})
+  const members = new Set(out.flatMap((g) => g.nodes.map((n) => n.name)))
+  const others = unread.filter((u) => !members.has(u.name))
+  const doc = envelope('PresenceRedundancyGroupList', {context: target.context, groups: out, ...(others.length ? {unread: others} : {})})
   const down = (cs: {state: string}[] | null) => (cs === null ? 'unknown' : cs.every((c) => c.state === 'Running') ? 'running' : `${cs.filter((c) => c.state !== 'Running').length} not running`)
   const view: View = {
     title: `context ${target.context}`,
     columns: ['GROUP', 'HA', 'NODE', 'STATE', 'REASON', 'USERS', 'CRITICAL SERVICES', 'SRM'],
     stateColumn: 3,
-    rows: out.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.state, n.reason ?? '', n.users, down(n.criticalServices), n.srm])),
+    rows: [
+      ...out.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state, n.reason ?? '', n.users, down(n.criticalServices), n.srm])),
+      ...others.map((u) => ['?', '', u.name, unreadMark(u.error), '', '', '', '']),
+    ],
     notes: out.flatMap((g) => [
       `${g.name}: ${g.row ? `PRG-7 row ${g.row}` : g.haEnabled ? 'pair not in the PRG-7 table' : 'high availability disabled'}; recommended: ${g.recommendedAction}`,
       `${g.name}: allowed now: ${g.allowedActions.join(', ') || 'none'}`,
@@ -217,9 +228,9 @@ interface NodeFacts {
 }
 
 /** `pcluster check`: PRG-1 (membership, version, cluster, publisher, WAN) and PRG-10 (capacity, balance). */
-export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]}> {
-  const [answers, {groups}] = await Promise.all([fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')), presenceGroups(target)])
-  for (const a of answers) if (!a.ok) notice(`warning: ${a.node.name} did not answer; it is left out of the check`)
+export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]; unread: Array<{name: string; error: NodeError}>}> {
+  const [answers, {groups, unread}] = await Promise.all([readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')), presenceGroups(target)])
+  warnUnread(unread, notice)
   const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
   const imp = nodes.filter((n) => n.product === 'imp')
   const publisherOf = (n: NodeFacts) => imp.find((p) => p.cluster === n.cluster && p.role === 'publisher')?.name ?? '(none)'
@@ -229,7 +240,8 @@ export async function presenceCheck(target: Target, only: string | undefined, no
   if (only && !members.has(only)) throw new NotFoundError(`no presence redundancy group ${only}`, {hint: `groups: ${[...members.keys()].join(', ') || 'none'}`})
   const wanted = [...members.entries()].filter(([name]) => !only || name === only).map(([name, ns]) => ({name, nodes: ns}))
   const facts = imp.map((n) => ({name: n.name, version: n.version, cluster: n.cluster, databasePublisher: publisherOf(n)}))
-  const findings: Finding[] = [...checkRedundancyGroups(wanted, facts).findings]
+  // A node not read may be a member: PRG-1 cannot pass on what it did not see.
+  const findings: Finding[] = [...checkRedundancyGroups(wanted, facts).findings, ...unreadFindings(unread, 'PRG-1')]
   const clusters = [...new Set(wanted.flatMap((g) => g.nodes.map((n) => imp.find((x) => x.name === n)?.cluster)).filter((c): c is string => c !== undefined))]
   for (const cluster of clusters) {
     const inCluster = [...members.entries()].filter(([, ns]) => ns.some((n) => imp.find((x) => x.name === n)?.cluster === cluster))
@@ -249,5 +261,5 @@ export async function presenceCheck(target: Target, only: string | undefined, no
     if (wans.length > 0)
       findings.push(...checkWanLink({cluster, bandwidthMbps: Math.min(...wans.map((w) => w.bandwidthMbps)), roundTripMs: Math.max(...wans.map((w) => w.roundTripMs))}).findings)
   }
-  return {ok: !findings.some((f) => f.severity === 'error'), findings}
+  return {ok: !findings.some((f) => f.severity === 'error'), findings, unread}
 }

@@ -4,8 +4,9 @@ import {readFileSync} from 'node:fs'
 import {writeFileDurably} from '../durable.js'
 import type {PartitionsReport} from '../agent/partitions.js'
 import type {ServiceStatus} from '../agent/node-manager.js'
-import {AgentClient, fanOut} from '../client/agent-client.js'
-import {UcctlError, UnreachableError, UsageError} from '../errors.js'
+import {AgentClient} from '../client/agent-client.js'
+import {readNodes, requireAnAnswer, unreadOf} from '../client/outcome.js'
+import {UnreachableError, UsageError} from '../errors.js'
 import {readYamlFile} from '../yaml-file.js'
 import type {AgentStatus, Connection, CtiEnvironment, Pair, Side} from '../domain/cti-failover.js'
 import type {Deployment, SimNode} from '../domain/simulation.js'
@@ -95,16 +96,15 @@ async function readNode(client: AgentClient): Promise<SimNode> {
 
 /** Every node of the context: a snapshot of part of it would be a guess, so any node that does not answer fails it. */
 export async function readDeployment(target: Target): Promise<Deployment> {
-  const answers = await fanOut(target.nodes, (n) => readNode(new AgentClient(n, {timeoutMs: 5000})))
-  const failed = answers.flatMap((a) => (a.ok ? [] : [`${a.node.name}: ${a.error instanceof UcctlError ? a.error.message : String(a.error)}`]))
-  if (failed.length > 0) {
-    const first = answers.find((a) => !a.ok) as {error: unknown}
-    if (first.error instanceof UcctlError && failed.length === 1) throw first.error
-    throw new UnreachableError(`could not read ${failed.length} node(s) of context ${target.context}: ${failed.join('; ')}`)
+  const answers = await readNodes(target.nodes, (n) => readNode(new AgentClient(n, {timeoutMs: 5000})))
+  requireAnAnswer(answers, `context ${target.context}`)
+  const unread = unreadOf(answers)
+  if (unread.length > 0) {
+    throw new UnreachableError(`could not read ${unread.length} node(s) of context ${target.context}: ${unread.map((u) => `${u.name}: ${u.error.message}`).join('; ')}`)
   }
   const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
-  const {groups, unreachable} = await presenceGroups(target)
-  if (unreachable.length > 0) throw new UnreachableError(`could not read the presence redundancy state of ${unreachable.join(', ')}`)
+  const {groups, unread: unreadGroups} = await presenceGroups(target)
+  if (unreadGroups.length > 0) throw new UnreachableError(`could not read the presence redundancy state of ${unreadGroups.map((u) => u.name).join(', ')}`)
   for (const g of groups) {
     for (const [name, view] of g.byNode) {
       const n = nodes.find((x) => x.name === name)

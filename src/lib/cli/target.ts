@@ -1,9 +1,9 @@
 // Which agents a command talks to: the named context (--context, UCCTL_CONTEXT, or the current
-// one), or, when no context is configured at all, the embedded lab, started on demand.
+// one), or the embedded lab (the context `lab`, the default), started on demand.
 import {NotFoundError, UsageError} from '../errors.js'
 import type {NodeRef} from '../client/agent-client.js'
 import {readFileSync} from 'node:fs'
-import {readContexts} from './contexts.js'
+import {LAB_CONTEXT, readContexts} from './contexts.js'
 import {storedToken} from './credentials.js'
 import {matchName, nearest} from '../suggest.js'
 
@@ -19,16 +19,12 @@ export interface Target {
 
 export async function resolveTarget(opts: {context?: string; notice: (m: string) => void}): Promise<Target> {
   const file = readContexts()
-  const wanted = opts.context ?? process.env.UCCTL_CONTEXT
-  const configured = Object.keys(file.contexts)
-  if (wanted || configured.length > 0) {
-    const name = wanted ?? file.current
-    if (!name) {
-      throw new UsageError('no current context', {hint: `choose one: ucctl context use <${configured.join('|')}>`})
-    }
+  // `lab` is always a context: the default when none is chosen, and addressable by name.
+  const name = opts.context ?? process.env.UCCTL_CONTEXT ?? file.current ?? LAB_CONTEXT
+  if (name !== LAB_CONTEXT) {
     const ctx = file.contexts[name]
     if (!ctx) {
-      throw new NotFoundError(`no context named "${name}"`, {hint: configured.length > 0 ? `contexts: ${configured.join(', ')}` : 'add one: ucctl context add NAME --agent URL'})
+      throw new NotFoundError(`no context named "${name}"`, {hint: `contexts: ${[LAB_CONTEXT, ...Object.keys(file.contexts)].join(', ')}`})
     }
     let ca: string | undefined
     if (ctx.ca) {
@@ -45,7 +41,7 @@ export async function resolveTarget(opts: {context?: string; notice: (m: string)
   let lab = readLab()
   if (!lab || lab.nodes.every((n) => nodeState(n) === 'stopped')) {
     lab = await labUp()
-    opts.notice(`ucctl: no context configured; started the embedded lab (${lab.nodes.length} nodes on 127.0.0.1; stop it with: ucctl lab down)`)
+    opts.notice(`ucctl: started the embedded lab (${lab.nodes.length} nodes on 127.0.0.1; stop it with: ucctl lab down)`)
   }
   const token = process.env.UCCTL_TOKEN ?? labCredentials()?.operator
   const ca = lab.tls ? readFileSync(labCaPath(), 'utf8') : undefined

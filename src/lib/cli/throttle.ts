@@ -1,8 +1,9 @@
 // `ucctl throttle status|params` and `ucctl lab latency`: call throttling and Code Yellow on
 // Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
 // agents (../agent/throttle.ts); this is the I/O around them.
-import {AgentClient, fanOut, type NodeRef} from '../client/agent-client.js'
-import {UcctlError, UnreachableError, UsageError} from '../errors.js'
+import type {AgentClient} from '../client/agent-client.js'
+import {unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
+import {UcctlError, UsageError} from '../errors.js'
 import {
   describeThrottleChanges,
   MAX_LATENCY_FAULT_MS,
@@ -15,9 +16,9 @@ import {
 import {type Envelope, envelope} from './base-command.js'
 
 export {MAX_LATENCY_FAULT_MS}
-import {nodesOfProduct} from './product-nodes.js'
+import {readProductNodes} from './product-nodes.js'
 import type {View} from './render.js'
-import {pickNode, type Target} from './target.js'
+import type {Target} from './target.js'
 
 type Outcome = {doc: Envelope; view: View; exitCode: number}
 
@@ -36,30 +37,18 @@ export interface ThrottleStatusDoc {
 }
 
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
-export async function throttleStatus(target: Target, name: string | undefined): Promise<Outcome> {
-  let nodes: NodeRef[]
-  let unreachable: Array<{name: string; error: string}> = []
-  if (name !== undefined) nodes = [pickNode(target, name)]
-  else {
-    const found = await nodesOfProduct(target, 'cucm')
-    nodes = found.nodes
-    unreachable = found.unreachable
-  }
-  const answers = await fanOut(nodes, (n) => getThrottle(new AgentClient(n)))
-  const ok = answers.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
-  for (const a of answers) if (!a.ok) unreachable.push({name: a.node.name, error: a.error instanceof UcctlError ? a.error.message : String(a.error)})
-  if (ok.length === 0) {
-    if (name !== undefined && !answers[0].ok) throw answers[0].error
-    if (unreachable.length > 0) throw new UnreachableError(`no Unified CM node answered: ${unreachable.map((u) => `${u.name} (${u.error})`).join('; ')}`)
-    throw new UsageError(`no Unified CM node in context ${target.context}: call throttling runs on Unified CM`)
-  }
+export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
+  const outcomes = await readProductNodes(target, 'cucm', getThrottle, name)
+  const ok = outcomes.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
+  const unread = unreadOf(outcomes)
+  warnUnread(unread, notice)
   return {
-    doc: envelope('ThrottleStatus', {context: target.context, nodes: ok, unreachable}),
+    doc: envelope('ThrottleStatus', {context: target.context, nodes: [...ok, ...unread]}),
     view: {
       title: `context ${target.context}`,
       columns: ['NODE', 'STATE', 'AVG DELAY', 'SAMPLE ACTIVITY', 'ENTRY', 'EXIT', 'REJECTED', 'CODE YELLOW ENTRIES'],
       stateColumn: 1,
-      rows: ok.map((s) => [
+      rows: [...ok.map((s) => [
         s.name,
         s.state,
         `${s.averageExpectedDelayMs} ms`,
@@ -68,8 +57,7 @@ export async function throttleStatus(target: Target, name: string | undefined): 
         `${s.thresholds.exitMs} ms`,
         s.callsRejected,
         s.counters.TotalCodeYellowEntry,
-      ]),
-      notes: unreachable.map((u) => `${u.name}: ${u.error}`),
+      ]), ...unread.map((u) => [u.name, unreadMark(u.error)])],
     },
     exitCode: 0,
   }

@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
 import type {Agent as UndiciAgent, Dispatcher} from 'undici'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
-import {sseParser} from './sse.js'
+import {type SseFrame, sseParser} from './sse.js'
 
 export interface NodeRef {
   name: string
@@ -183,15 +183,25 @@ export class AgentClient {
     return token ? {authorization: `Bearer ${token}`} : {}
   }
 
-  /** Server-Sent Events from `path`; resolves when the stream ends or `signal` aborts. */
-  async stream(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (data: unknown) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Server-Sent Events from `path`; resolves when the stream ends or `signal` aborts. With
+   * `resume.lastEventId` the agent sends every event after it (a resumed stream); `resume.onId`
+   * gets the ids of frames that carry no event (where the stream starts).
+   */
+  async stream(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (data: unknown, frame: SseFrame) => void,
+    signal?: AbortSignal,
+    resume?: {lastEventId?: string; onId: (id: string) => void},
+  ): Promise<void> {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
     const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
     let res: Dispatcher.ResponseData
     try {
-      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers}
+      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers, ...(resume?.lastEventId === undefined ? {} : {'last-event-id': resume.lastEventId})}
       res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
     } catch (error) {
       if (signal?.aborted) return
@@ -201,11 +211,11 @@ export class AgentClient {
       const text = await res.body.text()
       throw errorFromWire(res.statusCode, (JSON.parse(text || '{}') as {error?: WireError}).error)
     }
-    const feed = sseParser(onEvent)
+    const feed = sseParser(onEvent, resume?.onId)
     try {
-      for await (const chunk of res.body) feed(chunk.toString())
+      for await (const chunk of res.body) feed(chunk as Buffer)
     } catch (error) {
-      if (!signal?.aborted) throw error
+      if (!signal?.aborted) throw unreachable(this.node, error)
     }
   }
 }

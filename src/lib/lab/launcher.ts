@@ -39,6 +39,8 @@ export function labDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
+/** The URLs of the last lab that was up (kept by lab down, reused by lab up). */
+const lastUrlsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'last-urls.json')
 const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
 
 /** The lab's own tokens: operator (the CLI's), viewer (to try a read-only role), peer. */
@@ -186,8 +188,9 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     const timing = opts.timing ?? topology.timing
     const dir = labDir()
     const urls = new Map<string, string>()
+    const lastUrls = readJsonFile<Array<{name: string; url: string}>>(lastUrlsFile()) ?? []
     for (const n of topology.nodes) {
-      const old = previous?.nodes.find((p) => p.name === n.name)
+      const old = previous?.nodes.find((p) => p.name === n.name) ?? lastUrls.find((p) => p.name === n.name)
       const keep = old && old.url.startsWith(tls ? 'https:' : 'http:')
       urls.set(n.name, keep ? old.url : `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`)
     }
@@ -275,9 +278,12 @@ export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) =
           opts.onProgress?.(`${n.name}: agent stopped`)
         }),
       )
+      // The next lab up reuses the nodes' URLs, so a context made from them stays valid.
+      writeFileDurably(lastUrlsFile(), JSON.stringify(lab.nodes.map((n) => ({name: n.name, url: n.url}))) + '\n')
       rmSync(labFile(), {force: true})
     }
     if (opts.purge) {
+      rmSync(lastUrlsFile(), {force: true})
       rmSync(credentialsFile(), {force: true})
       rmSync(join(labDir(), 'tls'), {recursive: true, force: true})
       for (const n of lab?.nodes ?? []) rmSync(join(labDir(), n.name), {recursive: true, force: true})
