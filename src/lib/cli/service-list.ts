@@ -1,8 +1,8 @@
 // `service list` over one node (its list, as always) or several (one table with a NODE column,
 // each node's outcome kept: DESIGN.md "Reading several nodes").
 import type {ServiceStatus} from '../agent/node-manager.js'
-import {AgentClient, fanOut} from '../client/agent-client.js'
-import {ForbiddenError, UnauthorizedError, UnreachableError} from '../errors.js'
+import {AgentClient} from '../client/agent-client.js'
+import {readNodes, requireAnAnswer, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {type Envelope, envelope} from './base-command.js'
 import type {View} from './render.js'
 import {pickNode, type Target} from './target.js'
@@ -31,21 +31,13 @@ export async function nodeServices(target: Target, names: string[], warn: (m: st
       view: {title: `context ${target.context} · node ${node}`, columns: COLUMNS, stateColumn: 1, rows: services.map(row)},
     }
   }
-  const answers = await fanOut(nodes, (n) => new AgentClient(n).get<Listing>('/v1/services'))
-  const failed = answers.filter((a) => !a.ok)
-  if (failed.length === answers.length) {
-    // Nobody answered: 4 when every refusal was about the token, else 7.
-    const auth = failed.every((a) => a.error instanceof UnauthorizedError || a.error instanceof ForbiddenError)
-    const first = failed[0].error
-    throw auth || first instanceof UnreachableError ? first : new UnreachableError(`no node of context ${target.context} answered`)
-  }
-  const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
-  const code = (e: unknown) => (e instanceof UnauthorizedError ? 'Unauthorized' : e instanceof ForbiddenError ? 'Forbidden' : e instanceof UnreachableError ? 'Unreachable' : 'Error')
-  for (const a of failed) warn(`warning: could not read ${a.node.name}: ${message(a.error)}`)
+  const answers = await readNodes(nodes, (n) => new AgentClient(n).get<Listing>('/v1/services'))
+  requireAnAnswer(answers, `services of context ${target.context}`)
+  warnUnread(unreadOf(answers), warn)
   return {
     doc: envelope('ServiceList', {
       context: target.context,
-      nodes: answers.map((a) => (a.ok ? {name: a.node.name} : {name: a.node.name, error: {code: code(a.error), message: message(a.error)}})),
+      nodes: answers.map((a) => (a.ok ? {name: a.node.name} : {name: a.node.name, error: a.error})),
       services: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => ({node: a.node.name, ...s})) : [])),
     }),
     view: {
@@ -53,7 +45,7 @@ export async function nodeServices(target: Target, names: string[], warn: (m: st
       columns: ['NODE', ...COLUMNS],
       stateColumn: 2,
       keyColumns: [1],
-      rows: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => [a.node.name, ...row(s)]) : [[a.node.name, '', 'unreachable', '', '', '', '', '', message(a.error)]])),
+      rows: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => [a.node.name, ...row(s)]) : [[a.node.name, '', unreadMark(a.error), '', '', '', '', '', a.error.message]])),
     },
   }
 }

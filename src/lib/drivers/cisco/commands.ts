@@ -79,7 +79,9 @@ const HANDLERS: Record<string, Handler> = {
   },
   'service:list': {
     async run(s, io) {
-      const node = s.node(io.flags.node)
+      const names: string[] = [io.flags.node ?? []].flat()
+      if (names.length > 1) throw new UsageError('a cisco context lists one node at a time', {hint: `ucctl service list --node ${names[0]}`})
+      const node = s.node(names[0])
       const services = await serviceStatuses(s, node)
       return io.output(envelope('ServiceList', {context: s.context, node: node.name, services}), {
         title: `context ${s.context} · node ${node.name}`,
