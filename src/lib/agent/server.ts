@@ -221,7 +221,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       const services = await nodeManager.restartNode(progress)
       return {services}
     })
-  nodeManager.nodeRestarter = (why) => void restartNode(why)
+  // SVC-1: only a node that runs NMM (CTI OS) escalates a process past its burst limit.
+  if (nodeManager.names().includes('NMM')) nodeManager.nodeRestarter = (why) => void restartNode(why)
   app.post('/v1/node/restart', async (_req, reply) => reply.status(202).send(restartNode('')))
 
   app.get<{Params: {id: string}; Querystring: {wait?: number; seen?: number}}>(
