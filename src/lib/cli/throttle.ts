@@ -10,6 +10,7 @@ import {
   THROTTLE_PARAMETERS,
   type ThrottleParamFinding,
   type ThrottleParams,
+  throttleInvestigation,
   validateThrottleParams,
 } from '../domain/throttle.js'
 import {type Envelope, envelope} from './base-command.js'
@@ -46,7 +47,12 @@ export async function throttleStatus(target: Target, name: string | undefined): 
     unreachable = found.unreachable
   }
   const answers = await fanOut(nodes, (n) => getThrottle(new AgentClient(n)))
-  const ok = answers.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
+  // THR-1 (run time): the investigation, on each node in Code Yellow or that entered it repeatedly.
+  const ok = answers.flatMap((a) => {
+    if (!a.ok) return []
+    const investigation = throttleInvestigation({state: a.value.state, counters: {TotalCodeYellowEntry: a.value.counters.TotalCodeYellowEntry ?? 0}})
+    return [{...a.value, name: a.node.name, ...(investigation ? {investigation} : {})}]
+  })
   for (const a of answers) if (!a.ok) unreachable.push({name: a.node.name, error: a.error instanceof UcctlError ? a.error.message : String(a.error)})
   if (ok.length === 0) {
     if (name !== undefined && !answers[0].ok) throw answers[0].error
@@ -69,7 +75,10 @@ export async function throttleStatus(target: Target, name: string | undefined): 
         s.callsRejected,
         s.counters.TotalCodeYellowEntry,
       ]),
-      notes: unreachable.map((u) => `${u.name}: ${u.error}`),
+      notes: [
+        ...unreachable.map((u) => `${u.name}: ${u.error}`),
+        ...ok.flatMap((s) => (s.investigation ? [`THR-1: ${s.name} ${s.investigation.why}: ${s.investigation.steps.join('; ')}`] : [])),
+      ],
     },
     exitCode: 0,
   }
