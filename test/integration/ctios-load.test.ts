@@ -2,10 +2,11 @@
 // softphone connections: agent states are counted on the server and in what each softphone
 // received, never read from a setting. The fault is a real SIGKILL of CtiosServerNode.
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 import {eventually, startTestAgent, tempDir, TEST_OPERATOR_TOKEN, type TestAgent} from '../helpers/agents.js'
-import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
+import {BIN, runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {RefusedError} from '../../src/lib/errors.js'
 import {SoftphoneFleet} from '../../src/lib/cli/ctios-softphones.js'
@@ -54,6 +55,23 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
     extra.push(f)
     await f.open()
     return f.get(id)
+  }
+  /**
+   * A real desktop process (`ucctl ctios clients open --count 1`) logs its agent in; then it is
+   * killed with SIGKILL (with a call in progress if asked): its connection dies with it.
+   */
+  const killedDesktop = async (call: boolean) => {
+    const child = spawn(process.execPath, [BIN, 'ctios', 'clients', 'open', '--count', '1', '--duration', '600', '--json'], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: 'ignore'})
+    try {
+      const id = await eventually(async () => {
+        const r = [...(await rows()).values()].find((x) => Number(x.id.slice(-3)) > PHONES && x.connection === 'connected' && x.agentState === 'Available')
+        return r?.id
+      }, 15_000, 'the desktop logged in')
+      if (call) await client.post(`/v1/ctios/softphones/${id}/state`, {state: 'Talking'})
+      return id
+    } finally {
+      child.kill('SIGKILL')
+    }
   }
   const refusal = async (p: Promise<unknown>) => {
     const e = await p.then(() => undefined, (error: unknown) => error)
@@ -125,11 +143,7 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
 
   for (const call of [false, true]) {
     it(`LOAD-5 (run time): with 1, a desktop killed while its agent is logged in ${call ? 'with' : 'without'} a call: the agent stays logged in, the restarted desktop's login is refused until \`ctios agent logout\`, then it logs in by hand`, async () => {
-      const id = call ? 'agent-102' : 'agent-101'
-      const first = await desktop(id)
-      await first.setState('Available')
-      if (call) await first.setState('Talking')
-      first.close() // the desktop dies: its connection is gone, nobody logged out
+      const id = await killedDesktop(call)
       const held = await eventually(async () => ((await status()).loggedInWithoutDesktop.includes(id) ? await rows() : undefined), 5000, 'the agent held')
       assert.equal(held.get(id)?.agentState, call ? 'Talking' : 'Available', 'still logged in on the server')
       assert.equal((await refusal(desktop(id))).rule, 'LOAD-5', 'the restarted desktop is refused')
@@ -150,12 +164,10 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   it('LOAD-5 (run time): with 0 (ucctl\'s choice), the restarted desktop is re-logged in automatically, Not Ready as after any failover (/LOAD 0)', async () => {
     const r = await runCli(['ctios', 'settings', '--reject-if-already-logged-in', '0', '--json'], env)
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    const first = await desktop('agent-103')
-    await first.setState('Available')
-    first.close()
-    await eventually(async () => ((await rows()).get('agent-103')?.connection === 'disconnected' ? true : undefined), 5000, 'the desktop gone')
+    const id = await killedDesktop(false)
+    await eventually(async () => ((await rows()).get(id)?.connection === 'disconnected' ? true : undefined), 5000, 'the desktop gone')
     assert.equal((await status()).loggedInWithoutDesktop.length, 0)
-    const again = await desktop('agent-103')
+    const again = await desktop(id)
     assert.equal(again.agent?.state, 'Not Ready' as AgentStatus)
     const c = again.received.find((x) => x.event.type === 'Connected')!.event
     assert.ok(c.type === 'Connected' && c.rule === 'LOAD-2')
