@@ -43,11 +43,15 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   }
   const online = () =>
     eventually(async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined), 15_000, 'the CTI OS server online')
-  /** A real SIGKILL of CtiosServerNode; resolves when every softphone got its snapshot back. */
+  /**
+   * A real SIGKILL of CtiosServerNode; resolves when every softphone is back on the restarted
+   * server: by its snapshot (it waited Offline), or connected after it was online again.
+   */
   const killServer = async () => {
     const since = performance.now()
     process.kill(agent.nodeManager.status('CtiosServerNode').pid!, 'SIGKILL')
-    await eventually(() => (fleet.phones.every((p) => p.received.some((r) => r.at >= since && r.event.type === 'Snapshot')) ? true : undefined), 20_000, 'every softphone re-established')
+    const back = (p: (typeof fleet.phones)[number]) => p.status === 'connected' && p.received.some((r) => r.at >= since && (r.event.type === 'Snapshot' || r.event.type === 'Connected'))
+    await eventually(() => (fleet.phones.every(back) ? true : undefined), 30_000, 'every softphone re-established')
   }
   /** A desktop of its own (the agent's restarted desktop), refused or connected. */
   const desktop = async (id: string) => {
