@@ -136,17 +136,6 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.ok(r.json.impact.some((i: {subject: string; rule: string}) => i.rule === 'PRG-11' && i.subject === 'softphone calls'), 'PRG-11 in the JSON of the fallback')
   })
 
-  it('PRG-9/ADM-9 (run time): `pcluster ha enable` restarts SRM on both nodes and says the Sync Agent may remain a single point of failure', async () => {
-    assert.equal((await cli('pcluster', 'ha', 'disable', 'prg1', '--yes')).code, 0)
-    const r = await cli('pcluster', 'ha', 'enable', 'prg1', '--yes', '--json')
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(schemaProblems(r.json), [])
-    assert.match(r.json.notes[0], /^ADM-9: .*Cisco Sync Agent may remain a single point of failure/)
-    const again = await cli('pcluster', 'ha', 'enable', 'prg1', '--dry-run')
-    assert.equal(again.code, 5, 'PRG-9: already enabled')
-    await waitRow(p.url(A), 1)
-  })
-
   it('PRG-1, PRG-10: pcluster check passes for the lab group (7,500 users per node of 15,000 capacity)', async () => {
     const r = await cli('pcluster', 'check', '--json')
     assert.equal(r.code, 0, r.stderr)

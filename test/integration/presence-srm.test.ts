@@ -353,30 +353,6 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-9/ADM-9 (run time): an IM&P agent whose configuration does not say HA is on has HA off; `ha enable` restarts SRM on both nodes, then heartbeats (PRG-7 row 1)', async () => {
-    const p = await group({haUnset: true})
-    const v = await view(p.url(A))
-    assert.equal(v.state.haEnabled, false)
-    assert.equal(v.status.row, null, 'not PRG-7 row 1 while HA is off')
-    const since = (await events(p, A)).length
-    const sinceB = (await events(p, B)).length
-    assert.equal((await act(p.url(A), 'ha-enable')).state, 'succeeded')
-    await waitRow(p.url(A), 1)
-    for (const [n, from] of [[A, since], [B, sinceB]] as const) {
-      const restarted = (await events(p, n)).slice(from).filter((e) => e.type === 'SRM' && /Initializing \(SRM restarted by SRM/.test(e.message))
-      assert.equal(restarted.length, 1, `SRM restarted on ${n}`)
-    }
-  })
-
-  it('PRG-9/ADM-9 (run time): with HA off a node whose critical services stop shows Idle, not Normal; started again: Normal', async () => {
-    const p = await group({haUnset: true})
-    await p.agents[A].nodeManager.stop(ENGINE)
-    await eventually(async () => ((await pair(p.url(A)))[A] === 'Idle / Critical Service Down' ? true : undefined), 5000, 'imp-pub Idle')
-    assert.equal((await view(p.url(A))).status.row, null)
-    await p.agents[A].nodeManager.start(ENGINE)
-    await eventually(async () => ((await pair(p.url(A)))[A] === 'Normal / Normal' ? true : undefined), 5000, 'imp-pub Normal')
-  })
-
   it('PRG-9: HA enabled while a node\'s critical services are down: that node fails over at once', async () => {
     const p = await group()
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
