@@ -280,7 +280,7 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     console.log(`# connection-cluster figures: ${JSON.stringify(figures)}`)
   })
 
-  it('UC-13: SIGKILL of the Primary\'s agent: once the keepalive timeout has passed, the Secondary checks the network and becomes Primary', async () => {
+  it('UC-13, UC-6: SIGKILL of the Primary\'s agent: once the keepalive timeout has passed, the Secondary checks the network and becomes Primary; cluster status gives UC-6\'s effects', async () => {
     const lab = (await cli(['lab', 'status', '--json'])).json
     const victim = lab.nodes.find((n: Doc) => n.name === 'cuc-pub')
     const before = await dropped()
@@ -301,7 +301,7 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     const st = await cli(['cluster', 'status', '--json'])
     assert.deepEqual(schemaProblems(st.json), [])
     assert.deepEqual(st.json.servers.map((s: Doc) => [s.name, s.status, s.reachable]), [['cuc-pub', 'Not Functioning', false], ['cuc-sub', 'Primary', true]])
-    assert.ok(st.json.notes.some((n: string) => n.startsWith('UC-6')))
+    assert.ok(st.json.notes.some((n: string) => /^UC-6: .*no LDAP directory sync and no digital-network directory updates/.test(n)), st.json.notes.join('\n'))
     assert.equal(await dropped(), before, 'no call dropped by a status change')
   })
 
@@ -343,10 +343,12 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.deepEqual(await statuses(), ['Primary', 'Secondary'])
   })
 
-  it('UC-13: isolated while its known servers do not answer, the Secondary does not promote itself', async () => {
-    await stopGateway()
+  it('UC-13 (run time): `lab isolate cuc-sub` cuts it off from everything, its known servers too: the isolated Secondary stays Secondary', async () => {
     const since = new Date().toISOString()
-    assert.equal((await cli(['lab', 'isolate', 'cuc-sub'])).code, 0)
+    const cut = await cli(['lab', 'isolate', 'cuc-sub', '--json'])
+    assert.equal(cut.code, 0)
+    assert.deepEqual(schemaProblems(cut.json), [])
+    assert.equal(cut.json.cutOff, true)
     const ev = await eventually(async () => {
       const e = await events(since)
       return e.some((x) => x.node === 'cuc-sub' && x.data?.rule === 'UC-13' && x.data?.step === 3) ? e : undefined
@@ -358,9 +360,12 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.deepEqual(await statuses(), ['Primary', 'Secondary'])
   })
 
-  it('UC-11: when the network is fine again it takes over: split brain, both Primary, both take calls and messages, no replication', async () => {
+  it('UC-13 (run time), UC-11: `lab isolate cuc-sub --from cuc-pub` cuts only the pair: its known servers answer, it takes over: split brain, both Primary, both take calls and messages, no replication', async () => {
+    assert.equal((await cli(['lab', 'heal', 'cuc-sub'])).code, 0)
+    const pair = await cli(['lab', 'isolate', 'cuc-sub', '--from', 'cuc-pub', '--json'])
+    assert.equal(pair.code, 0)
+    assert.deepEqual([pair.json.isolatedFrom, pair.json.cutOff], [['cuc-pub'], false])
     const before = {pub: (await cluster('cuc-pub'))!.replication.messages, sub: (await cluster('cuc-sub'))!.replication.messages}
-    await startGateway()
     await until('Primary', 'Primary', 'split brain')
     figures.splitStartedAt = new Date().toISOString()
     await sleep(2500)

@@ -143,3 +143,26 @@ describe('NodeManager state survives the agent', () => {
     }
   })
 })
+
+// SVC-4/5 (run time): a process that keeps dying is an unrecoverable fault: one NMM node
+// restart, then Failed; both alarms are events.
+describe('NMM escalation (SVC-5) with a real process that keeps dying', () => {
+  let agent: TestAgent
+  after(() => agent?.dispose())
+
+  it('SVC-5: an Automatic process that keeps dying → NMM restarts the node once (alarm), the fault persists → Failed (alarm)', async () => {
+    agent = await startTestAgent({extraServices: [{...DIES_AT_ONCE, startup: 'Automatic'}]})
+    const failed = await eventually(() => (status(agent, 'Crasher').state === 'Failed' ? status(agent, 'Crasher') : undefined), 20_000, 'Crasher Failed')
+    const events = agent.events.list()
+    const alarms = events.filter((e) => e.type === 'Alarm' && e.service === 'Crasher').map((e) => `${e.data?.alarm} ${e.data?.rule}`)
+    assert.deepEqual(alarms, ['NodeRestart SVC-5', 'ServiceFailed SVC-5'])
+    assert.equal(events.filter((e) => e.type === 'NodeRestart').length, 1, 'one node restart, by NMM')
+    assert.match(failed.failure ?? '', /persists after NMM's node restart/)
+    // The node restart was real: the other processes run in new processes, and stay up.
+    const restarted = events.filter((e) => e.type === 'ServiceState' && e.service === 'CtiosServerNode' && e.data?.to === 'Stopped')
+    assert.equal(restarted.length, 1)
+    assert.ok(await eventually(() => running(agent, 'CtiosServerNode')))
+    // The operation of the node restart is NMM's (an operation like the operator's).
+    assert.ok(agent.operations.list().some((o) => o.action === 'restart' && o.state === 'succeeded'))
+  })
+})

@@ -57,6 +57,21 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.equal((await view(p.url(A))).version, before)
   })
 
+  it('PRG-11: a failover shows its impact before it happens (the confirmation) and in its --dry-run JSON', async () => {
+    const r = await cli('pcluster', 'failover', A)
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /PRG-11: presence and instant messaging: briefly unavailable.*ad hoc chat rooms hosted on imp-pub: lost.*persistent chat rooms on imp-pub: unreachable until recovery completes.*softphone calls: not dropped.*Intercluster Sync Agent/)
+    const d = await cli('pcluster', 'failover', A, '--dry-run', '--json')
+    assert.deepEqual(schemaProblems(d.json), [])
+    assert.deepEqual(d.json.impact.map((i: {subject: string; rule: string}) => `${i.rule} ${i.subject}`), [
+      'PRG-11 presence and instant messaging',
+      'PRG-11 ad hoc chat rooms hosted on imp-pub',
+      'PRG-11 persistent chat rooms on imp-pub',
+      'PRG-11 softphone calls',
+      'PRG-11 other clusters',
+    ])
+  })
+
   it('PRG-8: an action the state does not allow: exit 5 naming the state and what is possible, before any confirmation', async () => {
     const r = await cli('pcluster', 'fallback', A)
     assert.equal(r.code, 5)
@@ -91,6 +106,7 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.ok(r.json.transitions.some((t: {message: string}) => t.message === 'users moved 7500/7500 (imp-pub → imp-sub)'))
     assert.match(r.json.transitions.at(-1).message, /imp-pub Idle \/ By Admin Request, imp-sub Running in Backup Mode \/ By Admin Request/)
     assert.deepEqual(r.json.groupStatus.nodes.map((n: {users: number}) => n.users), [0, 15_000])
+    assert.equal(r.json.impact.length, 5, 'PRG-11 in the JSON of the failover')
   })
 
   it('PRG-2, PRG-10: pcluster users [--node] lists the users each node holds', async () => {
@@ -116,6 +132,8 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.equal(messages[0], 'prg1: imp-pub Taking Back / By Admin Request, imp-sub Falling Back / By Admin Request')
     assert.ok(messages.includes('users moved 7500/7500 (imp-sub → imp-pub)'))
     assert.equal(messages.at(-1), 'prg1: imp-pub Normal / Normal, imp-sub Normal / Normal')
+    assert.deepEqual(schemaProblems(r.json), [])
+    assert.ok(r.json.impact.some((i: {subject: string; rule: string}) => i.rule === 'PRG-11' && i.subject === 'softphone calls'), 'PRG-11 in the JSON of the fallback')
   })
 
   it('PRG-1, PRG-10: pcluster check passes for the lab group (7,500 users per node of 15,000 capacity)', async () => {

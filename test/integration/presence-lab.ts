@@ -110,6 +110,8 @@ export interface PairOptions {
   /** Per-node service list (default: the IM and Presence stand-ins). */
   services?: Partial<Record<string, ServiceConfig[]>>
   timing?: Record<string, number>
+  /** Leave HA out of the configuration (PRG-9/ADM-9 run time: then it is off). */
+  haUnset?: boolean
 }
 
 /** Two IM and Presence agents of group prg1 in this process, on fixed ports so they can restart. */
@@ -128,6 +130,7 @@ export class InProcessPair {
     this.ports = {[A]: await freePort(), [B]: await freePort()}
     this.dirs = {[A]: tempDir(), [B]: tempDir()}
     await Promise.all([this.boot(A), this.boot(B)])
+    if (this.opts.haUnset) return this
     await waitRow(this.url(A), 1)
     await waitRow(this.url(B), 1)
     return this
@@ -145,7 +148,8 @@ export class InProcessPair {
       port: this.ports[n],
       stateDir: this.dirs[n],
       peers: [{name: peer, url: this.url(peer)}],
-      settings: {presence: {peer, users: USERS, ...this.opts.settings}},
+      // The lab's topology says HA is on explicitly (PRG-9/ADM-9 run time: off otherwise).
+      settings: {presence: {peer, users: USERS, ...(this.opts.haUnset ? {} : {haEnabled: true}), ...this.opts.settings}},
       services: this.opts.services?.[n] ?? standInServices('imp'),
       timing: this.opts.timing as never,
     })
@@ -208,7 +212,7 @@ export class ProcessPair {
       version: '8.6.4.10000-10',
       cluster: 'cucm1',
       group: GROUP,
-      settings: {presence: {peer, users: USERS, ...this.settings}},
+      settings: {presence: {peer, users: USERS, haEnabled: true, ...this.settings}},
     })
     writeFileSync(topology, stringify({name: 'prg', timing: 'fast', nodes: [node(A, 'publisher', B), node(B, 'subscriber', A)], groups: [{name: GROUP, nodes: [A, B]}]}))
     const r = this.cli(['lab', 'up', '--topology', topology])

@@ -329,14 +329,14 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.equal((await act(p.url(A), 'fallback', A)).state, 'succeeded')
   })
 
-  it('PRG-9: HA disabled: nodes independent, users of the failed node stay on the backup; enabled again: users home', async () => {
+  it('PRG-9: HA disabled: nodes independent, each in its real state (the Idle node with stopped services is not Normal), users of the failed node stay on the backup; enabled again: users home', async () => {
     const p = await group()
     await failedOver(p)
     assert.equal((await act(p.url(B), 'ha-disable')).state, 'succeeded')
     const v = await view(p.url(B))
     assert.equal(v.state.haEnabled, false)
     assert.deepEqual(v.status.nodes.map((n) => [n.name, n.state, n.users, n.assignedUsers]), [
-      [A, 'Normal', 0, 0],
+      [A, 'Idle', 0, 0],
       [B, 'Normal', 15_000, 15_000],
     ])
     assert.equal(v.status.row, null)
@@ -345,6 +345,7 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     await assert.rejects(act(p.url(A), 'rebalance'), (e: Error & {rule?: string}) => e.rule === 'PRG-10')
     await Promise.all(p.agents[A].nodeManager.list().filter((s) => s.critical).map((s) => p.agents[A].nodeManager.start(s.name)))
     await eventually(async () => ((await view(p.url(A))).state.nodes[0].criticalServicesRunning ? true : undefined), 5000, 'imp-pub services back')
+    assert.deepEqual(await pair(p.url(A)), {[A]: 'Normal / Normal', [B]: 'Normal / Normal'}, 'its services back, its real state is Normal')
     assert.equal((await act(p.url(A), 'rebalance')).state, 'succeeded')
     await eventually(async () => ((await users(p))[A] === 7500 ? true : undefined), 10_000, 'rebalanced')
     assert.equal((await act(p.url(A), 'ha-enable')).state, 'succeeded')

@@ -74,6 +74,7 @@ describe('Code Yellow in a real Unified CM agent', () => {
     for (const c of ['ThrottlingSampleActivity', 'AverageExpectedDelay', 'CallsRejectedDueToThrottling', 'TotalCodeYellowEntry', 'CodeYellowEntryExit', 'CodeRedEntryExit']) {
       assert.equal(typeof n.counters[c], 'number', c)
     }
+    assert.equal(n.investigation, undefined, 'THR-1: nothing to investigate on a Normal node never throttled')
     const piped = await runCli(['throttle', 'status'], env)
     assert.deepEqual(piped.stdout.trim().split('\t').slice(0, 2), ['cucm-pub', n.state])
   })
@@ -113,6 +114,16 @@ describe('Code Yellow in a real Unified CM agent', () => {
     assert.equal(r.json.nodes[0].state, 'Code Yellow')
     assert.equal(r.json.nodes[0].callsRejected, before + 3)
     assert.equal(r.json.nodes[0].counters.CallsRejectedDueToThrottling, before + 3)
+  })
+
+  it('THR-1 (run time): in Code Yellow, `throttle status` gives the documents\' investigation (causes, traces, the counter)', async () => {
+    const r = await runCli(['throttle', 'status', '--node', 'cucm-pub', '--json'], env)
+    assert.deepEqual(schemaProblems(r.json), [])
+    const inv = r.json.nodes[0].investigation
+    assert.equal(inv.rule, 'THR-1')
+    assert.match(inv.why, /^in Code Yellow/)
+    assert.match(inv.steps[0], /heavy call activity, low CPU available to Unified CM, routing loops, disk I\/O limits, disk fragmentation/)
+    assert.match(inv.steps[1], /CCM\/SDI and SDL trace/)
   })
 
   it('THR-3: latency removed: the average falls to entry × exit% (8 ms) or below: Normal again, CodeYellowExit alarm, calls admitted', async () => {

@@ -11,6 +11,8 @@ import {
   CRITICAL_SERVICES,
   CRITICAL_STOP_TABLE,
   criticalStopEffect,
+  networkFine,
+  noPrimaryAdvice,
   DELIVERY_SERVICES,
   initialRoleState,
   nextSbrStep,
@@ -314,7 +316,7 @@ describe('Unity Connection cluster (SPEC §4)', () => {
       ['subscriber', 'Primary', 'degraded'],
     ])
     for (const peer of ['Deactivated', 'Not Functioning', undefined] as const) {
-      assert.equal(criticalStopEffect('publisher', 'Primary', peer).effect, 'degraded', `subscriber ${peer}`)
+      assert.equal(criticalStopEffect('publisher', 'Primary', peer).effect, 'no-primary', `subscriber ${peer}`)
     }
   })
 
@@ -331,13 +333,42 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     assert.ok(p.events('sub', mark).some((e) => e.rule === 'UC-10' && /degraded, status unchanged/.test(e.message)))
   })
 
-  it('UC-10: with the subscriber Deactivated the publisher stays Primary, degraded', () => {
+  it('UC-10 (literal): with the subscriber Deactivated, a critical service stopped on the Primary publisher makes it Secondary (degraded): no server is Primary until one is', () => {
     const p = new Pair().healthy()
     p.step('sub', {type: 'manual', action: 'deactivate'})
     p.advance(600)
+    const mark = p.effects.length
     p.step('pub', {type: 'servicesDown', down: ['Connection Notifier']})
-    assert.deepEqual(p.status(), ['Primary', 'Deactivated'])
+    assert.deepEqual(p.status(), ['Secondary', 'Deactivated'])
+    assert.ok(p.events('pub', mark).some((e) => e.type === 'Alarm' && e.rule === 'UC-10' && /no server is Primary/.test(e.message)))
     assert.throws(() => acceptPeerHandover(p.s.sub, 'notify'), (e: Error) => e instanceof RefusedError && e.rule === 'UC-10')
+    p.advance(5000)
+    assert.deepEqual(p.status(), ['Secondary', 'Deactivated'], 'still no Primary')
+    assert.match(noPrimaryAdvice([{name: 'pub', role: 'publisher', status: 'Secondary', degraded: ['Connection Notifier']}, {name: 'sub', role: 'subscriber', status: 'Deactivated'}]) ?? '', /no server is Primary.*start Connection Notifier on pub.*activate sub/)
+    // The service back: the publisher is Primary again.
+    p.step('pub', {type: 'servicesDown', down: []})
+    assert.deepEqual(p.status(), ['Primary', 'Deactivated'])
+    assert.equal(noPrimaryAdvice([{name: 'pub', role: 'publisher', status: 'Primary'}]), null)
+  })
+
+  it('UC-10 (literal): with the subscriber Not Functioning the publisher becomes Secondary and does not promote itself (UC-13) while degraded', () => {
+    const p = new Pair().healthy()
+    p.down.sub = true
+    p.advance(3000)
+    assert.equal(p.s.pub.peerLost, true)
+    p.step('pub', {type: 'servicesDown', down: ['Connection DB']})
+    assert.equal(p.s.pub.status, 'Secondary')
+    p.advance(5000)
+    assert.equal(p.s.pub.status, 'Secondary', 'no UC-13 takeover while its own critical services are down')
+    p.step('pub', {type: 'servicesDown', down: []})
+    assert.equal(p.s.pub.status, 'Primary')
+  })
+
+  it('UC-13 (run time): the network is fine when localhost and at least one other known server answer', () => {
+    assert.deepEqual(networkFine(true, [{name: 'cucm-pub', answered: false}, {name: 'gateway', answered: true}]), {ok: true, unreachable: ['cucm-pub']})
+    assert.deepEqual(networkFine(true, [{name: 'cucm-pub', answered: false}, {name: 'gateway', answered: false}]), {ok: false, unreachable: ['cucm-pub', 'gateway']})
+    assert.equal(networkFine(false, [{name: 'gateway', answered: true}]).ok, false)
+    assert.equal(networkFine(true, []).ok, true, 'no known server configured: localhost only')
   })
 
   it('UC-11: split brain: both Primary while apart; on contact both recover in the documented order; publisher Primary, subscriber Secondary', () => {

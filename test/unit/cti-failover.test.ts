@@ -15,6 +15,7 @@ import {
   disconnectSoftphone,
   type Effect,
   initialEnvironment,
+  logoutAgent,
   LOGGED_OUT,
   offlineCauses,
   planFault,
@@ -28,8 +29,8 @@ import {
 const N = 12
 
 /** 12 agents on 3 switches, every softphone connected to this node's server and logged in. */
-function lab(opts: {capacity?: number; state?: AgentStatus} = {}): CtiEnvironment {
-  let env = initialEnvironment({node: 'ctios-a', agents: N, switches: 3, peer: {name: 'ctios-b', capacity: opts.capacity ?? N}})
+function lab(opts: {capacity?: number; state?: AgentStatus; afterFailover?: CtiEnvironment['afterFailover']} = {}): CtiEnvironment {
+  let env = initialEnvironment({node: 'ctios-a', agents: N, switches: 3, peer: {name: 'ctios-b', capacity: opts.capacity ?? N}, afterFailover: opts.afterFailover})
   for (const id of Object.keys(env.agents)) {
     env = connectSoftphone(env, id).env
     env = requestState(env, id, opts.state ?? 'Available').env
@@ -79,7 +80,7 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.equal(refusedRule(() => applyFault(env, {component: 'pg', action: 'switch-side'})), 'CTI-1')
   })
 
-  it('CTI-1: the PG offline: Offline to every softphone; back online, a snapshot', () => {
+  it('CTI-1, LOAD-2 (run time): the PG offline: Offline to every softphone; back online, a snapshot, agents Not Ready with /LOAD 0', () => {
     const env = lab()
     const t = applyFault(env, {component: 'pg', action: 'down'})
     assert.deepEqual(sent(t, 'Offline'), all(env))
@@ -88,14 +89,54 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.equal(refusedRule(() => requestState(t.env, 'agent-01', 'Not Ready')), 'CTI-1')
     const up = applyFault(t.env, {component: 'pg', action: 'up', id: 'A'})
     assert.deepEqual(sent(up, 'Snapshot'), all(env))
-    assert.equal(up.env.agents['agent-01'].state, 'Available')
+    assert.equal(up.env.agents['agent-01'].state, 'Not Ready')
+    assert.equal(softphoneEvent(up.env, up.effects[0], 'agent-01')?.agent.state, 'Not Ready', 'the snapshot says so')
+    assert.match(up.message, /12 agent\(s\) set Not Ready \(LOAD-2\)/)
+    const withLoad1 = applyFault(applyFault(lab({afterFailover: 'CTI-7'}), {component: 'pg', action: 'down'}).env, {component: 'pg', action: 'up'})
+    assert.equal(withLoad1.env.agents['agent-01'].state, 'Available', 'with /LOAD 1 the snapshot re-establishes the state')
   })
 
-  it('CTI-2: a CTI Server failure: CTI OS reconnects at once to the redundant CTI Server, no softphone affected', () => {
+  it('CTI-2, LOAD-2 (run time): CTI OS reconnects at once to the redundant CTI Server; with /LOAD 0 every agent is set Not Ready and told', () => {
     const t = applyFault(lab(), {component: 'cti-server', action: 'down', id: 'A'})
-    assert.deepEqual(t.effects, [])
     assert.equal(t.env.ctiServers.active, 'B')
     assert.match(t.message, /reconnected at once to the redundant CTI Server B \(CTI-2\)/)
+    assert.deepEqual(sent(t, 'AgentState'), all(t.env))
+    assert.equal(t.effects[0].rule, 'LOAD-2')
+    assert.ok(Object.values(t.env.agents).every((a) => a.state === 'Not Ready'))
+    assert.equal(causesFailover(t), false)
+  })
+
+  it('CTI-2: with /LOAD 1 in effect the reconnect to the redundant CTI Server affects no softphone', () => {
+    const t = applyFault(lab({afterFailover: 'CTI-7'}), {component: 'cti-server', action: 'down', id: 'A'})
+    assert.deepEqual(t.effects, [])
+    assert.ok(Object.values(t.env.agents).every((a) => a.state === 'Available'))
+  })
+
+  it('LOAD-2 (run time): after a CTI OS server failover with /LOAD 0 every logged-in agent is Not Ready; a call stays on its phone, Not Ready after it; logged out stays out', () => {
+    let env = lab()
+    env = requestState(env, 'agent-02', 'Talking').env
+    env = requestState(env, 'agent-03', 'Reserved').env
+    env = requestState(env, 'agent-04', 'Logged Out').env
+    env = ctiosServerDown(env, 'local').env
+    for (const id of ['agent-01', 'agent-02', 'agent-03', 'agent-04']) env = connectSoftphone(env, id).env
+    assert.deepEqual(['agent-01', 'agent-02', 'agent-03', 'agent-04'].map((id) => env.agents[id].state), ['Not Ready', 'Talking', 'Not Ready', LOGGED_OUT])
+    assert.equal(env.agents['agent-02'].beforeCall, 'Not Ready')
+  })
+
+  it('LOAD-5 (run time): with RejectIfAlreadyLoggedIn 1 a desktop gone while logged in holds the agent; its login is refused until a supervisor logs it out', () => {
+    let env: CtiEnvironment = {...lab(), rejectIfAlreadyLoggedIn: 1}
+    env = disconnectSoftphone(env, 'agent-01').env
+    assert.equal(env.agents['agent-01'].desktopCrashed, true)
+    assert.equal(env.agents['agent-01'].state, 'Available')
+    assert.equal(refusedRule(() => connectSoftphone(env, 'agent-01')), 'LOAD-5')
+    const out = logoutAgent(env, 'agent-01')
+    assert.equal(out.env.agents['agent-01'].state, LOGGED_OUT)
+    const back = connectSoftphone(out.env, 'agent-01')
+    assert.equal(back.env.agents['agent-01'].state, LOGGED_OUT, 'logs in by hand')
+    // With 0, the same crash leaves nothing held: the desktop is re-logged in (Not Ready, /LOAD 0).
+    const zero = disconnectSoftphone(lab(), 'agent-01').env
+    assert.equal(zero.agents['agent-01'].desktopCrashed, undefined)
+    assert.equal(connectSoftphone(zero, 'agent-01').env.agents['agent-01'].state, 'Not Ready')
   })
 
   it('CTI-2: no CTI Server: requests get a failure response, every softphone gets Offline; one back: snapshot of agents, devices and calls', () => {
@@ -216,7 +257,7 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
   ]
   for (const row of CTI7_CASES) {
     it(`CTI-7: ${row.before}${row.via ? ` (before the call: ${row.beforeCall})` : ''} → ${row.after} after a CTI OS failover with automatic re-login`, () => {
-      let env = lab({state: row.via?.[0] ?? row.before})
+      let env = lab({state: row.via?.[0] ?? row.before, afterFailover: 'CTI-7'})
       for (const s of row.via?.slice(1) ?? []) env = requestState(env, 'agent-01', s).env
       assert.equal(env.agents['agent-01'].state, row.before)
       assert.equal(env.agents['agent-01'].beforeCall, row.beforeCall)
@@ -238,7 +279,7 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
   })
 
   it('CTI-7: also after the softphones that waited (Offline) are moved onto the restarted server', () => {
-    let env = applyFault(lab(), {component: 'peer', action: 'down'}).env
+    let env = applyFault(lab({afterFailover: 'CTI-7'}), {component: 'peer', action: 'down'}).env
     env = requestState(env, 'agent-04', 'Reserved').env
     env = ctiosServerDown(env, 'local').env
     env = connectSoftphone(env, 'agent-04').env

@@ -7,6 +7,7 @@ import {
   LOAD_DEFAULTS_BY_ICM,
   checkLoadParameter,
   effectiveLoad,
+  failoverAgentState,
   loadChangeRefusal,
   loadDefaultFor,
   parseConfigurationParameters,
@@ -229,6 +230,19 @@ describe('writing /LOAD into the field', () => {
     const p = {configurationParameters: '/LOAD 0 /PBX A', icmVersion: '8.0(1)', ctiosVersion: '8.0'}
     assert.equal(loadChangeRefusal(p, 1)?.rule, 'LOAD-1')
     assert.equal(loadChangeRefusal(p, 0), null)
+  })
+
+  it('LOAD-2 (run time), LOAD-3: /LOAD 1 may be written where the ICM version defaults to it (4.6.2, 5.0, 6.0), not elsewhere', () => {
+    assert.equal(loadChangeRefusal({configurationParameters: '/LOAD 0', icmVersion: '6.0', ctiosVersion: '6.0'}, 1), null)
+    assert.equal(loadChangeRefusal({configurationParameters: '/LOAD 0', icmVersion: '5.0', ctiosVersion: '6.0'}, 1), null)
+    assert.equal(loadChangeRefusal({configurationParameters: '/LOAD 0', icmVersion: '7.0', ctiosVersion: '8.0'}, 1)?.rule, 'LOAD-1')
+  })
+
+  it('LOAD-2 (run time): agents Not Ready after a failover unless /LOAD 1 is in effect; never CTI-7 with CTI OS 7.0 (LOAD-4)', () => {
+    assert.deepEqual(failoverAgentState({loadInEffect: 0, ctiosVersion: '8.0'}), {mode: 'Not Ready', rule: 'LOAD-2'})
+    assert.deepEqual(failoverAgentState({loadInEffect: null, ctiosVersion: '8.0'}), {mode: 'Not Ready', rule: 'LOAD-2'})
+    assert.deepEqual(failoverAgentState({loadInEffect: 1, ctiosVersion: '6.0'}), {mode: 'CTI-7', rule: 'CTI-7'})
+    assert.deepEqual(failoverAgentState({loadInEffect: 1, ctiosVersion: '7.0'}), {mode: 'Not Ready', rule: 'LOAD-4'})
   })
 
   it('LOAD-4: writing /LOAD 1 with CTI OS 7.0 is refused by LOAD-4 first', () => {

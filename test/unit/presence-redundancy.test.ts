@@ -30,6 +30,8 @@ import {
   type NodeState,
   type NodeStatus,
   type Reason,
+  failoverImpact,
+  failoverImpactText,
 } from '../../src/lib/domain/presence-redundancy.js'
 import {timingFor} from '../../src/lib/domain/timing.js'
 
@@ -43,7 +45,7 @@ const MIN = 60_000
 type Step = HaEvent | [HaEvent, number]
 
 function fresh(opts: {autoFallback?: boolean; haEnabled?: boolean; replicationReady?: boolean} = {}): GroupState {
-  return newGroup({name: 'prg1', nodes: [{name: A, users: 4000}, {name: B, users: 3000}], ...opts})
+  return newGroup({name: 'prg1', nodes: [{name: A, users: 4000}, {name: B, users: 3000}], haEnabled: true, ...opts})
 }
 
 function run(steps: readonly Step[], g: GroupState = fresh()): {group: GroupState; effects: HaEffect[]; now: number} {
@@ -482,7 +484,7 @@ describe('presence redundancy: property', () => {
     const reached = new Set<number>()
     fc.assert(
       fc.property(fc.boolean(), fc.integer({min: 0, max: 9000}), fc.integer({min: 0, max: 9000}), fc.array(stepArb, {maxLength: 40}), (autoFallback, ua, ub, steps) => {
-        let g = newGroup({name: 'prg1', nodes: [{name: A, users: ua}, {name: B, users: ub}], autoFallback})
+        let g = newGroup({name: 'prg1', nodes: [{name: A, users: ua}, {name: B, users: ub}], autoFallback, haEnabled: true})
         let now = T0
         const history: string[] = []
         for (const {event, dt} of steps) {
@@ -524,5 +526,14 @@ describe('presence redundancy: property', () => {
     const scenarioRows = new Set(ROW_SCENARIOS.map((s) => s.row))
     const missing = [...scenarioRows].filter((r) => !reached.has(r))
     assert.deepEqual(missing, [], `rows never reached by the random walk: ${missing.join(', ')}`)
+  })
+})
+
+describe('PRG-11 (run time): the impact of a failover, fallback or recovery', () => {
+  it('PRG-11: five documented effects, the failed node named where the text says so', () => {
+    const items = failoverImpact('imp-pub')
+    assert.deepEqual(items.map((i) => i.subject), ['presence and instant messaging', 'ad hoc chat rooms hosted on imp-pub', 'persistent chat rooms on imp-pub', 'softphone calls', 'other clusters'])
+    assert.ok(items.every((i) => i.rule === 'PRG-11'))
+    assert.match(failoverImpactText(), /^PRG-11: .*ad hoc chat rooms hosted on the failed node: lost.*softphone calls: not dropped.*Intercluster Sync Agent/)
   })
 })

@@ -57,6 +57,33 @@ describe('restart policy (SVC-4 and published practice)', () => {
     assert.deepEqual(r.decision, {action: 'restart', delayMs: t.restartInitialDelayMs})
   })
 
+  const burst = (escalation: {automatic: boolean; nodeRestartAtMs: number | null}, start = 0) => {
+    let tracker: RestartTracker = FRESH_TRACKER
+    let now = start
+    let last = decideRestart(tracker, {startedAtMs: now, nowMs: now + 1}, t, escalation)
+    for (let i = 0; i <= t.restartBurstLimit; i++) {
+      last = decideRestart(tracker, {startedAtMs: now, nowMs: now + 1}, t, escalation)
+      tracker = last.tracker
+      now += 10
+    }
+    return last.decision
+  }
+
+  it('SVC-5: past the burst limit an Automatic process is an unrecoverable fault: NMM restarts the node', () => {
+    const d = burst({automatic: true, nodeRestartAtMs: null})
+    assert.equal(d.action, 'restart-node')
+    assert.match(d.action === 'restart-node' ? d.reason : '', /SVC-5/)
+  })
+
+  it('SVC-5: at most one node restart per window; the fault persisting after it makes the process Failed', () => {
+    assert.equal(burst({automatic: true, nodeRestartAtMs: 0}, 100).action, 'fail')
+    assert.equal(burst({automatic: true, nodeRestartAtMs: 0}, t.nmmRestartWindowMs).action, 'restart-node', 'a new window allows another')
+  })
+
+  it('SVC-5: a Manual process does not start with the node (SVC-3): past the burst limit it is Failed, no node restart', () => {
+    assert.equal(burst({automatic: false, nodeRestartAtMs: null}).action, 'fail')
+  })
+
   it('timing profiles: every setting has a documented and a fast value, fast never slower', () => {
     for (const s of TIMING_TABLE) {
       assert.ok(s.fast <= s.documented, `${s.name}: fast ${s.fast} > documented ${s.documented}`)

@@ -17,6 +17,8 @@ import {
   stepThrottle,
   throttleStateAfterRestart,
   validateThrottleParams,
+  REPEATED_CODE_YELLOW_ENTRIES,
+  throttleInvestigation,
 } from '../../src/lib/domain/throttle.js'
 
 const rep = (n: number, delayMs: number): number[] => Array.from({length: n}, () => delayMs)
@@ -297,5 +299,17 @@ describe('command-line assignments', () => {
       'Code Yellow Entry Latency: 20 → 30 ms (THR-2)',
       'System Throttle Sample Size: 10 s (unchanged)',
     ])
+  })
+})
+
+describe('THR-1 (run time): the investigation of throttling', () => {
+  it('THR-1: none on a Normal node never throttled; in Code Yellow the causes, traces and counter; repeated entries add TAC', () => {
+    assert.equal(throttleInvestigation({state: 'Normal', counters: {TotalCodeYellowEntry: 1}}), null)
+    const yellow = throttleInvestigation({state: 'Code Yellow', counters: {TotalCodeYellowEntry: 1}})!
+    assert.equal(yellow.steps.length, 3)
+    assert.match(yellow.steps[0], /heavy call activity.*disk fragmentation/)
+    const repeated = throttleInvestigation({state: 'Normal', counters: {TotalCodeYellowEntry: REPEATED_CODE_YELLOW_ENTRIES}})!
+    assert.match(repeated.why, /2 Code Yellow entries/)
+    assert.match(repeated.steps.at(-1)!, /Technical Assistance Center/)
   })
 })

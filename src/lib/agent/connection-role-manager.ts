@@ -28,6 +28,7 @@ import {
   replicationAllowed,
   type SbrPhase,
   type ServerStatus,
+  networkFine,
   servicesWanted,
   STATUS_NAMES,
   type StatusChange,
@@ -276,22 +277,21 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
 
   // ---- UC-13 step 2: localhost and the other known servers -------------------------------
   async function checkNetwork(): Promise<void> {
-    const targets: Array<{name: string; url: string}> = []
     const addr = appRef?.server.address() as AddressInfo | null | undefined
-    if (addr) targets.push({name: 'localhost', url: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`})
-    targets.push(...(settings.knownServers ?? []))
-    const unreachable: string[] = []
-    await Promise.all(
-      targets.map(async (t) => {
-        try {
-          await new AgentClient(t, {timeoutMs: 1000, ca: ctx.config.tls?.caPem}).get('/v1/health')
-        } catch (error) {
-          // Any answer means the host is reachable; only no answer at all is a network problem.
-          if (error instanceof UnreachableError) unreachable.push(t.name)
-        }
-      }),
-    )
-    if (!closed) dispatch({type: 'networkChecked', ok: unreachable.length === 0, unreachable})
+    const answers = async (t: {name: string; url: string}, gated: boolean) => {
+      try {
+        // A lab network cut (lab isolate NODE) reaches the known servers too; localhost never.
+        if (gated) ctx.faults.checkOutbound(t.name)
+        await new AgentClient(t, {timeoutMs: 1000, ca: ctx.config.tls?.caPem}).get('/v1/health')
+        return true
+      } catch (error) {
+        // Any answer means the host is reachable; only no answer at all is a network problem.
+        return !(error instanceof UnreachableError)
+      }
+    }
+    const localhost = addr ? await answers({name: 'localhost', url: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`}, false) : false
+    const known = await Promise.all((settings.knownServers ?? []).map(async (t) => ({name: t.name, answered: await answers(t, true)})))
+    if (!closed) dispatch({type: 'networkChecked', ...networkFine(localhost, known)})
   }
 
   // ---- UC-12 / UC-14: telling the peer's role manager ------------------------------------

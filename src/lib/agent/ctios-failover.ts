@@ -12,6 +12,7 @@ import {ConflictError, ForbiddenError, NotFoundError, RefusedError, UsageError} 
 import {
   AGENT_STATUSES,
   type AgentStatus,
+  alreadyLoggedIn,
   applyFault,
   causesFailover,
   COMPONENTS,
@@ -26,6 +27,8 @@ import {
   FAULT_ACTIONS,
   type Fault,
   initialEnvironment,
+  LOGGED_OUT,
+  logoutAgent,
   mergeEffects,
   offlineCauses,
   type Pair,
@@ -39,6 +42,7 @@ import {
 } from '../domain/cti-failover.js'
 import type {AgentEvent} from './events.js'
 import type {AgentContext, AgentModule} from './module.js'
+import {peripheralOf} from './peripheral.js'
 
 /** SVC-1: the main CTI OS server process, which listens for and manages client connections. */
 export const CTIOS_SERVER_PROCESS = 'CtiosServerNode'
@@ -137,6 +141,17 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   let closing = false
   const onlineWaiters = new Set<(ok: boolean, why?: string) => void>()
 
+  /**
+   * LOAD-2 / LOAD-5 (run time): the /LOAD in effect on the peripheral (it changes when the PG
+   * restarts) and RejectIfAlreadyLoggedIn, read afresh before each change of the environment.
+   */
+  const settle = () => {
+    const p = peripheralOf(ctx)
+    env.afterFailover = p?.afterFailover().mode ?? 'Not Ready'
+    env.rejectIfAlreadyLoggedIn = p?.rejectIfAlreadyLoggedIn() ?? 0
+    return env
+  }
+
   /** The module owns `env`: one agent's change is put in place (see Transition.agent). */
   const apply = (t: Transition) => {
     if (t.agent) env.agents[t.agent.id] = t.agent
@@ -228,14 +243,14 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     if (onlineTimer) clearTimeout(onlineTimer)
     onlineTimer = null
     if (!env.ctios.local.online) return
-    const t = ctiosServerDown(env, 'local')
+    const t = ctiosServerDown(settle(), 'local')
     lastFailover = {server: node, time: new Date().toISOString(), disconnected: t.effects[0]?.softphones.length ?? 0, reconnectedToPeer: 0, offline: 0, snapshot: 0, online: null}
     commitFault({...t, message: `${t.message}; ${why}`}, {component: 'ctios-server', action: 'down'})
   }
   const serverUp = () => {
     onlineTimer = null
     if (closing || env.ctios.local.online) return
-    const t = ctiosServerOnline(env, 'local')
+    const t = ctiosServerOnline(settle(), 'local')
     if (everOnline) {
       commitFault(t, {component: 'ctios-server', action: 'up'})
       if (lastFailover) lastFailover.online = new Date().toISOString()
@@ -267,7 +282,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     if (!action) return
     const fault: Fault = {component: 'pg', action}
     try {
-      commitFault(applyFault(env, fault), fault)
+      commitFault(applyFault(settle(), fault), fault)
     } catch (error) {
       // Already in that state (e.g. the PG pair was faulted down by hand): nothing more happens.
       if (!(error instanceof UsageError || error instanceof RefusedError)) throw error
@@ -279,7 +294,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   // ---- softphones
   const openSoftphone = (id: string, res: ServerResponse) => {
     streams.set(id, res)
-    const t = connectSoftphone(env, id)
+    const t = connectSoftphone(settle(), id)
     apply(t)
     deliver(t)
     const a = env.agents[id]
@@ -291,14 +306,16 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       count('CtiConnected', `softphones connected to ${server}`, undefined, id)
       if (a.softphone === 'peer' && lastFailover && !env.ctios.local.online) lastFailover.reconnectedToPeer++
       const relogin = t.effects.find((e) => e.send === 'Connected')?.rule
-      if (relogin) count('CtiAgentState', `automatic re-login: agent state → ${a.state} (CTI-7)`, 'CTI-7', id)
+      if (relogin) count('CtiAgentState', `automatic re-login: agent state → ${a.state} (${relogin})`, relogin, id)
     }
   }
   const closeSoftphone = (id: string, res: ServerResponse) => {
     if (closing || streams.get(id) !== res) return
     streams.delete(id)
-    apply(disconnectSoftphone(env, id))
-    count('CtiDisconnect', 'softphones disconnected (desktop closed its connection)', undefined, id)
+    const t = disconnectSoftphone(settle(), id)
+    apply(t)
+    if (t.rule === 'LOAD-5') count('CtiDisconnect', 'desktops gone while their agents are logged in: the agents stay logged in on the server (LOAD-5)', 'LOAD-5', id)
+    else count('CtiDisconnect', 'softphones disconnected (desktop closed its connection)', undefined, id)
   }
 
   const ping = setInterval(() => {
@@ -308,7 +325,8 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
 
   // ---- views
   const statusView = () => {
-    const agents = Object.values(env.agents)
+    const agents = Object.values(settle().agents)
+    const p = peripheralOf(ctx)?.afterFailover()
     const byConnection = {connected: 0, Offline: 0, disconnected: 0}
     const byState: Record<string, number> = Object.fromEntries(AGENT_STATUSES.map((s) => [s, 0]))
     for (const a of agents) {
@@ -334,6 +352,10 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       agents: byState,
       lastSnapshot,
       lastFailover,
+      // LOAD-2 (run time): how agents come back after the next failover; LOAD-5: who is held.
+      afterFailover: {agentState: p?.mode ?? 'Not Ready', rule: p?.rule ?? 'LOAD-2', loadInEffect: p?.loadInEffect ?? null},
+      desktopConnectionProfile: {rejectIfAlreadyLoggedIn: env.rejectIfAlreadyLoggedIn},
+      loggedInWithoutDesktop: agents.filter((a) => a.desktopCrashed).map((a) => a.id),
     }
   }
 
@@ -359,7 +381,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     })
 
   const planView = (fault: Fault) => {
-    const t = planFault(env, fault)
+    const t = planFault(settle(), fault)
     const changes = [t.message, ...t.effects.map((e) => `${e.send} → ${e.softphones.length} softphone(s)${e.reason ? ` (${e.reason})` : ''}${e.rule ? ` [${e.rule}]` : ''}`)]
     if (fault.component === 'ctios-server') changes.unshift(`SIGKILL ${CTIOS_SERVER_PROCESS}; NodeManager restarts it, then a snapshot (CTI-3)`)
     const rules = [...new Set([t.rule, ...t.effects.map((e) => e.rule)].filter((r): r is CtiRule => r !== undefined))]
@@ -428,7 +450,11 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       app.get<{Params: {id: string}}>('/v1/ctios/softphones/:id/events', {schema: {params: idParam}}, async (req, reply) => {
         const {id} = req.params
         agentOf(id)
-        // One desktop per agent (as RejectIfAlreadyLoggedIn, LOAD-5): a second connection is refused.
+        const a = settle().agents[id]
+        // LOAD-5: with RejectIfAlreadyLoggedIn = 1 a login with an agent ID already logged in is
+        // refused (a second desktop, or the desktop restarted after a crash).
+        if (env.rejectIfAlreadyLoggedIn === 1 && a.state !== LOGGED_OUT && (streams.has(id) || a.desktopCrashed)) throw alreadyLoggedIn(a)
+        // With 0: one connection per softphone still (the lab's desktop is the agent's only one).
         if (streams.has(id)) throw new ConflictError(`softphone ${id} is already connected`, {hint: 'another desktop (or client simulator) holds it'})
         reply.hijack()
         const res = reply.raw
@@ -450,6 +476,17 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
           return {node, softphone: softphoneView(id)}
         },
       )
+
+      // LOAD-5: the supervisor's logout of an agent (after a desktop crash, its only way back in).
+      app.post<{Params: {id: string}}>('/v1/ctios/agents/:id/logout', {schema: {params: idParam}}, async (req) => {
+        const {id} = req.params
+        agentOf(id)
+        const t = logoutAgent(env, id)
+        apply(t)
+        deliver(t)
+        if (t.rule) ctx.events.emit({type: 'CtiAgentState', message: t.message, data: {rule: 'LOAD-5', agent: id, softphones: 1, sample: [id]}})
+        return ctx.operations.done('ctios-agent-logout', {agent: id}, t.message, {agent: id, softphone: softphoneView(id)})
+      })
 
       app.post<{Body: Fault & {dryRun?: boolean}}>(
         '/v1/ctios/faults',
@@ -499,7 +536,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
             return reply.status(202).send(op)
           }
           if (dryRun) return planView(fault)
-          const t = applyFault(env, fault)
+          const t = applyFault(settle(), fault)
           commitFault(t, fault)
           return reply.status(200).send(ctx.operations.done('ctios-fault', target, t.message, {fault: target, effects: effectSummary(t.effects), ctios: statusView()}))
         },

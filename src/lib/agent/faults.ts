@@ -1,6 +1,8 @@
 // Network faults between peers, for the lab and tests (real blocked heartbeats, no mocks):
 // an isolated agent neither sends to nor answers the peers it is isolated from, so both sides
 // see the other vanish exactly as on a lost network. Off unless the node config enables it.
+// Isolated without naming peers, a node is cut off from everything (UC-13: its "other known
+// servers" too); isolated from named peers, only those links are cut (a split between a pair).
 import type {FastifyInstance} from 'fastify'
 import {ForbiddenError, UnreachableError, UsageError} from '../errors.js'
 import type {EventLog} from './events.js'
@@ -10,6 +12,8 @@ export const PEER_HEADER = 'x-ucctl-peer'
 
 export class NetworkFaults {
   private readonly isolated = new Set<string>()
+  /** Cut off from everything, not only from its peers. */
+  private everything = false
 
   constructor(
     private readonly peers: readonly string[],
@@ -20,9 +24,14 @@ export class NetworkFaults {
     return this.isolated.has(peer)
   }
 
-  /** Throws as a lost network would, before anything is sent. */
+  /** Cut off from everything (`lab isolate NODE` without --from)? */
+  isCutOff(): boolean {
+    return this.everything
+  }
+
+  /** Throws as a lost network would, before anything is sent (to a peer, or any other server when cut off). */
   checkOutbound(peer: string): void {
-    if (this.isolated.has(peer)) throw new UnreachableError(`${peer} is unreachable: network isolated (lab fault)`)
+    if (this.isolated.has(peer) || this.everything) throw new UnreachableError(`${peer} is unreachable: network isolated (lab fault)`)
   }
 
   list(): string[] {
@@ -30,14 +39,16 @@ export class NetworkFaults {
   }
 
   isolate(peers: readonly string[] | undefined): string[] {
+    if (!peers || peers.length === 0) this.everything = true
     for (const p of this.pick(peers)) this.isolated.add(p)
-    this.events.emit({type: 'Fault', message: `network isolated from ${this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list()}})
+    this.events.emit({type: 'Fault', message: `network isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list(), cutOff: this.everything}})
     return this.list()
   }
 
   heal(peers: readonly string[] | undefined): string[] {
+    if (!peers || peers.length === 0) this.everything = false
     for (const p of this.pick(peers)) this.isolated.delete(p)
-    this.events.emit({type: 'Fault', message: `network healed; isolated from ${this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list()}})
+    this.events.emit({type: 'Fault', message: `network healed; isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list(), cutOff: this.everything}})
     return this.list()
   }
 
@@ -64,14 +75,14 @@ export class NetworkFaults {
     const guard = () => {
       if (!enabled) throw new ForbiddenError('fault injection is disabled on this node', {hint: 'only lab and test agents (faultInjection: true) accept faults'})
     }
-    app.get('/v1/faults/network', async () => ({isolatedFrom: this.list(), peers: this.peers}))
+    app.get('/v1/faults/network', async () => ({isolatedFrom: this.list(), cutOff: this.everything, peers: this.peers}))
     app.post<{Body: {peers?: string[]} | undefined}>('/v1/faults/network/isolate', {schema: {body}}, async (req) => {
       guard()
-      return {isolatedFrom: this.isolate(req.body?.peers)}
+      return {isolatedFrom: this.isolate(req.body?.peers), cutOff: this.everything}
     })
     app.post<{Body: {peers?: string[]} | undefined}>('/v1/faults/network/heal', {schema: {body}}, async (req) => {
       guard()
-      return {isolatedFrom: this.heal(req.body?.peers)}
+      return {isolatedFrom: this.heal(req.body?.peers), cutOff: this.everything}
     })
   }
 }

@@ -1,6 +1,7 @@
 // NodeManager (SPEC §1): supervises the node's service processes as real OS child processes.
-// SVC-4: an abnormal exit is restarted (backoff, burst limit → Failed + alarm); a process the
-// operator stopped is never restarted. SVC-5: NMM's host restart stops and starts everything.
+// SVC-4: an abnormal exit is restarted (backoff); a process the operator stopped is never
+// restarted. SVC-5: NMM's host restart stops and starts everything; past the burst limit NMM
+// restarts the node once per window (SVC-4/5 run time), then the process is Failed + alarm.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync} from 'node:fs'
 import {join} from 'node:path'
@@ -54,6 +55,8 @@ class Supervised {
   killTimer: NodeJS.Timeout | null = null
   lastExit: ServiceStatus['lastExit'] = null
   failure: string | undefined
+  /** When NMM last restarted the node because this process kept failing (SVC-5), or null. */
+  nodeRestartAt: number | null = null
   /** Set while the operator (or NMM) is stopping it: the exit is then not abnormal. */
   stopping = false
   readonly listeners = new Set<Listener>()
@@ -69,6 +72,12 @@ export class NodeManager {
   private readonly store: JsonStore<Persisted>
   private readonly logDir: string
   private closed = false
+  private restartingNode = false
+  /**
+   * SVC-5: how NMM restarts the node on an unrecoverable fault (the agent runs it as its node
+   * restart operation, under the services' locks); throws when it cannot. Unset: no escalation.
+   */
+  nodeRestarter: ((why: string) => void) | null = null
 
   constructor(
     configs: ServiceConfig[],
@@ -200,6 +209,15 @@ export class NodeManager {
    * start again in order, as a host boot would; operator stops do not survive a reboot.
    */
   async restartNode(progress: (message: string) => void): Promise<ServiceStatus[]> {
+    this.restartingNode = true
+    try {
+      return await this.restartAll(progress)
+    } finally {
+      this.restartingNode = false
+    }
+  }
+
+  private async restartAll(progress: (message: string) => void): Promise<ServiceStatus[]> {
     const all = [...this.services.values()]
     for (const s of [...all].reverse()) {
       this.halt(s, 'NMM host restart')
@@ -301,10 +319,15 @@ export class NodeManager {
       this.setState(s, 'Stopped', `stopped, ${how}`, {code, signal})
       return
     }
-    const {tracker, decision} = decideRestart(s.tracker, {startedAtMs: s.startedAt, nowMs: this.now()}, this.opts.timing)
+    const escalation = {automatic: s.startup === 'Automatic' && this.nodeRestarter !== null, nodeRestartAtMs: s.nodeRestartAt}
+    const {tracker, decision} = decideRestart(s.tracker, {startedAtMs: s.startedAt, nowMs: this.now()}, this.opts.timing, escalation)
     s.tracker = tracker
     if (decision.action === 'fail') {
       this.fail(s, `terminated abnormally (${how}); ${decision.reason}`)
+      return
+    }
+    if (decision.action === 'restart-node') {
+      this.escalate(s, `${s.config.name} terminated abnormally (${how}); ${decision.reason}`)
       return
     }
     s.restarts += 1
@@ -320,6 +343,24 @@ export class NodeManager {
     }, decision.delayMs)
   }
 
+  /** SVC-5: NMM restarts the node for a process that keeps failing; if it cannot, the process is Failed. */
+  private escalate(s: Supervised, reason: string): void {
+    if (this.restartingNode || !this.nodeRestarter) return this.fail(s, `${reason}; a node restart is already under way`)
+    s.nodeRestartAt = this.now()
+    this.setState(s, 'Restarting', reason)
+    this.opts.events.emit({
+      type: 'Alarm',
+      service: s.config.name,
+      message: `NodeRestart: unrecoverable fault of ${s.config.name}, NMM restarts the node: ${reason}`,
+      data: {alarm: 'NodeRestart', rule: 'SVC-5'},
+    })
+    try {
+      this.nodeRestarter(reason)
+    } catch (error) {
+      this.fail(s, `${reason}; NMM could not restart the node: ${(error as Error).message}`)
+    }
+  }
+
   private fail(s: Supervised, reason: string): void {
     s.failure = reason
     this.setState(s, 'Failed', reason)
@@ -327,7 +368,7 @@ export class NodeManager {
       type: 'Alarm',
       service: s.config.name,
       message: `ServiceFailed: NodeManager gave up on ${s.config.name}: ${reason}`,
-      data: {alarm: 'ServiceFailed', rule: 'SVC-4'},
+      data: {alarm: 'ServiceFailed', rule: s.nodeRestartAt === null ? 'SVC-4' : 'SVC-5'},
     })
   }
 

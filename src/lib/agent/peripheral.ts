@@ -2,15 +2,33 @@
 // field, the ICM and CTI OS versions, and a small model of its Peripheral Gateway. The PG is
 // not a CTI OS process (SVC-1): its restart is an operation of this module, not a service.
 // The PG reads the field when it starts (LOAD-1), so `loadInEffect` changes only on restart.
+// It also holds the CTI OS server's desktop connection profile (RejectIfAlreadyLoggedIn, LOAD-5:
+// `ucctl ctios settings`); the node's CTI OS server (ctios-failover.ts) reads both through
+// `peripheralOf`: the /LOAD in effect decides agent state after a failover (LOAD-2 run time).
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore} from '../durable.js'
 import {RefusedError, UsageError} from '../errors.js'
-import {effectiveLoad, loadChangeRefusal, parseConfigurationParameters, withLoad} from '../domain/load-parameter.js'
+import {effectiveLoad, failoverAgentState, type FailoverAgentState, loadChangeRefusal, parseConfigurationParameters, withLoad} from '../domain/load-parameter.js'
 import {toVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule} from './module.js'
 
 export type PgState = 'online' | 'offline'
+
+/** What this node's CTI OS server reads of its peripheral and desktop connection profile. */
+export interface PeripheralHandle {
+  /** LOAD-2 (run time): agent state after a failover, with the rule that decides it. */
+  afterFailover(): {mode: FailoverAgentState; rule: string; loadInEffect: 0 | 1 | null}
+  /** LOAD-5: RejectIfAlreadyLoggedIn of the desktop connection profile. */
+  rejectIfAlreadyLoggedIn(): 0 | 1
+}
+
+const handles = new WeakMap<AgentContext, PeripheralHandle>()
+
+/** The peripheral of the node whose agent context this is (undefined before the module is made). */
+export function peripheralOf(ctx: AgentContext): PeripheralHandle | undefined {
+  return handles.get(ctx)
+}
 
 interface PeripheralSettings {
   configurationParameters: string
@@ -90,6 +108,12 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
     }
   }
 
+  handles.set(ctx, {
+    afterFailover: () => ({...failoverAgentState(store.data), loadInEffect: store.data.loadInEffect}),
+    rejectIfAlreadyLoggedIn: () => store.data.rejectIfAlreadyLoggedIn,
+  })
+  const settingsView = () => ({node, desktopConnectionProfile: {rejectIfAlreadyLoggedIn: store.data.rejectIfAlreadyLoggedIn}})
+
   return {
     nodeInfo: () => ({peripheral: {pg, loadInEffect: store.data.loadInEffect, pending: view().pending}}),
     routes(app: FastifyInstance) {
@@ -115,6 +139,28 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
             })
           }
           return view()
+        },
+      )
+
+      // LOAD-5 (run time): the CTI OS server's desktop connection profile.
+      app.get('/v1/ctios/settings', async () => settingsView())
+      app.put<{Body: {rejectIfAlreadyLoggedIn: 0 | 1}}>(
+        '/v1/ctios/settings',
+        {schema: {body: {type: 'object', additionalProperties: false, required: ['rejectIfAlreadyLoggedIn'], properties: {rejectIfAlreadyLoggedIn: {enum: [0, 1]}}}}},
+        async (req) => {
+          const d = store.data
+          const to = req.body.rejectIfAlreadyLoggedIn
+          if (d.rejectIfAlreadyLoggedIn !== to) {
+            const from = d.rejectIfAlreadyLoggedIn
+            d.rejectIfAlreadyLoggedIn = to
+            store.save()
+            ctx.events.emit({
+              type: 'CtiosSettings',
+              message: `desktop connection profile: RejectIfAlreadyLoggedIn ${from} → ${to} (LOAD-5)`,
+              data: {setting: 'RejectIfAlreadyLoggedIn', from, to, rule: 'LOAD-5'},
+            })
+          }
+          return settingsView()
         },
       )
 

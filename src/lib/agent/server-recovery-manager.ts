@@ -93,7 +93,8 @@ async function readSettings(raw: unknown, where: string): Promise<PresenceSettin
   const r = raw as Partial<PresenceSettings> & {peer: string}
   return {
     users: 0,
-    haEnabled: true,
+    // PRG-9/ADM-9 (run time): HA is off unless the configuration says it is on.
+    haEnabled: false,
     autoFallback: false,
     replicationReady: true,
     moveBatchSize: 1000,

@@ -216,19 +216,16 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     async (req) => ({node: config.name, service: nodeManager.setStartup(req.params.name, req.body.startup)}),
   )
 
-  app.post('/v1/node/restart', async (_req, reply) => {
-    const op = operations.start(
-      'restart',
-      {node: config.name},
-      nodeManager.names().map((n) => `service:${n}`),
-      async (progress) => {
-        events.emit({type: 'NodeRestart', message: `NMM restarting node ${config.name} (SVC-5)`, data: {rule: 'SVC-5'}})
-        const services = await nodeManager.restartNode(progress)
-        return {services}
-      },
-    )
-    return reply.status(202).send(op)
-  })
+  // SVC-5: the operator's node restart and NMM's own on an unrecoverable fault are one operation.
+  const restartNode = (why: string) =>
+    operations.start('restart', {node: config.name}, nodeManager.names().map((n) => `service:${n}`), async (progress) => {
+      events.emit({type: 'NodeRestart', message: `NMM restarting node ${config.name} (SVC-5)${why ? `: ${why}` : ''}`, data: {rule: 'SVC-5'}})
+      const services = await nodeManager.restartNode(progress)
+      return {services}
+    })
+  // SVC-1: only a node that runs NMM (CTI OS) escalates a process past its burst limit.
+  if (nodeManager.names().includes('NMM')) nodeManager.nodeRestarter = (why) => void restartNode(why)
+  app.post('/v1/node/restart', async (_req, reply) => reply.status(202).send(restartNode('')))
 
   app.get<{Params: {id: string}; Querystring: {wait?: number; seen?: number}}>(
     '/v1/operations/:id',

@@ -9,6 +9,7 @@ import {
   checkPorts,
   type Integration,
   type ManualAction,
+  noPrimaryAdvice,
   planManualAction,
   type ServerStatus,
 } from '../domain/connection-cluster.js'
@@ -96,6 +97,8 @@ export function statusOutcome(target: Target, servers: ClusterServer[], unread: 
   const notes: string[] = []
   if (publisherDown) notes.push('UC-6: the publisher is Not Functioning: no LDAP directory sync and no digital-network directory updates until it returns (authentication and messaging continue)')
   if (splitBrain) notes.push('UC-11: split brain: both servers are Primary; they do not replicate until contact returns')
+  const noPrimary = noPrimaryAdvice(servers)
+  if (noPrimary) notes.push(noPrimary)
   notes.push('UC-1: the publisher cannot be removed from the cluster')
   return {
     doc: envelope('ConnectionCluster', {context: target.context, servers, ...(unread.length ? {unread} : {}), notes}),

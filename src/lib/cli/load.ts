@@ -132,6 +132,8 @@ export async function setLoad(
       exitCode: 0,
     }
   }
+  // Allowed on an ICM version that defaults to /LOAD 1 (LOAD-3), but not what CTI OS failover wants.
+  if (value === 1) io.notice(`warning: with /LOAD 1 in effect, agents keep their state after a failover (CTI-7) instead of Not Ready (LOAD-2); CTI OS failover is documented with /LOAD 0 (LOAD-1)`)
   if (flags.restart) await confirmEffects(`Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`, effects, flags.yes, io.notice, true)
   const after = await client.put<Peripheral>('/v1/peripheral/load', {value})
   if (!flags.restart) {

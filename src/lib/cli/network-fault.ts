@@ -1,4 +1,5 @@
-// `ucctl lab isolate|heal`: a real network fault between a node and its peers (both directions).
+// `ucctl lab isolate|heal`: a real network fault between a node and its peers (both directions);
+// without --from the node is cut off from everything (UC-13: its other known servers too).
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, type Envelope, envelope} from './base-command.js'
@@ -6,7 +7,7 @@ import {BaseCommand, type Envelope, envelope} from './base-command.js'
 export abstract class NetworkFaultCommand extends BaseCommand<typeof NetworkFaultCommand> {
   static override args = {node: Args.string({description: 'node whose network to change', required: true})}
   static override flags = {
-    from: Flags.string({description: 'only this peer (repeatable); default: every peer of the node', multiple: true}),
+    from: Flags.string({description: 'only this peer (repeatable); default: everything (every peer and every other known server)', multiple: true}),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
 
@@ -14,10 +15,11 @@ export abstract class NetworkFaultCommand extends BaseCommand<typeof NetworkFaul
 
   async run(): Promise<Envelope> {
     const {client, node, target} = await this.node(this.args.node)
-    const {body} = await client.post<{isolatedFrom: string[]}>(`/v1/faults/network/${this.verb}`, {peers: this.flags.from ?? []})
-    return this.output(envelope('NetworkFault', {context: target.context, node: node.name, isolatedFrom: body.isolatedFrom}), {
+    const {body} = await client.post<{isolatedFrom: string[]; cutOff?: boolean}>(`/v1/faults/network/${this.verb}`, {peers: this.flags.from ?? []})
+    const cutOff = body.cutOff ?? false
+    return this.output(envelope('NetworkFault', {context: target.context, node: node.name, isolatedFrom: body.isolatedFrom, cutOff}), {
       columns: ['NODE', 'ISOLATED FROM'],
-      rows: [[node.name, body.isolatedFrom.join(',') || '-']],
+      rows: [[node.name, cutOff ? 'everything' : body.isolatedFrom.join(',') || '-']],
     })
   }
 }

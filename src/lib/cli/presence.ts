@@ -3,7 +3,16 @@
 import {AgentClient, type NodeRef} from '../client/agent-client.js'
 import {type NodeError, readNodes, requireAnAnswer, unreadFindings, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
-import {describePair, type GroupState, isTransient, type OperatorAction, planAction} from '../domain/presence-redundancy.js'
+import {
+  describePair,
+  failoverImpact,
+  failoverImpactText,
+  type GroupState,
+  HA_SYNC_AGENT_NOTE,
+  isTransient,
+  type OperatorAction,
+  planAction,
+} from '../domain/presence-redundancy.js'
 import {checkCapacity, checkRedundancyGroups, checkWanLink, type GroupLoad, rebalanceMoves} from '../domain/presence-capacity.js'
 import type {Finding} from './check.js'
 import {type Envelope, envelope} from './base-command.js'
@@ -154,13 +163,13 @@ function question(action: GroupActionName, g: PresenceGroup, node?: string): str
   const other = g.members.find((m) => m !== node)
   switch (action) {
     case 'failover':
-      return `Fail over ${node}? Its ${users(node)} users are disconnected and sign in again on ${other}; ad hoc chat rooms on ${node} are lost (PRG-8, PRG-11).`
+      return `Fail over ${node}? Its ${users(node)} users are disconnected and sign in again on ${other} (PRG-8). ${failoverImpactText(node)}`
     case 'fallback':
-      return `Fall back to ${node}? The failed-over users on ${other} are disconnected and sign in again on ${node} (PRG-8).`
+      return `Fall back to ${node}? The failed-over users on ${other} are disconnected and sign in again on ${node} (PRG-8). ${failoverImpactText()}`
     case 'recover':
-      return `Recover group ${g.name}? The Server Recovery Manager restarts on both nodes and users return to their assigned nodes (PRG-8).`
+      return `Recover group ${g.name}? The Server Recovery Manager restarts on both nodes and users return to their assigned nodes (PRG-8). ${failoverImpactText()}`
     case 'ha-enable':
-      return `Enable high availability of ${g.name}? A node whose critical services are down fails over at once (PRG-9).`
+      return `Enable high availability of ${g.name}? SRM restarts on both nodes, then heartbeats; a node whose critical services are down fails over at once (PRG-9, ADM-9).`
     case 'ha-disable':
       return `Disable high availability of ${g.name}? Its users lose failover protection; users on a failed node stay on the backup node (PRG-9).`
     case 'rebalance':
@@ -199,9 +208,11 @@ export async function groupAction(
       : transient && !opts.flags['dry-run']
         ? {changes: [], rules: []}
         : planAction(g.best.state, EVENT[action](opts.node), Date.now())
+  // PRG-11: what users see, before and in the JSON of anything that moves them.
+  const impact = action === 'failover' || action === 'fallback' || action === 'recover' ? {impact: failoverImpact(action === 'failover' ? opts.node : undefined)} : {}
   if (opts.flags['dry-run']) {
     return {
-      doc: envelope('OperationPlan', {group: g.name, action, ...(opts.node ? {node: opts.node} : {}), currentState: describePair(g.best.state), ...plan}),
+      doc: envelope('OperationPlan', {group: g.name, action, ...(opts.node ? {node: opts.node} : {}), currentState: describePair(g.best.state), ...plan, ...impact}),
       view: {columns: ['WOULD CHANGE'], rows: (plan.changes.length ? plan.changes : ['nothing']).map((c) => [c]), notes: plan.rules},
       exitCode: 0,
     }
@@ -215,7 +226,9 @@ export async function groupAction(
       hint: action === 'failover' ? "PRG-3: the peer's SRM performs the failover; check its agent (ucctl lab status)" : 'check the agents of the group (ucctl lab status)',
     })
   }
-  return submitAction(new AgentClient(ref), `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`, opts.node ? {node: opts.node} : {}, opts.flags, opts.progress)
+  const r = await submitAction(new AgentClient(ref), `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`, opts.node ? {node: opts.node} : {}, opts.flags, opts.progress)
+  if (action === 'ha-enable' && r.exitCode === 0) r.view.notes = [...(r.view.notes ?? []), HA_SYNC_AGENT_NOTE]
+  return {...r, doc: {...r.doc, ...impact, ...(action === 'ha-enable' ? {notes: [HA_SYNC_AGENT_NOTE]} : {})}}
 }
 
 interface NodeFacts {

@@ -22,6 +22,8 @@ export const SNAPSHOT_VERSION = 1
 
 interface CtiosStatusDoc {
   components: {component: string; id: string; state: string; activeSide?: Side; sides?: Record<Side, 'up' | 'down'>; capacity?: number}[]
+  afterFailover?: {agentState: CtiEnvironment['afterFailover']}
+  desktopConnectionProfile?: {rejectIfAlreadyLoggedIn: 0 | 1}
 }
 
 interface SoftphoneDoc {
@@ -49,6 +51,9 @@ async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironm
     switches: Object.fromEntries(part('switch').map((x) => [x.id, {inService: x.state === 'in service'}])),
     pg: pair('pg'),
     ctiServers: pair('cti-server'),
+    // LOAD-2 and LOAD-5 as they act at run time on this node (SPEC §9).
+    afterFailover: status.afterFailover?.agentState ?? 'Not Ready',
+    rejectIfAlreadyLoggedIn: status.desktopConnectionProfile?.rejectIfAlreadyLoggedIn ?? 0,
     ctios: {local: {name: node, online: local.state === 'online'}, peer: {name: peer.id, online: peer.state === 'online', capacity: peer.capacity ?? 0}},
     agents: Object.fromEntries(
       softphones.map((a) => [

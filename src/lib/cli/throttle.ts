@@ -11,6 +11,7 @@ import {
   THROTTLE_PARAMETERS,
   type ThrottleParamFinding,
   type ThrottleParams,
+  throttleInvestigation,
   validateThrottleParams,
 } from '../domain/throttle.js'
 import {type Envelope, envelope} from './base-command.js'
@@ -39,7 +40,12 @@ export interface ThrottleStatusDoc {
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
 export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
   const outcomes = await readProductNodes(target, 'cucm', getThrottle, name)
-  const ok = outcomes.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
+  // THR-1 (run time): the investigation, on each node in Code Yellow or that entered it repeatedly.
+  const ok = outcomes.flatMap((a) => {
+    if (!a.ok) return []
+    const investigation = throttleInvestigation({state: a.value.state, counters: {TotalCodeYellowEntry: a.value.counters.TotalCodeYellowEntry ?? 0}})
+    return [{...a.value, name: a.node.name, ...(investigation ? {investigation} : {})}]
+  })
   const unread = unreadOf(outcomes)
   warnUnread(unread, notice)
   return {
@@ -58,6 +64,7 @@ export async function throttleStatus(target: Target, name: string | undefined, n
         s.callsRejected,
         s.counters.TotalCodeYellowEntry,
       ]), ...unread.map((u) => [u.name, unreadMark(u.error)])],
+      notes: ok.flatMap((s) => (s.investigation ? [`THR-1: ${s.name} ${s.investigation.why}: ${s.investigation.steps.join('; ')}`] : [])),
     },
     exitCode: 0,
   }

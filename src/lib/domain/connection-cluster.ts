@@ -217,14 +217,18 @@ export function checkClusterMembers(servers: ReadonlyArray<{name: string; role: 
 // UC-10: the effect of a critical service stop (seed table 3-4)
 
 export interface CriticalStopEffect {
-  /** 'status-change': UC-12 starts (the peer becomes Primary); 'degraded': status unchanged. */
-  effect: 'status-change' | 'degraded'
+  /**
+   * 'status-change': UC-12 starts (the peer becomes Primary); 'degraded': status unchanged;
+   * 'no-primary': UC-10 literally (table 3-4): the publisher becomes Secondary, degraded, and
+   * with the subscriber Deactivated or Not Functioning no server is Primary until one is.
+   */
+  effect: 'status-change' | 'degraded' | 'no-primary'
   rule: 'UC-10'
   why: string
 }
 
 export const CRITICAL_STOP_TABLE: ReadonlyArray<{role: Role; status: ServerStatus; effect: string}> = [
-  {role: 'publisher', status: 'Primary', effect: 'publisher becomes Secondary and the subscriber Primary, unless the subscriber is Deactivated or Not Functioning'},
+  {role: 'publisher', status: 'Primary', effect: 'publisher becomes Secondary and the subscriber Primary, unless the subscriber is Deactivated or Not Functioning: then no server is Primary until one is'},
   {role: 'publisher', status: 'Secondary', effect: 'degraded, status unchanged'},
   {role: 'subscriber', status: 'Primary', effect: 'degraded, status unchanged'},
 ]
@@ -232,12 +236,36 @@ export const CRITICAL_STOP_TABLE: ReadonlyArray<{role: Role; status: ServerStatu
 export function criticalStopEffect(role: Role, status: ServerStatus, peerStatus: ServerStatus | undefined): CriticalStopEffect {
   if (role === 'publisher' && status === 'Primary') {
     if (peerStatus === undefined || peerStatus === 'Not Functioning' || peerStatus === 'Deactivated') {
-      // Someone must stay Primary: with no subscriber able to take over, the publisher keeps it.
-      return {effect: 'degraded', rule: 'UC-10', why: `the subscriber is ${peerStatus ?? 'Not Functioning'}: the publisher stays Primary, degraded`}
+      return {effect: 'no-primary', rule: 'UC-10', why: `on the publisher while Primary: the publisher becomes Secondary (degraded); the subscriber is ${peerStatus ?? 'Not Functioning'}, so no server is Primary until one is`}
     }
     return {effect: 'status-change', rule: 'UC-10', why: 'on the publisher while Primary: the publisher becomes Secondary and the subscriber Primary'}
   }
   return {effect: 'degraded', rule: 'UC-10', why: `on the ${role} while ${status}: degraded, status unchanged`}
+}
+
+/**
+ * UC-10 (literal): what to do while no server is Primary, for `cluster status`; null when a
+ * server is Primary (or the cluster is in a transient status).
+ */
+export function noPrimaryAdvice(servers: ReadonlyArray<{name: string; role?: Role; status: ServerStatus; degraded?: readonly string[]}>): string | null {
+  if (servers.some((s) => s.status === 'Primary' || s.status === 'Starting' || s.status === 'Replicating Data' || s.status === 'Split Brain Recovery')) return null
+  const pub = servers.find((s) => s.role === 'publisher')
+  const sub = servers.find((s) => s.role === 'subscriber')
+  const fixes: string[] = []
+  if (pub?.degraded?.length) fixes.push(`start ${pub.degraded.join(', ')} on ${pub.name} (ucctl service start NAME --node ${pub.name}): it becomes Primary again`)
+  if (sub?.status === 'Deactivated') fixes.push(`or activate ${sub.name} (ucctl cluster activate ${sub.name})`)
+  else if (sub?.status === 'Not Functioning') fixes.push(`or bring ${sub.name} back`)
+  return `UC-10: no server is Primary: ${pub ? `${pub.name} is ${pub.status}${pub.degraded?.length ? ` (degraded: ${pub.degraded.join(', ')} stopped)` : ''}` : 'the publisher is unknown'}${sub ? `, ${sub.name} is ${sub.status}` : ''}; no server answers as Primary (MWI, notifications, message transfer) until one is. To do: ${fixes.join('; ') || 'start the stopped critical services on the publisher'}`
+}
+
+/**
+ * UC-13 step 3 (run time): the network is fine when localhost and at least one other known
+ * server answer. With no known server configured only localhost can be checked (ucctl's
+ * choice; the lab's topology gives every server its known servers).
+ */
+export function networkFine(localhost: boolean, known: ReadonlyArray<{name: string; answered: boolean}>): {ok: boolean; unreachable: string[]} {
+  const unreachable = [...(localhost ? [] : ['localhost']), ...known.filter((k) => !k.answered).map((k) => k.name)]
+  return {ok: localhost && (known.length === 0 || known.some((k) => k.answered)), unreachable}
 }
 
 // ---------------------------------------------------------------------------------------
@@ -467,7 +495,8 @@ function endStarting(st: Stepper): void {
 
 function maybeTakeOver(st: Stepper, t: RoleTiming): void {
   const s = st.s
-  if (s.status !== 'Secondary' || !s.peerLost || s.networkCheck.inFlight || s.handover) return
+  // UC-10: a Secondary whose own critical services are down does not take Primary.
+  if (s.status !== 'Secondary' || !s.peerLost || s.networkCheck.inFlight || s.handover || s.down.length > 0) return
   if (s.networkCheck.lastMs !== null && st.now - s.networkCheck.lastMs < t.keepaliveTimeoutMs) return
   if (s.networkCheck.lastMs === null) st.event(`heard nothing from the Primary ${s.peer}`, 'UC-13', 1)
   if (s.networkCheck.lastMs === null) st.event('pinging localhost and the other known servers to verify the network', 'UC-13', 2)
@@ -528,10 +557,22 @@ function onServicesDown(st: Stepper, down: string[]): void {
   st.s = {...s, down: [...down]}
   if (down.length === 0 && s.down.length > 0) {
     st.event(`critical services running again (${s.down.join(', ')}): no longer degraded`, 'UC-10')
+    // UC-10: no server was Primary because of this one: with the peer still unable, it takes Primary again.
+    const peer = peerStatusOf(s)
+    if (s.status === 'Secondary' && s.lastChange?.rule === 'UC-10' && (peer === undefined || peer === 'Not Functioning' || peer === 'Deactivated')) {
+      st.setStatus('Primary', `critical services running again and ${s.peer} is ${peer ?? 'Not Functioning'}: no other server is Primary`, 'UC-10')
+      st.effects.push({type: 'startServices', services: [...CRITICAL_SERVICES], why: 'the Primary runs every critical service'})
+    }
     return
   }
   if (added.length === 0) return
   const effect = criticalStopEffect(s.role, s.status, peerStatusOf(s))
+  if (effect.effect === 'no-primary' && !s.handover) {
+    st.event(`critical service stopped (${added.join(', ')}): ${effect.why}`, 'UC-10')
+    st.alarm(`no server is Primary: ${s.self} became Secondary (critical service stopped: ${added.join(', ')}) and ${s.peer} is ${peerStatusOf(s) ?? 'Not Functioning'}`, 'UC-10')
+    st.becomeSecondary(`critical service stopped: ${added.join(', ')}; ${s.peer} is ${peerStatusOf(s) ?? 'Not Functioning'}`, 'UC-10')
+    return
+  }
   if (effect.effect === 'degraded' || s.handover) {
     st.event(`critical service stopped (${added.join(', ')}): ${effect.why}`, 'UC-10')
     return

@@ -4,8 +4,9 @@
 // with their softphones. Pure: a fault (or a softphone connecting, or a request) goes in, the new
 // environment and what each softphone gets come out as effects; the agent does the I/O.
 import {RefusedError, UsageError} from '../errors.js'
+import type {FailoverAgentState} from './load-parameter.js'
 
-export const CTI_RULES = ['CTI-1', 'CTI-2', 'CTI-3', 'CTI-4', 'CTI-5', 'CTI-6', 'CTI-7'] as const
+export const CTI_RULES = ['CTI-1', 'CTI-2', 'CTI-3', 'CTI-4', 'CTI-5', 'CTI-6', 'CTI-7', 'LOAD-2', 'LOAD-5'] as const
 export type CtiRule = (typeof CTI_RULES)[number]
 
 /** CTI-7's agent states. */
@@ -44,6 +45,11 @@ export interface CtiAgent {
   /** The state before the current call (CTI-7's Wrap-up row); null when not in a call. */
   beforeCall: 'Available' | 'Not Ready' | null
   softphone: Attachment
+  /**
+   * LOAD-5: its desktop went away (crashed) while it was logged in, with RejectIfAlreadyLoggedIn
+   * = 1: it stays logged in on the server and a new login is refused until a supervisor logs it out.
+   */
+  desktopCrashed?: boolean
 }
 
 export interface CtiEnvironment {
@@ -54,6 +60,13 @@ export interface CtiEnvironment {
   /** This node's CTI OS server (the CtiosServerNode process) and the peer CTI OS server. */
   ctios: {local: {name: string; online: boolean}; peer: {name: string; online: boolean; capacity: number}}
   agents: Record<string, CtiAgent>
+  /**
+   * LOAD-2 (run time): agent state after a failover, from the /LOAD in effect on the peripheral
+   * (`failoverAgentState` of load-parameter.ts): Not Ready with /LOAD 0, CTI-7's table with /LOAD 1.
+   */
+  afterFailover: FailoverAgentState
+  /** LOAD-5: RejectIfAlreadyLoggedIn of the CTI OS server's desktop connection profile. */
+  rejectIfAlreadyLoggedIn: 0 | 1
 }
 
 export interface EnvironmentSettings {
@@ -61,6 +74,8 @@ export interface EnvironmentSettings {
   agents: number
   switches: number
   peer: {name: string; capacity: number}
+  afterFailover?: FailoverAgentState
+  rejectIfAlreadyLoggedIn?: 0 | 1
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')
@@ -75,6 +90,8 @@ export function initialEnvironment(s: EnvironmentSettings): CtiEnvironment {
     ctiServers: {up: {A: true, B: true}, active: 'A'},
     ctios: {local: {name: s.node, online: true}, peer: {name: s.peer.name, online: true, capacity: s.peer.capacity}},
     agents: {},
+    afterFailover: s.afterFailover ?? 'Not Ready',
+    rejectIfAlreadyLoggedIn: s.rejectIfAlreadyLoggedIn ?? 0,
   }
   for (let k = 1; k <= s.switches; k++) env.switches[`switch-${k}`] = {inService: true}
   for (let i = 1; i <= s.agents; i++) {
@@ -281,9 +298,8 @@ function pairFault(env0: CtiEnvironment, fault: Fault, key: 'pg' | 'ctiServers')
     const to = other(pair.active)
     if (!pair.up[to]) throw new RefusedError(`the ${name}'s side ${to} is down: switching to it would take the ${name} offline`, {rule})
     pair.active = to
-    return {env, effects: [], rule, message: isPg
-      ? `PG switched active side ${other(to)} → ${to}: CTI OS and its clients are not affected (CTI-1)`
-      : `CTI OS reconnected to the redundant CTI Server ${to} (CTI-2)`}
+    if (isPg) return {env, effects: [], rule, message: `PG switched active side ${other(to)} → ${to}: CTI OS and its clients are not affected (CTI-1)`}
+    return ctiServerReconnect(env, `CTI OS reconnected to the redundant CTI Server ${to} (CTI-2)`)
   }
 
   const sides: Side[] = side ? [side] : ['A', 'B']
@@ -293,9 +309,8 @@ function pairFault(env0: CtiEnvironment, fault: Fault, key: 'pg' | 'ctiServers')
       if (!pair.up[pair.active]) {
         const from = pair.active
         pair.active = other(from)
-        return {env, effects: [], rule, message: isPg
-          ? `PG side ${from} down: the PG switched active side ${from} → ${pair.active}; CTI OS and its clients are not affected (CTI-1)`
-          : `CTI Server ${from} down: CTI OS reconnected at once to the redundant CTI Server ${pair.active} (CTI-2)`}
+        if (isPg) return {env, effects: [], rule, message: `PG side ${from} down: the PG switched active side ${from} → ${pair.active}; CTI OS and its clients are not affected (CTI-1)`}
+        return ctiServerReconnect(env, `CTI Server ${from} down: CTI OS reconnected at once to the redundant CTI Server ${pair.active} (CTI-2)`)
       }
       return {env, effects: [], rule, message: `${name} side ${sides.join(', ')} down; side ${pair.active} stays active: nothing affected`}
     }
@@ -316,12 +331,26 @@ function pairFault(env0: CtiEnvironment, fault: Fault, key: 'pg' | 'ctiServers')
   if (wasOnline) return {env, effects: [], rule, message: `${name} side ${sides.join(', ')} up; side ${pair.active} stays active`}
   pair.active = sides[0]
   // Back online: CTI OS takes a snapshot of all agents, devices and calls (CTI-2). For the PG
-  // the documents say nothing more: the same snapshot re-establishes the state.
+  // the documents say nothing more: the same snapshot re-establishes the state, with the
+  // agents Not Ready where /LOAD 0 is in effect (LOAD-2 run time).
+  const notReady = notReadyOnFailover(env).length
   return {
     env,
     effects: [{send: 'Snapshot', softphones: ids(connected(env)), rule}],
     rule,
-    message: `${name} back online (side ${pair.active}): snapshot of all agents, devices and calls (${rule})`,
+    message: `${name} back online (side ${pair.active}): snapshot of all agents, devices and calls (${rule})${notReady ? `; ${notReady} agent(s) set Not Ready (LOAD-2)` : ''}`,
+  }
+}
+
+/** CTI-2: CTI OS reconnected to the redundant CTI Server; with /LOAD 0 its agents are set Not Ready (LOAD-2). */
+function ctiServerReconnect(env: CtiEnvironment, message: string): Transition {
+  const changed = notReadyOnFailover(env)
+  if (changed.length === 0) return {env, effects: [], rule: 'CTI-2', message}
+  return {
+    env,
+    effects: [{send: 'AgentState', softphones: ids(changed.filter((a) => a.softphone === 'local' || a.softphone === 'peer')), rule: 'LOAD-2', reason: 'set Not Ready on failover (/LOAD 0)'}],
+    rule: 'CTI-2',
+    message: `${message}; ${changed.length} agent(s) set Not Ready (LOAD-2)`,
   }
 }
 
@@ -357,7 +386,7 @@ export function ctiosServerOnline(env0: CtiEnvironment, server: CtiosServerId): 
   const moved: CtiAgent[] = []
   for (const a of Object.values(env.agents)) {
     if (a.softphone !== 'waiting' || room <= 0) continue
-    relogin(a, server)
+    relogin(a, server, env.afterFailover)
     moved.push(a)
     room--
   }
@@ -369,14 +398,39 @@ export function ctiosServerOnline(env0: CtiEnvironment, server: CtiosServerId): 
   }
 }
 
-/** A softphone lands on a CTI OS server: automatic re-login, with CTI-7's state. */
-function relogin(a: CtiAgent, server: CtiosServerId): void {
-  a.softphone = server
-  const after = stateAfterFailover(a)
-  if (after !== a.state) {
+/**
+ * The agent's state after a failover: LOAD-2 with /LOAD 0 in effect (Not Ready, so no call is
+ * routed to it; a call in progress stays on its IP phone and the agent is Not Ready after it),
+ * CTI-7's table with /LOAD 1. Changes `a`; returns the rule that decided, when the state changed.
+ */
+function afterFailover(a: CtiAgent, mode: FailoverAgentState): 'LOAD-2' | 'CTI-7' | undefined {
+  if (mode === 'CTI-7') {
+    const after = stateAfterFailover(a)
+    if (after === a.state) return undefined
     a.state = after
     if (after === 'Available' || after === 'Not Ready') a.beforeCall = null
+    return 'CTI-7'
   }
+  if (a.state === LOGGED_OUT || a.state === 'Not Ready') return undefined
+  if (a.state === 'Talking') {
+    a.beforeCall = 'Not Ready'
+    return undefined
+  }
+  a.state = 'Not Ready'
+  a.beforeCall = null
+  return 'LOAD-2'
+}
+
+/** A softphone lands on a CTI OS server: automatic re-login, with LOAD-2's or CTI-7's state. */
+function relogin(a: CtiAgent, server: CtiosServerId, mode: FailoverAgentState): 'LOAD-2' | 'CTI-7' | undefined {
+  a.softphone = server
+  return afterFailover(a, mode)
+}
+
+/** LOAD-2 (run time) on a CTI-2 reconnect or a snapshot: every logged-in agent Not Ready (with /LOAD 0). */
+function notReadyOnFailover(env: CtiEnvironment): CtiAgent[] {
+  if (env.afterFailover !== 'Not Ready') return []
+  return Object.values(env.agents).filter((a) => afterFailover(a, 'Not Ready') === 'LOAD-2')
 }
 
 /**
@@ -386,6 +440,7 @@ function relogin(a: CtiAgent, server: CtiosServerId): void {
  */
 export function connectSoftphone(env0: CtiEnvironment, id: string): Transition {
   const a = ownAgent(env0, id)
+  if (a.desktopCrashed && env0.rejectIfAlreadyLoggedIn === 1) throw alreadyLoggedIn(a)
   const before = a.state
   const peerTaken = onPeer(env0) - (a.softphone === 'peer' ? 1 : 0)
   a.softphone = 'none'
@@ -402,18 +457,52 @@ export function connectSoftphone(env0: CtiEnvironment, id: string): Transition {
       message: `softphone ${id} could not reconnect to any CTI OS server: Offline (CTI-3)`,
     })
   }
-  relogin(a, server)
-  const effects: Effect[] = [{send: 'Connected', softphones: [id], ...(a.state !== before ? {rule: 'CTI-7' as const} : {})}]
+  const rule = relogin(a, server, env0.afterFailover)
+  const effects: Effect[] = [{send: 'Connected', softphones: [id], ...(rule ? {rule} : {})}]
   // A softphone that connects while a component is down shows Offline at once.
   for (const c of offlineCauses(env0, a)) effects.push({send: 'Offline', softphones: [id], rule: c.rule, reason: c.reason})
-  return single(env0, a, {effects, message: `softphone ${id} connected to ${env0.ctios[server].name}${a.state !== before ? `; ${before} → ${a.state} (CTI-7)` : ''}`})
+  return single(env0, a, {effects, message: `softphone ${id} connected to ${env0.ctios[server].name}${rule ? `; ${before} → ${a.state} (${rule})` : ''}`})
 }
 
-/** A softphone's connection ended (its desktop went away): the agent stays as it is. */
+/**
+ * A softphone's connection ended (its desktop went away): the agent stays as it is, logged in on
+ * the server. With RejectIfAlreadyLoggedIn = 1 that is LOAD-5's desktop crash: the next login
+ * is refused until a supervisor logs the agent out (`logoutAgent`). With 0 (the seed says
+ * nothing; ucctl's choice) the restarted desktop is re-logged in automatically, as after any
+ * desktop failover (LOAD-2 / CTI-7 state).
+ */
 export function disconnectSoftphone(env0: CtiEnvironment, id: string): Transition {
   const a = ownAgent(env0, id)
   a.softphone = 'none'
+  if (env0.rejectIfAlreadyLoggedIn === 1 && a.state !== LOGGED_OUT) {
+    a.desktopCrashed = true
+    return single(env0, a, {effects: [], rule: 'LOAD-5', message: `softphone ${id} disconnected while agent ${id} is ${a.state}: the agent stays logged in on the server; its next login is refused until a supervisor logs it out (LOAD-5)`})
+  }
   return single(env0, a, {effects: [], message: `softphone ${id} disconnected`})
+}
+
+/** LOAD-5: the refusal of a login with an agent ID already logged in. */
+export function alreadyLoggedIn(a: Pick<CtiAgent, 'id' | 'state'>): RefusedError {
+  return new RefusedError(`agent ${a.id} is already logged in (${a.state}): login refused, RejectIfAlreadyLoggedIn = 1 (LOAD-5)`, {
+    rule: 'LOAD-5',
+    hint: `a supervisor logs the agent out first: ucctl ctios agent logout ${a.id}; then the agent restarts the desktop and logs in by hand`,
+  })
+}
+
+/** LOAD-5: a supervisor logs an agent out (its desktop, if connected, sees it Logged Out). */
+export function logoutAgent(env0: CtiEnvironment, id: string): Transition {
+  const a = ownAgent(env0, id)
+  if (a.state === LOGGED_OUT && !a.desktopCrashed) return single(env0, a, {effects: [], message: `agent ${id} is already logged out`})
+  const from = a.state
+  a.state = LOGGED_OUT
+  a.beforeCall = null
+  a.desktopCrashed = false
+  const attached = a.softphone === 'local' || a.softphone === 'peer'
+  return single(env0, a, {
+    effects: attached ? [{send: 'AgentState', softphones: [id], rule: 'LOAD-5'}] : [],
+    rule: 'LOAD-5',
+    message: `supervisor logged agent ${id} out (${from} → ${LOGGED_OUT}); the agent logs in by hand (LOAD-5)`,
+  })
 }
 
 /**
@@ -460,7 +549,7 @@ export type SoftphoneEvent =
   | {type: 'Connected'; server: string; agent: AgentView; rule?: CtiRule}
   | {type: 'Offline'; rule?: CtiRule; reason: string; agent: AgentView}
   | {type: 'Snapshot'; rule?: CtiRule; server: string; agent: AgentView; devices: Array<{device: string; kind: 'IP phone' | 'switch'; inService: boolean}>; calls: Array<{agent: string; phone: string}>}
-  | {type: 'AgentState'; agent: AgentView}
+  | {type: 'AgentState'; agent: AgentView; rule?: CtiRule}
 
 export function agentView(a: CtiAgent): AgentView {
   return {id: a.id, state: a.state, phone: a.phone, switch: a.switch}
@@ -489,7 +578,7 @@ export function softphoneEvent(env: CtiEnvironment, effect: Effect, id: string):
         calls: a.state === 'Talking' ? [{agent: a.id, phone: a.phone}] : [],
       }
     case 'AgentState':
-      return {type: 'AgentState', agent: agentView(a)}
+      return {type: 'AgentState', agent: agentView(a), ...(effect.rule ? {rule: effect.rule} : {})}
     case 'Disconnect':
       return undefined
   }

@@ -325,8 +325,10 @@ export function withLoad(field: string, value: 0 | 1): string {
 
 /**
  * Why writing `/LOAD value` into a CTI OS peripheral's field is refused, or null when it is
- * allowed: the errors the new value itself brings (LOAD-1: CTI OS failover needs /LOAD 0;
- * LOAD-4: CTI OS 7.0 does not support /LOAD 1). Other problems of the field are for `check`.
+ * allowed: LOAD-4 (CTI OS 7.0 does not support /LOAD 1), and /LOAD 1 on an ICM version whose
+ * documented default is not /LOAD 1 (LOAD-3; LOAD-1: CTI OS failover needs /LOAD 0). Where the
+ * ICM version itself defaults to /LOAD 1 (4.6.2, 5.0, 6.0) writing it is allowed (LOAD-2 run
+ * time: CTI-7's table then applies); `check` still reports it. Other problems are for `check`.
  */
 export function loadChangeRefusal(
   peripheral: {readonly configurationParameters: string; readonly icmVersion: VersionLike; readonly ctiosVersion?: VersionLike | null},
@@ -335,5 +337,25 @@ export function loadChangeRefusal(
   const field = withLoad(peripheral.configurationParameters, value)
   const check = checkLoadParameter({params: field, icmVersion: peripheral.icmVersion, ctiosVersion: peripheral.ctiosVersion, usesCtios: true})
   const error = (rule: string) => check.findings.find((f) => f.severity === 'error' && f.rule === rule)
+  if (value === 1 && loadDefaultFor(peripheral.icmVersion)?.load === 1) return error('LOAD-4') ?? null
   return error('LOAD-4') ?? error('LOAD-1') ?? null
+}
+
+/**
+ * LOAD-2 (run time): how agents come back after a failover (CTI-2 reconnect or snapshot, CTI-3,
+ * the PG offline then online). `Not Ready` with /LOAD 0 in effect; CTI-7's table only where
+ * /LOAD 1 is in effect and CTI OS supports it (LOAD-4: never CTI OS 7.0). A PG whose /LOAD is
+ * unknown (malformed field, undocumented ICM default) is taken as /LOAD 0, the safe side:
+ * no call is routed to an agent until it chooses.
+ */
+export type FailoverAgentState = 'Not Ready' | 'CTI-7'
+
+export function failoverAgentState(peripheral: {readonly loadInEffect: 0 | 1 | null; readonly ctiosVersion?: VersionLike | null}): {
+  readonly mode: FailoverAgentState
+  readonly rule: 'LOAD-2' | 'CTI-7' | 'LOAD-4'
+} {
+  if (peripheral.loadInEffect !== 1) return {mode: 'Not Ready', rule: 'LOAD-2'}
+  const ctios = peripheral.ctiosVersion == null ? null : toVersion(peripheral.ctiosVersion)
+  if (ctios && isReleaseOf(ctios, '7.0')) return {mode: 'Not Ready', rule: 'LOAD-4'}
+  return {mode: 'CTI-7', rule: 'CTI-7'}
 }

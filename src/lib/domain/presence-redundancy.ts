@@ -279,6 +279,24 @@ export const FAILOVER_IMPACT: readonly {readonly subject: string; readonly impac
   {subject: 'other clusters', impact: 'the Intercluster Sync Agent tells them where users moved'},
 ]
 
+/**
+ * PRG-11 (run time): the impact operators see before a failover, fallback or recovery (and in
+ * its JSON), or before anything that causes one (a critical service stop, a node restart: the
+ * effect confirmations reuse it). `failedNode` names the failed node where the text says so.
+ */
+export function failoverImpact(failedNode?: string): Array<{subject: string; impact: string; rule: 'PRG-11'}> {
+  return FAILOVER_IMPACT.map((i) => ({subject: failedNode ? i.subject.replace('the failed node', failedNode) : i.subject, impact: i.impact, rule: 'PRG-11' as const}))
+}
+
+/** ADM-9: said whenever HA is enabled. */
+export const HA_SYNC_AGENT_NOTE =
+  'ADM-9: high availability is system-level: the Cisco Sync Agent may remain a single point of failure (it is not protected by the presence redundancy group)'
+
+/** PRG-11 in one sentence, for a confirmation question or a notice. */
+export function failoverImpactText(failedNode?: string): string {
+  return `PRG-11: ${failoverImpact(failedNode).map((i) => `${i.subject}: ${i.impact}`).join('; ')}.`
+}
+
 // ---------------------------------------------------------------------------------------
 // The group state machine
 
@@ -333,7 +351,8 @@ export function newGroup(opts: NewGroupOptions): GroupState {
   })
   return {
     name: opts.name,
-    haEnabled: opts.haEnabled ?? true,
+    // PRG-9/ADM-9 (run time): HA is off until an administrator enables it.
+    haEnabled: opts.haEnabled ?? false,
     autoFallback: opts.autoFallback ?? false, // PRG-3: automatic fallback off by default
     replicationReady: opts.replicationReady ?? true,
     nodes: [node(opts.nodes[0]), node(opts.nodes[1])],
@@ -514,6 +533,17 @@ export function recommendedActionFor(g: GroupState): string {
 }
 
 // --- the transitions ---------------------------------------------------------------------
+
+/**
+ * PRG-9/ADM-9 (run time): with HA off a node shows its real state, not SRM's: Normal while its
+ * critical services run; Idle while they are stopped (an Idle node keeps its reason). Never
+ * "Normal" for a node whose services are stopped, so never PRG-7 row 1 by mistake.
+ */
+function independent(n: DraftNode): void {
+  if (!n.up) return set(n, null, null)
+  if (n.criticalServicesRunning) return set(n, 'Normal', 'Normal')
+  set(n, 'Idle', n.state === 'Idle' && n.reason ? n.reason : 'Critical Service Down')
+}
 
 function set(n: DraftNode, state: NodeState | null, reason: Reason | null): void {
   n.state = state
@@ -709,6 +739,7 @@ function servicesBack(g: Draft, fx: HaEffect[], x: 0 | 1, now: number): void {
   }
   X.criticalServicesRunning = true
   X.criticalServicesDownSinceMs = null
+  if (!g.haEnabled) independent(X)
   if (g.haEnabled && X.state === 'Failed Over with Critical Services Not Running' && P.state === 'Running in Backup Mode') {
     X.state = 'Failed Over'
     if (X.reason !== 'Initialization') X.reason = 'Critical Service Down' // row 11 (row 18 keeps its reason)
@@ -725,6 +756,7 @@ function criticalServiceDown(g: Draft, fx: HaEffect[], x: 0 | 1, since: number, 
   X.criticalServicesDownSinceMs = Math.min(X.criticalServicesDownSinceMs ?? since, since)
   if (!g.haEnabled) {
     X.criticalServicesDownSinceMs = null
+    independent(X)
     alarm(fx, X.name, 'PRG-3', `critical service down on ${X.name}; high availability is disabled`)
     return
   }
@@ -803,8 +835,9 @@ export function applyEvent(group: GroupState, event: HaEvent, nowMs: number, tim
     case 'haEnable':
       assertAllowed(group, event)
       g.haEnabled = true
-      fx.push({kind: 'haMonitoring', enabled: true})
+      // ADM-9: enabling HA restarts SRM on both nodes; then SRM heartbeats and monitors.
       initialize(g, fx)
+      fx.push({kind: 'haMonitoring', enabled: true})
       break
     case 'haDisable': {
       assertAllowed(group, event)
@@ -816,8 +849,7 @@ export function applyEvent(group: GroupState, event: HaEvent, nowMs: number, tim
       for (const n of g.nodes) {
         n.assignedUsers = n.users
         n.criticalServicesDownSinceMs = null
-        if (n.up) set(n, 'Normal', 'Normal')
-        else set(n, null, null)
+        independent(n)
       }
       g.haEnabled = false
       g.node1 = null
@@ -855,7 +887,7 @@ export function applyEvent(group: GroupState, event: HaEvent, nowMs: number, tim
         X.up = true
         X.criticalServicesRunning = servicesUp
         X.criticalServicesDownSinceMs = null
-        if (!g.haEnabled) set(X, 'Normal', 'Normal')
+        if (!g.haEnabled) independent(X)
         else if (X.state === null && P.state === 'Running in Backup Mode') {
           // Node 1 comes back into a failed-over group (row 18).
           set(X, servicesUp ? 'Failed Over' : 'Failed Over with Critical Services Not Running', 'Initialization')

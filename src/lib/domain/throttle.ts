@@ -416,3 +416,37 @@ export function describeThrottleChanges(current: ThrottleParams, partial: Readon
     return from === to ? `${row.name}: ${to} ${row.unit} (unchanged)` : `${row.name}: ${from} → ${to} ${row.unit} (${row.rule})`
   })
 }
+
+// ---------------------------------------------------------------------------------------
+// THR-1 (run time): the documents' investigation (seed 004, "troubleshooting call throttling").
+
+/** Causes of overload to examine, in the document's order. */
+export const THROTTLE_CAUSES = ['heavy call activity', 'low CPU available to Unified CM', 'routing loops', 'disk I/O limits', 'disk fragmentation'] as const
+
+/** Code Yellow entries from which throttling "repeats". */
+export const REPEATED_CODE_YELLOW_ENTRIES = 2
+
+export interface ThrottleInvestigation {
+  rule: 'THR-1'
+  /** Why it applies now. */
+  why: string
+  steps: string[]
+}
+
+/**
+ * THR-1 (run time): the investigation, while a node is in Code Yellow (or Code Red) or has
+ * entered Code Yellow repeatedly; null otherwise. Repeated throttling adds the support step.
+ */
+export function throttleInvestigation(s: {state: ThrottleStateName; counters: {TotalCodeYellowEntry: number}}): ThrottleInvestigation | null {
+  const entries = s.counters.TotalCodeYellowEntry
+  const repeated = entries >= REPEATED_CODE_YELLOW_ENTRIES
+  if (s.state === 'Normal' && !repeated) return null
+  const steps = [
+    `examine the causes of overload: ${THROTTLE_CAUSES.join(', ')}`,
+    'collect the CCM/SDI and SDL trace files: they record the throttling events',
+    'watch ThrottlingSampleActivity (Cisco CallManager System Performance): frequent non-zero values signal overload',
+  ]
+  if (repeated) steps.push('throttling repeats: contact the Cisco Technical Assistance Center (TAC) with the trace files')
+  const why = s.state !== 'Normal' ? `in ${s.state}${repeated ? ` (${entries} Code Yellow entries)` : ''}` : `${entries} Code Yellow entries`
+  return {rule: 'THR-1', why, steps}
+}

@@ -21,6 +21,8 @@ export interface Timing {
   restartBurstWindowMs: number
   /** A process that ran this long before dying starts its backoff afresh. */
   restartResetAfterMs: number
+  /** SVC-4/5 (run time): NMM restarts the node for a process past its burst limit at most once in this window. */
+  nmmRestartWindowMs: number
   /** SIGTERM, then SIGKILL after this grace period. */
   stopGraceMs: number
   /** A start succeeds once the new process has stayed up this long (it may crash at once). */
@@ -65,6 +67,7 @@ export const TIMING_TABLE: readonly TimingSetting[] = [
   {name: 'restartBurstLimit', documented: 5, fast: 5, source: 'systemd StartLimitBurst=5'},
   {name: 'restartBurstWindowMs', documented: 10_000, fast: 5000, source: 'systemd StartLimitIntervalSec=10s'},
   {name: 'restartResetAfterMs', documented: 10_000, fast: 1000, source: 'pm2 exp-backoff reset after a stable run'},
+  {name: 'nmmRestartWindowMs', documented: 3_600_000, fast: 60_000, source: 'SVC-4/5 (run time): at most one NMM node restart per window (no published value: one hour)'},
   {name: 'stopGraceMs', documented: 10_000, fast: 1500, source: 'systemd TimeoutStopSec (shortened)'},
   {name: 'startSettleMs', documented: 1000, fast: 150, source: 'supervisord startsecs=1'},
   {name: 'upgradeInstallMs', documented: 3_600_000, fast: 1500, source: 'UPG-5/6: an upgrade takes hours; one hour per node here'},

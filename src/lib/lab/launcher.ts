@@ -178,7 +178,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
   return withLabLock(async () => {
     const previous = readLab()
     // Loaded here only: every other command reads lab.json and needs no topology code.
-    const {DEFAULT_TOPOLOGY, loadTopology, peersOf} = await import('./topology.js')
+    const {agentSettings, DEFAULT_TOPOLOGY, loadTopology, peersOf} = await import('./topology.js')
     const tls = opts.tls ?? previous?.tls ?? false
     if (previous && (previous.tls ?? false) !== tls && previous.nodes.some((n) => isAlive(n.pid))) {
       throw new UsageError(`the lab is running ${previous.tls ? 'with' : 'without'} TLS`, {hint: 'stop it first: ucctl lab down'})
@@ -224,7 +224,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         version: n.version,
         cluster: n.cluster,
         ...(n.group ? {group: n.group} : {}),
-        ...(n.settings ? {settings: n.settings} : {}),
+        ...(n.settings ? {settings: agentSettings(n, urls)} : {}),
         listen: {host: '127.0.0.1', port: Number(new URL(url).port)},
         stateDir: '.',
         faultInjection: true,

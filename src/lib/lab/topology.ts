@@ -61,7 +61,31 @@ export async function loadTopology(path = DEFAULT_TOPOLOGY): Promise<Topology> {
   for (const g of t.groups ?? []) {
     for (const n of g.nodes) if (!names.has(n)) throw new UsageError(`topology ${path}: group ${g.name} names unknown node "${n}"`)
   }
+  for (const n of t.nodes) {
+    for (const k of knownServersOf(n)) {
+      if (typeof k === 'string' && !names.has(k)) throw new UsageError(`topology ${path}: ${n.name} names unknown known server "${k}"`, {hint: 'a node of the topology, or {name, url}'})
+    }
+  }
   return {name: t.name, timing: t.timing ?? 'fast', nodes: t.nodes, groups: t.groups ?? []}
+}
+
+type KnownServer = string | {name: string; url: string}
+
+function knownServersOf(n: TopologyNode): KnownServer[] {
+  const known = (n.settings?.connection as {knownServers?: unknown} | undefined)?.knownServers
+  return Array.isArray(known) ? (known as KnownServer[]) : []
+}
+
+/**
+ * The settings handed to a node's agent: UC-13's "other known servers" may name nodes of the
+ * topology (the Unified CM nodes), which become their lab URLs; a {name, url} (a gateway) stays.
+ */
+export function agentSettings(n: TopologyNode, urls: ReadonlyMap<string, string>): Record<string, unknown> | undefined {
+  const known = knownServersOf(n)
+  if (!n.settings || known.length === 0) return n.settings
+  const connection = n.settings.connection as Record<string, unknown>
+  const knownServers = known.map((k) => (typeof k === 'string' ? {name: k, url: urls.get(k)!} : k))
+  return {...n.settings, connection: {...connection, knownServers}}
 }
 
 /** Peers of a node: the other nodes of its cluster (role managers and SRM talk to them). */
