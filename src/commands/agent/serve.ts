@@ -8,16 +8,7 @@ export default class AgentServe extends BaseCommand<typeof AgentServe> {
   static override examples = ['<%= config.bin %> agent serve --config /etc/ucctl/node.yaml']
 
   async run() {
-    const [{loadNodeConfig}, {startAgent}] = await Promise.all([import('../../lib/agent/config.js'), import('../../lib/agent/server.js')])
-    const config = await loadNodeConfig(this.flags.config)
-    const agent = await startAgent(config)
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        process.stderr.write(JSON.stringify({level: 30, time: Date.now(), msg: `${signal}: shutting down`}) + '\n')
-        agent.close().then(resolve, resolve)
-      }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
-    })
+    const {serveAgent} = await import('../../lib/agent/serve.js')
+    await serveAgent(this.flags.config)
   }
 }

@@ -6,6 +6,7 @@ import {AgentClient, fanOut} from '../../lib/client/agent-client.js'
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {UsageError} from '../../lib/errors.js'
+import {tokensCrossNetworkInClear} from '../../lib/domain/transport.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   static override summary = "Add a context: the agents of a deployment's nodes (their names are asked from each agent)"
@@ -48,7 +49,7 @@ export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
     file.contexts[this.args.name] = {nodes, ...(caPath ? {ca: caPath} : {})}
     file.current ??= this.args.name
     writeContexts(file)
-    if (urls.some((u) => u.startsWith('http:'))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
+    if (urls.some(tokensCrossNetworkInClear)) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),

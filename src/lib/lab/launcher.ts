@@ -1,20 +1,27 @@
 // The embedded lab: one agent OS process per node on 127.0.0.1 (so a node can really be
 // killed), each with its own node.yaml and state under $UCCTL_HOME (or the XDG state dir).
 import {execFileSync, spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {join} from 'node:path'
+import {availableParallelism} from 'node:os'
+import {join, resolve} from 'node:path'
+import type {Readable} from 'node:stream'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {AgentClient} from '../client/agent-client.js'
+import {READY_FD_ENV} from '../agent/readiness.js'
 import {readJsonFile, writeFileDurably} from '../durable.js'
 import {InternalError, UsageError} from '../errors.js'
 import type {TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT, stateDir} from '../paths.js'
+import {withFileLock} from './lock.js'
+import {agentsUnder, isAgentOf, isAlive, stopProcess} from './processes.js'
 import type {TopologyNode} from './topology.js'
+
+export {isAlive} from './processes.js'
 
 export interface LabNode extends TopologyNode {
   url: string
-  pid: number
+  /** The agent's process: recorded as soon as it is started, absent while none runs. */
+  pid?: number
   config: string
   log: string
 }
@@ -31,15 +38,13 @@ export interface LabState {
 
 export type LabNodeState = 'running' | 'stopped'
 
-const READY_TIMEOUT_MS = 30_000
-const STOP_TIMEOUT_MS = 15_000
-
+/** Absolute: agents are known by the configuration path on their command line. */
 export function labDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(stateDir(env), 'lab')
+  return resolve(stateDir(env), 'lab')
 }
 
-const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
-const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
+export const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
+export const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
 
 /** The lab's own tokens: operator (the CLI's), viewer (to try a read-only role), peer. */
 export interface LabCredentials {
@@ -52,7 +57,7 @@ export function labCredentials(env?: NodeJS.ProcessEnv): LabCredentials | undefi
   return readJsonFile<LabCredentials>(credentialsFile(env))
 }
 
-function ensureLabCredentials(newToken: () => string): LabCredentials {
+export function ensureLabCredentials(newToken: () => string): LabCredentials {
   const existing = labCredentials()
   if (existing) return existing
   const creds: LabCredentials = {operator: newToken(), viewer: newToken(), peer: newToken()}
@@ -64,29 +69,41 @@ export function readLab(env?: NodeJS.ProcessEnv): LabState | undefined {
   return readJsonFile<LabState>(labFile(env))
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/** The lab as it is: lab.json, plus agents a killed launcher started but could not record. */
+export function observeLab(env?: NodeJS.ProcessEnv): LabState | undefined {
+  const lab = readLab(env)
+  if (!lab || lab.nodes.every((n) => nodeState(n) === 'running')) return lab
+  const found = agentsUnder(labDir(env))
+  return {...lab, nodes: lab.nodes.map((n) => (nodeState(n) === 'running' ? n : {...n, pid: found.get(n.config)?.[0] ?? n.pid}))}
 }
 
+/** Running only while its recorded pid is still its agent (a reused pid is not). */
 export function nodeState(n: LabNode): LabNodeState {
-  return isAlive(n.pid) ? 'running' : 'stopped'
+  return isAgentOf(n.pid, n.config) ? 'running' : 'stopped'
 }
 
-/** A free loopback port (the lab fixes ports before start so peers can name each other). */
-export async function freePort(): Promise<number> {
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const {port} = srv.address() as {port: number}
       srv.close(() => resolve(port))
     })
   })
+}
+
+/** A free loopback port (the lab fixes ports before start so peers can name each other). */
+export function freePort(): Promise<number> {
+  return listenOnce(0)
+}
+
+/** Whether a kept port is still free to serve on (another program may have taken it meanwhile). */
+export function portFree(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** The lab's CA (made once with openssl): what a context trusts with --ca. */
@@ -104,7 +121,7 @@ function openssl(cwd: string, ...args: string[]): void {
   }
 }
 
-function ensureLabCa(dir: string): {pem: string; dir: string} {
+export function ensureLabCa(dir: string): {pem: string; dir: string} {
   const tlsDir = join(dir, 'tls')
   mkdirSync(tlsDir, {recursive: true, mode: 0o700})
   if (!existsSync(join(tlsDir, 'ca.pem'))) {
@@ -114,7 +131,7 @@ function ensureLabCa(dir: string): {pem: string; dir: string} {
 }
 
 /** A certificate for 127.0.0.1 and localhost, signed by the lab CA; the node trusts the CA for its peers. */
-function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {cert: string; key: string; ca: string} {
+export function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {cert: string; key: string; ca: string} {
   const nodeDir = join(dir, node)
   const cert = join(nodeDir, 'agent.pem')
   const key = join(nodeDir, 'agent.key')
@@ -126,72 +143,137 @@ function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {c
   return {cert, key, ca: join(ca.dir, 'ca.pem')}
 }
 
+/**
+ * How long one agent may take from its start to its "ready" line. Counted per agent, and at most
+ * `parallelism` agents start at once, so the whole wait grows with the topology.
+ */
+const READY_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 15_000
+/** The lean agent entry: the lab's agents do not load the CLI framework. */
+const AGENT_MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'agent-main.js')
+
+/** Agents started at once: one per core (each start is CPU-bound module loading). */
+export function labParallelism(): number {
+  return Math.max(1, availableParallelism())
+}
+
 /** Serialises lab up/down between concurrent ucctl processes. */
-async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
+function withLabLock<T>(onProgress: ((m: string) => void) | undefined, fn: () => Promise<T>): Promise<T> {
   const dir = labDir()
   mkdirSync(dir, {recursive: true, mode: 0o700})
-  const lock = join(dir, '.lock')
-  const deadline = Date.now() + READY_TIMEOUT_MS * 2
-  for (;;) {
+  return withFileLock(join(dir, '.lock'), (pid) => onProgress?.(`waiting for ucctl (pid ${pid}), which holds the lab lock`), fn)
+}
+
+/** Every agent process of the lab: its records, and (where /proc lists processes) any it never recorded. */
+function labAgents(lab: LabState | undefined): Map<string, number[]> {
+  const found = agentsUnder(labDir())
+  for (const n of lab?.nodes ?? []) {
+    const pids = found.get(n.config) ?? []
+    if (n.pid !== undefined && !pids.includes(n.pid) && isAgentOf(n.pid, n.config)) found.set(n.config, [...pids, n.pid])
+  }
+  return found
+}
+
+function saveLab(state: LabState): void {
+  writeFileDurably(labFile(), JSON.stringify(state, null, 2) + '\n')
+}
+
+/** Starts the agent of `n`; resolves when it says it serves, rejects if it exits or stays silent. */
+function startAgentProcess(n: LabNode, peerToken: string, record: (pid: number) => void): Promise<void> {
+  const logFd = openSync(n.log, 'a', 0o600)
+  const child = spawn(process.execPath, [AGENT_MAIN, '--config', n.config], {
+    detached: true,
+    // fd 3: the agent's readiness line (READY_FD_ENV).
+    stdio: ['ignore', 'ignore', logFd, 'pipe'],
+    // The peer token reaches the agent by its environment: no token in node.yaml.
+    env: {...process.env, UCCTL_PEER_TOKEN: peerToken, [READY_FD_ENV]: '3'},
+  })
+  closeSync(logFd)
+  return new Promise<void>((resolve, reject) => {
+    const pipe = child.stdio[3] as Readable
+    let said = ''
+    const finish = (error?: Error) => {
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      pipe.removeAllListeners('data')
+      pipe.destroy()
+      // The agent outlives this CLI.
+      child.unref()
+      if (error) reject(error)
+      else resolve()
+    }
+    const timer = setTimeout(() => finish(new Error(`did not say it was ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS)
+    pipe.on('error', () => {})
+    pipe.on('data', (d: Buffer) => {
+      said += d.toString()
+      if (said.includes('\n')) finish()
+    })
+    child.once('error', (error) => finish(error))
+    child.once('exit', (code, signal) => finish(new Error(`exited during start-up (${signal ?? `exit code ${code}`})`)))
+    // Durably recorded before any waiting: whatever happens next, lab down finds it.
+    if (child.pid !== undefined) record(child.pid)
+  })
+}
+
+/** An agent a previous attempt left: ours if its health endpoint names this node and this pid. */
+async function adopt(n: LabNode, pids: number[], ca: string | undefined): Promise<number | undefined> {
+  const {AgentClient} = await import('../client/agent-client.js')
+  const client = new AgentClient(n, {timeoutMs: 1000, ca})
+  // It may still be starting (its launcher died before it was ready): give it the time a start has.
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline && pids.some(isAlive)) {
     try {
-      closeSync(openSync(lock, 'wx'))
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      // A lock older than a whole start-up belongs to a process that died holding it.
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > READY_TIMEOUT_MS * 2) unlinkSync(lock)
-      } catch {}
-      if (Date.now() > deadline) throw new InternalError(`the lab lock ${lock} is held by another ucctl`)
+      const health = await client.get<{node: string; pid?: number}>('/v1/health')
+      return health.node === n.name ? pids.find((p) => p === health.pid) : undefined
+    } catch {
       await sleep(50)
     }
   }
-  try {
-    return await fn()
-  } finally {
-    rmSync(lock, {force: true})
-  }
+  return undefined
 }
 
-async function waitReady(n: LabNode, deadline: number, ca: string | undefined): Promise<void> {
-  // /v1/health needs no token.
-  const client = new AgentClient(n, {timeoutMs: 1000, ca})
-  for (;;) {
-    try {
-      await client.get('/v1/health')
-      return
-    } catch (error) {
-      if (!isAlive(n.pid)) throw new InternalError(`the agent of ${n.name} exited during start-up; see ${n.log}`)
-      if (Date.now() > deadline) throw new InternalError(`the agent of ${n.name} did not answer within ${READY_TIMEOUT_MS} ms; see ${n.log}`, {cause: error})
-      await sleep(25)
-    }
-  }
-}
+export class LabStartError extends InternalError {}
 
 /**
- * Starts every node of the topology that is not already running; running ones are kept (their
- * ports too, so peers' URLs stay valid). Idempotent.
+ * Starts every node of the topology that is not already running; running ones are adopted (their
+ * ports are kept, across lab down too, so peers' URLs and contexts stay valid). Idempotent: agents
+ * a failed or killed attempt left are adopted or stopped, never duplicated.
  */
 export async function labUp(opts: {topology?: string; timing?: TimingProfile; tls?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState> {
-  return withLabLock(async () => {
+  return withLabLock(opts.onProgress, async () => {
     const previous = readLab()
     // Loaded here only: every other command reads lab.json and needs no topology code.
     const {DEFAULT_TOPOLOGY, loadTopology, peersOf} = await import('./topology.js')
+    const running = labAgents(previous)
     const tls = opts.tls ?? previous?.tls ?? false
-    if (previous && (previous.tls ?? false) !== tls && previous.nodes.some((n) => isAlive(n.pid))) {
+    if (previous && (previous.tls ?? false) !== tls && running.size > 0) {
       throw new UsageError(`the lab is running ${previous.tls ? 'with' : 'without'} TLS`, {hint: 'stop it first: ucctl lab down'})
     }
     const topologyPath = opts.topology ?? previous?.topology ?? DEFAULT_TOPOLOGY
     const topology = await loadTopology(topologyPath)
     const timing = opts.timing ?? topology.timing
     const dir = labDir()
-    const urls = new Map<string, string>()
+    const configOf = (name: string) => join(dir, name, 'node.yaml')
+    // Agents of nodes the topology no longer has: stopped, not orphaned.
+    const wanted = new Set(topology.nodes.map((n) => configOf(n.name)))
+    await Promise.all([...running].filter(([config]) => !wanted.has(config)).flatMap(([, pids]) => pids.map((p) => stopProcess(p, STOP_TIMEOUT_MS))))
+
+    const nodes: LabNode[] = []
     for (const n of topology.nodes) {
       const old = previous?.nodes.find((p) => p.name === n.name)
-      const keep = old && old.url.startsWith(tls ? 'https:' : 'http:')
-      urls.set(n.name, keep ? old.url : `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`)
+      const config = configOf(n.name)
+      const scheme = tls ? 'https:' : 'http:'
+      const oldPort = old?.url.startsWith(scheme) ? Number(new URL(old.url).port) : undefined
+      const keep = oldPort !== undefined && (running.has(config) || (await portFree(oldPort)))
+      const url = keep ? old!.url : `${scheme}//127.0.0.1:${await freePort()}`
+      if (old && !keep) opts.onProgress?.(`${n.name}: port ${oldPort ?? '(none)'} is no longer usable; serving on ${url}`)
+      nodes.push({...n, url, pid: old?.pid, config, log: join(dir, n.name, 'agent.log')})
     }
-    const [{stringify}, {hashToken, newToken}] = await Promise.all([import('yaml'), import('../agent/auth.js')])
+    const state: LabState = {name: topology.name, topology: topologyPath, timing, tls, startedAt: previous?.startedAt ?? new Date().toISOString(), nodes}
+    // Every node's configuration path is on record before any agent starts.
+    saveLab(state)
+
+    const [{stringify}, {hashToken, newToken}, {fanOut}] = await Promise.all([import('yaml'), import('../agent/auth.js'), import('../client/agent-client.js')])
     const creds = ensureLabCredentials(newToken)
     const auth = {
       tokens: [
@@ -201,19 +283,22 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
       ],
     }
     const ca = tls ? ensureLabCa(dir) : undefined
-    const nodes: LabNode[] = []
-    const started: LabNode[] = []
-    for (const n of topology.nodes) {
-      const old = previous?.nodes.find((p) => p.name === n.name)
-      const nodeDir = join(dir, n.name)
-      mkdirSync(nodeDir, {recursive: true, mode: 0o700})
-      const url = urls.get(n.name)!
-      const config = join(nodeDir, 'node.yaml')
-      const log = join(nodeDir, 'agent.log')
-      if (old && isAlive(old.pid)) {
-        nodes.push({...old, ...n})
-        continue
+    const urls = new Map(nodes.map((n) => [n.name, n.url]))
+    let failed = false
+    let ready = 0
+    const bring = async (ln: LabNode): Promise<'adopted' | 'started'> => {
+      const n = topology.nodes.find((t) => t.name === ln.name)!
+      const found = running.get(ln.config) ?? []
+      if (found.length > 0) {
+        const pid = await adopt(ln, found, ca?.pem)
+        await Promise.all(found.filter((p) => p !== pid).map((p) => stopProcess(p, STOP_TIMEOUT_MS)))
+        ln.pid = pid
+        saveLab(state)
+        if (pid !== undefined) return 'adopted'
       }
+      // After the first failure no new agent starts: the error says which are up, a new lab up goes on.
+      if (failed) throw new Error('not started')
+      mkdirSync(join(dir, n.name), {recursive: true, mode: 0o700})
       const nodeConfig = {
         name: n.name,
         product: n.product,
@@ -222,7 +307,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         cluster: n.cluster,
         ...(n.group ? {group: n.group} : {}),
         ...(n.settings ? {settings: n.settings} : {}),
-        listen: {host: '127.0.0.1', port: Number(new URL(url).port)},
+        listen: {host: '127.0.0.1', port: Number(new URL(ln.url).port)},
         stateDir: '.',
         faultInjection: true,
         auth,
@@ -230,58 +315,73 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         timing: {profile: timing},
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
-      writeFileDurably(config, `# written by ucctl lab up from ${topologyPath}\n${stringify(nodeConfig)}`)
-      const logFd = openSync(log, 'a', 0o600)
-      const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'run.js'), 'agent', 'serve', '--config', config], {
-        detached: true,
-        stdio: ['ignore', 'ignore', logFd],
-        // The peer token reaches the agent by its environment: no token in node.yaml.
-        env: {...process.env, UCCTL_PEER_TOKEN: creds.peer},
-      })
-      closeSync(logFd)
-      child.unref()
-      const ln: LabNode = {...n, url, pid: child.pid!, config, log}
-      nodes.push(ln)
-      started.push(ln)
-      opts.onProgress?.(`${n.name}: agent started (pid ${child.pid}) on ${url}`)
+      writeFileDurably(ln.config, `# written by ucctl lab up from ${topologyPath}\n${stringify(nodeConfig)}`)
+      try {
+        await startAgentProcess(ln, creds.peer, (pid) => {
+          ln.pid = pid
+          saveLab(state)
+        })
+      } catch (error) {
+        failed = true
+        // Half-started is no state to leave: stopped, so the next lab up starts it afresh.
+        if (ln.pid !== undefined) await stopProcess(ln.pid, STOP_TIMEOUT_MS)
+        ln.pid = undefined
+        saveLab(state)
+        throw new Error(`${(error as Error).message}; see ${ln.log}`)
+      }
+      return 'started'
     }
-    const deadline = Date.now() + READY_TIMEOUT_MS
-    await Promise.all(started.map((n) => waitReady(n, deadline, ca?.pem)))
-    const state: LabState = {
-      name: topology.name,
-      topology: topologyPath,
-      timing,
-      tls,
-      startedAt: started.length > 0 || !previous ? new Date().toISOString() : previous.startedAt,
+    const t0 = Date.now()
+    const outcomes = await fanOut(
       nodes,
+      async (ref) => {
+        const ln = nodes.find((x) => x.name === ref.name)!
+        const how = await bring(ln)
+        ready++
+        opts.onProgress?.(`${ln.name}: ${how === 'adopted' ? 'already running' : 'ready'} (pid ${ln.pid}, ${ln.url}) [${ready}/${nodes.length}, ${((Date.now() - t0) / 1000).toFixed(1)} s]`)
+        return how
+      },
+      labParallelism(),
+    )
+    if (outcomes.some((o) => o.ok && o.value === 'started')) state.startedAt = new Date().toISOString()
+    saveLab(state)
+    const notUp = outcomes.flatMap((o) => (o.ok ? [] : [{node: o.node.name, reason: (o.error as Error).message}]))
+    if (notUp.length > 0) {
+      const up = outcomes.filter((o) => o.ok).map((o) => o.node.name)
+      throw new LabStartError(
+        `the lab is not up: ${up.length} of ${nodes.length} nodes up; not up: ${notUp
+          .filter((f) => f.reason !== 'not started')
+          .map((f) => `${f.node} (${f.reason})`)
+          .join(', ')}${notUp.some((f) => f.reason === 'not started') ? `; not started: ${notUp.filter((f) => f.reason === 'not started').map((f) => f.node).join(', ')}` : ''}`,
+        {hint: 'ucctl lab up starts the missing nodes; ucctl lab down stops every agent of the lab', details: {up, notUp}},
+      )
     }
-    writeFileDurably(labFile(), JSON.stringify(state, null, 2) + '\n')
     return state
   })
 }
 
-/** Stops every agent (SIGTERM: each stops its services and flushes its state). */
-export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState | undefined> {
-  return withLabLock(async () => {
+/**
+ * Stops every agent of the lab, recorded or not (SIGTERM: each stops its services and flushes its
+ * state). The ports stay on record for the next lab up; --purge forgets them with the state.
+ */
+export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) => void} = {}): Promise<{lab: LabState | undefined; stopped: number}> {
+  return withLabLock(opts.onProgress, async () => {
     const lab = readLab()
-    if (lab) {
-      await Promise.all(
-        lab.nodes.map(async (n) => {
-          if (!isAlive(n.pid)) return
-          process.kill(n.pid, 'SIGTERM')
-          const deadline = Date.now() + STOP_TIMEOUT_MS
-          while (isAlive(n.pid) && Date.now() < deadline) await sleep(25)
-          if (isAlive(n.pid)) process.kill(n.pid, 'SIGKILL')
-          opts.onProgress?.(`${n.name}: agent stopped`)
-        }),
-      )
-      rmSync(labFile(), {force: true})
-    }
+    const nameOf = (config: string) => lab?.nodes.find((n) => n.config === config)?.name ?? config
+    const agents = [...labAgents(lab)].flatMap(([config, pids]) => pids.map((pid) => ({config, pid})))
+    await Promise.all(
+      agents.map(async ({config, pid}) => {
+        await stopProcess(pid, STOP_TIMEOUT_MS)
+        opts.onProgress?.(`${nameOf(config)}: agent stopped (pid ${pid})`)
+      }),
+    )
+    if (lab && !opts.purge) saveLab({...lab, nodes: lab.nodes.map(({pid: _, ...n}) => n)})
     if (opts.purge) {
+      rmSync(labFile(), {force: true})
       rmSync(credentialsFile(), {force: true})
       rmSync(join(labDir(), 'tls'), {recursive: true, force: true})
       for (const n of lab?.nodes ?? []) rmSync(join(labDir(), n.name), {recursive: true, force: true})
     }
-    return lab
+    return {lab, stopped: agents.length}
   })
 }
