@@ -2,7 +2,7 @@
 // killed), each with its own node.yaml and state under $UCCTL_HOME (or the XDG state dir).
 import {execFileSync, spawn} from 'node:child_process'
 import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {type AddressInfo, createServer, type Server} from 'node:net'
 import {availableParallelism} from 'node:os'
 import {join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -82,26 +82,58 @@ export function nodeState(n: LabNode): LabNodeState {
   return isAgentOf(n.pid, n.config) ? 'running' : 'stopped'
 }
 
-function listenOnce(port: number): Promise<number> {
+function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)
-    srv.listen(port, '127.0.0.1', () => {
-      const {port} = srv.address() as {port: number}
-      srv.close(() => resolve(port))
-    })
+    srv.listen(port, '127.0.0.1', () => resolve(srv))
   })
 }
 
+const close = (srv: Server) => new Promise<void>((resolve) => srv.close(() => resolve()))
+const portOf = (srv: Server) => (srv.address() as AddressInfo).port
+
 /** A free loopback port (the lab fixes ports before start so peers can name each other). */
-export function freePort(): Promise<number> {
-  return listenOnce(0)
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]
+}
+
+/**
+ * Where lab ports come from: below the system's ephemeral range (Linux 32768-60999, macOS from
+ * 49152), which every `listen(0)` and outgoing connection draws from, so that nothing takes a
+ * chosen port in the minute a large lab needs to start its agents.
+ */
+const LAB_PORTS = {first: 20_000, last: 32_767}
+
+/**
+ * `count` distinct free loopback ports, none in `taken`: all held open until all are chosen (a
+ * port just closed could be chosen again).
+ */
+export async function freePorts(count: number, taken: ReadonlySet<number> = new Set()): Promise<number[]> {
+  const held: Server[] = []
+  const tried = new Set(taken)
+  try {
+    while (held.length < count) {
+      if (tried.size > LAB_PORTS.last - LAB_PORTS.first) throw new InternalError(`no free port left in ${LAB_PORTS.first}-${LAB_PORTS.last} on 127.0.0.1`)
+      const port = LAB_PORTS.first + Math.floor(Math.random() * (LAB_PORTS.last - LAB_PORTS.first + 1))
+      if (tried.has(port)) continue
+      tried.add(port)
+      try {
+        held.push(await listen(port))
+      } catch {
+        // In use: another one.
+      }
+    }
+    return held.map(portOf)
+  } finally {
+    await Promise.all(held.map(close))
+  }
 }
 
 /** Whether a kept port is still free to serve on (another program may have taken it meanwhile). */
 export function portFree(port: number): Promise<boolean> {
-  return listenOnce(port).then(
-    () => true,
+  return listen(port).then(
+    (srv) => close(srv).then(() => true),
     () => false,
   )
 }
@@ -258,17 +290,24 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     const wanted = new Set(topology.nodes.map((n) => configOf(n.name)))
     await Promise.all([...running].filter(([config]) => !wanted.has(config)).flatMap(([, pids]) => pids.map((p) => stopProcess(p, STOP_TIMEOUT_MS))))
 
-    const nodes: LabNode[] = []
+    // Ports are kept (contexts made from the lab stay valid) unless another program took one.
+    const scheme = tls ? 'https:' : 'http:'
+    const kept = new Map<string, number>()
     for (const n of topology.nodes) {
       const old = previous?.nodes.find((p) => p.name === n.name)
-      const config = configOf(n.name)
-      const scheme = tls ? 'https:' : 'http:'
-      const oldPort = old?.url.startsWith(scheme) ? Number(new URL(old.url).port) : undefined
-      const keep = oldPort !== undefined && (running.has(config) || (await portFree(oldPort)))
-      const url = keep ? old!.url : `${scheme}//127.0.0.1:${await freePort()}`
-      if (old && !keep) opts.onProgress?.(`${n.name}: port ${oldPort ?? '(none)'} is no longer usable; serving on ${url}`)
-      nodes.push({...n, url, pid: old?.pid, config, log: join(dir, n.name, 'agent.log')})
+      const port = old?.url.startsWith(scheme) ? Number(new URL(old.url).port) : undefined
+      if (port === undefined) continue
+      if (running.has(configOf(n.name)) || (await portFree(port))) kept.set(n.name, port)
+      else opts.onProgress?.(`${n.name}: port ${port} is taken by another program; ${n.name} gets a new one`)
     }
+    const fresh = await freePorts(topology.nodes.length - kept.size, new Set(kept.values()))
+    const nodes: LabNode[] = topology.nodes.map((n) => ({
+      ...n,
+      url: `${scheme}//127.0.0.1:${kept.get(n.name) ?? fresh.pop()}`,
+      pid: previous?.nodes.find((p) => p.name === n.name)?.pid,
+      config: configOf(n.name),
+      log: join(dir, n.name, 'agent.log'),
+    }))
     const state: LabState = {name: topology.name, topology: topologyPath, timing, tls, startedAt: previous?.startedAt ?? new Date().toISOString(), nodes}
     // Every node's configuration path is on record before any agent starts.
     saveLab(state)
