@@ -1,8 +1,12 @@
 // The lab's agent entry: `node dist/src/agent-main.js --config FILE` is `ucctl agent serve --config
 // FILE` without loading the CLI framework (the lab starts many agents at once: each one's start
 // costs CPU that the others wait for).
-import {UcctlError} from './lib/errors.js'
-import {serveAgent} from './lib/agent/serve.js'
+import module from 'node:module'
+
+// Node >= 22.1 caches compiled code between runs (as bin/run.js does for the CLI).
+// (@types/node 20 does not know it yet.)
+;(module as {enableCompileCache?: () => void}).enableCompileCache?.()
+const [{UcctlError}, {serveAgent}] = await Promise.all([import('./lib/errors.js'), import('./lib/agent/serve.js')])
 
 const i = process.argv.indexOf('--config')
 const config = i > 0 ? process.argv[i + 1] : undefined
