@@ -138,6 +138,31 @@ describe('the lab never loses track of an agent (issue 18)', () => {
     for (const pid of left) assert.equal(running(pid), false, `agent pid ${pid} still runs`)
   })
 
+  it('a recorded pid that now belongs to another process is not the agent: lab status, down and up leave that process alone', async () => {
+    const file = topology(home, SIX.slice(0, 3))
+    assert.equal((await runCli(['lab', 'up', '--topology', file], env)).code, 0)
+    assert.equal((await runCli(['lab', 'down'], env)).code, 0)
+    // The pid of n1's stopped agent, as if the system had handed it to another program.
+    const other = spawn('sleep', ['600'], {stdio: 'ignore'})
+    try {
+      const labFile = join(home, 'state', 'lab', 'lab.json')
+      const lab = JSON.parse(readFileSync(labFile, 'utf8'))
+      lab.nodes[0].pid = other.pid
+      writeFileSync(labFile, JSON.stringify(lab))
+      const status = await runCli(['lab', 'status', '--json'], env)
+      assert.equal(status.json.nodes[0].state, 'stopped')
+      assert.equal((await runCli(['lab', 'down'], env)).code, 0)
+      assert.ok(running(other.pid!), 'lab down did not signal a process that is not its agent')
+      const up = await runCli(['lab', 'up', '--json'], env)
+      assert.equal(up.code, 0, up.stderr)
+      assert.notEqual(up.json.nodes[0].pid, other.pid)
+      assert.equal(up.json.nodes[0].state, 'running')
+      assert.ok(running(other.pid!))
+    } finally {
+      other.kill()
+    }
+  })
+
   it('two concurrent lab up start each agent once (one lab lock); lab down after lab up keeps the ports', async () => {
     const file = topology(home, SIX)
     const [a, b] = await Promise.all([runCli(['lab', 'up', '--topology', file, '--json'], env), runCli(['lab', 'up', '--topology', file, '--json'], env)])

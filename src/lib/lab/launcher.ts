@@ -43,8 +43,8 @@ export function labDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(stateDir(env), 'lab')
 }
 
-export const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
-export const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
+const labFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'lab.json')
+const credentialsFile = (env?: NodeJS.ProcessEnv) => join(labDir(env), 'credentials.json')
 
 /** The lab's own tokens: operator (the CLI's), viewer (to try a read-only role), peer. */
 export interface LabCredentials {
@@ -57,7 +57,7 @@ export function labCredentials(env?: NodeJS.ProcessEnv): LabCredentials | undefi
   return readJsonFile<LabCredentials>(credentialsFile(env))
 }
 
-export function ensureLabCredentials(newToken: () => string): LabCredentials {
+function ensureLabCredentials(newToken: () => string): LabCredentials {
   const existing = labCredentials()
   if (existing) return existing
   const creds: LabCredentials = {operator: newToken(), viewer: newToken(), peer: newToken()}
@@ -153,7 +153,7 @@ function openssl(cwd: string, ...args: string[]): void {
   }
 }
 
-export function ensureLabCa(dir: string): {pem: string; dir: string} {
+function ensureLabCa(dir: string): {pem: string; dir: string} {
   const tlsDir = join(dir, 'tls')
   mkdirSync(tlsDir, {recursive: true, mode: 0o700})
   if (!existsSync(join(tlsDir, 'ca.pem'))) {
@@ -163,7 +163,7 @@ export function ensureLabCa(dir: string): {pem: string; dir: string} {
 }
 
 /** A certificate for 127.0.0.1 and localhost, signed by the lab CA; the node trusts the CA for its peers. */
-export function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {cert: string; key: string; ca: string} {
+function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {cert: string; key: string; ca: string} {
   const nodeDir = join(dir, node)
   const cert = join(nodeDir, 'agent.pem')
   const key = join(nodeDir, 'agent.key')
@@ -269,7 +269,7 @@ async function adopt(n: LabNode, pids: number[], ca: string | undefined): Promis
   return undefined
 }
 
-export class LabStartError extends InternalError {}
+const NOT_STARTED = 'not started'
 
 /**
  * Starts every node of the topology that is not already running; running ones are adopted (their
@@ -328,7 +328,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     }
     const ca = tls ? ensureLabCa(dir) : undefined
     const urls = new Map(nodes.map((n) => [n.name, n.url]))
-    let failed = false
+    let stopStarting = false
     let ready = 0
     const bring = async (ln: LabNode): Promise<'adopted' | 'started'> => {
       const n = topology.nodes.find((t) => t.name === ln.name)!
@@ -342,7 +342,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         if (pid !== undefined) return 'adopted'
       }
       // After the first failure no new agent starts: the error says which are up, a new lab up goes on.
-      if (failed) throw new Error('not started')
+      if (stopStarting) throw new Error(NOT_STARTED)
       mkdirSync(join(dir, n.name), {recursive: true, mode: 0o700})
       const nodeConfig = {
         name: n.name,
@@ -367,7 +367,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
           saveLab(state)
         })
       } catch (error) {
-        failed = true
+        stopStarting = true
         // Half-started is no state to leave: stopped, so the next lab up starts it afresh.
         if (ln.pid !== undefined) await stopProcess(ln.pid, STOP_TIMEOUT_MS)
         ln.pid = undefined
@@ -393,11 +393,10 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     const notUp = outcomes.flatMap((o) => (o.ok ? [] : [{node: o.node.name, reason: (o.error as Error).message}]))
     if (notUp.length > 0) {
       const up = outcomes.filter((o) => o.ok).map((o) => o.node.name)
-      throw new LabStartError(
-        `the lab is not up: ${up.length} of ${nodes.length} nodes up; not up: ${notUp
-          .filter((f) => f.reason !== 'not started')
-          .map((f) => `${f.node} (${f.reason})`)
-          .join(', ')}${notUp.some((f) => f.reason === 'not started') ? `; not started: ${notUp.filter((f) => f.reason === 'not started').map((f) => f.node).join(', ')}` : ''}`,
+      const failed = notUp.filter((f) => f.reason !== NOT_STARTED).map((f) => `${f.node} (${f.reason})`)
+      const waiting = notUp.filter((f) => f.reason === NOT_STARTED).map((f) => f.node)
+      throw new InternalError(
+        `the lab is not up: ${up.length} of ${nodes.length} nodes up; not up: ${failed.join(', ')}${waiting.length > 0 ? `; not started: ${waiting.join(', ')}` : ''}`,
         {hint: 'ucctl lab up starts the missing nodes; ucctl lab down stops every agent of the lab', details: {up, notUp}},
       )
     }
