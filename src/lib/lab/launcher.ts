@@ -317,7 +317,7 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     // Every node's configuration path is on record before any agent starts.
     saveLab(state)
 
-    const [{stringify}, {hashToken, newToken}, {fanOut}] = await Promise.all([import('yaml'), import('../agent/auth.js'), import('../client/agent-client.js')])
+    const [{hashToken, newToken}, {fanOut}] = await Promise.all([import('../agent/auth.js'), import('../client/agent-client.js')])
     const creds = ensureLabCredentials(newToken)
     const auth = {
       tokens: [
@@ -360,7 +360,8 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         timing: {profile: timing},
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
-      writeFileDurably(ln.config, `# written by ucctl lab up from ${topologyPath}\n${stringify(nodeConfig)}`)
+      // JSON, which is YAML too: the agent reads it without loading a YAML parser.
+      writeFileDurably(ln.config, JSON.stringify(nodeConfig, null, 2) + '\n')
       try {
         await startAgentProcess(ln, creds.peer, (pid) => {
           ln.pid = pid
