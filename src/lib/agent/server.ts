@@ -10,7 +10,6 @@ import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {AgentClient} from '../client/agent-client.js'
 import {installAuth} from './auth.js'
-import {lazyValidators} from './lazy-validators.js'
 import {NetworkFaults, PEER_HEADER} from './faults.js'
 import type {AgentContext, AgentModule} from './module.js'
 import {modulesFor} from './modules.js'
@@ -61,7 +60,6 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     bodyLimit: 64 * 1024,
     // Unknown body fields are an error, not silently dropped.
     ajv: {customOptions: {removeAdditional: false, allErrors: false}},
-    schemaController: {compilersFactory: {buildValidator: lazyValidators() as never}},
     return503OnClosing: true,
     routerOptions: {maxParamLength: 1000},
     ...(config.tls ? {https: {cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key)}} : {}),
