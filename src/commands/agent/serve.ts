@@ -1,5 +1,4 @@
 import {BaseCommand, nodeConfigFlag} from '../../lib/cli/base-command.js'
-import {UsageError} from '../../lib/errors.js'
 
 export default class AgentServe extends BaseCommand<typeof AgentServe> {
   // Logs are JSON lines already, and no context applies: neither flag means anything here.
@@ -11,24 +10,9 @@ export default class AgentServe extends BaseCommand<typeof AgentServe> {
   static override examples = ['<%= config.bin %> agent serve --config /etc/ucctl/node.yaml']
 
   async run() {
-    const [{loadNodeConfig}, {startAgent}, {servingFindings}] = await Promise.all([
-      import('../../lib/agent/config.js'),
-      import('../../lib/agent/server.js'),
-      import('../../lib/agent/node-setup.js'),
-    ])
-    const config = await loadNodeConfig(this.flags.config)
-    for (const f of await servingFindings(config, this.flags.config)) {
-      if (f.severity === 'error') throw new UsageError(`refusing to serve: ${f.message}`, {hint: f.fix})
-      process.stderr.write(JSON.stringify({level: 40, time: Date.now(), msg: `${f.message} (${f.fix})`}) + '\n')
-    }
-    const agent = await startAgent(config)
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        process.stderr.write(JSON.stringify({level: 30, time: Date.now(), msg: `${signal}: shutting down`}) + '\n')
-        agent.close().then(resolve, resolve)
-      }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
-    })
+    const {serveAgent} = await import('../../lib/agent/serve.js')
+    // On a real host the agent first refuses what is unsafe (a world-readable secret) and warns
+    // about what is risky; the lab's agents skip it (their files are the lab's own, on loopback).
+    await serveAgent(this.flags.config, {checkServing: true})
   }
 }

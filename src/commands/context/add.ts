@@ -4,6 +4,7 @@ import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
 import {checkNewContextName, contextNodes, parseAgentSpec, readCaFile, readContexts, writeContexts} from '../../lib/cli/contexts.js'
 import {resolve} from 'node:path'
 import {ciscoContextFlags} from '../../lib/drivers/cisco/context.js'
+import {tokensCrossNetworkInClear} from '../../lib/domain/transport.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
   static override summary = "Add a context: the agents of a deployment's nodes (their names are asked from each agent)"
@@ -37,7 +38,7 @@ An existing context name is refused unless --force; "lab" is always the embedded
     file.contexts[this.args.name] = {nodes, ...(caPath ? {ca: caPath} : {})}
     file.current ??= this.args.name
     writeContexts(file)
-    if (specs.some((s) => s.url.startsWith('http:'))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
+    if (specs.some((s) => tokensCrossNetworkInClear(s.url))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),

@@ -22,12 +22,12 @@ export default class LabUp extends BaseCommand<typeof LabUp> {
       onProgress: (m) => this.progress(m),
     })
     if (lab.tls) this.notice(`lab CA (for ucctl context add ... --ca): ${labCaPath()}; tokens: ${labDir()}/credentials.json (0600)`)
-    const nodes = lab.nodes.map((n) => ({name: n.name, product: n.product, role: n.role, url: n.url, pid: n.pid, state: nodeState(n)}))
+    const nodes = lab.nodes.map((n) => ({name: n.name, product: n.product, role: n.role, url: n.url, pid: n.pid ?? null, state: nodeState(n)}))
     return this.output(envelope('LabStatus', {name: lab.name, timing: lab.timing, tls: lab.tls ?? false, topology: lab.topology, nodes}), {
       title: `lab ${lab.name} (timing ${lab.timing})`,
       columns: ['NODE', 'PRODUCT', 'ROLE', 'URL', 'PID', 'STATE'],
       stateColumn: 5,
-      rows: nodes.map((n) => [n.name, n.product, n.role, n.url, n.pid, n.state]),
+      rows: nodes.map((n) => [n.name, n.product, n.role, n.url, n.pid ?? '', n.state]),
     })
   }
 }

@@ -152,7 +152,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   faults.routes(app, config.faultInjection)
   const auth = config.auth ? installAuth(app, config.auth, config.stateDir) : undefined
 
-  app.get('/v1/health', async () => ({status: 'ok', node: config.name, time: new Date().toISOString()}))
+  // The pid lets a launcher tell its own agent from a process that reused a recorded pid.
+  app.get('/v1/health', async () => ({status: 'ok', node: config.name, pid: process.pid, time: new Date().toISOString()}))
   app.get<{Querystring: {limit?: number}}>(
     '/v1/audit',
     {schema: {querystring: {type: 'object', additionalProperties: false, properties: {limit: {type: 'integer', minimum: 1, maximum: 10_000}}}}},
