@@ -182,6 +182,9 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
 
   /** Starts `cluster deactivate cuc-sub --drain`, waits until its operation runs, then sends SIGINT. */
   async function drainThenCtrlC(): Promise<{code: number | null; stderr: string; json: any; id: string}> {
+    type Ops = {operations: Array<{id: string; action: string; state: string}>}
+    // A drain an earlier case left running (it waits for its call) is not this CLI's.
+    const earlier = new Set((await agent('cuc-sub').get<Ops>('/v1/operations')).operations.map((o) => o.id))
     const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live}})
     let stdout = ''
     let stderr = ''
@@ -193,7 +196,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const op = await eventually(
       async () => {
         if (exited) throw new Error(`the CLI ended before its drain ran: ${stdout} ${stderr}`)
-        return (await agent('cuc-sub').get<{operations: Array<{id: string; action: string; state: string}>}>('/v1/operations')).operations.find((o) => o.action === 'cluster deactivate' && o.state === 'running')
+        return (await agent('cuc-sub').get<Ops>('/v1/operations')).operations.find((o) => o.action === 'cluster deactivate' && o.state === 'running' && !earlier.has(o.id))
       },
       20_000,
       'the drain operation',

@@ -23,7 +23,7 @@ describe('effects before they happen (domain)', () => {
     assert.match(change[0].message, /cuc-pub becomes Secondary and cuc-sub becomes Primary/)
     const degraded = connectionStopEffect({server: 'cuc-pub', role: 'publisher', status: 'Primary', peer: 'cuc-sub', peerStatus: 'Deactivated', services: ['Connection DB']})
     assert.deepEqual(degraded.map((x) => x.rule), ['UC-10'])
-    assert.match(degraded[0].message, /stays Primary, degraded/)
+    assert.match(degraded[0].message, /becomes Secondary \(degraded\); the subscriber is Deactivated, so no server is Primary until one is/)
   })
 
   it('CTI-3, CTI-6: softphones reconnect to the peer up to its capacity, the rest get Offline; agents must not click', () => {
