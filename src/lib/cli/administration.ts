@@ -4,8 +4,9 @@
 // documents and their tables, and `user check`, which also reads the IM and Presence nodes.
 import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
-import {AgentClient, fanOut} from '../client/agent-client.js'
-import {NotFoundError, UcctlError, UnreachableError, UsageError} from '../errors.js'
+import {AgentClient} from '../client/agent-client.js'
+import {failed, readNodes, requireAnAnswer, unreadFindings, unreadOf} from '../client/outcome.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import {type AdminFinding, checkUsers, effectiveProfile, type EndUser, SRM_PARAMETERS, type SrmParameter, type UcService, type UserTemplate} from '../domain/administration.js'
 import {DEFAULT_PRESENCE_LIMITS} from '../domain/presence-viewer.js'
 import {type Envelope, envelope} from './base-command.js'
@@ -15,16 +16,12 @@ import type {Target} from './target.js'
 
 /** The Unified CM publisher's agent (a subscriber answers reads through it when the publisher is not in the context). */
 export async function configurationClient(target: Target): Promise<AgentClient> {
-  const answers = await fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<{product: string; role: string}>('/v1/node'))
+  const answers = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<{product: string; role: string}>('/v1/node'))
   const cucm = answers.filter((a) => a.ok && a.value.product === 'cucm')
   const pub = cucm.find((a) => a.ok && a.value.role === 'publisher') ?? cucm[0]
   if (pub) return new AgentClient(pub.node)
-  const failed = answers.filter((a) => !a.ok)
-  if (failed.length > 0) {
-    const first = failed[0] as {error: unknown}
-    if (failed.length === answers.length && first.error instanceof UcctlError) throw first.error
-    throw new UnreachableError(`no Unified CM node answered; the configuration database is on the Unified CM publisher`, {hint: `not answering: ${failed.map((a) => a.node.name).join(', ')}`})
-  }
+  // No Unified CM node answered: those not read may be it, so their failure is the answer (4 or 7).
+  requireAnAnswer(failed(answers), `the Unified CM publisher of context ${target.context} (its configuration database)`)
   throw new NotFoundError(`context ${target.context} has no Unified CM node: the configuration database is on the Unified CM publisher`)
 }
 
@@ -179,7 +176,7 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
   const input = await client.get<CheckInputAnswer>('/v1/config/check-input', {ids: ids.length ? ids.join(',') : undefined})
   const imNodes = [...new Set(input.groups.flatMap((g) => g.nodes))]
   const refs = imNodes.map((n) => target.nodes.find((x) => x.name === n) ?? {name: n, url: ''})
-  const reads = await fanOut(
+  const reads = await readNodes(
     refs.filter((r) => r.url),
     async (n) => {
       const c = new AgentClient(n, {timeoutMs: 10_000})
@@ -193,12 +190,10 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
   const nodeServices = new Map<string, Record<string, string> | undefined>(imNodes.map((n) => [n, undefined]))
   const contacts = new Map<string, {contacts: number; watchers: number}>()
   let limits: {maxContacts: number; maxWatchers: number} = DEFAULT_PRESENCE_LIMITS
-  const unread: AdminFinding[] = []
+  // A check never passes on what it did not read: one error per node not read.
+  const unread: AdminFinding[] = unreadFindings(unreadOf(reads), 'ADM-7')
   for (const r of reads) {
-    if (!r.ok) {
-      unread.push({rule: 'ADM-7', severity: 'error', message: `could not read ${r.node.name}: ${r.error instanceof Error ? r.error.message : String(r.error)}`, fix: `check that the agent of ${r.node.name} answers (ucctl status)`})
-      continue
-    }
+    if (!r.ok) continue
     nodeServices.set(r.node.name, r.value.services)
     limits = r.value.limits.limits
     for (const u of r.value.limits.users) contacts.set(u.id.toLowerCase(), u)

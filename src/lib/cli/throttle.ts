@@ -2,7 +2,7 @@
 // Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
 // agents (../agent/throttle.ts); this is the I/O around them.
 import type {AgentClient} from '../client/agent-client.js'
-import {unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
+import {type NodeOutcome, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {UcctlError, UsageError} from '../errors.js'
 import {
   describeThrottleChanges,
@@ -39,7 +39,11 @@ export interface ThrottleStatusDoc {
 
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
 export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
-  const outcomes = await readProductNodes(target, 'cucm', getThrottle, name)
+  return throttleStatusOutcome(target.context, await readProductNodes(target, 'cucm', getThrottle, name), `context ${target.context}`, notice)
+}
+
+/** ThrottleStatus from one outcome per Unified CM node: a node not read is listed with its error. */
+export function throttleStatusOutcome(context: string, outcomes: Array<NodeOutcome<ThrottleStatusDoc>>, title: string, notice: (m: string) => void): Outcome {
   // THR-1 (run time): the investigation, on each node in Code Yellow or that entered it repeatedly.
   const ok = outcomes.flatMap((a) => {
     if (!a.ok) return []
@@ -49,9 +53,9 @@ export async function throttleStatus(target: Target, name: string | undefined, n
   const unread = unreadOf(outcomes)
   warnUnread(unread, notice)
   return {
-    doc: envelope('ThrottleStatus', {context: target.context, nodes: [...ok, ...unread]}),
+    doc: envelope('ThrottleStatus', {context, nodes: [...ok, ...unread]}),
     view: {
-      title: `context ${target.context}`,
+      title,
       columns: ['NODE', 'STATE', 'AVG DELAY', 'SAMPLE ACTIVITY', 'ENTRY', 'EXIT', 'REJECTED', 'CODE YELLOW ENTRIES'],
       stateColumn: 1,
       rows: [...ok.map((s) => [

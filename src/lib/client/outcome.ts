@@ -49,7 +49,9 @@ export function requireAnAnswer<T>(outcomes: Array<NodeOutcome<T>>, what: string
     // The agent's own answer says whether the token was missing, unknown or lacks the role.
     if (bad.length === 1 && first instanceof UcctlError) throw first
     const Cls = bad.every((o) => o.error.code === 'Forbidden') ? ForbiddenError : UnauthorizedError
-    throw new Cls(`${what}: every node refused the credentials (${detail})`, {hint: 'log in again: ucctl login (or set UCCTL_TOKEN)', details: {nodes: errorsByNode(bad)}})
+    // The first refusal says what was refused (a token, a password, an SSH login) and how to fix it.
+    const hint = (first instanceof UcctlError && first.hint) || 'log in again: ucctl login (or set UCCTL_TOKEN)'
+    throw new Cls(`${what}: every node refused the credentials (${detail}); ${bad[0].error.message}`, {hint, details: {nodes: errorsByNode(bad)}})
   }
   if (bad.length === 1 && bad[0].cause instanceof UnreachableError) throw bad[0].cause
   throw new UnreachableError(`${what}: no node answered (${detail})`, {hint: "are their agents running? (ucctl lab status, or the nodes' ucctl-agent service)", details: {nodes: errorsByNode(bad)}})

@@ -5,9 +5,10 @@ import {type Envelope, envelope} from '../../cli/base-command.js'
 import {checkOutcome} from '../../cli/check.js'
 import {confirmOrRefuse} from '../../cli/confirm.js'
 import type {View} from '../../cli/render.js'
-import {setThrottleParams, showThrottleParams, type ThrottleParamsStore} from '../../cli/throttle.js'
+import {nodeListOutcome} from '../../cli/node-list.js'
+import {setThrottleParams, showThrottleParams, throttleStatusOutcome, type ThrottleParamsStore} from '../../cli/throttle.js'
 import {planOutcome, parseRunbook, readInput} from '../../cli/upgrade.js'
-import {fanOut} from '../../client/agent-client.js'
+import {readNodes, requireAnAnswer, unreadMark, warnUnread} from '../../client/outcome.js'
 import type {ManualAction} from '../../domain/connection-cluster.js'
 import type {ThrottleParams} from '../../domain/throttle.js'
 import {clusterFromPartitions, planUpgrade, validatePlan} from '../../domain/upgrade.js'
@@ -15,7 +16,7 @@ import {parseVersion} from '../../domain/version.js'
 import {RefusedError, UsageError} from '../../errors.js'
 import {connectionAction, haAction, serviceAction} from './actions.js'
 import {CALLMANAGER_SERVICE, THROTTLE_SERVICE_PARAMETERS} from './mapping.js'
-import {connectionServers, everyNodeFailed, groupDoc, groupFromHa, haStatus, nodeList, partitions, serviceStatuses, throttleOfNode, throttleParams} from './reads.js'
+import {connectionServers, groupDoc, groupFromHa, haStatus, nodeList, partitions, serviceStatuses, throttleOfNode, throttleParams} from './reads.js'
 import type {CiscoNode, CiscoSession} from './session.js'
 
 export interface CommandIO {
@@ -67,14 +68,8 @@ async function livePicture(s: CiscoSession) {
 const HANDLERS: Record<string, Handler> = {
   status: {
     async run(s, io) {
-      const nodes = await nodeList(s)
-      for (const n of nodes) if ('error' in n) io.notice(`warning: ${n.name}: ${n.error}`)
-      return io.output(envelope('NodeList', {context: s.context, nodes}), {
-        title: `context ${s.context} (cisco)`,
-        columns: ['NODE', 'PRODUCT', 'ROLE', 'VERSION', 'HEALTH', 'SERVICES', 'URL'],
-        stateColumn: 4,
-        rows: nodes.map((n) => [n.name, n.product, n.role, n.version, n.health, `${n.services.running}/${n.services.total}`, n.url]),
-      })
+      const r = nodeListOutcome(s.context, await nodeList(s), {check: io.flags.check === true, title: `context ${s.context} (cisco)`, notice: io.notice})
+      return io.output(r.doc, r.view, r.exitCode)
     },
   },
   'service:list': {
@@ -97,17 +92,12 @@ const HANDLERS: Record<string, Handler> = {
   'throttle:status': {
     async run(s, io) {
       const nodes = io.flags.node ? [s.node(io.flags.node, 'cucm', 'call throttling')] : s.nodes.filter((n) => n.product === 'cucm')
-      const answers = await fanOut(nodes, (n) => throttleOfNode(s, n as CiscoNode))
-      if (answers.length > 0 && answers.every((a) => !a.ok)) throw everyNodeFailed(answers.map((a) => (a as {error: unknown}).error), 'throttle status')
-      const ok = answers.flatMap((a) => (a.ok ? [{...a.value, name: a.node.name}] : []))
-      const unreachable = answers.flatMap((a) => (a.ok ? [] : [{name: a.node.name, error: (a.error as Error).message}]))
-      for (const u of unreachable) io.notice(`warning: ${u.name}: ${u.error}`)
-      return io.output(envelope('ThrottleStatus', {context: s.context, nodes: ok, unreachable}), {
-        title: `context ${s.context} (cisco)`,
-        columns: ['NODE', 'STATE', 'AVG DELAY', 'SAMPLE ACTIVITY', 'ENTRY', 'EXIT', 'REJECTED', 'CODE YELLOW ENTRIES'],
-        stateColumn: 1,
-        rows: ok.map((x) => [x.name, x.state, `${x.averageExpectedDelayMs} ms`, `${x.throttlingSampleActivity}/${x.sampleSize}`, `${x.thresholds.entryMs} ms`, `${x.thresholds.exitMs} ms`, x.callsRejected, x.counters.TotalCodeYellowEntry]),
-      })
+      const outcomes = await readNodes(nodes, (n) => throttleOfNode(s, n as CiscoNode))
+      // A node named on the command line: its own error, as a read of one node.
+      if (io.flags.node && !outcomes[0].ok) throw outcomes[0].cause
+      requireAnAnswer(outcomes, `Unified CM nodes of context ${s.context}`)
+      const r = throttleStatusOutcome(s.context, outcomes, `context ${s.context} (cisco)`, io.notice)
+      return io.output(r.doc, r.view, r.exitCode)
     },
   },
   'throttle:params': {
@@ -130,14 +120,14 @@ const HANDLERS: Record<string, Handler> = {
   },
   'cluster:status': {
     async run(s, io) {
-      const {servers, warnings} = await connectionServers(s)
-      for (const w of warnings) io.notice(`warning: ${w}`)
+      const {servers, unread} = await connectionServers(s)
+      warnUnread(unread, io.notice)
       const notes = ['calls in progress: CUPI does not publish them (null)']
-      return io.output(envelope('ConnectionCluster', {context: s.context, servers, notes}), {
+      return io.output(envelope('ConnectionCluster', {context: s.context, servers, ...(unread.length ? {unread} : {}), notes}), {
         title: `Unity Connection cluster (context ${s.context}, CUPI)`,
         columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CUPI STATE'],
         stateColumn: 2,
-        rows: servers.map((x) => [x.name, x.role, x.status, x.answersCalls ? 'yes' : 'no', `${x.cupi.serverState}/${x.cupi.serverDisplayState}`]),
+        rows: servers.map((x) => [x.name, x.role, (x.error ? `${unreadMark(x.error)}; ` : '') + x.status, x.answersCalls ? 'yes' : 'no', `${x.cupi.serverState}/${x.cupi.serverDisplayState}`]),
         notes,
       })
     },
@@ -149,16 +139,22 @@ const HANDLERS: Record<string, Handler> = {
   'cluster:take-calls': connection('take-calls'),
   'pcluster:status': {
     async run(s, io) {
-      const {ha: st, seenBy} = await haStatus(s)
+      const {ha: st, seenBy, unread} = await haStatus(s)
+      warnUnread(unread, io.notice)
       for (const l of st.unknownLines) io.notice(`note: utils ha status printed a line ucctl does not know: ${l}`)
       const subs = io.args.group ? st.subclusters.filter((x) => x.name.toLowerCase() === String(io.args.group).toLowerCase()) : st.subclusters
       if (io.args.group && subs.length === 0) throw new UsageError(`no presence redundancy group ${io.args.group}`, {hint: `groups: ${st.subclusters.map((x) => x.name).join(', ')}`})
-      const groups = subs.map((sub) => groupDoc(groupFromHa(sub), sub, seenBy))
-      return io.output(envelope('PresenceRedundancyGroupList', {context: s.context, groups}), {
+      const groups = subs.map((sub) => groupDoc(groupFromHa(sub), sub, seenBy, unread))
+      const members = new Set(st.subclusters.flatMap((x) => x.nodes.map((n) => n.name.toLowerCase())))
+      const others = unread.filter((u) => !members.has(u.name.toLowerCase()))
+      return io.output(envelope('PresenceRedundancyGroupList', {context: s.context, groups, ...(others.length ? {unread: others} : {})}), {
         title: `context ${s.context} (utils ha status on ${seenBy})`,
         columns: ['GROUP', 'HA', 'NODE', 'STATE', 'REASON'],
         stateColumn: 3,
-        rows: groups.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.state, n.reason ?? ''])),
+        rows: [
+          ...groups.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state, n.reason ?? ''])),
+          ...others.map((u) => ['?', '', u.name, unreadMark(u.error), '']),
+        ],
         notes: groups.flatMap((g) => [`${g.name}: ${g.row ? `PRG-7 row ${g.row}` : g.haEnabled ? 'pair not in the PRG-7 table' : 'high availability disabled'}; recommended: ${g.recommendedAction}`, `${g.name}: allowed now: ${g.allowedActions.join(', ') || 'none'}`]),
       })
     },

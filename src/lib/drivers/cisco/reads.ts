@@ -1,10 +1,11 @@
 // What a cisco context reads, each from the interface that publishes it, in the same JSON
 // kinds as against agents. A node that cannot be read is marked, never guessed.
-import {fanOut} from '../../client/agent-client.js'
+import type {NodeRef} from '../../client/agent-client.js'
+import {failed, type NodeError, nodeError, type NodeOutcome, readNodes, requireAnAnswer, unreadOf} from '../../client/outcome.js'
 import {answersCalls, type ServerStatus} from '../../domain/connection-cluster.js'
 import {groupStatus, describePair, type GroupState, classifyGroup} from '../../domain/presence-redundancy.js'
 import type {ThrottleParams} from '../../domain/throttle.js'
-import {InternalError, NotFoundError, UcctlError, UnauthorizedError, UnreachableError, ForbiddenError} from '../../errors.js'
+import {InternalError, NotFoundError, UcctlError} from '../../errors.js'
 import {CALLMANAGER_SERVICE, connectionStatus, serviceState, THROTTLE_COUNTERS, THROTTLE_OBJECT, THROTTLE_SERVICE_PARAMETERS, throttleStateFromCounters} from './mapping.js'
 import {type HaStatus, parseHaStatus, parseShowVersion} from './platform-cli.js'
 import type {CiscoNode, CiscoSession} from './session.js'
@@ -51,31 +52,35 @@ export async function serviceStatuses(s: CiscoSession, node: CiscoNode, only?: s
   })
 }
 
-/** The fan-out rule of DESIGN.md: when every node failed, exit 4 if all refused the credentials, else 7. */
-export function everyNodeFailed(errors: unknown[], what: string): UcctlError {
-  const auth = errors.every((e) => e instanceof UnauthorizedError || e instanceof ForbiddenError)
-  if (auth) return errors[0] as UcctlError
-  const first = errors.find((e) => e instanceof UnreachableError)
-  return (first as UcctlError | undefined) ?? new UnreachableError(`no node answered ${what}: ${errors.map((e) => (e as Error).message).join('; ')}`)
-}
+type Unread = Array<{name: string; error: NodeError}>
 
-const message = (e: unknown) => (e instanceof UcctlError ? e.message : String(e))
+/**
+ * Asks `nodes` in turn until one answers (one answer covers the cluster): its value and the
+ * nodes asked before it that could not be read. When none answered: exit 4 or 7
+ * (DESIGN.md "Reading several nodes"). A refusal is ucctl's own answer, not the node's: it stops.
+ */
+async function firstAnswer<N extends NodeRef, T>(nodes: N[], read: (node: N) => Promise<T>, what: string): Promise<{value: T; node: N; unread: Unread}> {
+  const tried: Array<NodeOutcome<T>> = []
+  for (const node of nodes) {
+    try {
+      return {value: await read(node), node, unread: unreadOf(tried)}
+    } catch (error) {
+      if (error instanceof UcctlError && error.code === 'Refused') throw error
+      tried.push({node, ok: false, error: nodeError(error), cause: error})
+    }
+  }
+  requireAnAnswer(tried, what)
+  throw new InternalError(`${what}: no node to ask`)
+}
 
 /** `status`: each node's version (Control Center getProductInformationList) and services (soapGetServiceStatus). */
 export async function nodeList(s: CiscoSession) {
-  const answers = await fanOut(s.nodes, async (ref) => {
+  return readNodes(s.nodes, async (ref) => {
     const n = ref as CiscoNode
     const [services, info] = await Promise.all([serviceStatuses(s, n), s.controlCenter(n, 'getProductInformationList', {ServiceInfo: ''})])
-    return {services, version: text(info.getProductInformationListReturn?.ActiveServerVersion)}
-  })
-  if (answers.length > 0 && answers.every((a) => !a.ok)) throw everyNodeFailed(answers.map((a) => (a as {error: unknown}).error), 'status')
-  return answers.map((a, i) => {
-    const n = s.nodes[i]
-    const base = {name: n.name, product: n.product, role: n.role, url: n.url}
-    if (!a.ok) return {...base, version: null, health: 'unreachable' as const, services: {running: 0, total: 0}, error: message(a.error)}
-    const active = a.value.services.filter((x) => x.activated)
+    const active = services.filter((x) => x.activated)
     const running = active.filter((x) => x.state === 'Running').length
-    return {...base, version: a.value.version, health: running === active.length ? ('ok' as const) : ('degraded' as const), services: {running, total: active.length}}
+    return {product: n.product, role: n.role ?? null, version: text(info.getProductInformationListReturn?.ActiveServerVersion), health: running === active.length ? 'ok' : 'degraded', services: {running, total: active.length}}
   })
 }
 
@@ -127,61 +132,44 @@ export interface CupiServer {
   callsInProgress: null
   reachable: boolean
   cupi: {serverState: number; serverDisplayState: number}
+  error?: NodeError
 }
 
 /** CUPI `GET /vmrest/vmsservers`: each Unity Connection server's status (UC-2), asked of the first server that answers. */
-export async function connectionServers(s: CiscoSession): Promise<{servers: CupiServer[]; warnings: string[]}> {
+export async function connectionServers(s: CiscoSession): Promise<{servers: CupiServer[]; unread: Unread}> {
   const cuc = s.nodes.filter((n) => n.product === 'cuc')
   if (cuc.length === 0) throw new NotFoundError(`no Unity Connection node in context ${s.context}`, {hint: 'add them by hand: ucctl context add NAME --cisco URL --node cuc-pub=cuc@https://HOST'})
-  const errors: unknown[] = []
-  const warnings: string[] = []
-  for (const n of cuc) {
-    let answer: any
-    try {
-      answer = await s.cupi(n, '/vmrest/vmsservers')
-    } catch (error) {
-      errors.push(error)
-      warnings.push(`${n.name}: ${message(error)}`)
-      continue
+  const {value: answer, node: n, unread} = await firstAnswer(cuc, (c) => s.cupi(c, '/vmrest/vmsservers'), `CUPI of context ${s.context}`)
+  const list: any[] = Array.isArray(answer?.VmsServer) ? answer.VmsServer : answer?.VmsServer ? [answer.VmsServer] : []
+  if (list.length === 0) throw new InternalError(`CUPI of ${n.name} listed no server in /vmrest/vmsservers`)
+  const servers = list.map((v): CupiServer => {
+    const host = String(v.HostName ?? v.ServerName ?? '')
+    const known = cuc.find((c) => c.name.toLowerCase() === host.toLowerCase().split('.')[0] || c.name.toLowerCase() === host.toLowerCase())
+    const status = connectionStatus(v.ServerDisplayState)
+    const down = unread.find((u) => u.name === (known?.name ?? host))
+    if (status === null) throw new InternalError(`CUPI of ${n.name}: server ${host} has ServerDisplayState ${JSON.stringify(v.ServerDisplayState)}, which has no UC-2 status`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+    return {
+      name: known?.name ?? host,
+      role: String(v.ClusterMemberId) === '0' ? 'publisher' : 'subscriber',
+      status,
+      answersCalls: answersCalls(status, true),
+      callsInProgress: null,
+      reachable: status !== 'Not Functioning',
+      cupi: {serverState: Number(v.ServerState), serverDisplayState: Number(v.ServerDisplayState)},
+      // Its own CUPI did not answer: shown as the server that answered sees it, with why.
+      ...(down ? {error: down.error} : {}),
     }
-    const list: any[] = Array.isArray(answer?.VmsServer) ? answer.VmsServer : answer?.VmsServer ? [answer.VmsServer] : []
-    if (list.length === 0) throw new InternalError(`CUPI of ${n.name} listed no server in /vmrest/vmsservers`)
-    const servers = list.map((v): CupiServer => {
-      const host = String(v.HostName ?? v.ServerName ?? '')
-      const known = cuc.find((c) => c.name.toLowerCase() === host.toLowerCase().split('.')[0] || c.name.toLowerCase() === host.toLowerCase())
-      const status = connectionStatus(v.ServerDisplayState)
-      if (status === null) throw new InternalError(`CUPI of ${n.name}: server ${host} has ServerDisplayState ${JSON.stringify(v.ServerDisplayState)}, which has no UC-2 status`, {hint: 'run again with --debug-wire FILE and report the exchange'})
-      return {
-        name: known?.name ?? host,
-        role: String(v.ClusterMemberId) === '0' ? 'publisher' : 'subscriber',
-        status,
-        answersCalls: answersCalls(status, true),
-        callsInProgress: null,
-        reachable: status !== 'Not Functioning',
-        cupi: {serverState: Number(v.ServerState), serverDisplayState: Number(v.ServerDisplayState)},
-      }
-    })
-    servers.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'publisher' ? -1 : 1))
-    return {servers, warnings}
-  }
-  throw everyNodeFailed(errors, 'CUPI')
+  })
+  servers.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'publisher' ? -1 : 1))
+  return {servers, unread}
 }
 
 /** `utils ha status` on the first IM and Presence node that answers. */
-export async function haStatus(s: CiscoSession): Promise<{ha: HaStatus; seenBy: string}> {
+export async function haStatus(s: CiscoSession): Promise<{ha: HaStatus; seenBy: string; unread: Unread}> {
   const imp = s.nodes.filter((n) => n.product === 'imp').sort((a, b) => (a.role === 'publisher' ? -1 : b.role === 'publisher' ? 1 : 0))
   if (imp.length === 0) throw new NotFoundError(`no IM and Presence node in context ${s.context}`)
-  const errors: unknown[] = []
-  for (const n of imp) {
-    try {
-      const shell = await s.shell(n)
-      return {ha: parseHaStatus(await shell.run('utils ha status', {timeoutMs: 90_000})), seenBy: n.name}
-    } catch (error) {
-      if (error instanceof UcctlError && error.code === 'Refused') throw error
-      errors.push(error)
-    }
-  }
-  throw everyNodeFailed(errors, 'utils ha status')
+  const {value: ha, node, unread} = await firstAnswer(imp, async (n) => parseHaStatus(await (await s.shell(n)).run('utils ha status', {timeoutMs: 90_000})), `utils ha status in context ${s.context}`)
+  return {ha, seenBy: node.name, unread}
 }
 
 /** A subcluster of `utils ha status` as the PRG state machine's group (node 1 as PRG-7 orients it). */
@@ -203,20 +191,21 @@ export function groupFromHa(sub: HaStatus['subclusters'][number]): GroupState {
 }
 
 /** PresenceRedundancyGroupList entries; users are not published by the platform CLI (null). */
-export function groupDoc(g: GroupState, sub: HaStatus['subclusters'][number], seenBy: string) {
+export function groupDoc(g: GroupState, sub: HaStatus['subclusters'][number], seenBy: string, unread: Unread) {
   const st = groupStatus(g)
+  const errorOf = (name: string) => unread.find((u) => u.name.toLowerCase() === name.toLowerCase())?.error
   return {
     ...st,
     pair: describePair(g),
     seenBy,
-    nodes: st.nodes.map((n, i) => ({...n, users: null, printed: {state: sub.nodes[i].stateText, reason: sub.nodes[i].reasonText}})),
+    nodes: st.nodes.map((n, i) => ({...n, users: null, ...(errorOf(n.name) ? {error: errorOf(n.name)} : {}), printed: {state: sub.nodes[i].stateText, reason: sub.nodes[i].reasonText}})),
   }
 }
 
 /** Active and inactive versions of each Unified CM and IM and Presence node (platform CLI `show version active|inactive`). */
 export async function partitions(s: CiscoSession) {
   const nodes = s.nodes.filter((n) => n.product === 'cucm' || n.product === 'imp')
-  const answers = await fanOut(nodes, async (ref) => {
+  const outcomes = await readNodes(nodes, async (ref) => {
     const n = ref as CiscoNode
     const shell = await s.shell(n)
     const active = parseShowVersion(await shell.run('show version active'), 'active')
@@ -225,7 +214,6 @@ export async function partitions(s: CiscoSession) {
     return {node: n.name, product: n.product as 'cucm' | 'imp', role: n.role ?? 'subscriber', cluster: s.context, active, inactive, history: []}
   })
   // A plan checked against part of the cluster would be a guess.
-  const failed = answers.filter((a) => !a.ok)
-  if (failed.length) throw everyNodeFailed(failed.map((a) => (a as {error: unknown}).error), 'show version')
-  return answers.map((a) => (a as {value: any}).value)
+  requireAnAnswer(failed(outcomes), `show version of the Unified CM and IM and Presence nodes of context ${s.context}`)
+  return outcomes.flatMap((o) => (o.ok ? [o.value] : []))
 }
