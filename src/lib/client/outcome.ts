@@ -54,7 +54,8 @@ export function requireAnAnswer<T>(outcomes: Array<NodeOutcome<T>>, what: string
     throw new Cls(`${what}: every node refused the credentials (${detail}); ${bad[0].error.message}`, {hint, details: {nodes: errorsByNode(bad)}})
   }
   if (bad.length === 1 && bad[0].cause instanceof UnreachableError) throw bad[0].cause
-  throw new UnreachableError(`${what}: no node answered (${detail})`, {hint: "are their agents running? (ucctl lab status, or the nodes' ucctl-agent service)", details: {nodes: errorsByNode(bad)}})
+  const cause = bad.find((o) => o.cause instanceof UcctlError && o.cause.hint)?.cause as UcctlError | undefined
+  throw new UnreachableError(`${what}: no node answered (${detail})`, {hint: cause?.hint ?? "are their agents running? (ucctl lab status, or the nodes' ucctl-agent service)", details: {nodes: errorsByNode(bad)}})
 }
 
 function errorsByNode(bad: Array<{node: NodeRef; error: NodeError}>): Record<string, NodeError> {

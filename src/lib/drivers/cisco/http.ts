@@ -41,7 +41,7 @@ function transportError(ep: Endpoint, error: unknown): UcctlError {
       details: {node: ep.node, url: ep.url, cause: code},
     })
   }
-  return new UnreachableError(`node ${ep.node} (${ep.url}) did not answer: ${code}`, {details: {node: ep.node, url: ep.url, cause: code}})
+  return new UnreachableError(`node ${ep.node} (${ep.url}) did not answer: ${code}`, {hint: `is ${ep.node} up, and ${ep.url} reachable from here?`, details: {node: ep.node, url: ep.url, cause: code}})
 }
 
 /** One HTTPS request; throws for transport failures and 401/403 only. */
@@ -64,7 +64,7 @@ export function send(ep: Endpoint, s: HttpSettings, opts: {method: 'GET' | 'POST
           s.log.exchange(ep.node, 'received', `HTTP ${res.statusCode}\n\n${body}`)
           const status = res.statusCode ?? 0
           if (status === 401) {
-            reject(new UnauthorizedError(`node ${ep.node} refused the credentials of user ${s.username} (HTTP 401)`, {hint: 'store the right password: ucctl login --context ' + s.context + ' (or UCCTL_CISCO_PASSWORD)', details: {node: ep.node}}))
+            reject(new UnauthorizedError(`node ${ep.node} refused the credentials of user ${s.username} (HTTP 401)`, {hint: `store the right password: ucctl context add ${s.context} --cisco … --force (or set UCCTL_CISCO_PASSWORD)`, details: {node: ep.node}}))
           } else if (status === 403) {
             reject(new ForbiddenError(`node ${ep.node}: user ${s.username} may not do this (HTTP 403)`, {hint: 'the user needs the Standard AXL API Access / Standard CCM Admin Users roles (or the platform administrator for the CLI)', details: {node: ep.node}}))
           } else resolve({status, body, headers: res.headers})

@@ -49,7 +49,7 @@ export async function openShell(node: string, address: {host: string; port: numb
       } else if (e.level === 'client-authentication') {
         err = new UnauthorizedError(`node ${node} refused the platform CLI login of ${s.username} over SSH`, {details: {node}})
       } else {
-        err = new UnreachableError(`node ${node} (${id}) did not answer over SSH: ${e.code ?? e.message}`, {details: {node, cause: e.code ?? e.message}})
+        err = new UnreachableError(`node ${node} (${id}) did not answer over SSH: ${e.code ?? e.message}`, {hint: `is ${node} up, and SSH (${id}) reachable from here?`, details: {node, cause: e.code ?? e.message}})
       }
       audit('ssh login', err.code, started)
       reject(err)
