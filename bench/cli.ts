@@ -58,7 +58,9 @@ async function main() {
       let runningAt: number | undefined
       while (runningAt === undefined) {
         await sleep(20)
-        const {events: fresh} = await client.get<{events: Array<{time: string; service?: string; data?: {to?: string}}>}>('/v1/events', {after})
+        const {events: fresh} = await client.get<{events: Array<{time: string; service?: string; data?: {to?: string}}>}>('/v1/events', {
+          after,
+        })
         const ev = fresh.find((e) => e.service === 'CtiosServerNode' && e.data?.to === 'Running')
         if (ev) runningAt = Date.parse(ev.time)
       }
@@ -69,13 +71,15 @@ async function main() {
     await closeClients()
 
     const ratio = median(cli) / median(base)
-    console.log('ucctl bench (one run; ratios against the same run\'s baseline)')
+    console.log("ucctl bench (one run; ratios against the same run's baseline)")
     console.log(`node ${process.version}, ${RUNS} runs each, ${KILLS} kills`)
     console.log('')
     console.log(`node -e 0                                  median ${median(base).toFixed(1)} ms  p90 ${pct(base, 90).toFixed(1)} ms`)
     console.log(`ucctl service list --node ctios-a --json   median ${median(cli).toFixed(1)} ms  p90 ${pct(cli, 90).toFixed(1)} ms`)
     console.log(`CLI round trip ÷ node -e 0                 ${ratio.toFixed(2)}x   (target ≤ 2.0x)`)
-    console.log(`SIGKILL → replacement Running              median ${median(restart)} ms  max ${Math.max(...restart)} ms   (target < 200 ms)`)
+    console.log(
+      `SIGKILL → replacement Running              median ${median(restart)} ms  max ${Math.max(...restart)} ms   (target < 200 ms)`,
+    )
   } finally {
     spawnSync(process.execPath, [BIN, 'lab', 'down'], {env, stdio: 'ignore'})
     rmSync(home, {recursive: true, force: true})

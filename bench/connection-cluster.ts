@@ -78,7 +78,9 @@ async function main() {
     const sorted = [...takeover].sort((a, b) => a - b)
     const t = lab.nodes.length && (await client('cuc-pub').get<Doc>('/v1/node')).timing
     console.log(`1. SIGKILL of the Primary → peer Primary (timing ${t}, keepalive timeout 2000 ms, interval 300 ms), ${KILLS} kills:`)
-    console.log(`   median ${sorted[Math.floor(sorted.length / 2)]} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms  [${takeover.join(', ')}]`)
+    console.log(
+      `   median ${sorted[Math.floor(sorted.length / 2)]} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms  [${takeover.join(', ')}]`,
+    )
 
     // Back to the publisher Primary for the split.
     if ((await status('cuc-pub')) !== 'Primary') ucctl('cluster', 'make-primary', 'cuc-pub')
@@ -86,7 +88,14 @@ async function main() {
     // 2. Split brain under a load of voice messages on both servers.
     const count = async (name: string) => (await client(name).get<Doc>('/v1/messages')).count as number
     const abort = new AbortController()
-    const loading = runLoad(nodes, {callsPerSecond: 0, callDurationS: 1, messagesPerSecond: 20, durationS: 600, listIds: true, signal: abort.signal})
+    const loading = runLoad(nodes, {
+      callsPerSecond: 0,
+      callDurationS: 1,
+      messagesPerSecond: 20,
+      durationS: 600,
+      listIds: true,
+      signal: abort.signal,
+    })
     await sleep(1000)
     ucctl('lab', 'isolate', 'cuc-sub')
     await until(async () => (await status('cuc-pub')) === 'Primary' && (await status('cuc-sub')) === 'Primary', 'split brain')
@@ -105,7 +114,9 @@ async function main() {
     const accepted = report.nodes.flatMap((n) => n.messages.acceptedIds ?? [])
     console.log('2. voice messages across a split brain (20/s on each server):')
     console.log(`   accepted while split: cuc-pub ${during.pub}, cuc-sub ${during.sub} (3 s, neither replicating)`)
-    console.log(`   whole run: sent ${report.totals.messagesSent}, accepted ${report.totals.messagesAccepted}, rejected ${report.totals.messagesRejected} (statuses that take none)`)
+    console.log(
+      `   whole run: sent ${report.totals.messagesSent}, accepted ${report.totals.messagesAccepted}, rejected ${report.totals.messagesRejected} (statuses that take none)`,
+    )
     for (const name of ['cuc-pub', 'cuc-sub']) {
       const {ids} = await client(name).get<{ids: string[]}>('/v1/messages', {ids: 1})
       const have = new Set(ids)

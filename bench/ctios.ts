@@ -47,12 +47,17 @@ async function main() {
     const {operator: token} = JSON.parse(readFileSync(join(home, 'state', 'lab', 'credentials.json'), 'utf8')) as {operator: string}
     const client = new AgentClient(node, {token})
     const status = () => client.get<CtiosStatus>('/v1/ctios')
-    const serverOnline = async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined)
+    const serverOnline = async () =>
+      (await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined
     await until(serverOnline, 'the CTI OS server online')
     const {softphones} = await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones')
     if (softphones.length < COUNT) throw new Error(`ctios-a has ${softphones.length} agents, fewer than ${COUNT}`)
 
-    fleet = new SoftphoneFleet({url: node.url, token}, softphones.slice(0, COUNT).map((s) => s.id), {bufferDuringFailover: false})
+    fleet = new SoftphoneFleet(
+      {url: node.url, token},
+      softphones.slice(0, COUNT).map((s) => s.id),
+      {bufferDuringFailover: false},
+    )
     const phones = fleet.phones
     let t0 = performance.now()
     await fleet.open()
@@ -62,7 +67,8 @@ async function main() {
     await sleep(SETTLE_MS) // the last AgentState events
     console.log(`${COUNT} softphones opened in ${openMs.toFixed(0)} ms, logged in in ${(performance.now() - t0).toFixed(0)} ms`)
 
-    const fault = (component: string, action: string, id?: string) => client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
+    const fault = (component: string, action: string, id?: string) =>
+      client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
     const arrivals = (mark: number, type: SoftphoneEvent['type'], rule?: string) =>
       phones.flatMap((p) => {
         const r = p.received.find((x) => x.at >= mark && x.event.type === type && (!rule || ('rule' in x.event && x.event.rule === rule)))
@@ -70,22 +76,36 @@ async function main() {
       })
 
     /** Injects, waits for `expected` softphones to get `type`, and reports the arrival times. */
-    const measure = async (label: string, act: () => Promise<unknown>, type: SoftphoneEvent['type'], rule: string | undefined, expected: number) => {
+    const measure = async (
+      label: string,
+      act: () => Promise<unknown>,
+      type: SoftphoneEvent['type'],
+      rule: string | undefined,
+      expected: number,
+    ) => {
       const mark = performance.now()
       await act()
       if (expected > 0) {
-        await until(() => (arrivals(mark, type, rule).length >= expected ? true : undefined), `${label}: ${expected} × ${type}`).catch((error: Error) => {
-          const by = new Map<string, number>()
-          for (const p of phones) by.set(`${p.status}${p.error ? ` ${p.error.message}` : ''}`, (by.get(`${p.status}${p.error ? ` ${p.error.message}` : ''}`) ?? 0) + 1)
-          throw new Error(`${error.message}; softphones: ${JSON.stringify([...by])}`)
-        })
+        await until(() => (arrivals(mark, type, rule).length >= expected ? true : undefined), `${label}: ${expected} × ${type}`).catch(
+          (error: Error) => {
+            const by = new Map<string, number>()
+            for (const p of phones)
+              by.set(
+                `${p.status}${p.error ? ` ${p.error.message}` : ''}`,
+                (by.get(`${p.status}${p.error ? ` ${p.error.message}` : ''}`) ?? 0) + 1,
+              )
+            throw new Error(`${error.message}; softphones: ${JSON.stringify([...by])}`)
+          },
+        )
       }
       await sleep(SETTLE_MS)
       const got = arrivals(mark, type, rule)
       const anything = phones.filter((p) => p.received.some((x) => x.at >= mark)).length
       const ms = got.map((g) => g.ms)
-      const exact = got.length === expected && anything === expected ? 'exactly the affected ones' : `NOT EXACT: ${anything} softphones got something`
-      const timing = got.length > 0 ? `within ${Math.max(...ms).toFixed(0)} ms (p50 ${pct(ms, 50).toFixed(0)}, p99 ${pct(ms, 99).toFixed(0)})` : ''
+      const exact =
+        got.length === expected && anything === expected ? 'exactly the affected ones' : `NOT EXACT: ${anything} softphones got something`
+      const timing =
+        got.length > 0 ? `within ${Math.max(...ms).toFixed(0)} ms (p50 ${pct(ms, 50).toFixed(0)}, p99 ${pct(ms, 99).toFixed(0)})` : ''
       console.log(`${label.padEnd(50)} ${type} ${rule ?? ''} → ${got.length}/${expected} softphones, ${exact} ${timing}`)
       return got
     }

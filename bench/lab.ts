@@ -76,10 +76,16 @@ async function main() {
     const down = run(['lab', 'down'], env)
     const left = lab.nodes.filter((n) => isAlive(n.pid)).length
 
-    console.log(`ucctl lab bench: node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the end (other work on the machine slows every figure)`)
+    console.log(
+      `ucctl lab bench: node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the end (other work on the machine slows every figure)`,
+    )
     console.log('')
-    console.log(`lab up, default 7 nodes (${RUNS} runs)          best ${s(Math.min(...small))}  median ${s(median(small))}   (target ≤ 2 s on 2 cores)`)
-    console.log(`  its CPU (the CLI + 7 agents until ready)      median ${s(median(cpu))}   (÷ ${availableParallelism()} cores: the wall time on an idle machine, about)`)
+    console.log(
+      `lab up, default 7 nodes (${RUNS} runs)          best ${s(Math.min(...small))}  median ${s(median(small))}   (target ≤ 2 s on 2 cores)`,
+    )
+    console.log(
+      `  its CPU (the CLI + 7 agents until ready)      median ${s(median(cpu))}   (÷ ${availableParallelism()} cores: the wall time on an idle machine, about)`,
+    )
     console.log(`lab up, ${NODES} Unified CM nodes, to healthy      ${s(up.ms)}   ${healthy}/${NODES} healthy in status`)
     console.log(`status over ${NODES} agents                        ${s(status.ms)}`)
     console.log(`lab down, ${NODES} agents                          ${s(down.ms)}   ${left} agent processes left (by pid)`)

@@ -41,8 +41,12 @@ async function main() {
       agent.push(Date.parse(f.json.updatedAt) - Date.parse(f.json.createdAt))
       timed(lab, ['pcluster', 'fallback', A, '--yes', '--json'])
     }
-    console.log(`manual failover of 7,500 of 15,000 users, command to stable state: median ${median(command).toFixed(0)} ms (min ${Math.min(...command).toFixed(0)}, max ${Math.max(...command).toFixed(0)}; ${RUNS} runs; target < 500 ms)`)
-    console.log(`  of which the agent's operation (users moved, durable): median ${median(agent)} ms; a read-only pcluster status: median ${median(base).toFixed(0)} ms`)
+    console.log(
+      `manual failover of 7,500 of 15,000 users, command to stable state: median ${median(command).toFixed(0)} ms (min ${Math.min(...command).toFixed(0)}, max ${Math.max(...command).toFixed(0)}; ${RUNS} runs; target < 500 ms)`,
+    )
+    console.log(
+      `  of which the agent's operation (users moved, durable): median ${median(agent)} ms; a read-only pcluster status: median ${median(base).toFixed(0)} ms`,
+    )
 
     const takeover: number[] = []
     for (let i = 0; i < KILLS; i++) {
@@ -59,7 +63,9 @@ async function main() {
       await waitRow(url[B], 18)
       timed(lab, ['pcluster', 'fallback', A, '--yes', '--json'])
     }
-    console.log(`peer SIGKILL to Running in Backup Mode / Peer Down with all 15,000 users: median ${median(takeover).toFixed(0)} ms (${takeover.map((t) => t.toFixed(0)).join(', ')}; keepalive timeout of the fast profile 1500 ms, interval 200 ms)`)
+    console.log(
+      `peer SIGKILL to Running in Backup Mode / Peer Down with all 15,000 users: median ${median(takeover).toFixed(0)} ms (${takeover.map((t) => t.toFixed(0)).join(', ')}; keepalive timeout of the fast profile 1500 ms, interval 200 ms)`,
+    )
   } finally {
     await lab.down()
     await closeClients()

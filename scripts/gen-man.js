@@ -9,9 +9,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
 const manifest = JSON.parse(readFileSync('oclif.manifest.json', 'utf8'))
 const bin = pkg.oclif.bin
 const outDir = 'man/man1'
-const date = new Date(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now())
-  .toISOString()
-  .slice(0, 10)
+const date = new Date(process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now()).toISOString().slice(0, 10)
 
 /** roff-escapes text: backslashes, leading dots and quotes, hyphens in options. */
 const esc = (s) =>
@@ -52,7 +50,12 @@ function page(cmd) {
   ]
   if (args.length) {
     out.push('.SH ARGUMENTS')
-    for (const a of args) out.push('.TP', `\\fI${esc(a.name.toUpperCase())}\\fR`, esc(a.description ?? '') + (a.options ? ` (one of: ${esc(a.options.join(', '))})` : ''))
+    for (const a of args)
+      out.push(
+        '.TP',
+        `\\fI${esc(a.name.toUpperCase())}\\fR`,
+        esc(a.description ?? '') + (a.options ? ` (one of: ${esc(a.options.join(', '))})` : ''),
+      )
   }
   if (flags.length) {
     out.push('.SH OPTIONS')

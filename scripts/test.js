@@ -12,7 +12,9 @@ function list(dir) {
 }
 
 const filters = process.argv.slice(2)
-const files = list('dist/test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort()
+const files = list('dist/test')
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort()
 if (files.length === 0) {
   console.error('no test files matched')
   process.exit(1)

@@ -28,7 +28,10 @@ export default class Events extends BaseCommand<typeof Events> {
     since: Flags.string({description: 'from this ISO time or duration back (10m, 2h)'}),
     limit: Flags.integer({description: 'at most this many events per node', default: 200, min: 1, max: 10_000}),
     follow: Flags.boolean({char: 'f', description: 'keep streaming new events (with --json: one Event document per line)'}),
-    audit: Flags.boolean({description: "the agents' audit log instead: every action request, who (token id and role), what, and the result", exclusive: ['follow']}),
+    audit: Flags.boolean({
+      description: "the agents' audit log instead: every action request, who (token id and role), what, and the result",
+      exclusive: ['follow'],
+    }),
   }
   static override examples = ['<%= config.bin %> events --node ctios-a --since 10m', '<%= config.bin %> events --follow --json']
 
@@ -38,7 +41,9 @@ export default class Events extends BaseCommand<typeof Events> {
     const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
     if (this.flags.follow) return this.follow(nodes, since)
     if (this.flags.audit) return this.audit(target.context, nodes, since)
-    const answers = await readNodes(nodes, (n) => new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}))
+    const answers = await readNodes(nodes, (n) =>
+      new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}),
+    )
     requireAnAnswer(answers, `events of context ${target.context}`)
     const unread = unreadOf(answers)
     warnUnread(unread, (m) => this.notice(m))
@@ -46,12 +51,17 @@ export default class Events extends BaseCommand<typeof Events> {
     return this.output(envelope('EventList', {context: target.context, events, ...(unread.length ? {unread} : {})}), {
       title: `context ${target.context}`,
       columns: ['TIME', 'NODE', 'TYPE', 'MESSAGE'],
-      rows: [...events.map((e) => [e.time, e.node, e.type, e.message]), ...unread.map((u) => ['', u.name, unreadMark(u.error), u.error.message])],
+      rows: [
+        ...events.map((e) => [e.time, e.node, e.type, e.message]),
+        ...unread.map((u) => ['', u.name, unreadMark(u.error), u.error.message]),
+      ],
     })
   }
 
   private async audit(context: string, nodes: Array<{name: string; url: string}>, since: string | undefined) {
-    const answers = await readNodes(nodes, (n) => new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}))
+    const answers = await readNodes(nodes, (n) =>
+      new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}),
+    )
     requireAnAnswer(answers, `audit logs of context ${context}`)
     const unread = unreadOf(answers)
     warnUnread(unread, (m) => this.notice(m))

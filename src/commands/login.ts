@@ -13,12 +13,16 @@ export default class Login extends BaseCommand<typeof Login> {
     'token-stdin': Flags.boolean({description: 'read the token from standard input (for scripts)'}),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
-  static override examples = ['<%= config.bin %> login --context prod', 'pass show ucctl/prod | <%= config.bin %> login --context prod --token-stdin']
+  static override examples = [
+    '<%= config.bin %> login --context prod',
+    'pass show ucctl/prod | <%= config.bin %> login --context prod --token-stdin',
+  ]
 
   async run() {
     const file = readContexts()
     const name = this.flags.context ?? process.env.UCCTL_CONTEXT ?? file.current
-    if (!name) throw new UsageError('no context to log in to', {hint: 'add one first: ucctl context add NAME --agent URL (the lab needs no login)'})
+    if (!name)
+      throw new UsageError('no context to log in to', {hint: 'add one first: ucctl context add NAME --agent URL (the lab needs no login)'})
     const ctx = file.contexts[name]
     if (!ctx) throw new NotFoundError(`no context named "${name}"`)
     const token = await this.readToken(name)

@@ -8,7 +8,9 @@ export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Every node of the context: product, role, version, URL, health, services running/total'
   static override flags = {
     watch: watchFlag,
-    check: Flags.boolean({description: 'exit 3 unless every node was read and is ok (like systemctl is-active), naming those that are not'}),
+    check: Flags.boolean({
+      description: 'exit 3 unless every node was read and is ok (like systemctl is-active), naming those that are not',
+    }),
   }
   static override examples = [
     '<%= config.bin %> status',
@@ -19,7 +21,11 @@ export default class Status extends BaseCommand<typeof Status> {
   async run() {
     const target = await this.target()
     const outcomes = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeInfo>('/v1/node'))
-    const r = nodeListOutcome(target.context, outcomes, {check: this.flags.check, title: `context ${target.context}`, notice: (m) => this.notice(m)})
+    const r = nodeListOutcome(target.context, outcomes, {
+      check: this.flags.check,
+      title: `context ${target.context}`,
+      notice: (m) => this.notice(m),
+    })
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

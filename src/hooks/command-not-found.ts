@@ -1,7 +1,7 @@
 // An unknown command: on a terminal, @oclif/plugin-not-found asks "Did you mean …?" and runs
 // the answer; otherwise (and when declined) the nearest command is named, in the same form as
 // every other error (Error:/Hint:), and the exit is 2 (DESIGN.md: a usage error), not 127.
-import {Errors, type Hook, toConfiguredId} from '@oclif/core'
+import {type Errors, type Hook, toConfiguredId} from '@oclif/core'
 import {editDistance, nearest} from '../lib/suggest.js'
 
 const hook: Hook.CommandNotFound = async function (opts) {

@@ -150,7 +150,20 @@ const BY_STATUS: Record<number, new (message: string, opts?: ErrorDetails) => Uc
   429: RefusedError,
 }
 
-const ERROR_CLASSES = [InternalError, PartialFailureError, InterruptedError, UsageError, NotFoundError, CheckFailedError, UnauthorizedError, ForbiddenError, RefusedError, ConflictError, UnreachableError, WaitTimeoutError]
+const ERROR_CLASSES = [
+  InternalError,
+  PartialFailureError,
+  InterruptedError,
+  UsageError,
+  NotFoundError,
+  CheckFailedError,
+  UnauthorizedError,
+  ForbiddenError,
+  RefusedError,
+  ConflictError,
+  UnreachableError,
+  WaitTimeoutError,
+]
 const BY_CODE = new Map<string, new (message: string, opts?: ErrorDetails) => UcctlError>(
   ERROR_CLASSES.map((Cls) => [new Cls('').code, Cls]),
 )

@@ -24,4 +24,3 @@ export const NODE_IDENTITY_PROPERTIES = {
   /** Product settings read by the agent's modules (each validates its own part). */
   settings: {type: 'object'},
 } as const
-

@@ -32,7 +32,12 @@ export async function yamlProblems(text: string, schema: object): Promise<{value
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
-    return {value: undefined, problems: [{key: '', line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax'}]}
+    return {
+      value: undefined,
+      problems: [
+        {key: '', line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax'},
+      ],
+    }
   }
   const value = doc.toJS()
   const {Ajv} = await import('ajv')
@@ -45,7 +50,10 @@ export async function yamlProblems(text: string, schema: object): Promise<{value
     return range ? lines.linePos(range[0]).line : 1
   }
   const problems = ((validate.errors ?? []) as AjvProblem[]).map((e): YamlProblem => {
-    const path = e.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    const path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
     const where = path.join('.')
     const inside = where ? ` in ${where}` : ''
     if (e.keyword === 'additionalProperties') {

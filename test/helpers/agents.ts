@@ -29,7 +29,13 @@ export function tempDir(prefix = 'ucctl-test-'): string {
 }
 
 /** A process that dies as soon as it starts (for the burst limit). */
-export const DIES_AT_ONCE: ServiceConfig = {name: 'Crasher', command: ['sh', '-c', 'exit 3'], startup: 'Manual', console: false, critical: false}
+export const DIES_AT_ONCE: ServiceConfig = {
+  name: 'Crasher',
+  command: ['sh', '-c', 'exit 3'],
+  startup: 'Manual',
+  console: false,
+  critical: false,
+}
 
 /** A process that ignores SIGTERM, so only SIGKILL after the grace period ends it. */
 export const IGNORES_SIGTERM: ServiceConfig = {

@@ -42,7 +42,14 @@ const PERFMON_OPS: Record<string, OpDef> = {perfmonCollectCounterData: {required
 /** AXLSoap.xsd: GetCCMVersionReq, ListProcessNodeReq (returnedTags required: LProcessNode), GetServiceParameterReq, UpdateServiceParameterReq. */
 const AXL_OPS: Record<string, OpDef> = {
   getCCMVersion: {required: [], optional: ['processNodeName']},
-  listProcessNode: {required: ['searchCriteria', 'returnedTags'], optional: ['skip', 'first'], nested: {searchCriteria: ['name', 'description', 'processNodeRole'], returnedTags: ['name', 'description', 'mac', 'ipv6Name', 'nodeUsage', 'lbmHubGroup', 'processNodeRole']}},
+  listProcessNode: {
+    required: ['searchCriteria', 'returnedTags'],
+    optional: ['skip', 'first'],
+    nested: {
+      searchCriteria: ['name', 'description', 'processNodeRole'],
+      returnedTags: ['name', 'description', 'mac', 'ipv6Name', 'nodeUsage', 'lbmHubGroup', 'processNodeRole'],
+    },
+  },
   getServiceParameter: {required: ['processNodeName', 'name', 'service'], optional: ['returnedTags']},
   updateServiceParameter: {required: ['processNodeName', 'name', 'service'], optional: ['value']},
 }
@@ -107,7 +114,13 @@ const prefixOf = (k: string) => (k.includes(':') ? k.split(':')[0] : '')
 const elementKeys = (o: any) => (o && typeof o === 'object' ? Object.keys(o).filter((k) => !k.startsWith('@') && k !== '#text') : [])
 
 /** Checks a SOAP request against an operation table; returns the operation's element or a reason to reject. */
-function checkSoap(body: string, action: string, ns: string, ops: Record<string, OpDef>, qualified: boolean): {op: string; el: any} | {reject: string} {
+function checkSoap(
+  body: string,
+  action: string,
+  ns: string,
+  ops: Record<string, OpDef>,
+  qualified: boolean,
+): {op: string; el: any} | {reject: string} {
   let doc: any
   try {
     doc = parser.parse(body)
@@ -131,11 +144,14 @@ function checkSoap(body: string, action: string, ns: string, ops: Record<string,
   if (nsOf(prefixOf(opKey), el, env) !== ns) return {reject: `${op} is not in namespace ${ns}`}
   const keys = elementKeys(el)
   for (const k of keys) {
-    if (qualified ? prefixOf(k) !== prefixOf(opKey) : prefixOf(k) !== '') return {reject: `${op}/${k}: wrong namespace (elementFormDefault ${qualified ? 'qualified' : 'unqualified'})`}
+    if (qualified ? prefixOf(k) !== prefixOf(opKey) : prefixOf(k) !== '')
+      return {reject: `${op}/${k}: wrong namespace (elementFormDefault ${qualified ? 'qualified' : 'unqualified'})`}
     const name = localName(k)
     if (![...def.required, ...(def.optional ?? [])].includes(name)) return {reject: `${op}: unexpected element ${name}`}
     const allowed = def.nested?.[name]
-    if (allowed) for (const c of elementKeys(el[k])) if (!allowed.includes(localName(c))) return {reject: `${op}/${name}: unexpected element ${localName(c)}`}
+    if (allowed)
+      for (const c of elementKeys(el[k]))
+        if (!allowed.includes(localName(c))) return {reject: `${op}/${name}: unexpected element ${localName(c)}`}
   }
   for (const r of def.required) if (!keys.some((k) => localName(k) === r)) return {reject: `${op}: missing element ${r}`}
   const plain: any = {}
@@ -145,21 +161,62 @@ function checkSoap(body: string, action: string, ns: string, ops: Record<string,
 
 const text = (v: any): string => (typeof v === 'object' && v !== null ? (v['#text'] ?? '') : (v ?? ''))
 const esc = (s: string) => s.replace(/[<>&]/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;'})[c]!)
-const envelope = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`
-const fault = (code: string, message: string) => envelope(`<soapenv:Fault><faultcode>soapenv:${code}</faultcode><faultstring>${esc(message)}</faultstring></soapenv:Fault>`)
+const envelope = (inner: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`
+const fault = (code: string, message: string) =>
+  envelope(`<soapenv:Fault><faultcode>soapenv:${code}</faultcode><faultstring>${esc(message)}</faultstring></soapenv:Fault>`)
 
 function serviceItems(list: FixtureService[]): string {
   return list
-    .map((s) => `<ns:item><ns:ServiceName>${esc(s.name)}</ns:ServiceName><ns:ServiceStatus>${s.status}</ns:ServiceStatus><ns:ReasonCode>${s.activated ? -1 : -1068}</ns:ReasonCode><ns:ReasonCodeString>${s.activated ? ' ' : 'Service Not Activated'}</ns:ReasonCodeString><ns:StartTime>${s.startTime}</ns:StartTime><ns:UpTime>${s.status === 'Started' ? 60 : -1}</ns:UpTime></ns:item>`)
+    .map(
+      (s) =>
+        `<ns:item><ns:ServiceName>${esc(s.name)}</ns:ServiceName><ns:ServiceStatus>${s.status}</ns:ServiceStatus><ns:ReasonCode>${s.activated ? -1 : -1068}</ns:ReasonCode><ns:ReasonCodeString>${s.activated ? ' ' : 'Service Not Activated'}</ns:ReasonCodeString><ns:StartTime>${s.startTime}</ns:StartTime><ns:UpTime>${s.status === 'Started' ? 60 : -1}</ns:UpTime></ns:item>`,
+    )
     .join('')
 }
 
-export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'url' | 'sshPort'>>; username?: string; password?: string}): Promise<Fixture> {
+export async function startCiscoFixture(opts: {
+  nodes: Array<Omit<FixtureNode, 'url' | 'sshPort'>>
+  username?: string
+  password?: string
+}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'ucctl-cisco-fixture-'))
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fixture CA')
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=fixture CA',
+  )
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=127.0.0.1')
-  openssl(dir, 'x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '2', '-extfile', 'san.cnf')
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'node.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'node.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  )
   const {readFileSync} = await import('node:fs')
   const tls = {key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.pem'))}
   const username = opts.username ?? 'administrator'
@@ -168,9 +225,17 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
   const nodes = new Map<string, FixtureNode>()
   const servers: Array<{node: string; https: Server; ssh: InstanceType<typeof ssh2.Server>}> = []
   const fx: Fixture = {
-    dir, ca: join(dir, 'ca.pem'), username, password, nodes,
+    dir,
+    ca: join(dir, 'ca.pem'),
+    username,
+    password,
+    nodes,
     ha: {group: 'DefaultCluster', enabled: true, states: {}},
-    faults: new Map(), rejected: [], requests: [], cliDelayMs: 0, transitionMs: 150,
+    faults: new Map(),
+    rejected: [],
+    requests: [],
+    cliDelayMs: 0,
+    transitionMs: 150,
     nodeFlags: () => [...nodes.values()].map((n) => `--node=${n.name}=${n.product}@${n.url},ssh=${n.sshPort}`),
     async stop(name) {
       const s = servers.find((x) => x.node === name)!
@@ -192,17 +257,24 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
     }, fx.transitionMs)
   }
 
-  const answerSoap = (node: FixtureNode, path: string, action: string, body: string): {status: number; body: string; headers?: Record<string, string>} => {
+  const answerSoap = (
+    node: FixtureNode,
+    path: string,
+    action: string,
+    body: string,
+  ): {status: number; body: string; headers?: Record<string, string>} => {
     let checked: ReturnType<typeof checkSoap>
     let version = ''
-    if (path === '/controlcenterservice2/services/ControlCenterServices') checked = checkSoap(body, action, AST_NS, CONTROL_CENTER_OPS, true)
+    if (path === '/controlcenterservice2/services/ControlCenterServices')
+      checked = checkSoap(body, action, AST_NS, CONTROL_CENTER_OPS, true)
     else if (path === '/perfmonservice2/services/PerfmonService') checked = checkSoap(body, action, AST_NS, PERFMON_OPS, true)
     else if (path === '/axl/' && node === nodes.get(publisher.name)) {
       const m = /^CUCM:DB ver=(\d+\.\d+) (\w+)$/.exec(action)
       if (!m) return {status: 500, body: fault('Client', `bad SOAPAction ${action}`)}
       version = m[1]
       const [major, minor] = node.version.split('.').map(Number)
-      if (!AXL_VERSIONS.includes(version) || Number(version) > major + minor / 10) return {status: 599, body: fault('Client', `AXL version ${version} is not supported`)}
+      if (!AXL_VERSIONS.includes(version) || Number(version) > major + minor / 10)
+        return {status: 599, body: fault('Client', `AXL version ${version} is not supported`)}
       checked = checkSoap(body, m[2], `http://www.cisco.com/AXL/API/${version}`, AXL_OPS, false)
     } else return {status: 404, body: ''}
     if ('reject' in checked) {
@@ -215,15 +287,24 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
     if (injected) {
       fx.faults.delete(op)
       if (injected === 'soap-fault') return {status: 500, body: fault('Server', `${op} failed on the server`)}
-      if (injected === 'malformed') return {status: 200, body: '<?xml version="1.0"?><soapenv:Envelope><soapenv:Body><unclosed></soapenv:Body>'}
+      if (injected === 'malformed')
+        return {status: 200, body: '<?xml version="1.0"?><soapenv:Envelope><soapenv:Body><unclosed></soapenv:Body>'}
       return {status: 503, body: '', headers: {'retry-after': '0'}}
     }
-    const ret = (inner: string, ns = AST_NS) => ({status: 200, body: envelope(`<ns:${op}Response xmlns:ns="${ns}">${inner}</ns:${op}Response>`)})
+    const ret = (inner: string, ns = AST_NS) => ({
+      status: 200,
+      body: envelope(`<ns:${op}Response xmlns:ns="${ns}">${inner}</ns:${op}Response>`),
+    })
     switch (op) {
       case 'soapGetServiceStatus': {
-        const wanted = [el.ServiceStatus].flat().map(text).filter((x: string) => x.trim())
+        const wanted = [el.ServiceStatus]
+          .flat()
+          .map(text)
+          .filter((x: string) => x.trim())
         const list = wanted.length ? node.services.filter((s) => wanted.includes(s.name)) : node.services
-        return ret(`<ns:soapGetServiceStatusReturn><ns:ReturnCode>0</ns:ReturnCode><ns:ReasonCode>-1</ns:ReasonCode><ns:ReasonString> </ns:ReasonString><ns:ServiceInfoList>${serviceItems(list)}</ns:ServiceInfoList></ns:soapGetServiceStatusReturn>`)
+        return ret(
+          `<ns:soapGetServiceStatusReturn><ns:ReturnCode>0</ns:ReturnCode><ns:ReasonCode>-1</ns:ReasonCode><ns:ReasonString> </ns:ReasonString><ns:ServiceInfoList>${serviceItems(list)}</ns:ServiceInfoList></ns:soapGetServiceStatusReturn>`,
+        )
       }
       case 'soapDoControlServices': {
         const req = el.ControlServiceRequest
@@ -232,33 +313,65 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
         const listEl = req[elementKeys(req).find((k) => localName(k) === 'ServiceList')!]
         const names = elementKeys(listEl).flatMap((k) => [listEl[k]].flat().map(text))
         // ControlCenterServices acts only on the node it runs on.
-        if (nodeName !== node.name || !CONTROL_TYPES.includes(type)) return {status: 500, body: fault('Client', `NodeName ${nodeName} / ControlType ${type} refused`)}
+        if (nodeName !== node.name || !CONTROL_TYPES.includes(type))
+          return {status: 500, body: fault('Client', `NodeName ${nodeName} / ControlType ${type} refused`)}
         const list = node.services.filter((s) => names.includes(s.name))
         for (const s of list) transition(s, type === 'Stop' ? 'Stopped' : 'Started')
-        return ret(`<ns:soapDoControlServicesReturn><ns:ReturnCode>0</ns:ReturnCode><ns:ServiceInfoList>${serviceItems(list)}</ns:ServiceInfoList></ns:soapDoControlServicesReturn>`)
+        return ret(
+          `<ns:soapDoControlServicesReturn><ns:ReturnCode>0</ns:ReturnCode><ns:ServiceInfoList>${serviceItems(list)}</ns:ServiceInfoList></ns:soapDoControlServicesReturn>`,
+        )
       }
       case 'getProductInformationList':
-        return ret(`<ns:getProductInformationListReturn><ns:ActiveServerVersion>${node.version}</ns:ActiveServerVersion><ns:PrimaryNode>${publisher.name}</ns:PrimaryNode><ns:SecondaryNode/><ns:Products/><ns:Services/></ns:getProductInformationListReturn>`)
+        return ret(
+          `<ns:getProductInformationListReturn><ns:ActiveServerVersion>${node.version}</ns:ActiveServerVersion><ns:PrimaryNode>${publisher.name}</ns:PrimaryNode><ns:SecondaryNode/><ns:Products/><ns:Services/></ns:getProductInformationListReturn>`,
+        )
       case 'perfmonCollectCounterData': {
-        if (text(el.Host) !== node.name || text(el.Object) !== 'Cisco CallManager System Performance') return {status: 500, body: fault('Client', 'unknown host or object')}
-        return ret(Object.entries(node.counters).map(([c, v]) => `<ns:perfmonCollectCounterDataReturn><ns:Name>\\\\${node.name}\\Cisco CallManager System Performance\\${c}</ns:Name><ns:Value>${v}</ns:Value><ns:CStatus>1</ns:CStatus></ns:perfmonCollectCounterDataReturn>`).join(''))
+        if (text(el.Host) !== node.name || text(el.Object) !== 'Cisco CallManager System Performance')
+          return {status: 500, body: fault('Client', 'unknown host or object')}
+        return ret(
+          Object.entries(node.counters)
+            .map(
+              ([c, v]) =>
+                `<ns:perfmonCollectCounterDataReturn><ns:Name>\\\\${node.name}\\Cisco CallManager System Performance\\${c}</ns:Name><ns:Value>${v}</ns:Value><ns:CStatus>1</ns:CStatus></ns:perfmonCollectCounterDataReturn>`,
+            )
+            .join(''),
+        )
       }
       case 'getCCMVersion':
-        return ret(`<return><componentVersion><version>${node.version}</version></componentVersion></return>`, `http://www.cisco.com/AXL/API/${version}`)
+        return ret(
+          `<return><componentVersion><version>${node.version}</version></componentVersion></return>`,
+          `http://www.cisco.com/AXL/API/${version}`,
+        )
       case 'listProcessNode': {
-        const rows = [{name: 'EnterpriseWideData', role: 'CUCM Voice/Video', usage: 'Publisher'}, ...[...nodes.values()].filter((n) => n.product !== 'cuc').map((n) => ({name: n.name, role: n.product === 'imp' ? 'CUCM IM and Presence' : 'CUCM Voice/Video', usage: n.role === 'publisher' ? 'Publisher' : 'Subscriber'}))]
-        return ret(`<return>${rows.map((r) => `<processNode uuid="{X}"><name>${r.name}</name><description/><nodeUsage>${r.usage}</nodeUsage><processNodeRole>${r.role}</processNodeRole></processNode>`).join('')}</return>`, `http://www.cisco.com/AXL/API/${version}`)
+        const rows = [
+          {name: 'EnterpriseWideData', role: 'CUCM Voice/Video', usage: 'Publisher'},
+          ...[...nodes.values()]
+            .filter((n) => n.product !== 'cuc')
+            .map((n) => ({
+              name: n.name,
+              role: n.product === 'imp' ? 'CUCM IM and Presence' : 'CUCM Voice/Video',
+              usage: n.role === 'publisher' ? 'Publisher' : 'Subscriber',
+            })),
+        ]
+        return ret(
+          `<return>${rows.map((r) => `<processNode uuid="{X}"><name>${r.name}</name><description/><nodeUsage>${r.usage}</nodeUsage><processNodeRole>${r.role}</processNodeRole></processNode>`).join('')}</return>`,
+          `http://www.cisco.com/AXL/API/${version}`,
+        )
       }
       case 'getServiceParameter':
       case 'updateServiceParameter': {
         const target = nodes.get(text(el.processNodeName))
         const name = text(el.name)
-        if (!target || text(el.service) !== 'Cisco CallManager' || !(name in target.params)) return {status: 500, body: fault('Client', `Item not valid: ${name}`)}
+        if (!target || text(el.service) !== 'Cisco CallManager' || !(name in target.params))
+          return {status: 500, body: fault('Client', `Item not valid: ${name}`)}
         if (op === 'updateServiceParameter') {
           target.params[name] = text(el.value)
           return ret(`<return>{UUID}</return>`, `http://www.cisco.com/AXL/API/${version}`)
         }
-        return ret(`<return><serviceParameter><processNodeName>${target.name}</processNodeName><name>${name}</name><service>Cisco CallManager</service><value>${target.params[name]}</value><valueType>Long</valueType></serviceParameter></return>`, `http://www.cisco.com/AXL/API/${version}`)
+        return ret(
+          `<return><serviceParameter><processNodeName>${target.name}</processNodeName><name>${name}</name><service>Cisco CallManager</service><value>${target.params[name]}</value><valueType>Long</valueType></serviceParameter></return>`,
+          `http://www.cisco.com/AXL/API/${version}`,
+        )
       }
     }
     return {status: 500, body: fault('Server', 'unhandled')}
@@ -268,17 +381,30 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
     const done = (s: string) => ({then: () => s})
     const haLines = () =>
       `\nSubcluster Name: ${fx.ha.group}\n` +
-      [...nodes.values()].filter((n) => n.product === 'imp').map((n, i) => {
-        const [state, reason] = fx.ha.enabled ? fx.ha.states[n.name] : ['Unknown', 'High Availability Not Enabled']
-        return `   Node ${i + 1} Name : ${n.name} State: ${state} Reason: ${reason}`
-      }).join('\n') + '\nSRM heartbeat interval: 60 seconds (a line ucctl does not know)\n'
+      [...nodes.values()]
+        .filter((n) => n.product === 'imp')
+        .map((n, i) => {
+          const [state, reason] = fx.ha.enabled ? fx.ha.states[n.name] : ['Unknown', 'High Availability Not Enabled']
+          return `   Node ${i + 1} Name : ${n.name} State: ${state} Reason: ${reason}`
+        })
+        .join('\n') +
+      '\nSRM heartbeat interval: 60 seconds (a line ucctl does not know)\n'
     let m: RegExpExecArray | null
     if (line === 'utils ha status') return done(haLines())
     if ((m = /^utils ha (failover|fallback) (\S+)$/.exec(line))) {
       const [, action, name] = m
       const peer = Object.keys(fx.ha.states).find((n) => n !== name)!
       if (!(name in fx.ha.states)) return done('Executed command unsuccessfully\n')
-      const [mid, end] = action === 'failover' ? [['Failing Over', 'Taking Over'], ['Idle', 'Running in Backup Mode']] : [['Taking Back', 'Falling Back'], ['Normal', 'Normal']]
+      const [mid, end] =
+        action === 'failover'
+          ? [
+              ['Failing Over', 'Taking Over'],
+              ['Idle', 'Running in Backup Mode'],
+            ]
+          : [
+              ['Taking Back', 'Falling Back'],
+              ['Normal', 'Normal'],
+            ]
       const reason = action === 'failover' ? 'On Admin Request' : 'Normal'
       fx.ha.states[name] = [mid[0], 'On Admin Request']
       fx.ha.states[peer] = [mid[1], 'On Admin Request']
@@ -286,11 +412,17 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
         fx.ha.states[name] = [end[0], reason]
         fx.ha.states[peer] = [end[1], reason]
       }, fx.transitionMs)
-      return done(`Request SUCCESSFUL.\nSubcluster Name: ${fx.ha.group}\n   Node 1 Name : ${peer} State: ${mid[1]} Reason: On Admin Request\n`)
+      return done(
+        `Request SUCCESSFUL.\nSubcluster Name: ${fx.ha.group}\n   Node 1 Name : ${peer} State: ${mid[1]} Reason: On Admin Request\n`,
+      )
     }
     if ((m = /^show version (active|inactive)$/.exec(line))) {
       const v = m[1] === 'active' ? node.version : node.inactiveVersion
-      return done(v ? `\n${m[1] === 'active' ? 'Active' : 'Inactive'} Master Version: ${v}\n${m[1] === 'active' ? 'Active' : 'Inactive'} Version Installed Software Options:\nNo Installed Software Options Found.\n` : '\nNo inactive version found.\n')
+      return done(
+        v
+          ? `\n${m[1] === 'active' ? 'Active' : 'Inactive'} Master Version: ${v}\n${m[1] === 'active' ? 'Active' : 'Inactive'} Version Installed Software Options:\nNo Installed Software Options Found.\n`
+          : '\nNo inactive version found.\n',
+      )
     }
     if ((m = /^utils cuc cluster (makeprimary \S+|activate|deactivate)$/.exec(line))) {
       const verb = m[1].split(' ')[0]
@@ -312,7 +444,14 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
     }
     if (line === 'show cuc cluster status') {
       const names: Record<number, string> = {1: 'Not Functioning', 2: 'Starting', 3: 'Primary', 4: 'Secondary', 5: 'Deactivated'}
-      return done(`\nServer Name    Member ID    Server State    Internal State    Reason\n-----------    ---------    ------------    --------------    ------\n` + [...nodes.values()].filter((n) => n.product === 'cuc').map((n, i) => `${n.name}    ${i}    ${names[n.cupi!.display]}    Sec Active    Normal`).join('\n') + '\n')
+      return done(
+        `\nServer Name    Member ID    Server State    Internal State    Reason\n-----------    ---------    ------------    --------------    ------\n` +
+          [...nodes.values()]
+            .filter((n) => n.product === 'cuc')
+            .map((n, i) => `${n.name}    ${i}    ${names[n.cupi!.display]}    Sec Active    Normal`)
+            .join('\n') +
+          '\n',
+      )
     }
     return done('Executed command unsuccessfully\nNo valid command entered\n')
   }
@@ -330,7 +469,15 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
         }
         if (req.method === 'GET' && req.url === '/vmrest/vmsservers' && node.product === 'cuc') {
           fx.requests.push([node.name, 'GET /vmrest/vmsservers'])
-          const list = [...nodes.values()].filter((n) => n.product === 'cuc').map((n, i) => ({HostName: `${n.name}.example.net`, IpAddress: '127.0.0.1', ClusterMemberId: String(i), ServerState: String(n.cupi!.state), ServerDisplayState: String(n.cupi!.display)}))
+          const list = [...nodes.values()]
+            .filter((n) => n.product === 'cuc')
+            .map((n, i) => ({
+              HostName: `${n.name}.example.net`,
+              IpAddress: '127.0.0.1',
+              ClusterMemberId: String(i),
+              ServerState: String(n.cupi!.state),
+              ServerDisplayState: String(n.cupi!.display),
+            }))
           res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({'@total': String(list.length), VmsServer: list}))
           return
         }
@@ -343,7 +490,9 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
     node.url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`
     const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
     const ssh = new ssh2.Server({hostKeys: [hostKey]}, (client) => {
-      client.on('authentication', (ctx) => (ctx.method === 'password' && ctx.username === username && ctx.password === password ? ctx.accept() : ctx.reject(['password'])))
+      client.on('authentication', (ctx) =>
+        ctx.method === 'password' && ctx.username === username && ctx.password === password ? ctx.accept() : ctx.reject(['password']),
+      )
       client.on('ready', () => {
         client.on('session', (accept) => {
           const session = accept()
@@ -392,14 +541,67 @@ export async function startCiscoFixture(opts: {nodes: Array<Omit<FixtureNode, 'u
 /** The cluster the tests use: Unified CM 8.6 with IM and Presence 8.6(4) (UPG-5's standard upgrade) and Unity Connection 9.1. */
 export function defaultNodes(): Array<Omit<FixtureNode, 'url' | 'sshPort'>> {
   const started = () => new Date(Date.now() - 60_000).toString()
-  const svc = (name: string, extra: Partial<FixtureService> = {}): FixtureService => ({name, status: 'Started', activated: true, startTime: started(), ...extra})
-  const counters = {AverageExpectedDelay: 3, ThrottlingSampleActivity: 0, CallsRejectedDueToThrottling: 0, TotalCodeYellowEntry: 0, CodeYellowEntryExit: 0, CodeRedEntryExit: 0, QueueSignalsPresent1High: 0}
+  const svc = (name: string, extra: Partial<FixtureService> = {}): FixtureService => ({
+    name,
+    status: 'Started',
+    activated: true,
+    startTime: started(),
+    ...extra,
+  })
+  const counters = {
+    AverageExpectedDelay: 3,
+    ThrottlingSampleActivity: 0,
+    CallsRejectedDueToThrottling: 0,
+    TotalCodeYellowEntry: 0,
+    CodeYellowEntryExit: 0,
+    CodeRedEntryExit: 0,
+    QueueSignalsPresent1High: 0,
+  }
   const params = {CodeYellowEntryLatency: '20', CodeYellowExitLatency: '40', CodeYellowDuration: '99999', SystemThrottleSampleSize: '10'}
-  const cucm = (name: string, role: 'publisher' | 'subscriber') => ({name, product: 'cucm' as const, role, version: '8.6.2.10000-30', inactiveVersion: null, counters: {...counters}, params: {...params},
-    services: [svc('Cisco CallManager'), svc('Cisco Tftp'), svc('Cisco CTIManager', {stuck: true}), svc('Name Service Cache', {status: 'Stopped', activated: false})]})
-  const imp = (name: string, role: 'publisher' | 'subscriber') => ({name, product: 'imp' as const, role, version: '8.6.4.10000-10', inactiveVersion: null, counters: {}, params: {}, services: [svc('Cisco Presence Engine'), svc('Cisco Server Recovery Manager')]})
-  const cuc = (name: string, role: 'publisher' | 'subscriber', display: number) => ({name, product: 'cuc' as const, role, version: '9.1.1.10000-1', inactiveVersion: null, counters: {}, params: {}, services: [svc('Connection Conversation Manager')], cupi: {state: display === 3 ? 1 : 8, display}})
-  return [cucm('cucm-pub', 'publisher'), cucm('cucm-sub', 'subscriber'), imp('imp-pub', 'publisher'), imp('imp-sub', 'subscriber'), cuc('cuc-pub', 'publisher', 3), cuc('cuc-sub', 'subscriber', 4)]
+  const cucm = (name: string, role: 'publisher' | 'subscriber') => ({
+    name,
+    product: 'cucm' as const,
+    role,
+    version: '8.6.2.10000-30',
+    inactiveVersion: null,
+    counters: {...counters},
+    params: {...params},
+    services: [
+      svc('Cisco CallManager'),
+      svc('Cisco Tftp'),
+      svc('Cisco CTIManager', {stuck: true}),
+      svc('Name Service Cache', {status: 'Stopped', activated: false}),
+    ],
+  })
+  const imp = (name: string, role: 'publisher' | 'subscriber') => ({
+    name,
+    product: 'imp' as const,
+    role,
+    version: '8.6.4.10000-10',
+    inactiveVersion: null,
+    counters: {},
+    params: {},
+    services: [svc('Cisco Presence Engine'), svc('Cisco Server Recovery Manager')],
+  })
+  const cuc = (name: string, role: 'publisher' | 'subscriber', display: number) => ({
+    name,
+    product: 'cuc' as const,
+    role,
+    version: '9.1.1.10000-1',
+    inactiveVersion: null,
+    counters: {},
+    params: {},
+    services: [svc('Connection Conversation Manager')],
+    cupi: {state: display === 3 ? 1 : 8, display},
+  })
+  return [
+    cucm('cucm-pub', 'publisher'),
+    cucm('cucm-sub', 'subscriber'),
+    imp('imp-pub', 'publisher'),
+    imp('imp-sub', 'subscriber'),
+    cuc('cuc-pub', 'publisher', 3),
+    cuc('cuc-sub', 'subscriber', 4),
+  ]
 }
 
 /**
@@ -410,7 +612,8 @@ export function ciscoSuite() {
   const suite = {
     fx: undefined as unknown as Fixture,
     home: '',
-    cli: (args: string[], extra: Record<string, string> = {}, input?: string) => runCli(args, {UCCTL_HOME: suite.home, UCCTL_NO_KEYCHAIN: '1', ...extra}, input),
+    cli: (args: string[], extra: Record<string, string> = {}, input?: string) =>
+      runCli(args, {UCCTL_HOME: suite.home, UCCTL_NO_KEYCHAIN: '1', ...extra}, input),
     ok(r: CliResult) {
       assert.equal(r.code, 0, r.stderr + r.stdout)
       assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))

@@ -51,10 +51,15 @@ export async function runCliInProcess(args: string[], env: Record<string, string
   const origOut = process.stdout.write.bind(process.stdout)
   const origErr = process.stderr.write.bind(process.stderr)
   // Only strings are ours: node's test runner talks to its parent over stdout in binary frames.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) =>
-    typeof chunk === 'string' ? (out.push(chunk), true) : origOut(chunk, ...rest)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) =>
-    typeof chunk === 'string' ? (err.push(chunk), true) : origErr(chunk, ...rest)) as typeof process.stderr.write
+  const capture =
+    (into: string[], orig: typeof process.stdout.write) =>
+    (chunk: string | Uint8Array, ...rest: any[]): boolean => {
+      if (typeof chunk !== 'string') return orig(chunk, ...rest)
+      into.push(chunk)
+      return true
+    }
+  process.stdout.write = capture(out, origOut) as typeof process.stdout.write
+  process.stderr.write = capture(err, origErr) as typeof process.stderr.write
   process.exitCode = undefined
   try {
     await run(args, ROOT)

@@ -61,7 +61,10 @@ export function recordedPids(home: string): number[] {
 
 /** Starts `lab up` and SIGKILLs it once it has started at least one agent and before it is done. */
 export async function killedLabUp(env: Record<string, string>, topologyFile: string): Promise<void> {
-  const cli: ChildProcess = spawn(process.execPath, [BIN, 'lab', 'up', '--topology', topologyFile], {env: {...process.env, ...env}, stdio: 'ignore'})
+  const cli: ChildProcess = spawn(process.execPath, [BIN, 'lab', 'up', '--topology', topologyFile], {
+    env: {...process.env, ...env},
+    stdio: 'ignore',
+  })
   const exited = new Promise((resolve) => cli.once('exit', resolve))
   await eventually(() => (recordedPids(env.UCCTL_HOME).length > 0 ? true : undefined), 60_000, 'lab up to record its first agent')
   cli.kill('SIGKILL')
@@ -81,4 +84,3 @@ export function labHome(): {home: string; env: Record<string, string>} {
   after(() => rmSync(lab.home, {recursive: true, force: true}))
   return lab
 }
-

@@ -16,10 +16,14 @@ export async function startRunbookLab(prefix: string): Promise<RunbookLab> {
   const ucctl = (...args: string[]) => runCli(args, {UCCTL_HOME: home})
   const up = await ucctl('lab', 'up')
   assert.equal(up.code, 0, up.stderr)
-  await eventually(async () => {
-    const c = await ucctl('cluster', 'status', '--json')
-    return c.code === 0 && c.json.servers.every((x: any) => x.status === 'Primary' || x.status === 'Secondary') ? true : undefined
-  }, 60_000, 'settled Unity Connection statuses')
+  await eventually(
+    async () => {
+      const c = await ucctl('cluster', 'status', '--json')
+      return c.code === 0 && c.json.servers.every((x: any) => x.status === 'Primary' || x.status === 'Secondary') ? true : undefined
+    },
+    60_000,
+    'settled Unity Connection statuses',
+  )
   return {
     home,
     ucctl,

@@ -21,15 +21,26 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal(range.code, 2)
     assert.equal(range.json.error.rule, 'PRG-3')
 
-    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).get<{status: {haEnabled: boolean}}>('/v1/presence')).status.haEnabled
+    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).get<{status: {haEnabled: boolean}}>('/v1/presence'))
+      .status.haEnabled
     if (ha) {
       const on = await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--json')
       assert.equal(on.code, 5)
       assert.equal(on.json.error.rule, 'ADM-8')
       ok(await cli('pcluster', 'ha', 'disable', 'prg1', '--yes'))
     }
-    const set = ok(await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--keepalive-interval', '10', '--json'), 'PresenceGroupConfigList')
-    assert.deepEqual([set.groups[0].automaticFallback, set.groups[0].srmParameters.keepaliveIntervalSeconds, set.groups[0].srmParameters.keepaliveTimeoutSeconds], [true, 10, 60])
+    const set = ok(
+      await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--keepalive-interval', '10', '--json'),
+      'PresenceGroupConfigList',
+    )
+    assert.deepEqual(
+      [
+        set.groups[0].automaticFallback,
+        set.groups[0].srmParameters.keepaliveIntervalSeconds,
+        set.groups[0].srmParameters.keepaliveTimeoutSeconds,
+      ],
+      [true, 10, 60],
+    )
     // A node that still has users cannot leave its group.
     const drop = await cli('pcluster', 'group', 'set', 'prg1', '--node', 'imp-pub', '--json')
     assert.equal(drop.code, 5)
@@ -42,7 +53,14 @@ describe('administration: presence redundancy groups in the configuration databa
     const other = before === 'imp-pub' ? 'imp-sub' : 'imp-pub'
     const assigned = ok(await cli('pcluster', 'users', 'assign', 'user00003@example.com', '--node', other, '--json'), 'User')
     assert.equal(assigned.user.presenceNode, other)
-    await eventually(async () => ((await t.lab().presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other) ? true : undefined), 20_000, `user00003@example.com on ${other}`)
+    await eventually(
+      async () =>
+        (await t.lab().presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other)
+          ? true
+          : undefined,
+      20_000,
+      `user00003@example.com on ${other}`,
+    )
     assert.equal((await cli('pcluster', 'users', 'assign', 'nohome', '--node', other)).code, 5)
     assert.equal((await cli('pcluster', 'users', 'assign', 'user00003@example.com', '--node', 'cucm-sub')).code, 2)
   })
@@ -56,9 +74,13 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.deepEqual(await counts(), before)
     await t.lab().boot('cucm-pub')
     ok(await cli('user', 'add', 'late', '--template', 'staff', '--device', 'CSFLATE', '--extension', '3997'))
-    await eventually(async () => {
-      const n = await counts()
-      return n[0] + n[1] === before[0] + before[1] + 1 ? n : undefined
-    }, 20_000, 'the new user synced once the publisher is back')
+    await eventually(
+      async () => {
+        const n = await counts()
+        return n[0] + n[1] === before[0] + before[1] + 1 ? n : undefined
+      },
+      20_000,
+      'the new user synced once the publisher is back',
+    )
   })
 })

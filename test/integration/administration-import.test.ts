@@ -21,21 +21,34 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
   const user = async (id: string) => (await t.lab().config.get<{user: {device: string; extension: string}}>(`/v1/config/users/${id}`)).user
 
   it('ADM-2: BAT Insert Users with a template, one transaction: a bad line rejects the file by line number; --dry-run changes nothing', async () => {
-    ok(await cli('user-template', 'add', 'staff', '--im-and-presence', '--home-cluster', '--service-profile', 'standard', '--json'), 'UserTemplate')
+    ok(
+      await cli('user-template', 'add', 'staff', '--im-and-presence', '--home-cluster', '--service-profile', 'standard', '--json'),
+      'UserTemplate',
+    )
     ok(await cli('user-template', 'add', 'quick', '--feature-group', '--home-cluster', '--im-and-presence'))
     assert.equal((await cli('user-template', 'add', 'half', '--im-and-presence')).code, 2)
     const tl = ok(await cli('user-template', 'list', '--json'), 'UserTemplateList')
-    assert.deepEqual(tl.templates.map((x: {name: string; kind: string}) => [x.name, x.kind]), [['quick', 'feature-group'], ['staff', 'user']])
+    assert.deepEqual(
+      tl.templates.map((x: {name: string; kind: string}) => [x.name, x.kind]),
+      [
+        ['quick', 'feature-group'],
+        ['staff', 'user'],
+      ],
+    )
 
     const lines = ['userid,firstname,lastname,mailid,device,extension']
-    for (let i = 0; i < 1000; i++) lines.push(`emp${String(i).padStart(4, '0')},First${i},Last${i},emp${i}@example.com,CSFEMP${i},${30000 + i}`)
+    for (let i = 0; i < 1000; i++)
+      lines.push(`emp${String(i).padStart(4, '0')},First${i},Last${i},emp${i}@example.com,CSFEMP${i},${30000 + i}`)
     const bad = [...lines]
     bad[10] = 'emp0008,Dup,,,,'
     bad[500] = ',,,,,'
     const rejected = await cli('user', 'import', csv('bad.csv', bad.join('\n')), '--template', 'staff', '--json')
     assert.equal(rejected.code, 2, rejected.stderr)
     assert.deepEqual(schemaProblems(rejected.json), [])
-    assert.deepEqual(rejected.json.rejected.map((x: {line: number}) => x.line), [11, 501])
+    assert.deepEqual(
+      rejected.json.rejected.map((x: {line: number}) => x.line),
+      [11, 501],
+    )
     assert.equal(rejected.json.inserted, 0)
     assert.equal(await total(), SEEDED)
 
@@ -65,10 +78,14 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     assert.deepEqual([quick.user.homeCluster, quick.user.imAndPresence, quick.user.presenceNode], [true, true, 'imp-sub'])
 
     // The Sync Agent brings them to the IM and Presence nodes, balanced.
-    await eventually(async () => {
-      const n = (await t.lab().presenceCounts('imp-sub')).map((x) => x.users)
-      return n[0] + n[1] === SEEDED + 1002 ? n : undefined
-    }, 20_000, 'the imported users on the IM and Presence nodes')
+    await eventually(
+      async () => {
+        const n = (await t.lab().presenceCounts('imp-sub')).map((x) => x.users)
+        return n[0] + n[1] === SEEDED + 1002 ? n : undefined
+      },
+      20_000,
+      'the imported users on the IM and Presence nodes',
+    )
     const counts = ok(await cli('pcluster', 'users', '--json'), 'PresenceUserList').nodes.map((x: {users: number}) => x.users)
     assert.deepEqual(counts, [SEEDED / 2 + 501, SEEDED / 2 + 501])
     const v = ok(await cli('pcluster', 'user', 'emp0001', '--json'), 'PresenceView')
@@ -76,7 +93,10 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     assert.ok((await t.lab().presenceUsers('imp-sub', 'imp-pub')).some((u) => u.id === 'jdoe'))
 
     // BAT Update Users: every line in one transaction.
-    const upd = ok(await cli('user', 'update', '--file', csv('upd.csv', 'userid,device,extension\njdoe,CSFJDOE,3999\n'), '--json'), 'UserImport')
+    const upd = ok(
+      await cli('user', 'update', '--file', csv('upd.csv', 'userid,device,extension\njdoe,CSFJDOE,3999\n'), '--json'),
+      'UserImport',
+    )
     assert.equal(upd.updated, 1)
     assert.equal((await user('jdoe')).extension, '3999')
     const unknown = await cli('user', 'update', '--file', csv('upd2.csv', 'userid,device\njdoe,X\nnobody,Y\n'), '--json')
@@ -90,7 +110,10 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
 
     const disabled = ok(await cli('user', 'disable', 'qa', '--json'), 'User')
     assert.deepEqual([disabled.user.imAndPresence, disabled.user.presenceNode], [false, null])
-    await eventually(async () => ((await t.lab().presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true), 20_000, 'qa gone from the IM and Presence nodes')
+    await eventually(
+      async () => ((await t.lab().presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true),
+      20_000,
+      'qa gone from the IM and Presence nodes',
+    )
   })
-
 })

@@ -29,12 +29,22 @@ describe('administration: a killed import', {concurrency: false}, () => {
 
   it('ADM-2: SIGKILL of the publisher agent during a 45,000-line import leaves all of it or none of it', async () => {
     const topology = join(home, 'cucm.yaml')
-    writeFileSync(topology, ['name: cucm-only', 'timing: fast', 'nodes:', '  - {name: cucm-pub, product: cucm, role: publisher, version: 8.6.2.10000-30, cluster: cucm1}', ''].join('\n'))
+    writeFileSync(
+      topology,
+      [
+        'name: cucm-only',
+        'timing: fast',
+        'nodes:',
+        '  - {name: cucm-pub, product: cucm, role: publisher, version: 8.6.2.10000-30, cluster: cucm1}',
+        '',
+      ].join('\n'),
+    )
     const up = await cli('lab', 'up', '--topology', topology, '--json')
     assert.equal(up.code, 0, up.stderr)
     const pid = up.json.nodes[0].pid as number
     const lines = ['userid,firstname,lastname,mailid,device,extension']
-    for (let i = 0; i < LINES; i++) lines.push(`bulk${String(i).padStart(5, '0')},First${i},Last${i},bulk${i}@example.com,CSFBULK${i},${100000 + i}`)
+    for (let i = 0; i < LINES; i++)
+      lines.push(`bulk${String(i).padStart(5, '0')},First${i},Last${i},bulk${i}@example.com,CSFBULK${i},${100000 + i}`)
     const file = join(home, 'bulk.csv')
     writeFileSync(file, lines.join('\n') + '\n')
 

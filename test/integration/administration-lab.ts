@@ -81,7 +81,13 @@ export class AdminLab {
     await c.post('/v1/config/service-profiles', {name: 'standard', services: ['dir-uds', 'dir-enh', 'dir-basic', 'vm1', 'imp1']})
     await c.post('/v1/config/service-profiles/standard/default')
     if (!opts.users) return
-    await c.post('/v1/config/user-templates', {name: 'staff', kind: 'user', homeCluster: true, imAndPresence: true, serviceProfile: 'standard'})
+    await c.post('/v1/config/user-templates', {
+      name: 'staff',
+      kind: 'user',
+      homeCluster: true,
+      imAndPresence: true,
+      serviceProfile: 'standard',
+    })
     await c.post('/v1/config/users', {id: 'nohome'})
   }
 
@@ -91,13 +97,20 @@ export class AdminLab {
 
   /** The users an IM and Presence node holds on `node` (from its own replica). */
   async presenceUsers(via: string, node: string): Promise<Array<{id: string; node: string; assignedNode: string}>> {
-    const a = await new AgentClient({name: via, url: this.url(via)}).get<{users: Array<{id: string; node: string; assignedNode: string}>}>('/v1/presence/groups/prg1/users', {node})
+    const a = await new AgentClient({name: via, url: this.url(via)}).get<{users: Array<{id: string; node: string; assignedNode: string}>}>(
+      '/v1/presence/groups/prg1/users',
+      {node},
+    )
     return a.users
   }
 
   /** Users signed in to / assigned to each node, as an IM and Presence node holds them. */
   async presenceCounts(via: string): Promise<Array<{name: string; users: number; assignedUsers: number}>> {
-    return (await new AgentClient({name: via, url: this.url(via)}).get<{nodes: Array<{name: string; users: number; assignedUsers: number}>}>('/v1/presence/groups/prg1/users')).nodes
+    return (
+      await new AgentClient({name: via, url: this.url(via)}).get<{nodes: Array<{name: string; users: number; assignedUsers: number}>}>(
+        '/v1/presence/groups/prg1/users',
+      )
+    ).nodes
   }
 
   async dispose(): Promise<void> {
@@ -116,7 +129,10 @@ export const ok = (r: CliResult, kind?: string) => {
 }
 
 /** A suite's lab: started and configured before its tests, disposed after. */
-export function adminLabSuite(opts: {users: boolean} = {users: true}): {lab: () => AdminLab; cli: (...args: string[]) => Promise<CliResult>} {
+export function adminLabSuite(opts: {users: boolean} = {users: true}): {
+  lab: () => AdminLab
+  cli: (...args: string[]) => Promise<CliResult>
+} {
   let lab: AdminLab | undefined
   before(async () => {
     lab = await new AdminLab().start()

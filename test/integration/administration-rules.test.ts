@@ -57,10 +57,12 @@ describe('administration: user check and the presence viewer (seed 003)', {concu
     assert.deepEqual(Object.keys(v.watchers.statuses).length, v.watchers.count)
     assert.equal(v.watchers.groups.at(-1).name, '(no group)', 'watchers in no group come after the groups')
     assert.deepEqual(v.watchers.groups.at(-1).watchers, v.watchers.ungrouped)
-    assert.deepEqual(v.prerequisites.map((p: {ok: boolean}) => p.ok), [true, true, true, true])
+    assert.deepEqual(
+      v.prerequisites.map((p: {ok: boolean}) => p.ok),
+      [true, true, true, true],
+    )
     const plain = await cli('pcluster', 'user', 'user00001@example.com', '--accessible-icons')
     assert.equal(plain.code, 0, plain.stderr)
     assert.match(plain.stdout, /^contact\tTeam\tuser00002@example\.com\t(✔ Available|◷ Away|⊘ Do Not Disturb|○ Unavailable|✎ Custom)$/m)
   })
-
 })

@@ -15,32 +15,95 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
   after(() => lab?.dispose())
 
   it('ADM-10: the seeded directory is in the publisher database; the subscriber reads through it and refuses writes', async () => {
-    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).get<{schemaVersion: number; publisher: boolean}>('/v1/config')
+    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).get<{schemaVersion: number; publisher: boolean}>(
+      '/v1/config',
+    )
     assert.deepEqual([pub.publisher, pub.schemaVersion], [true, 2])
-    const viaSub = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{total: number; users: Array<{id: string; presenceNode: string}>}>('/v1/config/users', {limit: 2})
+    const viaSub = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{
+      total: number
+      users: Array<{id: string; presenceNode: string}>
+    }>('/v1/config/users', {limit: 2})
     assert.equal(viaSub.total, SEEDED)
-    assert.deepEqual(viaSub.users.map((u) => [u.id, u.presenceNode]), [['user00001@example.com', 'imp-pub'], ['user00002@example.com', 'imp-pub']])
-    await assert.rejects(new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).post('/v1/config/uc-services', {name: 'x', type: 'cti', host: 'h'}), (e: Error & {rule?: string}) => e.rule === 'ADM-10')
+    assert.deepEqual(
+      viaSub.users.map((u) => [u.id, u.presenceNode]),
+      [
+        ['user00001@example.com', 'imp-pub'],
+        ['user00002@example.com', 'imp-pub'],
+      ],
+    )
+    await assert.rejects(
+      new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).post('/v1/config/uc-services', {name: 'x', type: 'cti', host: 'h'}),
+      (e: Error & {rule?: string}) => e.rule === 'ADM-10',
+    )
     // Filters and pages, through the CLI.
     const page = ok(await cli('user', 'list', '--enabled', '--node', 'imp-sub', '--limit', '2', '--offset', '1', '--json'), 'UserList')
-    assert.deepEqual([page.total, page.offset, page.users.map((u: {id: string}) => u.id)], [SEEDED / 2, 1, ['user00052@example.com', 'user00053@example.com']])
+    assert.deepEqual(
+      [page.total, page.offset, page.users.map((u: {id: string}) => u.id)],
+      [SEEDED / 2, 1, ['user00052@example.com', 'user00053@example.com']],
+    )
     // The group lives in the same database (ADM-10): it survives the publisher's restart.
     await lab.agents['cucm-pub'].dispose({keepState: true})
     await lab.boot('cucm-pub')
-    const list = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{groups: Array<{name: string; nodes: string[]}>}>('/v1/config/presence-groups')
-    assert.deepEqual(list.groups.map((g) => [g.name, g.nodes]), [['prg1', ['imp-pub', 'imp-sub']]])
+    const list = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{groups: Array<{name: string; nodes: string[]}>}>(
+      '/v1/config/presence-groups',
+    )
+    assert.deepEqual(
+      list.groups.map((g) => [g.name, g.nodes]),
+      [['prg1', ['imp-pub', 'imp-sub']]],
+    )
   })
 
   it('ADM-3, ADM-4: UC services of each type and the three directory kinds; profiles, the default, per-user profiles', async () => {
-    ok(await cli('uc-service', 'add', 'dir-uds', '--type', 'directory', '--directory-type', 'uds', '--host', 'cucm-pub', '--json'), 'UcService')
-    ok(await cli('uc-service', 'add', 'dir-enh', '--type', 'directory', '--directory-type', 'enhanced', '--host', 'ldap.example.com', '--custom-tftp-file', 'jabber-config.xml', '--json'), 'UcService')
-    ok(await cli('uc-service', 'add', 'dir-basic', '--type', 'directory', '--directory-type', 'basic', '--host', 'ldap.example.com', '--mapping', 'BusinessPhone=ipPhone', '--json'), 'UcService')
+    ok(
+      await cli('uc-service', 'add', 'dir-uds', '--type', 'directory', '--directory-type', 'uds', '--host', 'cucm-pub', '--json'),
+      'UcService',
+    )
+    ok(
+      await cli(
+        'uc-service',
+        'add',
+        'dir-enh',
+        '--type',
+        'directory',
+        '--directory-type',
+        'enhanced',
+        '--host',
+        'ldap.example.com',
+        '--custom-tftp-file',
+        'jabber-config.xml',
+        '--json',
+      ),
+      'UcService',
+    )
+    ok(
+      await cli(
+        'uc-service',
+        'add',
+        'dir-basic',
+        '--type',
+        'directory',
+        '--directory-type',
+        'basic',
+        '--host',
+        'ldap.example.com',
+        '--mapping',
+        'BusinessPhone=ipPhone',
+        '--json',
+      ),
+      'UcService',
+    )
     ok(await cli('uc-service', 'add', 'vm1', '--type', 'voicemail', '--host', 'cuc-pub'))
     ok(await cli('uc-service', 'add', 'imp1', '--type', 'im-and-presence', '--host', 'imp-pub'))
     const list = ok(await cli('uc-service', 'list', '--json'), 'UcServiceList')
     assert.deepEqual(
       list.services.map((s: {name: string; type: string; directoryType?: string}) => [s.name, s.type, s.directoryType ?? '']),
-      [['dir-basic', 'directory', 'basic'], ['dir-enh', 'directory', 'enhanced'], ['dir-uds', 'directory', 'uds'], ['imp1', 'im-and-presence', ''], ['vm1', 'voicemail', '']],
+      [
+        ['dir-basic', 'directory', 'basic'],
+        ['dir-enh', 'directory', 'enhanced'],
+        ['dir-uds', 'directory', 'uds'],
+        ['imp1', 'im-and-presence', ''],
+        ['vm1', 'voicemail', ''],
+      ],
     )
     const show = ok(await cli('uc-service', 'show', 'dir-basic', '--json'), 'UcService')
     assert.equal(show.service.attributeMappings.BusinessPhone, 'ipPhone')
@@ -51,18 +114,48 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     assert.equal((await cli('uc-service', 'add', 'vm1', '--type', 'voicemail', '--host', 'cuc-pub')).code, 5)
     assert.equal((await cli('uc-service', 'add', 'fax1', '--type', 'fax', '--host', 'h')).code, 2)
 
-    ok(await cli('service-profile', 'add', 'standard', '--service', 'dir-uds', '--service', 'dir-enh', '--service', 'dir-basic', '--service', 'vm1', '--service', 'imp1', '--json'), 'ServiceProfile')
+    ok(
+      await cli(
+        'service-profile',
+        'add',
+        'standard',
+        '--service',
+        'dir-uds',
+        '--service',
+        'dir-enh',
+        '--service',
+        'dir-basic',
+        '--service',
+        'vm1',
+        '--service',
+        'imp1',
+        '--json',
+      ),
+      'ServiceProfile',
+    )
     ok(await cli('service-profile', 'add', 'exec', '--service', 'dir-enh', '--service', 'imp1'))
     assert.equal((await cli('service-profile', 'add', 'p2', '--service', 'nope')).code, 2)
     const def = ok(await cli('service-profile', 'set-default', 'standard', '--json'), 'ServiceProfileList')
-    assert.deepEqual(def.profiles.map((p: {name: string; default: boolean; users: number}) => [p.name, p.default, p.users]), [['exec', false, 0], ['standard', true, SEEDED]])
+    assert.deepEqual(
+      def.profiles.map((p: {name: string; default: boolean; users: number}) => [p.name, p.default, p.users]),
+      [
+        ['exec', false, 0],
+        ['standard', true, SEEDED],
+      ],
+    )
     // A user's profile is their own, else the default (ADM-3).
     ok(await cli('service-profile', 'assign', 'exec', 'user00002@example.com'))
     const own = ok(await cli('user', 'list', '--profile', 'exec', '--json'), 'UserList')
-    assert.deepEqual(own.users.map((u: {id: string}) => u.id), ['user00002@example.com'])
+    assert.deepEqual(
+      own.users.map((u: {id: string}) => u.id),
+      ['user00002@example.com'],
+    )
     assert.equal(ok(await cli('user', 'list', '--profile', 'standard', '--json')).total, SEEDED - 1)
     const shown = ok(await cli('service-profile', 'show', 'exec', '--json'), 'ServiceProfile')
-    assert.deepEqual(shown.services.map((s: {type: string}) => s.type), ['directory', 'im-and-presence'])
+    assert.deepEqual(
+      shown.services.map((s: {type: string}) => s.type),
+      ['directory', 'im-and-presence'],
+    )
     // Removing what is in use is refused (exit 5), nothing changed.
     assert.equal((await cli('uc-service', 'remove', 'IMP1')).code, 5) // names are case-insensitive
     assert.equal((await cli('service-profile', 'remove', 'standard')).code, 5)
@@ -71,5 +164,4 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     const left = ok(await cli('uc-service', 'remove', 'conf1', '--json'), 'UcServiceList')
     assert.equal(left.services.length, 5)
   })
-
 })

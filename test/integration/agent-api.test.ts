@@ -12,7 +12,11 @@ interface Res {
 }
 
 function http(agent: TestAgent, method: string, path: string, body?: string, extra: Record<string, string> = {}): Promise<Res> {
-  const headers = {authorization: `Bearer ${TEST_OPERATOR_TOKEN}`, ...(body === undefined ? {} : {'content-type': 'application/json'}), ...extra}
+  const headers = {
+    authorization: `Bearer ${TEST_OPERATOR_TOKEN}`,
+    ...(body === undefined ? {} : {'content-type': 'application/json'}),
+    ...extra,
+  }
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, agent.url), {method, headers}, (res) => {
       let text = ''
@@ -31,7 +35,8 @@ function http(agent: TestAgent, method: string, path: string, body?: string, ext
   })
 }
 
-const isClientError = (r: Res) => r.status >= 400 && r.status < 500 && typeof r.body?.error?.code === 'string' && typeof r.body.error.message === 'string'
+const isClientError = (r: Res) =>
+  r.status >= 400 && r.status < 500 && typeof r.body?.error?.code === 'string' && typeof r.body.error.message === 'string'
 
 describe('agent API (DESIGN.md "Agent API")', () => {
   let agent: TestAgent
@@ -114,7 +119,11 @@ describe('agent API (DESIGN.md "Agent API")', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('/v1/services/NM/startup', '/v1/services/%00/startup', '/v1/services/' + 'x'.repeat(300) + '/startup'),
-        fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))),
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
         async (path, body) => {
           const r = await http(agent, 'PUT', path, body)
           assert.ok(r.status < 500, `${r.status} for ${JSON.stringify(body)}: ${r.text}`)

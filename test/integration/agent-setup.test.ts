@@ -11,7 +11,22 @@ import {eventually, tempDir} from '../helpers/agents.js'
 import {BIN, ROOT, runCli, schemaProblems} from '../helpers/cli.js'
 
 const init = (dir: string, ...extra: string[]) =>
-  runCli(['agent', 'init', '--dir', dir, '--name', 'ctios-h', '--product', 'ctios', '--role', 'publisher', '--listen', '127.0.0.1:0', '--json', ...extra])
+  runCli([
+    'agent',
+    'init',
+    '--dir',
+    dir,
+    '--name',
+    'ctios-h',
+    '--product',
+    'ctios',
+    '--role',
+    'publisher',
+    '--listen',
+    '127.0.0.1:0',
+    '--json',
+    ...extra,
+  ])
 
 describe('agent init, check and tokens (issue 13)', () => {
   const dir = tempDir()
@@ -21,7 +36,10 @@ describe('agent init, check and tokens (issue 13)', () => {
     const r = await init(dir, '--peer', 'ctios-b=https://ctios-b.example.net:8443')
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
-    assert.deepEqual(r.json.tokens.map((t: {role: string}) => t.role), ['viewer', 'operator'])
+    assert.deepEqual(
+      r.json.tokens.map((t: {role: string}) => t.role),
+      ['viewer', 'operator'],
+    )
     const text = readFileSync(config, 'utf8')
     assert.equal(statSync(config).mode & 0o777, 0o600)
     for (const t of r.json.tokens) assert.ok(!text.includes(t.token), 'a token in clear in node.yaml')
@@ -68,7 +86,11 @@ describe('agent init, check and tokens (issue 13)', () => {
     assert.equal(dup.code, 2)
     const list = await runCli(['agent', 'token', 'list', '--config', config, '--json'])
     assert.deepEqual(schemaProblems(list.json), [])
-    assert.deepEqual(list.json.tokens, [{id: 'viewer', role: 'viewer'}, {id: 'operator', role: 'operator'}, {id: 'alice', role: 'operator'}])
+    assert.deepEqual(list.json.tokens, [
+      {id: 'viewer', role: 'viewer'},
+      {id: 'operator', role: 'operator'},
+      {id: 'alice', role: 'operator'},
+    ])
     const revoke = await runCli(['agent', 'token', 'revoke', 'alice', '--config', config, '--json'])
     assert.equal(revoke.code, 0)
     assert.deepEqual(schemaProblems(revoke.json), [])
@@ -91,7 +113,10 @@ describe('agent init, check and tokens (issue 13)', () => {
     const open = join(dir, 'open.yaml')
     writeFileSync(open, readFileSync(config, 'utf8').replace('host: "127.0.0.1"', 'host: "0.0.0.0"'), {mode: 0o600})
     const findings = await servingFindings(await loadNodeConfig(open), open)
-    assert.deepEqual(findings.map((f) => [f.severity, f.key]), [['warning', 'listen.host']])
+    assert.deepEqual(
+      findings.map((f) => [f.severity, f.key]),
+      [['warning', 'listen.host']],
+    )
     assert.match(findings[0].message, /without TLS/)
   })
 
@@ -127,7 +152,10 @@ describe('a host end to end: init, serve as the unit does, context add, login, s
     assert.equal(login.code, 0, login.stderr)
     const status = await runCli(['status', '--context', 'host', '--json'], env)
     assert.equal(status.code, 0, status.stderr)
-    assert.deepEqual(status.json.nodes.map((n: {name: string; health: string}) => [n.name, n.health]), [['ctios-h', 'ok']])
+    assert.deepEqual(
+      status.json.nodes.map((n: {name: string; health: string}) => [n.name, n.health]),
+      [['ctios-h', 'ok']],
+    )
   })
 })
 
@@ -136,13 +164,23 @@ describe('the systemd unit shipped in the package (issue 13)', () => {
   const unit = readFileSync(unitPath, 'utf8')
 
   it('runs as a dedicated user, restarts on failure, and is hardened', () => {
-    for (const line of ['User=ucctl', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/ucctl', 'PrivateTmp=yes', 'WantedBy=multi-user.target']) {
+    for (const line of [
+      'User=ucctl',
+      'Restart=on-failure',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/var/lib/ucctl',
+      'PrivateTmp=yes',
+      'WantedBy=multi-user.target',
+    ]) {
       assert.match(unit, new RegExp(`^${line}$`, 'm'), line)
     }
   })
 
   const analyze = spawnSync('systemd-analyze', ['--version'])
-  it('systemd-analyze verify finds nothing to say', {skip: analyze.error ? 'systemd-analyze is not installed (Debian package systemd)' : false}, () => {
+  it('systemd-analyze verify finds nothing to say', {
+    skip: analyze.error ? 'systemd-analyze is not installed (Debian package systemd)' : false,
+  }, () => {
     // verify checks that ExecStart exists: point it at this checkout's binary, nothing else changed.
     const copy = join(tempDir(), 'ucctl-agent.service')
     writeFileSync(copy, unit.replace(/^ExecStart=\S+/m, `ExecStart=${BIN}`))

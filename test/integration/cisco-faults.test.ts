@@ -17,16 +17,45 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
 
   it('context add --cisco', async () => {
     const pub = suite.fx.nodes.get('cucm-pub')!
-    ok(await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password))
+    ok(
+      await cli(
+        ['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'],
+        {},
+        suite.fx.password,
+      ),
+    )
     // Pins the SSH host keys of the IM and Presence nodes.
     ok(await cli(['pcluster', 'status', '--json']))
   })
 
   it('a read-only context refuses every mutating command with exit 5 before any request; dry runs and reads work', async () => {
     const pub = suite.fx.nodes.get('cucm-pub')!
-    ok(await cli(['context', 'add', 'ro', '--cisco', pub.url, '--ca', suite.fx.ca, '--read-only', '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password))
+    ok(
+      await cli(
+        [
+          'context',
+          'add',
+          'ro',
+          '--cisco',
+          pub.url,
+          '--ca',
+          suite.fx.ca,
+          '--read-only',
+          '--password-stdin',
+          ...suite.fx.nodeFlags(),
+          '--json',
+        ],
+        {},
+        suite.fx.password,
+      ),
+    )
     const seen = suite.fx.requests.length
-    for (const args of [['service', 'stop', 'Cisco Tftp', '--node', 'cucm-pub', '--yes'], ['pcluster', 'fallback', 'imp-pub', '--yes'], ['cluster', 'activate', 'cuc-sub', '--yes'], ['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=25', '--yes']]) {
+    for (const args of [
+      ['service', 'stop', 'Cisco Tftp', '--node', 'cucm-pub', '--yes'],
+      ['pcluster', 'fallback', 'imp-pub', '--yes'],
+      ['cluster', 'activate', 'cuc-sub', '--yes'],
+      ['throttle', 'params', '--node', 'cucm-pub', '--set', 'codeYellowEntryLatencyMs=25', '--yes'],
+    ]) {
       const r = await cli([...args, '--context', 'ro', '--json'])
       assert.equal(r.code, 5, `${args.join(' ')}: ${r.stdout}`)
       assert.match(r.json.error.message, /read-only/)
@@ -43,7 +72,11 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
   })
 
   it('commands the interfaces cannot serve are refused with exit 5, naming why', async () => {
-    for (const [args, why] of [[['lab', 'up', '--context', 'prod'], /not the embedded lab/], [['ctios', 'status'], /CTI OS/], [['service', 'startup', 'Cisco Tftp', 'Manual', '--node', 'cucm-pub'], /startup type/]] as const) {
+    for (const [args, why] of [
+      [['lab', 'up', '--context', 'prod'], /not the embedded lab/],
+      [['ctios', 'status'], /CTI OS/],
+      [['service', 'startup', 'Cisco Tftp', 'Manual', '--node', 'cucm-pub'], /startup type/],
+    ] as const) {
       const r = await cli([...args])
       assert.equal(r.code, 5, `${args.join(' ')}: ${r.stderr}`)
       assert.match(r.stderr, why)
@@ -91,8 +124,19 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
       const content = readFileSync(f, 'utf8')
       assert.ok(!content.includes(suite.fx.password) && !content.includes(basic), `credential in ${f}`)
     }
-    const audit = readFileSync(join(suite.home, 'state', 'cisco-audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    assert.ok(audit.some((a) => a.interface === 'Control Center Services' && a.operation === 'soapGetServiceStatus' && a.node === 'cucm-sub' && a.outcome === 'ok'))
+    const audit = readFileSync(join(suite.home, 'state', 'cisco-audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.ok(
+      audit.some(
+        (a) =>
+          a.interface === 'Control Center Services' &&
+          a.operation === 'soapGetServiceStatus' &&
+          a.node === 'cucm-sub' &&
+          a.outcome === 'ok',
+      ),
+    )
     assert.ok(audit.some((a) => a.outcome === 'Unauthorized'))
   })
 
@@ -107,7 +151,10 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     // A check never passes on what it did not read.
     const check = await cli(['status', '--check', '--json'])
     assert.equal(check.code, 3, check.stdout)
-    assert.ok(check.json.findings.some((f: any) => f.node === 'cucm-sub' && f.severity === 'error' && /could not read cucm-sub/.test(f.message)), check.stdout)
+    assert.ok(
+      check.json.findings.some((f: any) => f.node === 'cucm-sub' && f.severity === 'error' && /could not read cucm-sub/.test(f.message)),
+      check.stdout,
+    )
     const throttle = ok(await cli(['throttle', 'status', '--json']))
     assert.equal(throttle.nodes.find((n: any) => n.name === 'cucm-sub').error.code, 'Unreachable')
     const r = await cli(['service', 'list', '--node', 'cucm-sub'])
@@ -119,12 +166,18 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     await suite.fx.stop('imp-pub')
     const cluster = await cli(['cluster', 'status', '--json'])
     const c = ok(cluster)
-    assert.deepEqual(c.unread.map((u: any) => [u.name, u.error.code]), [['cuc-pub', 'Unreachable']])
+    assert.deepEqual(
+      c.unread.map((u: any) => [u.name, u.error.code]),
+      [['cuc-pub', 'Unreachable']],
+    )
     assert.equal(c.servers.find((x: any) => x.name === 'cuc-pub').error.code, 'Unreachable')
     assert.match(cluster.stderr, /warning: could not read cuc-pub/)
     const presence = await cli(['pcluster', 'status', '--json'])
     const p = ok(presence)
-    assert.ok(p.groups.every((g: any) => g.seenBy === 'imp-sub'), presence.stdout)
+    assert.ok(
+      p.groups.every((g: any) => g.seenBy === 'imp-sub'),
+      presence.stdout,
+    )
     assert.equal(p.groups.flatMap((g: any) => g.nodes).find((n: any) => n.name === 'imp-pub').error.code, 'Unreachable')
     assert.match(presence.stderr, /warning: could not read imp-pub/)
     const table = await cli(['pcluster', 'status'])
@@ -141,15 +194,33 @@ describe('cisco contexts: refusals, faults and records (issue 16)', () => {
     const post = (action: string, inner: string, ns = 'http://schemas.cisco.com/ast/soap') =>
       new Promise<number>((resolve, reject) => {
         const body = `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="${ns}"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`
-        const req = request(`${node.url}/controlcenterservice2/services/ControlCenterServices`, {method: 'POST', ca: readFileSync(suite.fx.ca), headers: {soapaction: `"${action}"`, authorization: 'Basic ' + Buffer.from(`${suite.fx.username}:${suite.fx.password}`).toString('base64')}}, (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        })
+        const req = request(
+          `${node.url}/controlcenterservice2/services/ControlCenterServices`,
+          {
+            method: 'POST',
+            ca: readFileSync(suite.fx.ca),
+            headers: {
+              soapaction: `"${action}"`,
+              authorization: 'Basic ' + Buffer.from(`${suite.fx.username}:${suite.fx.password}`).toString('base64'),
+            },
+          },
+          (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          },
+        )
         req.on('error', reject)
         req.end(body)
       })
     assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ns:ServiceStatus/></ns:soapGetServiceStatus>'), 200)
-    assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ns:ServiceStatus/></ns:soapGetServiceStatus>', 'http://example.com/other'), 500)
+    assert.equal(
+      await post(
+        'soapGetServiceStatus',
+        '<ns:soapGetServiceStatus><ns:ServiceStatus/></ns:soapGetServiceStatus>',
+        'http://example.com/other',
+      ),
+      500,
+    )
     assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ns:ServiceName/></ns:soapGetServiceStatus>'), 500)
     assert.equal(await post('soapGetServiceStatus', '<ns:soapGetServiceStatus><ServiceStatus/></ns:soapGetServiceStatus>'), 500)
     assert.equal(await post('soapDoControlServices', '<ns:soapGetServiceStatus><ns:ServiceStatus/></ns:soapGetServiceStatus>'), 500)

@@ -15,10 +15,24 @@ describe('cisco contexts against fixtures from the published definitions (issue 
 
   it('context add --cisco: nodes from AXL listProcessNode (not EnterpriseWideData) plus the ones given by hand; the password stored 0600', async () => {
     const pub = suite.fx.nodes.get('cucm-pub')!
-    const r = await cli(['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'], {}, suite.fx.password + '\n')
+    const r = await cli(
+      ['context', 'add', 'prod', '--cisco', pub.url, '--ca', suite.fx.ca, '--password-stdin', ...suite.fx.nodeFlags(), '--json'],
+      {},
+      suite.fx.password + '\n',
+    )
     const doc = ok(r)
     assert.equal(doc.kind, 'Context')
-    assert.deepEqual(doc.nodes.map((n: any) => `${n.name}:${n.product}:${n.role}`), ['cucm-pub:cucm:publisher', 'cucm-sub:cucm:subscriber', 'imp-pub:imp:publisher', 'imp-sub:imp:subscriber', 'cuc-pub:cuc:publisher', 'cuc-sub:cuc:subscriber'])
+    assert.deepEqual(
+      doc.nodes.map((n: any) => `${n.name}:${n.product}:${n.role}`),
+      [
+        'cucm-pub:cucm:publisher',
+        'cucm-sub:cucm:subscriber',
+        'imp-pub:imp:publisher',
+        'imp-sub:imp:subscriber',
+        'cuc-pub:cuc:publisher',
+        'cuc-sub:cuc:subscriber',
+      ],
+    )
     assert.match(r.stderr, /speaks AXL 8\.5 \(Unified CM 8\.6\.2\.10000-30\)/)
     const creds = join(suite.home, 'config', 'credentials.json')
     assert.equal(statSync(creds).mode & 0o777, 0o600)
@@ -37,7 +51,10 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     const doc = ok(await cli(['service', 'list', '--node', 'cucm-pub', '--json']))
     const byName = Object.fromEntries(doc.services.map((s: any) => [s.name, s]))
     assert.equal(byName['Cisco CallManager'].state, 'Running')
-    assert.deepEqual([byName['Name Service Cache'].state, byName['Name Service Cache'].reason, byName['Name Service Cache'].activated], ['Stopped', 'Service Not Activated', false])
+    assert.deepEqual(
+      [byName['Name Service Cache'].state, byName['Name Service Cache'].reason, byName['Name Service Cache'].activated],
+      ['Stopped', 'Service Not Activated', false],
+    )
   })
 
   it('service cycle "Cisco CallManager" --yes: soapDoControlServices Restart, waited until Started with a new start time', async () => {
@@ -93,7 +110,10 @@ describe('cisco contexts against fixtures from the published definitions (issue 
 
   it('UC-2: cluster status from CUPI vmsservers', async () => {
     const doc = ok(await cli(['cluster', 'status', '--json']))
-    assert.deepEqual(doc.servers.map((s: any) => `${s.name}:${s.role}:${s.status}`), ['cuc-pub:publisher:Primary', 'cuc-sub:subscriber:Secondary'])
+    assert.deepEqual(
+      doc.servers.map((s: any) => `${s.name}:${s.role}:${s.status}`),
+      ['cuc-pub:publisher:Primary', 'cuc-sub:subscriber:Secondary'],
+    )
   })
 
   it('UC-7: deactivating the Primary is refused (exit 5) before anything is sent over SSH', async () => {
@@ -108,7 +128,10 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     assert.equal(doc.state, 'succeeded')
     assert.equal(doc.server.status, 'Primary')
     const after = ok(await cli(['cluster', 'status', '--json']))
-    assert.deepEqual(after.servers.map((s: any) => s.status), ['Secondary', 'Primary'])
+    assert.deepEqual(
+      after.servers.map((s: any) => s.status),
+      ['Secondary', 'Primary'],
+    )
   })
 
   it('UC-8: deactivating a Secondary warns that its calls are dropped and needs confirmation; activate brings it back', async () => {
@@ -134,7 +157,10 @@ describe('cisco contexts against fixtures from the published definitions (issue 
     const doc = ok(r)
     assert.equal(doc.groups[0].name, 'DefaultCluster')
     assert.equal(doc.groups[0].row, 1)
-    assert.deepEqual(doc.groups[0].nodes.map((n: any) => `${n.name} ${n.state}/${n.reason}`), ['imp-pub Normal/Normal', 'imp-sub Normal/Normal'])
+    assert.deepEqual(
+      doc.groups[0].nodes.map((n: any) => `${n.name} ${n.state}/${n.reason}`),
+      ['imp-pub Normal/Normal', 'imp-sub Normal/Normal'],
+    )
     assert.match(r.stderr, /a line ucctl does not know/)
     assert.match(r.stderr, /pinned the SSH host key of imp-pub/)
   })

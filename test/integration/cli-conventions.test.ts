@@ -30,7 +30,14 @@ describe('CLI conventions against real agents (issue 13)', () => {
     const r = await runCli(['service', 'list', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
-    assert.deepEqual(r.json.nodes.map((n: {name: string; error?: {code: string}}) => [n.name, n.error?.code]), [['ctios-a', undefined], ['cucm-pub', undefined], ['gone', 'Unreachable']])
+    assert.deepEqual(
+      r.json.nodes.map((n: {name: string; error?: {code: string}}) => [n.name, n.error?.code]),
+      [
+        ['ctios-a', undefined],
+        ['cucm-pub', undefined],
+        ['gone', 'Unreachable'],
+      ],
+    )
     assert.ok(r.json.services.some((s: {node: string; name: string}) => s.node === 'cucm-pub' && s.name === 'Cisco CallManager'))
     assert.match(r.stderr, /could not read gone/)
     const tsv = await runCli(['service', 'list', '-n', 'ctios-a', '-n', 'cucm-pub'], env)
@@ -65,15 +72,24 @@ describe('CLI conventions against real agents (issue 13)', () => {
   })
 
   it('--watch [SECONDS] redraws until Ctrl-C, then exits 0 (with --json: one document a line)', async () => {
-    for (const args of [['status', '--watch', '1', '--json'], ['service', 'list', '-n', 'ctios-a', '--json', '--watch']]) {
-      const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    for (const args of [
+      ['status', '--watch', '1', '--json'],
+      ['service', 'list', '-n', 'ctios-a', '--json', '--watch'],
+    ]) {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: {...process.env, ...env, NO_COLOR: '1'},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
       await eventually(() => (out.split('\n').filter(Boolean).length >= 2 ? true : undefined), 15_000, `two frames of ${args.join(' ')}`)
       child.kill('SIGINT')
       assert.equal(await exited, 0, args.join(' '))
-      const docs = out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      const docs = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
       for (const d of docs) assert.deepEqual(schemaProblems(d), [])
     }
   })

@@ -21,7 +21,9 @@ describe('ucctl against real agents', () => {
       {name: 'cucm-pub', url: cucm.url},
     ])
     env = {UCCTL_HOME: home}
-    await eventually(() => (ctios.nodeManager.isRunning('CtiosServerNode') && cucm.nodeManager.isRunning('Cisco CallManager') ? true : undefined))
+    await eventually(() =>
+      ctios.nodeManager.isRunning('CtiosServerNode') && cucm.nodeManager.isRunning('Cisco CallManager') ? true : undefined,
+    )
   })
   after(async () => {
     await Promise.all([ctios.dispose(), cucm.dispose()])
@@ -57,17 +59,24 @@ describe('ucctl against real agents', () => {
   it('piped output is tab-separated rows without colour', async () => {
     const r = await runCli(['service', 'list', '--node', 'ctios-a'], {...env, FORCE_COLOR: '1', NO_COLOR: ''})
     assert.equal(r.code, 0)
-    const rows = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'))
+    const rows = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'))
     assert.ok(rows.every((cols) => cols.length === 8))
     assert.deepEqual(rows.map((c) => c[0]).slice(0, 4), ['CtiosServerNode', 'CTIOSTrace', 'NM', 'NMM'])
     assert.doesNotMatch(r.stdout, /\u001b\[/)
   })
 
   it('SVC-4 through the CLI: kill -9 → new pid and restarts 1; operator stop stays Stopped', async () => {
-    const before = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find((s: any) => s.name === 'CTIOSTrace')
+    const before = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
+      (s: any) => s.name === 'CTIOSTrace',
+    )
     process.kill(before.pid, 'SIGKILL')
     const after = await eventually(async () => {
-      const s = (await runCliInProcess(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find((x: any) => x.name === 'CTIOSTrace')
+      const s = (await runCliInProcess(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
+        (x: any) => x.name === 'CTIOSTrace',
+      )
       return s.state === 'Running' && s.pid !== before.pid ? s : undefined
     }, 3000)
     assert.equal(after.restarts, before.restarts + 1)
@@ -78,7 +87,9 @@ describe('ucctl against real agents', () => {
     assert.equal(stop.json.state, 'succeeded')
     assert.equal(stop.json.service.state, 'Stopped')
     await new Promise((r) => setTimeout(r, 1200))
-    const later = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find((s: any) => s.name === 'CTIOSTrace')
+    const later = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
+      (s: any) => s.name === 'CTIOSTrace',
+    )
     assert.equal(later.state, 'Stopped')
     const start = await runCliInProcess(['service', 'start', 'CTIOSTrace', '--node', 'ctios-a', '--json'], env)
     assert.equal(start.code, 0, start.stderr)
@@ -214,7 +225,7 @@ describe('ucctl against real agents', () => {
     }
   })
 
-  it('events --json merges the nodes\' events by time; valid EventList', async () => {
+  it("events --json merges the nodes' events by time; valid EventList", async () => {
     const r = await runCli(['events', '--since', '10m', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
@@ -229,16 +240,22 @@ describe('ucctl against real agents', () => {
     const {BIN} = await import('../helpers/cli.js')
     // From a time before the cycle: however long the CLI takes to connect, nothing is missed.
     const since = new Date().toISOString()
-    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--json', '--node', 'ctios-a', '--since', since], {env: {...process.env, ...env}})
+    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--json', '--node', 'ctios-a', '--since', since], {
+      env: {...process.env, ...env},
+    })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
     await ctios.nodeManager.cycle('NMM')
-    const lines = await eventually(() => {
-      const l = out.split('\n').filter(Boolean)
-      return l.some((x) => x.includes('"NMM') && x.includes('Running')) ? l : undefined
-    }, 5000, `streamed events: ${out} / ${err}`)
+    const lines = await eventually(
+      () => {
+        const l = out.split('\n').filter(Boolean)
+        return l.some((x) => x.includes('"NMM') && x.includes('Running')) ? l : undefined
+      },
+      5000,
+      `streamed events: ${out} / ${err}`,
+    )
     child.kill('SIGINT')
     for (const line of lines) {
       const doc = JSON.parse(line)

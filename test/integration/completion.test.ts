@@ -72,14 +72,29 @@ printf '%s\\n' "\${COMPREPLY[@]}"`
     assert.deepEqual(await bash('service', 'start', '--node', 'imp-a', 'Cisco\\ Pres'), ['Cisco\\ Presence\\ Engine'])
   })
 
-  it('zsh and fish scripts load and complete node names', {skip: !has('zsh') && !has('fish') ? 'neither zsh nor fish is installed' : false}, () => {
+  it('zsh and fish scripts load and complete node names', {
+    skip: !has('zsh') && !has('fish') ? 'neither zsh nor fish is installed' : false,
+  }, () => {
     if (has('fish')) {
-      const r = spawnSync('fish', ['--no-config', '-c', 'ucctl completion fish | source; complete -C "ucctl pcluster failover "'], {env: env(), encoding: 'utf8'})
+      const r = spawnSync('fish', ['--no-config', '-c', 'ucctl completion fish | source; complete -C "ucctl pcluster failover "'], {
+        env: env(),
+        encoding: 'utf8',
+      })
       assert.equal(r.status, 0, r.stderr)
-      assert.deepEqual(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]), ['imp-a', 'imp-b'])
+      assert.deepEqual(
+        r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0]),
+        ['imp-a', 'imp-b'],
+      )
     }
     if (has('zsh')) {
-      const r = spawnSync('zsh', ['-f', '-c', 'autoload -U compinit && compinit -u; source <(ucctl completion zsh); whence -w _ucctl_complete'], {env: env(), encoding: 'utf8'})
+      const r = spawnSync(
+        'zsh',
+        ['-f', '-c', 'autoload -U compinit && compinit -u; source <(ucctl completion zsh); whence -w _ucctl_complete'],
+        {env: env(), encoding: 'utf8'},
+      )
       assert.equal(r.status, 0, r.stderr)
       assert.match(r.stdout, /_ucctl_complete: function/)
     }

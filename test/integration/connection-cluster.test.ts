@@ -37,16 +37,35 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
 
   before(async () => {
     const [pa, pb] = [await freePort(), await freePort()]
-    const conn = (mac: string, licenseMac: string, ports: number) => ({connection: {mac, licenseMac, integration: 'sip-trunk', ports, phoneSystemPorts: 16}})
-    pub = await startTestAgent({name: 'cuc-pub', product: 'cuc', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}], settings: conn('00:50:56:00:00:01', '00:50:56:00:00:01', 8)})
-    sub = await startTestAgent({name: 'cuc-sub', product: 'cuc', role: 'subscriber', port: pb, peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}], settings: conn('00:50:56:00:00:02', '00:50:56:00:00:01', 4)})
+    const conn = (mac: string, licenseMac: string, ports: number) => ({
+      connection: {mac, licenseMac, integration: 'sip-trunk', ports, phoneSystemPorts: 16},
+    })
+    pub = await startTestAgent({
+      name: 'cuc-pub',
+      product: 'cuc',
+      port: pa,
+      peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
+      settings: conn('00:50:56:00:00:01', '00:50:56:00:00:01', 8),
+    })
+    sub = await startTestAgent({
+      name: 'cuc-sub',
+      product: 'cuc',
+      role: 'subscriber',
+      port: pb,
+      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+      settings: conn('00:50:56:00:00:02', '00:50:56:00:00:01', 4),
+    })
     home = tempDir()
     writeContext(home, 't', [
       {name: 'cuc-pub', url: pub.url},
       {name: 'cuc-sub', url: sub.url},
     ])
     env = {UCCTL_HOME: home}
-    await eventually(async () => ((await status(pub)) === 'Primary' && (await status(sub)) === 'Secondary' ? true : undefined), 20_000, 'a healthy cluster')
+    await eventually(
+      async () => ((await status(pub)) === 'Primary' && (await status(sub)) === 'Secondary' ? true : undefined),
+      20_000,
+      'a healthy cluster',
+    )
   })
   after(async () => {
     await Promise.all([pub.dispose(), sub.dispose()])
@@ -72,16 +91,24 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
     assert.equal(again.status, 200)
     assert.equal(again.body.duplicate, true)
     await api(pub).post('/v1/messages', {id: 'contract-2', from: 'carol', to: 'dave', text: 'hi'})
-    await eventually(async () => {
-      const [a, b] = [await api(pub).get<Doc>('/v1/messages', {ids: 1}), await api(sub).get<Doc>('/v1/messages', {ids: 1})]
-      return a.count === 2 && b.count === 2 && a.digest === b.digest ? true : undefined
-    }, 10_000, 'both messages on both servers')
+    await eventually(
+      async () => {
+        const [a, b] = [await api(pub).get<Doc>('/v1/messages', {ids: 1}), await api(sub).get<Doc>('/v1/messages', {ids: 1})]
+        return a.count === 2 && b.count === 2 && a.digest === b.digest ? true : undefined
+      },
+      10_000,
+      'both messages on both servers',
+    )
   })
 
   it('UC-2: administrative changes are accepted by the Secondary and replicated to the Primary', async () => {
     const r = await api(sub).post<Doc>('/v1/cluster/admin-changes', {id: 'admin-1', object: 'user/bob', change: {extension: '2001'}})
     assert.equal(r.status, 201)
-    await eventually(async () => ((await api(pub).get<Doc>('/v1/messages', {kind: 'admin'})).count === 1 ? true : undefined), 10_000, 'the change on the Primary')
+    await eventually(
+      async () => ((await api(pub).get<Doc>('/v1/messages', {kind: 'admin'})).count === 1 ? true : undefined),
+      10_000,
+      'the change on the Primary',
+    )
     assert.equal((await api(pub).get<Doc>('/v1/messages')).count, 2, 'admin changes are not voice messages')
   })
 
@@ -121,10 +148,17 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
     assert.equal(calls.callsInProgress, 0)
     assert.equal(calls.dropped, 1)
     // The wire contract shared with Unified CM (Code Yellow): 429 {error: {code: 'Rejected', rule}}.
-    const res = await fetch(`${sub.url}/v1/calls`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${(AgentClient.credentials.token)}`}, body: JSON.stringify({durationMs: 1000})})
+    const res = await fetch(`${sub.url}/v1/calls`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json', authorization: `Bearer ${AgentClient.credentials.token}`},
+      body: JSON.stringify({durationMs: 1000}),
+    })
     assert.equal(res.status, 429)
     assert.deepEqual(((await res.json()) as Doc).error.code, 'Rejected')
-    await assert.rejects(api(sub).post('/v1/messages', {from: 'a', to: 'b', text: 'x'}), (e: any) => e.name === 'RefusedError' && e.rule === 'UC-2')
+    await assert.rejects(
+      api(sub).post('/v1/messages', {from: 'a', to: 'b', text: 'x'}),
+      (e: any) => e.name === 'RefusedError' && e.rule === 'UC-2',
+    )
   })
 
   it('UC-4: cluster activate: Starting, then Secondary; it takes calls again', async () => {
@@ -160,7 +194,11 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
   it('UC-14: cluster make-primary swaps the statuses; calls in progress are not dropped; --dry-run changes nothing', async () => {
     await api(pub).post('/v1/calls', {durationMs: 30_000})
     const dry = await runCli(['cluster', 'make-primary', 'cuc-sub', '--dry-run', '--json'], env)
-    assert.deepEqual(dry.json.changes, ['cuc-pub: Primary → Secondary', 'cuc-sub: Secondary → Primary', 'cuc-sub: starts its critical services'])
+    assert.deepEqual(dry.json.changes, [
+      'cuc-pub: Primary → Secondary',
+      'cuc-sub: Secondary → Primary',
+      'cuc-sub: starts its critical services',
+    ])
     assert.equal(await status(sub), 'Secondary')
     const r = await runCli(['cluster', 'make-primary', 'cuc-sub', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
@@ -174,24 +212,33 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
   })
 
   it('UC-15: cluster ports check explains each mismatch (exit 3), from flags or from the agents', async () => {
-    const ok = await runCli(['cluster', 'ports', 'check', '--integration', 'sccp', '--needed', '16', '--phone-system', '32', '--per-server', '16,16', '--json'], env)
+    const ok = await runCli(
+      ['cluster', 'ports', 'check', '--integration', 'sccp', '--needed', '16', '--phone-system', '32', '--per-server', '16,16', '--json'],
+      env,
+    )
     assert.equal(ok.code, 0, ok.stderr)
     assert.deepEqual(schemaProblems(ok.json), [])
     const bad = await runCli(['cluster', 'ports', 'check', '--integration', 'sip-trunk', '--needed', '16', '--json'], env)
     assert.equal(bad.code, 3)
     assert.deepEqual(schemaProblems(bad.json), [])
     assert.equal(bad.json.source, 'agents')
-    assert.deepEqual(bad.json.findings.map((f: Doc) => [f.rule, f.severity, f.node]), [['UC-15', 'error', 'cuc-sub']])
+    assert.deepEqual(
+      bad.json.findings.map((f: Doc) => [f.rule, f.severity, f.node]),
+      [['UC-15', 'error', 'cuc-sub']],
+    )
     assert.match(bad.json.findings[0].message, /cuc-sub has 4 voice-messaging ports; N\/2 = 8 per server/)
     const usage = await runCli(['cluster', 'ports', 'check', '--integration', 'sip', '--needed', '16', '--per-server', '16'], env)
     assert.equal(usage.code, 2)
   })
 
-  it('UC-16: cluster license check finds the subscriber holding the publisher\'s license (exit 3)', async () => {
+  it("UC-16: cluster license check finds the subscriber holding the publisher's license (exit 3)", async () => {
     const r = await runCli(['cluster', 'license', 'check', '--json'], env)
     assert.equal(r.code, 3, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
-    assert.deepEqual(r.json.findings.map((f: Doc) => [f.rule, f.node]), [['UC-16', 'cuc-sub']])
+    assert.deepEqual(
+      r.json.findings.map((f: Doc) => [f.rule, f.node]),
+      [['UC-16', 'cuc-sub']],
+    )
     assert.match(r.json.findings[0].message, /\(the MAC of cuc-pub\)/)
   })
 })
@@ -219,17 +266,22 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
   }
   const statuses = async () => [(await cluster('cuc-pub'))?.status ?? 'down', (await cluster('cuc-sub'))?.status ?? 'down']
   const until = async (pub: string, sub: string, what: string, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const s = await statuses()
-      return s[0] === pub && s[1] === sub ? s : undefined
-    }, timeoutMs, `${what}: cuc-pub ${pub}, cuc-sub ${sub} (now ${(await statuses()).join(', ')})`)
+    eventually(
+      async () => {
+        const s = await statuses()
+        return s[0] === pub && s[1] === sub ? s : undefined
+      },
+      timeoutMs,
+      `${what}: cuc-pub ${pub}, cuc-sub ${sub} (now ${(await statuses()).join(', ')})`,
+    )
   const events = async (since: string): Promise<Doc[]> => {
     const r = await cli(['events', '--node', 'cuc-pub', '--node', 'cuc-sub', '--since', since, '--limit', '10000', '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
     return r.json.events
   }
-  const dropped = async () => ((await cluster('cuc-pub'))?.counters.callsDropped ?? 0) + ((await cluster('cuc-sub'))?.counters.callsDropped ?? 0)
+  const dropped = async () =>
+    ((await cluster('cuc-pub'))?.counters.callsDropped ?? 0) + ((await cluster('cuc-sub'))?.counters.callsDropped ?? 0)
   const startGateway = () =>
     new Promise<void>((resolve) => {
       gateway = createHttpServer((_req, res) => res.end('{}')).listen(gatewayPort, '127.0.0.1', () => resolve())
@@ -261,11 +313,31 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     const up = await cli(['lab', 'up', '--topology', topology, '--json'])
     assert.equal(up.code, 0, up.stderr)
     const token = labCredentials(env)!.operator
-    clients = Object.fromEntries(up.json.nodes.map((n: Doc) => [n.name, new AgentClient({name: n.name, url: n.url}, {token, timeoutMs: 3000})]))
+    clients = Object.fromEntries(
+      up.json.nodes.map((n: Doc) => [n.name, new AgentClient({name: n.name, url: n.url}, {token, timeoutMs: 3000})]),
+    )
     await until('Primary', 'Secondary', 'a healthy cluster')
     load = spawn(
       process.execPath,
-      [BIN, 'lab', 'load', '--node', 'cuc-pub', '--node', 'cuc-sub', '--calls-per-second', '4', '--call-duration', '1.5', '--messages-per-second', '8', '--duration', '600', '--list-ids', '--json'],
+      [
+        BIN,
+        'lab',
+        'load',
+        '--node',
+        'cuc-pub',
+        '--node',
+        'cuc-sub',
+        '--calls-per-second',
+        '4',
+        '--call-duration',
+        '1.5',
+        '--messages-per-second',
+        '8',
+        '--duration',
+        '600',
+        '--list-ids',
+        '--json',
+      ],
       {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'inherit']},
     )
     load.stdout!.on('data', (d) => (loadOut += d))
@@ -280,7 +352,7 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     console.log(`# connection-cluster figures: ${JSON.stringify(figures)}`)
   })
 
-  it('UC-13, UC-6: SIGKILL of the Primary\'s agent: once the keepalive timeout has passed, the Secondary checks the network and becomes Primary; cluster status gives UC-6\'s effects', async () => {
+  it("UC-13, UC-6: SIGKILL of the Primary's agent: once the keepalive timeout has passed, the Secondary checks the network and becomes Primary; cluster status gives UC-6's effects", async () => {
     const lab = (await cli(['lab', 'status', '--json'])).json
     const victim = lab.nodes.find((n: Doc) => n.name === 'cuc-pub')
     const before = await dropped()
@@ -292,7 +364,9 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.ok(promoted, 'a ClusterStatus event says so')
     figures.sigkillToPrimaryMs = Date.parse(promoted.time) - killedAt
     // UC-5: first the peer is declared lost (after the keepalive timeout), then the takeover starts.
-    const lost = ev.findIndex((e) => e.node === 'cuc-sub' && e.data?.rule === 'UC-5' && /no keepalive from cuc-pub for [2-9] s/.test(e.message))
+    const lost = ev.findIndex(
+      (e) => e.node === 'cuc-sub' && e.data?.rule === 'UC-5' && /no keepalive from cuc-pub for [2-9] s/.test(e.message),
+    )
     assert.ok(lost >= 0 && lost < ev.indexOf(promoted), 'declared lost after the timeout, before the takeover')
     const steps = ev.filter((e) => e.node === 'cuc-sub' && e.data?.rule === 'UC-13' && e.data?.step).map((e) => e.data.step)
     assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8])
@@ -300,8 +374,17 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.ok(alarms.some((m) => m.startsWith('status change starting')) && alarms.some((m) => m.startsWith('status change complete')))
     const st = await cli(['cluster', 'status', '--json'])
     assert.deepEqual(schemaProblems(st.json), [])
-    assert.deepEqual(st.json.servers.map((s: Doc) => [s.name, s.status, s.reachable]), [['cuc-pub', 'Not Functioning', false], ['cuc-sub', 'Primary', true]])
-    assert.ok(st.json.notes.some((n: string) => /^UC-6: .*no LDAP directory sync and no digital-network directory updates/.test(n)), st.json.notes.join('\n'))
+    assert.deepEqual(
+      st.json.servers.map((s: Doc) => [s.name, s.status, s.reachable]),
+      [
+        ['cuc-pub', 'Not Functioning', false],
+        ['cuc-sub', 'Primary', true],
+      ],
+    )
+    assert.ok(
+      st.json.notes.some((n: string) => /^UC-6: .*no LDAP directory sync and no digital-network directory updates/.test(n)),
+      st.json.notes.join('\n'),
+    )
     assert.equal(await dropped(), before, 'no call dropped by a status change')
   })
 
@@ -309,10 +392,14 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     const up = await cli(['lab', 'up'])
     assert.equal(up.code, 0, up.stderr)
     await until('Secondary', 'Primary', 'the publisher returns as Secondary')
-    await eventually(async () => {
-      const [a, b] = [await clients['cuc-pub'].get<Doc>('/v1/messages'), await clients['cuc-sub'].get<Doc>('/v1/messages')]
-      return a.digest === b.digest ? true : undefined
-    }, 20_000, 'both servers hold the same messages')
+    await eventually(
+      async () => {
+        const [a, b] = [await clients['cuc-pub'].get<Doc>('/v1/messages'), await clients['cuc-sub'].get<Doc>('/v1/messages')]
+        return a.digest === b.digest ? true : undefined
+      },
+      20_000,
+      'both servers hold the same messages',
+    )
     const before = await dropped()
     const r = await cli(['cluster', 'make-primary', 'cuc-pub', '--json'])
     assert.equal(r.code, 0, r.stderr)
@@ -328,10 +415,14 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     await until('Secondary', 'Primary', 'UC-10')
     const pub = await cluster('cuc-pub')
     assert.deepEqual(pub!.degraded, ['Connection Notifier'])
-    const ev = await eventually(async () => {
-      const e = await events(since)
-      return e.some((x) => x.node === 'cuc-sub' && x.type === 'Alarm' && /status change complete/.test(x.message)) ? e : undefined
-    }, 10_000, 'status change complete')
+    const ev = await eventually(
+      async () => {
+        const e = await events(since)
+        return e.some((x) => x.node === 'cuc-sub' && x.type === 'Alarm' && /status change complete/.test(x.message)) ? e : undefined
+      },
+      10_000,
+      'status change complete',
+    )
     const steps = (node: string) => ev.filter((e) => e.node === node && e.data?.rule === 'UC-12' && e.data?.step).map((e) => e.data.step)
     assert.deepEqual(steps('cuc-pub'), [1, 2, 3, 4])
     assert.deepEqual(steps('cuc-sub'), [2, 3, 5, 6, 7, 8, 9])
@@ -349,10 +440,14 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.equal(cut.code, 0)
     assert.deepEqual(schemaProblems(cut.json), [])
     assert.equal(cut.json.cutOff, true)
-    const ev = await eventually(async () => {
-      const e = await events(since)
-      return e.some((x) => x.node === 'cuc-sub' && x.data?.rule === 'UC-13' && x.data?.step === 3) ? e : undefined
-    }, 20_000, 'the network check')
+    const ev = await eventually(
+      async () => {
+        const e = await events(since)
+        return e.some((x) => x.node === 'cuc-sub' && x.data?.rule === 'UC-13' && x.data?.step === 3) ? e : undefined
+      },
+      20_000,
+      'the network check',
+    )
     const step3 = ev.find((x) => x.node === 'cuc-sub' && x.data?.step === 3 && x.data?.rule === 'UC-13')!
     assert.match(step3.message, /network not fine \(no answer from gateway\): no status change/)
     assert.equal(step3.type, 'RoleManager', 'no alarm: the remaining steps do not happen')
@@ -384,14 +479,19 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.equal((await cli(['lab', 'heal', 'cuc-sub'])).code, 0)
     // UC-9: the administration API answers all along the recovery.
     const seen = new Set<string>()
-    await eventually(async () => {
-      const s = await statuses()
-      assert.ok(!s.includes('down'), 'UC-9: both agents answer through the status changes')
-      for (const x of s) seen.add(x)
-      return s[0] === 'Primary' && s[1] === 'Secondary' && seen.has('Split Brain Recovery') ? true : undefined
-    }, 30_000, 'the end of Split Brain Recovery')
+    await eventually(
+      async () => {
+        const s = await statuses()
+        assert.ok(!s.includes('down'), 'UC-9: both agents answer through the status changes')
+        for (const x of s) seen.add(x)
+        return s[0] === 'Primary' && s[1] === 'Secondary' && seen.has('Split Brain Recovery') ? true : undefined
+      },
+      30_000,
+      'the end of Split Brain Recovery',
+    )
     const ev = await events(since)
-    const svc = (node: string, service: string, to: string) => ev.findIndex((e) => e.node === node && e.type === 'ServiceState' && e.service === service && e.data?.to === to)
+    const svc = (node: string, service: string, to: string) =>
+      ev.findIndex((e) => e.node === node && e.type === 'ServiceState' && e.service === service && e.data?.to === to)
     for (const service of ['Connection Message Transfer Agent', 'Connection Notifier']) {
       const stops = [svc('cuc-pub', service, 'Stopped'), svc('cuc-sub', service, 'Stopped')]
       const starts = [svc('cuc-pub', service, 'Running'), svc('cuc-sub', service, 'Running')]
@@ -400,20 +500,30 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
       assert.ok(starts[0] < starts[1], `${service} starts on the publisher first`)
     }
     const mailboxStart = svc('cuc-pub', 'Connection Mailbox Sync', 'Running')
-    const subSecondary = ev.findIndex((e) => e.node === 'cuc-sub' && e.type === 'ClusterStatus' && /Split Brain Recovery → Secondary/.test(e.message))
+    const subSecondary = ev.findIndex(
+      (e) => e.node === 'cuc-sub' && e.type === 'ClusterStatus' && /Split Brain Recovery → Secondary/.test(e.message),
+    )
     assert.ok(subSecondary >= 0 && mailboxStart > subSecondary, 'mailbox sync starts on the Primary last')
     assert.equal(svc('cuc-sub', 'Connection Mailbox Sync', 'Running'), -1, 'not on the Secondary')
     assert.equal(await dropped(), before, 'UC-8: Split Brain Recovery drops no call')
     // Nothing either side took is lost: both hold the same messages.
-    await eventually(async () => {
-      const [a, b] = [await clients['cuc-pub'].get<Doc>('/v1/messages'), await clients['cuc-sub'].get<Doc>('/v1/messages')]
-      return a.digest === b.digest ? true : undefined
-    }, 20_000, 'the same messages on both servers')
+    await eventually(
+      async () => {
+        const [a, b] = [await clients['cuc-pub'].get<Doc>('/v1/messages'), await clients['cuc-sub'].get<Doc>('/v1/messages')]
+        return a.digest === b.digest ? true : undefined
+      },
+      20_000,
+      'the same messages on both servers',
+    )
   })
 
   it('UC-8: deactivate with calls in progress drops exactly those calls; --drain drops none; activate brings it back', async () => {
     const before = await dropped()
-    await eventually(async () => ((await cluster('cuc-sub'))!.callsInProgress > 0 ? true : undefined), 10_000, 'calls in progress on cuc-sub')
+    await eventually(
+      async () => ((await cluster('cuc-sub'))!.callsInProgress > 0 ? true : undefined),
+      10_000,
+      'calls in progress on cuc-sub',
+    )
     const since = new Date().toISOString()
     const r = await cli(['cluster', 'deactivate', 'cuc-sub', '--yes', '--json'])
     assert.equal(r.code, 0, r.stderr)
@@ -441,11 +551,18 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.equal(report.kind, 'LoadReport')
     assert.ok(report.totals.messagesAccepted > 50, `enough messages to mean something (${report.totals.messagesAccepted})`)
     assert.ok(report.totals.callsRejected > 0, 'calls were rejected while statuses answered none')
-    await eventually(async () => {
-      const [a, b] = [await cluster('cuc-pub'), await cluster('cuc-sub')]
-      return a!.replication.pendingToPeer === 0 && b!.replication.pendingToPeer === 0 ? true : undefined
-    }, 20_000, 'replication caught up')
-    const [a, b] = [await clients['cuc-pub'].get<Doc>('/v1/messages', {ids: 1}), await clients['cuc-sub'].get<Doc>('/v1/messages', {ids: 1})]
+    await eventually(
+      async () => {
+        const [a, b] = [await cluster('cuc-pub'), await cluster('cuc-sub')]
+        return a!.replication.pendingToPeer === 0 && b!.replication.pendingToPeer === 0 ? true : undefined
+      },
+      20_000,
+      'replication caught up',
+    )
+    const [a, b] = [
+      await clients['cuc-pub'].get<Doc>('/v1/messages', {ids: 1}),
+      await clients['cuc-sub'].get<Doc>('/v1/messages', {ids: 1}),
+    ]
     const accepted: string[] = report.nodes.flatMap((n: Doc) => n.messages.acceptedIds)
     const uncertain = new Set<string>(report.nodes.flatMap((n: Doc) => n.messages.unansweredIds))
     for (const server of [a, b]) {
@@ -457,7 +574,11 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
       assert.deepEqual(unknown, [], `${server.node}: nothing that was not sent`)
     }
     assert.equal(a.digest, b.digest)
-    assert.equal(await dropped(), drops.reduce((x, y) => x + y, 0), 'calls dropped only where UC-8 says so')
+    assert.equal(
+      await dropped(),
+      drops.reduce((x, y) => x + y, 0),
+      'calls dropped only where UC-8 says so',
+    )
     figures.load = report.totals
   })
 })

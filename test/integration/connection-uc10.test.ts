@@ -13,16 +13,26 @@ describe('UC-10 (literal) with two real Unity Connection agents', () => {
   let sub: TestAgent
   let home: string
   let env: Record<string, string>
-  const status = async (a: TestAgent) => (await new AgentClient({name: a.config.name, url: a.url}).get<{status: string; degraded: string[]}>('/v1/cluster'))
+  const status = async (a: TestAgent) =>
+    await new AgentClient({name: a.config.name, url: a.url}).get<{status: string; degraded: string[]}>('/v1/cluster')
   const until = (p: string, s: string, what: string) =>
     eventually(async () => ((await status(pub)).status === p && (await status(sub)).status === s ? true : undefined), 20_000, what)
 
   before(async () => {
     const [pa, pb] = [await freePort(), await freePort()]
     pub = await startTestAgent({name: 'cuc-pub', product: 'cuc', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}]})
-    sub = await startTestAgent({name: 'cuc-sub', product: 'cuc', role: 'subscriber', port: pb, peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}]})
+    sub = await startTestAgent({
+      name: 'cuc-sub',
+      product: 'cuc',
+      role: 'subscriber',
+      port: pb,
+      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+    })
     home = tempDir()
-    writeContext(home, 't', [{name: 'cuc-pub', url: pub.url}, {name: 'cuc-sub', url: sub.url}])
+    writeContext(home, 't', [
+      {name: 'cuc-pub', url: pub.url},
+      {name: 'cuc-sub', url: sub.url},
+    ])
     env = {UCCTL_HOME: home}
     await until('Primary', 'Secondary', 'a healthy cluster')
   })
@@ -42,11 +52,18 @@ describe('UC-10 (literal) with two real Unity Connection agents', () => {
     const st = await runCli(['cluster', 'status', '--json'], env)
     assert.equal(st.code, 0, st.stderr)
     assert.deepEqual(schemaProblems(st.json), [])
-    assert.match(st.json.notes.find((n: string) => n.startsWith('UC-10')) ?? '', /no server is Primary.*start Connection Notifier on cuc-pub.*activate cuc-sub/, st.json.notes.join('\n'))
+    assert.match(
+      st.json.notes.find((n: string) => n.startsWith('UC-10')) ?? '',
+      /no server is Primary.*start Connection Notifier on cuc-pub.*activate cuc-sub/,
+      st.json.notes.join('\n'),
+    )
     // What to do, done: the publisher is Primary again, then the subscriber comes back.
     await pub.nodeManager.start('Connection Notifier')
     await until('Primary', 'Deactivated', 'the publisher Primary again')
-    assert.equal((await runCli(['cluster', 'status', '--json'], env)).json.notes.some((n: string) => n.startsWith('UC-10')), false)
+    assert.equal(
+      (await runCli(['cluster', 'status', '--json'], env)).json.notes.some((n: string) => n.startsWith('UC-10')),
+      false,
+    )
     assert.equal((await runCli(['cluster', 'activate', 'cuc-sub'], env)).code, 0)
     await until('Primary', 'Secondary', 'activated')
   })

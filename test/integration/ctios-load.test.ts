@@ -25,9 +25,12 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   const extra: SoftphoneFleet[] = []
 
   const ids = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `agent-${String(from + i).padStart(3, '0')}`)
-  const status = () => client.get<CtiosStatus & {afterFailover: {agentState: string; rule: string}; loggedInWithoutDesktop: string[]}>('/v1/ctios')
-  const rows = async () => new Map((await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones')).softphones.map((r) => [r.id, r]))
-  const fault = (component: string, action: string, id?: string) => client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
+  const status = () =>
+    client.get<CtiosStatus & {afterFailover: {agentState: string; rule: string}; loggedInWithoutDesktop: string[]}>('/v1/ctios')
+  const rows = async () =>
+    new Map((await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones')).softphones.map((r) => [r.id, r]))
+  const fault = (component: string, action: string, id?: string) =>
+    client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
   /** Server-side agent states of the fleet's 100 agents, counted. */
   const countStates = async () => {
     const r = await rows()
@@ -42,7 +45,11 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
     return out
   }
   const online = () =>
-    eventually(async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined), 15_000, 'the CTI OS server online')
+    eventually(
+      async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined),
+      15_000,
+      'the CTI OS server online',
+    )
   /**
    * A real SIGKILL of CtiosServerNode; resolves when every softphone is back on the restarted
    * server: by its snapshot (it waited Offline), or connected after it was online again.
@@ -50,7 +57,8 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   const killServer = async () => {
     const since = performance.now()
     process.kill(agent.nodeManager.status('CtiosServerNode').pid!, 'SIGKILL')
-    const back = (p: (typeof fleet.phones)[number]) => p.status === 'connected' && p.received.some((r) => r.at >= since && (r.event.type === 'Snapshot' || r.event.type === 'Connected'))
+    const back = (p: (typeof fleet.phones)[number]) =>
+      p.status === 'connected' && p.received.some((r) => r.at >= since && (r.event.type === 'Snapshot' || r.event.type === 'Connected'))
     await eventually(() => (fleet.phones.every(back) ? true : undefined), 30_000, 'every softphone re-established')
   }
   /** A desktop of its own (the agent's restarted desktop), refused or connected. */
@@ -65,12 +73,21 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
    * killed with SIGKILL (with a call in progress if asked): its connection dies with it.
    */
   const killedDesktop = async (call: boolean) => {
-    const child = spawn(process.execPath, [BIN, 'ctios', 'clients', 'open', '--count', '1', '--duration', '600', '--json'], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: 'ignore'})
+    const child = spawn(process.execPath, [BIN, 'ctios', 'clients', 'open', '--count', '1', '--duration', '600', '--json'], {
+      env: {...process.env, ...env, NO_COLOR: '1'},
+      stdio: 'ignore',
+    })
     try {
-      const id = await eventually(async () => {
-        const r = [...(await rows()).values()].find((x) => Number(x.id.slice(-3)) > PHONES && x.connection === 'connected' && x.agentState === 'Available')
-        return r?.id
-      }, 15_000, 'the desktop logged in')
+      const id = await eventually(
+        async () => {
+          const r = [...(await rows()).values()].find(
+            (x) => Number(x.id.slice(-3)) > PHONES && x.connection === 'connected' && x.agentState === 'Available',
+          )
+          return r?.id
+        },
+        15_000,
+        'the desktop logged in',
+      )
       if (call) await client.post(`/v1/ctios/softphones/${id}/state`, {state: 'Talking'})
       return id
     } finally {
@@ -78,7 +95,10 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
     }
   }
   const refusal = async (p: Promise<unknown>) => {
-    const e = await p.then(() => undefined, (error: unknown) => error)
+    const e = await p.then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     assert.ok(e instanceof RefusedError, `refused, not ${String(e)}`)
     return e
   }
@@ -89,7 +109,13 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
       version: '6.0',
       settings: {
         // LOAD-3: ICM 6.0 defaults to /LOAD 1, so it allows it; the field says /LOAD 0 (LOAD-1).
-        peripheral: {configurationParameters: '/LOAD 0', icmVersion: '6.0', ctiosVersion: '6.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0},
+        peripheral: {
+          configurationParameters: '/LOAD 0',
+          icmVersion: '6.0',
+          ctiosVersion: '6.0',
+          upgradedFrom: null,
+          rejectIfAlreadyLoggedIn: 0,
+        },
         // No room on the peer: every softphone waits Offline and comes back on the restarted server.
         ctios: {agents: AGENTS, switches: 2, peer: {name: 'ctios-b', capacity: 0}},
       },
@@ -130,7 +156,12 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   it('LOAD-2 (run time): a CTI-2 reconnect to the redundant CTI Server sets every agent Not Ready, each softphone told (/LOAD 0)', async () => {
     await fleet.login('Available')
     await fault('cti-server', 'down', 'A')
-    await eventually(() => (fleet.phones.every((p) => p.agent?.state === 'Not Ready' && p.received.at(-1)?.event.type === 'AgentState') ? true : undefined), 5000, 'AgentState Not Ready to all')
+    await eventually(
+      () =>
+        fleet.phones.every((p) => p.agent?.state === 'Not Ready' && p.received.at(-1)?.event.type === 'AgentState') ? true : undefined,
+      5000,
+      'AgentState Not Ready to all',
+    )
     assert.deepEqual(await countStates(), {'Not Ready': PHONES})
     await fault('cti-server', 'up', 'A')
   })
@@ -148,7 +179,11 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   for (const call of [false, true]) {
     it(`LOAD-5 (run time): with 1, a desktop killed while its agent is logged in ${call ? 'with' : 'without'} a call: the agent stays logged in, the restarted desktop's login is refused until \`ctios agent logout\`, then it logs in by hand`, async () => {
       const id = await killedDesktop(call)
-      const held = await eventually(async () => ((await status()).loggedInWithoutDesktop.includes(id) ? await rows() : undefined), 5000, 'the agent held')
+      const held = await eventually(
+        async () => ((await status()).loggedInWithoutDesktop.includes(id) ? await rows() : undefined),
+        5000,
+        'the agent held',
+      )
       assert.equal(held.get(id)?.agentState, call ? 'Talking' : 'Available', 'still logged in on the server')
       assert.equal((await refusal(desktop(id))).rule, 'LOAD-5', 'the restarted desktop is refused')
 
@@ -165,7 +200,7 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
     })
   }
 
-  it('LOAD-5 (run time): with 0 (ucctl\'s choice), the restarted desktop is re-logged in automatically, Not Ready as after any failover (/LOAD 0)', async () => {
+  it("LOAD-5 (run time): with 0 (ucctl's choice), the restarted desktop is re-logged in automatically, Not Ready as after any failover (/LOAD 0)", async () => {
     const r = await runCli(['ctios', 'settings', '--reject-if-already-logged-in', '0', '--json'], env)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const id = await killedDesktop(false)
@@ -209,6 +244,9 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
     assert.deepEqual(await countStates(), expected)
     assert.deepEqual(countSeen(), expected)
     const r = await rows()
-    assert.deepEqual(CTI7.map((c) => r.get(c.agent)?.agentState), ['Not Ready', 'Available', 'Available', 'Not Ready', 'Talking'])
+    assert.deepEqual(
+      CTI7.map((c) => r.get(c.agent)?.agentState),
+      ['Not Ready', 'Available', 'Available', 'Not Ready', 'Talking'],
+    )
   })
 })

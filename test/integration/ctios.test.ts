@@ -30,17 +30,25 @@ describe('CTI OS failover with 200 real softphone connections', () => {
   const fault = async (component: string, action: string, id?: string) =>
     (await client.post<{state: string; id: string}>('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})).body
   const status = () => client.get<CtiosStatus>('/v1/ctios')
-  const softphones = async (query: Record<string, string> = {}) => (await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', query)).softphones
+  const softphones = async (query: Record<string, string> = {}) =>
+    (await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', query)).softphones
   const ids = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `agent-${String(from + i).padStart(3, '0')}`)
   /** Softphones that received `type` (with `rule`) since the mark, sorted. */
   const got = (type?: SoftphoneEvent['type'], rule?: string) =>
     fleet.phones
-      .filter((p) => p.received.some((r) => r.at >= mark && (!type || r.event.type === type) && (!rule || ('rule' in r.event && r.event.rule === rule))))
+      .filter((p) =>
+        p.received.some((r) => r.at >= mark && (!type || r.event.type === type) && (!rule || ('rule' in r.event && r.event.rule === rule))),
+      )
       .map((p) => p.id)
       .sort()
   const waitGot = (n: number, type: SoftphoneEvent['type'], rule?: string) =>
     eventually(() => (got(type, rule).length >= n ? true : undefined), 15_000, `${n} softphones to receive ${type} ${rule ?? ''}`)
-  const online = () => eventually(async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined), 15_000, 'the CTI OS server online')
+  const online = () =>
+    eventually(
+      async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined),
+      15_000,
+      'the CTI OS server online',
+    )
   const ruleOf = async (p: Promise<unknown>) => {
     try {
       await p
@@ -78,11 +86,16 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     const s = await status()
     for (const c of s.components) {
       const sideDown = c.sides && (c.sides.A === 'down' || c.sides.B === 'down')
-      if ((c.state === 'offline' || sideDown) && (c.component === 'pg' || c.component === 'cti-server' || c.component === 'peer')) await fault(c.component, 'up')
+      if ((c.state === 'offline' || sideDown) && (c.component === 'pg' || c.component === 'cti-server' || c.component === 'peer'))
+        await fault(c.component, 'up')
       if (c.state === 'out of service') await fault(c.component, 'up', c.id)
     }
     await online()
-    await eventually(() => (fleet.phones.every((p) => p.server !== undefined && p.status !== 'reconnecting') ? true : undefined), 15_000, 'every softphone on a CTI OS server')
+    await eventually(
+      () => (fleet.phones.every((p) => p.server !== undefined && p.status !== 'reconnecting') ? true : undefined),
+      15_000,
+      'every softphone on a CTI OS server',
+    )
     // Those logged out by a device (CTI-4, CTI-5) log in again.
     const notAvailable = (await softphones({connection: 'connected'})).filter((r) => r.agentState !== 'Available').map((r) => r.id)
     await Promise.all(notAvailable.map((id) => fleet.get(id).setState('Available')))
@@ -111,7 +124,10 @@ describe('CTI OS failover with 200 real softphone connections', () => {
   })
 
   it('CTI-5: a switch out of service: Offline to exactly the 50 softphones of its agents; back, they stay logged out until they sign in', async () => {
-    const onSwitch = (await softphones({switch: 'switch-2'})).filter((s) => s.connection !== 'disconnected').map((s) => s.id).sort()
+    const onSwitch = (await softphones({switch: 'switch-2'}))
+      .filter((s) => s.connection !== 'disconnected')
+      .map((s) => s.id)
+      .sort()
     assert.equal(onSwitch.length, 50)
     await fault('switch', 'down', 'switch-2')
     await waitGot(50, 'Offline', 'CTI-5')
@@ -126,7 +142,9 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     assert.deepEqual(got(), [])
     const rows = await softphones({switch: 'switch-2'})
     assert.ok(rows.every((r) => r.agentState === 'Logged Out'))
-    assert.ok((await softphones({switch: 'switch-1'})).filter((r) => r.connection === 'connected').every((r) => r.agentState === 'Available'))
+    assert.ok(
+      (await softphones({switch: 'switch-1'})).filter((r) => r.connection === 'connected').every((r) => r.agentState === 'Available'),
+    )
     assert.equal((await fleet.get(onSwitch[0]).setState('Not Ready')).state, 'Not Ready')
   })
 
@@ -136,7 +154,10 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     await fault('pg', 'down', 'B') // offline now: the control below
     await waitGot(PHONES, 'Offline', 'CTI-1')
     const firsts = fleet.phones.map((p) => p.received.find((r) => r.at >= mark)?.event)
-    assert.ok(firsts.every((e) => e?.type === 'Offline' && e.rule === 'CTI-1'), 'before the PG went offline, nothing reached any softphone')
+    assert.ok(
+      firsts.every((e) => e?.type === 'Offline' && e.rule === 'CTI-1'),
+      'before the PG went offline, nothing reached any softphone',
+    )
   })
 
   it('CTI-1, LOAD-2 (run time): the PG offline: Offline to every softphone, requests fail; back online, a snapshot to every one, agents Not Ready (/LOAD 0)', async () => {
@@ -185,10 +206,16 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     const snap = fleet.get('agent-002').received.find((r) => r.at >= mark && r.event.type === 'Snapshot')!.event
     assert.ok(snap.type === 'Snapshot')
     assert.deepEqual(snap.calls, [{agent: 'agent-002', phone: 'phone-002'}])
-    assert.deepEqual(snap.devices.map((d) => d.device), ['phone-002', 'switch-2'])
+    assert.deepEqual(
+      snap.devices.map((d) => d.device),
+      ['phone-002', 'switch-2'],
+    )
     const s = await status()
     assert.equal(s.lastSnapshot?.rule, 'CTI-2')
-    assert.deepEqual([s.lastSnapshot?.agents, s.lastSnapshot?.devices, s.lastSnapshot?.calls, s.lastSnapshot?.softphones], [AGENTS, AGENTS + 4, 1, PHONES])
+    assert.deepEqual(
+      [s.lastSnapshot?.agents, s.lastSnapshot?.devices, s.lastSnapshot?.calls, s.lastSnapshot?.softphones],
+      [AGENTS, AGENTS + 4, 1, PHONES],
+    )
   })
 
   it('CTI-3: `ucctl ctios fault ctios-server down` kills CtiosServerNode with 200 softphones connected: 150 reconnect to the peer, exactly 50 get Offline, NodeManager restarts it, a snapshot follows', async () => {
@@ -203,7 +230,10 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     const now = agent.nodeManager.status('CtiosServerNode')
     assert.notEqual(now.pid, pid)
     assert.equal(now.restarts, 1)
-    assert.ok(fleet.phones.every((p) => p.drops === drops.get(p.id)! + 1), 'every softphone was disconnected once')
+    assert.ok(
+      fleet.phones.every((p) => p.drops === drops.get(p.id)! + 1),
+      'every softphone was disconnected once',
+    )
     const toPeer = got('Connected').filter((id) => fleet.get(id).server === 'ctios-b')
     const offline = got('Offline', 'CTI-3')
     assert.equal(toPeer.length, PEER_CAPACITY)
@@ -211,7 +241,13 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     assert.deepEqual([...toPeer, ...offline].sort(), ids(1, PHONES))
     await waitGot(PHONES - PEER_CAPACITY, 'Snapshot', 'CTI-3')
     assert.deepEqual(got('Snapshot'), offline, 'the snapshot goes to those that waited')
-    assert.deepEqual(r.json.failover, {...r.json.failover, disconnected: PHONES, reconnectedToPeer: PEER_CAPACITY, offline: PHONES - PEER_CAPACITY, snapshot: PHONES - PEER_CAPACITY})
+    assert.deepEqual(r.json.failover, {
+      ...r.json.failover,
+      disconnected: PHONES,
+      reconnectedToPeer: PEER_CAPACITY,
+      offline: PHONES - PEER_CAPACITY,
+      snapshot: PHONES - PEER_CAPACITY,
+    })
     const s = await status()
     assert.equal(s.clients.onPeer, PEER_CAPACITY)
     assert.equal(s.lastSnapshot?.rule, 'CTI-3')
@@ -221,11 +257,18 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     if (!fleet.phones.some((p) => p.server === 'ctios-b')) {
       // When run alone: a CTI OS server failure puts them on the peer first.
       process.kill(agent.nodeManager.status('CtiosServerNode').pid!, 'SIGKILL')
-      await eventually(() => (fleet.phones.filter((p) => p.server === 'ctios-b').length === PEER_CAPACITY ? true : undefined), 15_000, 'softphones on the peer')
+      await eventually(
+        () => (fleet.phones.filter((p) => p.server === 'ctios-b').length === PEER_CAPACITY ? true : undefined),
+        15_000,
+        'softphones on the peer',
+      )
       await online()
       mark = performance.now()
     }
-    const onPeer = fleet.phones.filter((p) => p.server === 'ctios-b').map((p) => p.id).sort()
+    const onPeer = fleet.phones
+      .filter((p) => p.server === 'ctios-b')
+      .map((p) => p.id)
+      .sort()
     await fault('peer', 'down')
     await waitGot(onPeer.length, 'Connected')
     assert.deepEqual(got('Connected'), onPeer)
@@ -285,13 +328,21 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     await fault('cti-server', 'down')
     await fault('cti-server', 'up')
     const events = await eventually(async () => {
-      const {events} = await client.get<{events: Array<{type: string; message: string; data?: Record<string, unknown>}>}>('/v1/events', {since})
+      const {events} = await client.get<{events: Array<{type: string; message: string; data?: Record<string, unknown>}>}>('/v1/events', {
+        since,
+      })
       return events.some((e) => e.type === 'CtiSnapshot') ? events : undefined
     })
     const offline = events.filter((e) => e.type === 'CtiOffline').map((e) => [e.data?.rule, e.data?.softphones])
-    assert.deepEqual(offline, [['CTI-5', 50], ['CTI-2', PHONES]])
+    assert.deepEqual(offline, [
+      ['CTI-5', 50],
+      ['CTI-2', PHONES],
+    ])
     assert.ok(events.some((e) => e.type === 'CtiFault' && e.data?.rule === 'CTI-5'))
-    assert.match(events.find((e) => e.type === 'CtiSnapshot')!.message, new RegExp(`snapshot of ${AGENTS} agents, ${AGENTS + 4} devices, 0 calls; sent to ${PHONES}`))
+    assert.match(
+      events.find((e) => e.type === 'CtiSnapshot')!.message,
+      new RegExp(`snapshot of ${AGENTS} agents, ${AGENTS + 4} devices, 0 calls; sent to ${PHONES}`),
+    )
   })
 
   describe('ucctl ctios', () => {
@@ -373,9 +424,18 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.deepEqual(schemaProblems(r.json), [])
       assert.equal(r.json.context, 'test')
-      assert.deepEqual(r.json.clients, {softphones: AGENTS, connected: PHONES - 50, Offline: 50, disconnected: AGENTS - PHONES, onPeer: r.json.clients.onPeer})
+      assert.deepEqual(r.json.clients, {
+        softphones: AGENTS,
+        connected: PHONES - 50,
+        Offline: 50,
+        disconnected: AGENTS - PHONES,
+        onPeer: r.json.clients.onPeer,
+      })
       const t = await runCli(['ctios', 'status'], env)
-      const rows = t.stdout.trim().split('\n').map((l) => l.split('\t'))
+      const rows = t.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'))
       assert.deepEqual(rows.find((x) => x[1] === 'switch-1')?.slice(0, 3), ['switch', 'switch-1', 'out of service'])
       assert.deepEqual(rows[0].slice(0, 3), ['pg', 'PG', 'online'])
     })
@@ -394,19 +454,37 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     it('CTI-5: `ctios clients open` opens real softphones, logs them in, and prints what they receive as SoftphoneEvents lines', async () => {
       const run = runCli(['ctios', 'clients', 'open', '--count', '10', '--duration', '8', '--every', '100', '--json'], env)
       // The 10 free softphones are agent-201..210: switch-1 has 3 of them.
-      await eventually(async () => ((await softphones({connection: 'connected'})).length === AGENTS ? true : undefined), 15_000, 'the simulator connected')
-      await eventually(async () => ((await softphones()).filter((s) => s.agentState === 'Available').length === AGENTS ? true : undefined), 15_000, 'logged in')
+      await eventually(
+        async () => ((await softphones({connection: 'connected'})).length === AGENTS ? true : undefined),
+        15_000,
+        'the simulator connected',
+      )
+      await eventually(
+        async () => ((await softphones()).filter((s) => s.agentState === 'Available').length === AGENTS ? true : undefined),
+        15_000,
+        'logged in',
+      )
       await fault('switch', 'down', 'switch-1')
       const r = await run
       assert.equal(r.code, 0, r.stdout + r.stderr)
-      const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+      const docs = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
       for (const d of docs) assert.deepEqual(schemaProblems(d), [])
-      assert.equal(docs.filter((d) => d.event === 'Connected').reduce((n, d) => n + d.count, 0), 10)
+      assert.equal(
+        docs.filter((d) => d.event === 'Connected').reduce((n, d) => n + d.count, 0),
+        10,
+      )
       const offline = docs.filter((d) => d.event === 'Offline')
       assert.deepEqual(offline.flatMap((d) => d.softphones).sort(), ['agent-201', 'agent-205', 'agent-209'])
       assert.equal(offline[0].rule, 'CTI-5')
       assert.match(r.stderr, /closed 10 softphone/)
-      await eventually(async () => ((await softphones({connection: 'disconnected'})).length === AGENTS - PHONES ? true : undefined), 5000, 'the simulator closed')
+      await eventually(
+        async () => ((await softphones({connection: 'disconnected'})).length === AGENTS - PHONES ? true : undefined),
+        5000,
+        'the simulator closed',
+      )
     })
   })
 
@@ -417,9 +495,17 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       assert.equal(dup.status, 409)
       const unknown = await fetch(`${agent.url}/v1/ctios/softphones/agent-999/events`, {headers})
       assert.equal(unknown.status, 404)
-      const bad = await fetch(`${agent.url}/v1/ctios/softphones/agent-001/state`, {method: 'POST', headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify({state: 'Sleeping'})})
+      const bad = await fetch(`${agent.url}/v1/ctios/softphones/agent-001/state`, {
+        method: 'POST',
+        headers: {...headers, 'content-type': 'application/json'},
+        body: JSON.stringify({state: 'Sleeping'}),
+      })
       assert.equal(bad.status, 400)
-      const extra = await fetch(`${agent.url}/v1/ctios/faults`, {method: 'POST', headers: {...headers, 'content-type': 'application/json'}, body: JSON.stringify({component: 'pg', action: 'down', now: true})})
+      const extra = await fetch(`${agent.url}/v1/ctios/faults`, {
+        method: 'POST',
+        headers: {...headers, 'content-type': 'application/json'},
+        body: JSON.stringify({component: 'pg', action: 'down', now: true}),
+      })
       assert.equal(extra.status, 400)
       const none = await fetch(`${agent.url}/v1/ctios/softphones/agent-001/events`)
       assert.equal(none.status, 401)

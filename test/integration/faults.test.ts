@@ -13,7 +13,13 @@ describe('lab network faults (isolate / heal)', () => {
   before(async () => {
     const [pa, pb] = [await freePort(), await freePort()]
     a = await startTestAgent({name: 'cuc-pub', product: 'cuc', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}]})
-    b = await startTestAgent({name: 'cuc-sub', product: 'cuc', role: 'subscriber', port: pb, peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}]})
+    b = await startTestAgent({
+      name: 'cuc-sub',
+      product: 'cuc',
+      role: 'subscriber',
+      port: pb,
+      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+    })
     home = tempDir()
     writeContext(home, 't', [
       {name: 'cuc-pub', url: a.url},
@@ -38,7 +44,10 @@ describe('lab network faults (isolate / heal)', () => {
     await assert.rejects(fromA(), /network isolated/)
     await assert.rejects(fromB(), (e: Error) => e.name === 'UnreachableError')
     const status = await runCli(['status', '--json'], {UCCTL_HOME: home})
-    assert.ok(status.json.nodes.every((n: any) => n.health === 'ok'), 'operators are not peers: they still get in')
+    assert.ok(
+      status.json.nodes.every((n: any) => n.health === 'ok'),
+      'operators are not peers: they still get in',
+    )
     const healed = await runCli(['lab', 'heal', 'cuc-pub', '--json'], {UCCTL_HOME: home})
     assert.deepEqual(healed.json.isolatedFrom, [])
     await fromA()

@@ -27,17 +27,33 @@ describe('issue 10 on the lab: events --follow survives an agent restart; contex
     rmSync(home, {recursive: true, force: true})
   })
 
-  const pidOf = async (node: string): Promise<number> => (await runCli(['lab', 'status', '--json'], env)).json.nodes.find((n: any) => n.name === node).pid
+  const pidOf = async (node: string): Promise<number> =>
+    (await runCli(['lab', 'status', '--json'], env)).json.nodes.find((n: any) => n.name === node).pid
 
   it('events --follow --json across SIGKILL of ctios-a and lab up: every event once, in order per node', async () => {
-    const child = spawn(process.execPath, [BIN, 'events', '--follow', '--json', '--since', '10m', '--node', 'ctios-a', '--node', 'cucm-pub'], {env: {...process.env, NO_COLOR: '1', ...env}})
+    const child = spawn(
+      process.execPath,
+      [BIN, 'events', '--follow', '--json', '--since', '10m', '--node', 'ctios-a', '--node', 'cucm-pub'],
+      {env: {...process.env, NO_COLOR: '1', ...env}},
+    )
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
-    const events = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    const seen = (node: string, pattern: RegExp, after = 0) => () => (events().slice(after).some((e) => e.node === node && pattern.test(e.message)) ? true : undefined)
+    const events = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    const seen =
+      (node: string, pattern: RegExp, after = 0) =>
+      () =>
+        events()
+          .slice(after)
+          .some((e) => e.node === node && pattern.test(e.message))
+          ? true
+          : undefined
     try {
       await eventually(seen('ctios-a', /started/), 20_000, 'the backlog of ctios-a')
       assert.equal((await runCli(['service', 'cycle', 'CTIOSTrace', '--node', 'ctios-a'], env)).code, 0)
@@ -63,7 +79,10 @@ describe('issue 10 on the lab: events --follow survives an agent restart; contex
       // Contiguous sequence numbers: nothing lost, nothing twice, in order.
       for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `${node}: ${seqs.join(',')}`)
     }
-    assert.ok(all.filter((e) => e.node === 'ctios-a' && e.type === 'AgentStarted').length >= 2, 'the restarted agent\'s own events, after those of its first start')
+    assert.ok(
+      all.filter((e) => e.node === 'ctios-a' && e.type === 'AgentStarted').length >= 2,
+      "the restarted agent's own events, after those of its first start",
+    )
   })
 
   it('contexts: lab is always one; --agent NODE=URL keeps an agent that is down (warning); an existing name needs --force; lab down/up keeps the URLs', async () => {
@@ -77,7 +96,10 @@ describe('issue 10 on the lab: events --follow survives an agent restart; contex
     const add = await runCli(['context', 'add', 'prod', '--agent', `ctios-a=${urls['ctios-a']}`, '--agent', `gone=${gone}`, '--json'], env)
     assert.equal(add.code, 0, add.stdout + add.stderr)
     assert.deepEqual(schemaProblems(add.json), [])
-    assert.deepEqual(add.json.nodes.map((n: any) => n.name), ['ctios-a', 'gone'])
+    assert.deepEqual(
+      add.json.nodes.map((n: any) => n.name),
+      ['ctios-a', 'gone'],
+    )
     assert.match(add.stderr, /warning: gone \(http:\/\/127\.0\.0\.1:\d+\) did not answer/)
     const unnamed = await runCli(['context', 'add', 'other', '--agent', gone, '--json'], env)
     assert.equal(unnamed.code, 7, 'an agent that neither answers nor is named cannot be stored')

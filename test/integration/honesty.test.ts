@@ -56,22 +56,56 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
   before(async () => {
     imp = await new InProcessPair().start()
     const [pa, pb] = [await freePort(), await freePort()]
-    const conn = (mac: string, ports: number) => ({connection: {mac, licenseMac: mac, integration: 'sip-trunk', ports, phoneSystemPorts: 16}})
+    const conn = (mac: string, ports: number) => ({
+      connection: {mac, licenseMac: mac, integration: 'sip-trunk', ports, phoneSystemPorts: 16},
+    })
     agents.push(
       ...(await Promise.all([
         startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'}),
         startTestAgent({
           name: 'ctios-a',
-          settings: {peripheral: {icmVersion: '8.0(1)', ctiosVersion: '8.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0, configurationParameters: '/PBX ACD1'}},
+          settings: {
+            peripheral: {
+              icmVersion: '8.0(1)',
+              ctiosVersion: '8.0',
+              upgradedFrom: null,
+              rejectIfAlreadyLoggedIn: 0,
+              configurationParameters: '/PBX ACD1',
+            },
+          },
           extraServices: [IGNORES_SIGTERM],
         }),
-        startTestAgent({name: 'cuc-pub', product: 'cuc', version: '9.1.1.10000-1', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}], settings: conn('00:50:56:00:00:01', 8)}),
-        startTestAgent({name: 'cuc-sub', product: 'cuc', version: '9.1.1.10000-1', role: 'subscriber', port: pb, peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}], settings: conn('00:50:56:00:00:02', 8)}),
+        startTestAgent({
+          name: 'cuc-pub',
+          product: 'cuc',
+          version: '9.1.1.10000-1',
+          port: pa,
+          peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
+          settings: conn('00:50:56:00:00:01', 8),
+        }),
+        startTestAgent({
+          name: 'cuc-sub',
+          product: 'cuc',
+          version: '9.1.1.10000-1',
+          role: 'subscriber',
+          port: pb,
+          peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+          settings: conn('00:50:56:00:00:02', 8),
+        }),
       ])),
     )
-    const cucStatus = (a: TestAgent) => new AgentClient({name: a.config.name, url: a.url}).get<{status: string}>('/v1/cluster').then((c) => c.status)
-    await eventually(async () => ((await cucStatus(agents[2])) === 'Primary' && (await cucStatus(agents[3])) === 'Secondary' ? true : undefined), 30_000, 'a healthy Unity Connection cluster')
-    live = [...agents.map((a) => ({name: a.config.name, url: a.url})), {name: 'imp-pub', url: imp.url('imp-pub')}, {name: 'imp-sub', url: imp.url('imp-sub')}]
+    const cucStatus = (a: TestAgent) =>
+      new AgentClient({name: a.config.name, url: a.url}).get<{status: string}>('/v1/cluster').then((c) => c.status)
+    await eventually(
+      async () => ((await cucStatus(agents[2])) === 'Primary' && (await cucStatus(agents[3])) === 'Secondary' ? true : undefined),
+      30_000,
+      'a healthy Unity Connection cluster',
+    )
+    live = [
+      ...agents.map((a) => ({name: a.config.name, url: a.url})),
+      {name: 'imp-pub', url: imp.url('imp-pub')},
+      {name: 'imp-sub', url: imp.url('imp-sub')},
+    ]
     // A port nothing listens on: connection refused, as for an agent that is down.
     dead = async () => `http://127.0.0.1:${await freePort()}`
     const context = (name: string, nodes: Array<{name: string; url: string}>, token?: string) => {
@@ -87,7 +121,11 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     context('all-down', await Promise.all(live.map(async (n) => ({name: n.name, url: await dead()}))))
     context('one-down', [...live, {name: 'gone', url: await dead()}], TEST_OPERATOR_TOKEN)
     context('live', live, TEST_OPERATOR_TOKEN)
-    context('group-down', await Promise.all(live.map(async (n) => (n.name.startsWith('imp-') ? {name: n.name, url: await dead()} : n))), TEST_OPERATOR_TOKEN)
+    context(
+      'group-down',
+      await Promise.all(live.map(async (n) => (n.name.startsWith('imp-') ? {name: n.name, url: await dead()} : n))),
+      TEST_OPERATOR_TOKEN,
+    )
   })
 
   after(async () => {
@@ -132,11 +170,17 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
       if (cmd.kind === 'check') {
         assert.equal(r.code, 3, `${cmd.name}: ${r.stdout}`)
         assert.equal(r.json.ok, false, `${cmd.name}: a check never passes on what it did not read`)
-        assert.ok(r.json.findings.some((f: any) => f.node === 'gone' && f.severity === 'error' && /could not read gone/.test(f.message)), `${cmd.name}: ${r.stdout}`)
+        assert.ok(
+          r.json.findings.some((f: any) => f.node === 'gone' && f.severity === 'error' && /could not read gone/.test(f.message)),
+          `${cmd.name}: ${r.stdout}`,
+        )
       } else assert.equal(r.code, 0, `${cmd.name}: ${r.stdout}`)
       if (cmd.kind !== 'one') {
         const m = marks(r.json, 'gone')
-        assert.ok(m.length > 0 && m.every((e) => e.code === 'Unreachable' && e.message.length > 0), `${cmd.name} carries gone's error: ${r.stdout}`)
+        assert.ok(
+          m.length > 0 && m.every((e) => e.code === 'Unreachable' && e.message.length > 0),
+          `${cmd.name} carries gone's error: ${r.stdout}`,
+        )
         if (cmd.kind === 'read') assert.match(r.stderr, /warning: could not read gone/, `${cmd.name}: one warning line per node not read`)
       }
     }
@@ -155,7 +199,8 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
       }
       assert.equal(r.code, cmd.kind === 'check' ? 3 : 0, `${cmd.name}: ${r.stdout}`)
       if (cmd.kind === 'check') assert.ok(r.json.findings.some((f: any) => f.node === 'imp-pub') && r.json.ok === false, cmd.name)
-      if (cmd.kind !== 'one') assert.ok(marks(r.json, 'imp-pub').length > 0 && marks(r.json, 'imp-sub').length > 0, `${cmd.name}: ${r.stdout}`)
+      if (cmd.kind !== 'one')
+        assert.ok(marks(r.json, 'imp-pub').length > 0 && marks(r.json, 'imp-sub').length > 0, `${cmd.name}: ${r.stdout}`)
     }
   })
 
@@ -185,7 +230,9 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     type Ops = {operations: Array<{id: string; action: string; state: string}>}
     // A drain an earlier case left running (it waits for its call) is not this CLI's.
     const earlier = new Set((await agent('cuc-sub').get<Ops>('/v1/operations')).operations.map((o) => o.id))
-    const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live}})
+    const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {
+      env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live},
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -196,7 +243,9 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const op = await eventually(
       async () => {
         if (exited) throw new Error(`the CLI ended before its drain ran: ${stdout} ${stderr}`)
-        return (await agent('cuc-sub').get<Ops>('/v1/operations')).operations.find((o) => o.action === 'cluster deactivate' && o.state === 'running' && !earlier.has(o.id))
+        return (await agent('cuc-sub').get<Ops>('/v1/operations')).operations.find(
+          (o) => o.action === 'cluster deactivate' && o.state === 'running' && !earlier.has(o.id),
+        )
       },
       20_000,
       'the drain operation',
@@ -262,11 +311,21 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const snapshot = async () =>
       JSON.stringify(
         await Promise.all([
-          agent('cuc-pub').get<any>('/v1/cluster').then((c) => [c.status, c.takingCalls]),
-          agent('ctios-a').get<any>('/v1/peripheral').then((p) => [p.configurationParameters, p.loadInEffect, p.pg]),
-          agent('imp-pub').get<any>('/v1/presence').then((v) => v.status.nodes.map((n: any) => [n.name, n.state, n.users])),
-          agent('cucm-pub').get<any>('/v1/partitions').then((p) => [p.active, p.inactive]),
-          agent('ctios-a').get<any>('/v1/services').then((x) => x.services.map((v: any) => [v.name, v.state, v.pid])),
+          agent('cuc-pub')
+            .get<any>('/v1/cluster')
+            .then((c) => [c.status, c.takingCalls]),
+          agent('ctios-a')
+            .get<any>('/v1/peripheral')
+            .then((p) => [p.configurationParameters, p.loadInEffect, p.pg]),
+          agent('imp-pub')
+            .get<any>('/v1/presence')
+            .then((v) => v.status.nodes.map((n: any) => [n.name, n.state, n.users])),
+          agent('cucm-pub')
+            .get<any>('/v1/partitions')
+            .then((p) => [p.active, p.inactive]),
+          agent('ctios-a')
+            .get<any>('/v1/services')
+            .then((x) => x.services.map((v: any) => [v.name, v.state, v.pid])),
         ]),
       )
     const refused: string[][] = [
@@ -284,9 +343,14 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     }
     // A running operation that cannot stop safely: cancel refuses (422: exit 5) and it runs to its end.
     const {body: start} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/start')
-    await eventually(async () => ((await agent('ctios-a').get<{state: string}>(`/v1/operations/${start.id}`)).state === 'succeeded' ? true : undefined))
+    await eventually(async () =>
+      (await agent('ctios-a').get<{state: string}>(`/v1/operations/${start.id}`)).state === 'succeeded' ? true : undefined,
+    )
     const {body: stop} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/stop')
-    await assert.rejects(agent('ctios-a').post(`/v1/operations/${stop.id}/cancel`), (e: Error) => e instanceof RefusedError && /cannot stop safely/.test(e.message))
+    await assert.rejects(
+      agent('ctios-a').post(`/v1/operations/${stop.id}/cancel`),
+      (e: Error) => e instanceof RefusedError && /cannot stop safely/.test(e.message),
+    )
     const w = await cli('operation', 'wait', stop.id)
     assert.equal(w.json.state, 'succeeded')
   })
@@ -321,7 +385,10 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const d = await cli('service', 'stop', 'Cisco Presence Engine', '--node', 'imp-pub', '--dry-run')
     assert.equal(d.code, 0)
     assert.deepEqual(schemaProblems(d.json), [])
-    assert.ok(['SVC-2', 'PRG-2', 'PRG-3'].every((id) => d.json.rules.some((x: string) => x.startsWith(id))), d.stdout)
+    assert.ok(
+      ['SVC-2', 'PRG-2', 'PRG-3'].every((id) => d.json.rules.some((x: string) => x.startsWith(id))),
+      d.stdout,
+    )
   })
 
   it('UC-10, UC-12: stopping a critical service of the Primary says the status change', async () => {

@@ -38,7 +38,10 @@ describe('the lab never loses track of an agent: one lab lock, reused pids (issu
 
   it('two concurrent lab up start each agent once (one lab lock); lab down after lab up keeps the ports', async () => {
     const file = topology(lab.home, SIX.slice(0, 4))
-    const [a, b] = await Promise.all([runCli(['lab', 'up', '--topology', file, '--json'], lab.env), runCli(['lab', 'up', '--topology', file, '--json'], lab.env)])
+    const [a, b] = await Promise.all([
+      runCli(['lab', 'up', '--topology', file, '--json'], lab.env),
+      runCli(['lab', 'up', '--topology', file, '--json'], lab.env),
+    ])
     assert.equal(a.code, 0, a.stderr)
     assert.equal(b.code, 0, b.stderr)
     const agents = agentProcesses(lab.home)

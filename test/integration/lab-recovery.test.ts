@@ -34,13 +34,19 @@ describe('the lab never loses track of an agent: SIGKILL of lab up, a failed sta
     const agents = agentProcesses(lab.home)
     assert.equal(agents.size, SIX.length)
     for (const [config, pids] of agents) assert.equal(pids.filter(running).length, 1, `one agent for ${config}`)
-    for (const pid of left) assert.ok(up.json.nodes.some((n: any) => n.pid === pid), `agent ${pid} was adopted, not replaced`)
+    for (const pid of left)
+      assert.ok(
+        up.json.nodes.some((n: any) => n.pid === pid),
+        `agent ${pid} was adopted, not replaced`,
+      )
     assert.ok(up.json.nodes.every((n: any) => n.state === 'running'))
     const status = await runCli(['status', '--json'], lab.env)
     assert.equal(status.code, 0, status.stderr)
-    assert.ok(status.json.nodes.every((n: any) => n.health === 'ok'), JSON.stringify(status.json.nodes))
+    assert.ok(
+      status.json.nodes.every((n: any) => n.health === 'ok'),
+      JSON.stringify(status.json.nodes),
+    )
   })
-
 
   it('a failed lab up says which nodes are up and which not, exits non-zero, and lab down stops what it started', async () => {
     // n3's agent refuses its settings and exits at start-up.

@@ -42,7 +42,10 @@ describe('the embedded lab', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stderr, /started the embedded lab/)
     assert.equal(r.json.context, 'lab')
-    assert.deepEqual(r.json.nodes.map((n: any) => n.name), LAB_NODES)
+    assert.deepEqual(
+      r.json.nodes.map((n: any) => n.name),
+      LAB_NODES,
+    )
     for (const n of r.json.nodes) {
       assert.equal(n.health, 'ok', n.name)
       assert.equal(n.services.running, n.services.total, n.name)

@@ -7,7 +7,9 @@ import {after, before, describe, it} from 'node:test'
 import {startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
 
-const peripheral = (p: Record<string, unknown>) => ({peripheral: {icmVersion: '8.0(1)', ctiosVersion: '8.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0, ...p}})
+const peripheral = (p: Record<string, unknown>) => ({
+  peripheral: {icmVersion: '8.0(1)', ctiosVersion: '8.0', upgradedFrom: null, rejectIfAlreadyLoggedIn: 0, ...p},
+})
 
 describe('ucctl load against real CTI OS agents', () => {
   let good: TestAgent
@@ -22,11 +24,18 @@ describe('ucctl load against real CTI OS agents', () => {
       startTestAgent({name: 'ctios-a', settings: peripheral({configurationParameters: '/LOAD 0'})}),
       startTestAgent({name: 'ctios-b', settings: peripheral({configurationParameters: '/PBX ACD1 /LOAD 1', rejectIfAlreadyLoggedIn: 1})}),
       // LOAD-3's trap: ICM upgraded from 4.6.1.x to 6.0 (default /LOAD 1) with CTI OS 6.0.
-      startTestAgent({name: 'ctios-c', settings: peripheral({configurationParameters: '/PBX ACD1', icmVersion: '6.0', ctiosVersion: '6.0', upgradedFrom: '4.6.1.2'})}),
+      startTestAgent({
+        name: 'ctios-c',
+        settings: peripheral({configurationParameters: '/PBX ACD1', icmVersion: '6.0', ctiosVersion: '6.0', upgradedFrom: '4.6.1.2'}),
+      }),
       startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'}),
     ])
     home = tempDir()
-    writeContext(home, 'test', [good, empty, trap, cucm].map((a) => ({name: a.config.name, url: a.url})))
+    writeContext(
+      home,
+      'test',
+      [good, empty, trap, cucm].map((a) => ({name: a.config.name, url: a.url})),
+    )
     env = {UCCTL_HOME: home}
   })
   after(async () => {
@@ -49,7 +58,10 @@ describe('ucctl load against real CTI OS agents', () => {
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(r.json.ok, false)
-    assert.deepEqual(r.json.findings.map((f: any) => `${f.rule} ${f.severity}`), ['LOAD-6 warning', 'LOAD-1 error', 'LOAD-5 warning'])
+    assert.deepEqual(
+      r.json.findings.map((f: any) => `${f.rule} ${f.severity}`),
+      ['LOAD-6 warning', 'LOAD-1 error', 'LOAD-5 warning'],
+    )
     const load1 = r.json.findings.find((f: any) => f.rule === 'LOAD-1')
     assert.equal(load1.fix, 'set /LOAD 0 and restart the PG')
     assert.equal(load1.node, 'ctios-b')
@@ -83,8 +95,16 @@ describe('ucctl load against real CTI OS agents', () => {
     {args: ['--params', '', '--icm', '8.0(1)', '--ctios', '8.0'], code: 3, findings: ['LOAD-1 error']},
     {args: ['--params', '/LOAD 1', '--icm', '8.0(1)', '--ctios', '8.0'], code: 3, findings: ['LOAD-1 error']},
     {args: ['--params', '/LOAD 1', '--icm', '7.0', '--ctios', '7.0'], code: 3, findings: ['LOAD-1 error', 'LOAD-4 error']},
-    {args: ['--params', '/LOAD 1', '--icm', '5.0', '--ctios', '6.0', '--upgraded-from', '4.6.1.2'], code: 3, findings: ['LOAD-1 error', 'LOAD-3 error']},
-    {args: ['--params', '/LOAD 0', '--icm', '5.0', '--ctios', '6.0', '--upgraded-from', '4.6.1.2', '--reject-if-already-logged-in', '1'], code: 0, findings: ['LOAD-5 warning']},
+    {
+      args: ['--params', '/LOAD 1', '--icm', '5.0', '--ctios', '6.0', '--upgraded-from', '4.6.1.2'],
+      code: 3,
+      findings: ['LOAD-1 error', 'LOAD-3 error'],
+    },
+    {
+      args: ['--params', '/LOAD 0', '--icm', '5.0', '--ctios', '6.0', '--upgraded-from', '4.6.1.2', '--reject-if-already-logged-in', '1'],
+      code: 0,
+      findings: ['LOAD-5 warning'],
+    },
     {args: ['--params', '/LOAD 0 /LOAD 1', '--icm', '8.0(1)', '--ctios', '8.0'], code: 3, findings: ['LOAD-6 error']},
     {args: ['--params', '/LOAD 1', '--icm', '6.0'], code: 0, findings: []},
   ]
@@ -96,7 +116,10 @@ describe('ucctl load against real CTI OS agents', () => {
         const r = await runCliInProcess(['load', 'check', ...row.args, '--json'], {UCCTL_HOME: offHome})
         assert.equal(r.code, row.code, r.stdout + r.stderr)
         assert.deepEqual(schemaProblems(r.json), [])
-        assert.deepEqual(r.json.findings.map((f: any) => `${f.rule} ${f.severity}`), row.findings)
+        assert.deepEqual(
+          r.json.findings.map((f: any) => `${f.rule} ${f.severity}`),
+          row.findings,
+        )
         assert.ok(r.json.findings.every((f: any) => f.fix.length > 0))
         assert.equal(r.stderr, '', 'no lab started, no notice')
       } finally {
@@ -191,25 +214,42 @@ describe('ucctl load against real CTI OS agents', () => {
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(r.json.kind, 'Operation')
     assert.equal(r.json.state, 'succeeded')
-    assert.deepEqual(r.json.transitions.map((t: any) => t.message), ['PG going offline', 'PG back online, /LOAD 0 in effect'])
+    assert.deepEqual(
+      r.json.transitions.map((t: any) => t.message),
+      ['PG going offline', 'PG back online, /LOAD 0 in effect'],
+    )
     assert.equal(r.json.peripheral.loadInEffect, 0)
     assert.equal(r.json.peripheral.pending, false)
     assert.equal(r.json.peripheral.pg.state, 'online')
-    const events = empty.events.list().filter((e) => e.type === 'PeripheralGateway').map((e) => e.message)
+    const events = empty.events
+      .list()
+      .filter((e) => e.type === 'PeripheralGateway')
+      .map((e) => e.message)
     assert.match(events.at(-2)!, /PG going offline/)
     assert.equal(events.at(-1), 'PG back online, /LOAD 0 in effect')
     // The PG is not a CTI OS process (SVC-1): the node's services are the same four.
     assert.deepEqual(empty.nodeManager.names(), ['CtiosServerNode', 'CTIOSTrace', 'NM', 'NMM'])
     const c = await runCli(['load', 'check', '--node', 'ctios-b', '--json'], env)
-    assert.deepEqual(c.json.findings.map((f: any) => `${f.rule} ${f.severity}`), ['LOAD-6 warning', 'LOAD-5 warning'])
+    assert.deepEqual(
+      c.json.findings.map((f: any) => `${f.rule} ${f.severity}`),
+      ['LOAD-6 warning', 'LOAD-5 warning'],
+    )
     assert.equal(c.code, 0)
   })
 
   it('LOAD-1: the written field and the value in effect survive an agent restart', async () => {
     const stateDir = empty.stateDir
     await empty.dispose({keepState: true})
-    empty = await startTestAgent({name: 'ctios-b', stateDir, settings: peripheral({configurationParameters: '/PBX ACD1 /LOAD 1', rejectIfAlreadyLoggedIn: 1})})
-    writeContext(home, 'test', [good, empty, trap, cucm].map((a) => ({name: a.config.name, url: a.url})))
+    empty = await startTestAgent({
+      name: 'ctios-b',
+      stateDir,
+      settings: peripheral({configurationParameters: '/PBX ACD1 /LOAD 1', rejectIfAlreadyLoggedIn: 1}),
+    })
+    writeContext(
+      home,
+      'test',
+      [good, empty, trap, cucm].map((a) => ({name: a.config.name, url: a.url})),
+    )
     const c = await runCli(['load', 'check', '--node', 'ctios-b', '--json'], env)
     assert.equal(c.json.peripherals[0].configurationParameters, '/PBX ACD1 /LOAD 0')
     assert.equal(c.json.peripherals[0].loadInEffect, 0)

@@ -126,7 +126,10 @@ describe('NodeManager state survives the agent', () => {
     await eventually(() => running(first, 'CTIOSTrace'))
     first.nodeManager.setStartup('NMM', 'Manual')
     await first.nodeManager.stop('CTIOSTrace')
-    const pids = first.nodeManager.list().map((s) => s.pid).filter((p): p is number => p !== null)
+    const pids = first.nodeManager
+      .list()
+      .map((s) => s.pid)
+      .filter((p): p is number => p !== null)
     await first.dispose({keepState: true})
     for (const pid of pids) assert.equal(isAlive(pid), false, `child ${pid} outlived its agent's shutdown`)
 
@@ -137,7 +140,10 @@ describe('NodeManager state survives the agent', () => {
       assert.equal(status(second, 'NMM').state, 'Stopped')
       assert.equal(status(second, 'CTIOSTrace').state, 'Stopped', 'an operator stop survives an agent restart')
       const history = second.events.list()
-      assert.ok(history.some((e) => e.type === 'AgentStopping'), 'events of the first run are kept')
+      assert.ok(
+        history.some((e) => e.type === 'AgentStopping'),
+        'events of the first run are kept',
+      )
     } finally {
       await second.dispose()
     }
@@ -152,7 +158,11 @@ describe('NMM escalation (SVC-5) with a real process that keeps dying', () => {
 
   it('SVC-5: an Automatic process that keeps dying → NMM restarts the node once (alarm), the fault persists → Failed (alarm)', async () => {
     agent = await startTestAgent({extraServices: [{...DIES_AT_ONCE, startup: 'Automatic'}]})
-    const failed = await eventually(() => (status(agent, 'Crasher').state === 'Failed' ? status(agent, 'Crasher') : undefined), 20_000, 'Crasher Failed')
+    const failed = await eventually(
+      () => (status(agent, 'Crasher').state === 'Failed' ? status(agent, 'Crasher') : undefined),
+      20_000,
+      'Crasher Failed',
+    )
     const events = agent.events.list()
     const alarms = events.filter((e) => e.type === 'Alarm' && e.service === 'Crasher').map((e) => `${e.data?.alarm} ${e.data?.rule}`)
     assert.deepEqual(alarms, ['NodeRestart SVC-5', 'ServiceFailed SVC-5'])

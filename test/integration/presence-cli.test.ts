@@ -28,10 +28,13 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.equal(g.row, 1)
     assert.equal(g.recommendedAction, 'None.')
     assert.deepEqual(g.allowedActions, ['failover imp-pub', 'failover imp-sub', 'ha disable'])
-    assert.deepEqual(g.nodes.map((n: {name: string; state: string; reason: string; users: number}) => [n.name, n.state, n.reason, n.users]), [
-      [A, 'Normal', 'Normal', 7500],
-      [B, 'Normal', 'Normal', 7500],
-    ])
+    assert.deepEqual(
+      g.nodes.map((n: {name: string; state: string; reason: string; users: number}) => [n.name, n.state, n.reason, n.users]),
+      [
+        [A, 'Normal', 'Normal', 7500],
+        [B, 'Normal', 'Normal', 7500],
+      ],
+    )
     assert.equal(g.nodes[0].criticalServices.length, 5)
     const plain = await cli('pcluster', 'status')
     assert.match(plain.stdout, /^prg1\ton\timp-pub\tNormal\tNormal\t7500\trunning\tRunning$/m)
@@ -60,16 +63,22 @@ describe('ucctl pcluster', {concurrency: false}, () => {
   it('PRG-11: a failover shows its impact before it happens (the confirmation) and in its --dry-run JSON', async () => {
     const r = await cli('pcluster', 'failover', A)
     assert.equal(r.code, 2, r.stderr)
-    assert.match(r.stderr, /PRG-11: presence and instant messaging: briefly unavailable.*ad hoc chat rooms hosted on imp-pub: lost.*persistent chat rooms on imp-pub: unreachable until recovery completes.*softphone calls: not dropped.*Intercluster Sync Agent/)
+    assert.match(
+      r.stderr,
+      /PRG-11: presence and instant messaging: briefly unavailable.*ad hoc chat rooms hosted on imp-pub: lost.*persistent chat rooms on imp-pub: unreachable until recovery completes.*softphone calls: not dropped.*Intercluster Sync Agent/,
+    )
     const d = await cli('pcluster', 'failover', A, '--dry-run', '--json')
     assert.deepEqual(schemaProblems(d.json), [])
-    assert.deepEqual(d.json.impact.map((i: {subject: string; rule: string}) => `${i.rule} ${i.subject}`), [
-      'PRG-11 presence and instant messaging',
-      'PRG-11 ad hoc chat rooms hosted on imp-pub',
-      'PRG-11 persistent chat rooms on imp-pub',
-      'PRG-11 softphone calls',
-      'PRG-11 other clusters',
-    ])
+    assert.deepEqual(
+      d.json.impact.map((i: {subject: string; rule: string}) => `${i.rule} ${i.subject}`),
+      [
+        'PRG-11 presence and instant messaging',
+        'PRG-11 ad hoc chat rooms hosted on imp-pub',
+        'PRG-11 persistent chat rooms on imp-pub',
+        'PRG-11 softphone calls',
+        'PRG-11 other clusters',
+      ],
+    )
   })
 
   it('PRG-8: an action the state does not allow: exit 5 naming the state and what is possible, before any confirmation', async () => {
@@ -105,7 +114,10 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.equal(r.json.node, B, "PRG-3: the peer's SRM performed the failover")
     assert.ok(r.json.transitions.some((t: {message: string}) => t.message === 'users moved 7500/7500 (imp-pub → imp-sub)'))
     assert.match(r.json.transitions.at(-1).message, /imp-pub Idle \/ By Admin Request, imp-sub Running in Backup Mode \/ By Admin Request/)
-    assert.deepEqual(r.json.groupStatus.nodes.map((n: {users: number}) => n.users), [0, 15_000])
+    assert.deepEqual(
+      r.json.groupStatus.nodes.map((n: {users: number}) => n.users),
+      [0, 15_000],
+    )
     assert.equal(r.json.impact.length, 5, 'PRG-11 in the JSON of the failover')
   })
 
@@ -133,7 +145,10 @@ describe('ucctl pcluster', {concurrency: false}, () => {
     assert.ok(messages.includes('users moved 7500/7500 (imp-sub → imp-pub)'))
     assert.equal(messages.at(-1), 'prg1: imp-pub Normal / Normal, imp-sub Normal / Normal')
     assert.deepEqual(schemaProblems(r.json), [])
-    assert.ok(r.json.impact.some((i: {subject: string; rule: string}) => i.rule === 'PRG-11' && i.subject === 'softphone calls'), 'PRG-11 in the JSON of the fallback')
+    assert.ok(
+      r.json.impact.some((i: {subject: string; rule: string}) => i.rule === 'PRG-11' && i.subject === 'softphone calls'),
+      'PRG-11 in the JSON of the fallback',
+    )
   })
 
   it('PRG-1, PRG-10: pcluster check passes for the lab group (7,500 users per node of 15,000 capacity)', async () => {
@@ -166,7 +181,10 @@ describe('ucctl pcluster check findings', () => {
       assert.equal(r.code, 3, r.stderr)
       assert.deepEqual(schemaProblems(r.json), [])
       const messages = r.json.findings.map((f: {rule: string; message: string}) => `${f.rule} ${f.message}`)
-      assert.ok(messages.some((m: string) => /^PRG-1 .*5 Mb\/s is below the 10 Mb\/s/.test(m)), messages.join('\n'))
+      assert.ok(
+        messages.some((m: string) => /^PRG-1 .*5 Mb\/s is below the 10 Mb\/s/.test(m)),
+        messages.join('\n'),
+      )
       assert.ok(messages.some((m: string) => /^PRG-1 .*120 ms exceeds 80 ms/.test(m)))
       assert.ok(messages.some((m: string) => /^PRG-10 imp-pub runs at 50% CPU/.test(m)))
       assert.ok(messages.some((m: string) => /^PRG-10 imp-pub carries 7500 users, more than half of what it can hold \(5000\)/.test(m)))

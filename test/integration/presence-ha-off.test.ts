@@ -6,14 +6,15 @@ import {after, before, describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {eventually} from '../helpers/agents.js'
 import {schemaProblems} from '../helpers/cli.js'
-import {A, B, InProcessPair, pair, pairWithCli, view, waitRow} from './presence-lab.js'
+import {A, B, type InProcessPair, pair, pairWithCli, view, waitRow} from './presence-lab.js'
 
 const ENGINE = 'Cisco Presence Engine'
 
 describe('HA off until enabled (PRG-9/ADM-9 run time)', {concurrency: false}, () => {
   let t: Awaited<ReturnType<typeof pairWithCli>>
   let p: InProcessPair
-  const events = async (n: string) => (await new AgentClient({name: n, url: p.url(n)}).get<{events: {type: string; message: string}[]}>('/v1/events')).events
+  const events = async (n: string) =>
+    (await new AgentClient({name: n, url: p.url(n)}).get<{events: {type: string; message: string}[]}>('/v1/events')).events
 
   before(async () => {
     t = await pairWithCli({haUnset: true})
@@ -41,7 +42,9 @@ describe('HA off until enabled (PRG-9/ADM-9 run time)', {concurrency: false}, ()
     assert.match(r.json.notes[0], /^ADM-9: .*Cisco Sync Agent may remain a single point of failure/)
     await waitRow(p.url(A), 1)
     for (const n of [A, B]) {
-      const restarted = (await events(n)).slice(since[n]).filter((e) => e.type === 'SRM' && /Initializing \(SRM restarted by SRM/.test(e.message))
+      const restarted = (await events(n))
+        .slice(since[n])
+        .filter((e) => e.type === 'SRM' && /Initializing \(SRM restarted by SRM/.test(e.message))
       assert.equal(restarted.length, 1, `SRM restarted on ${n}`)
     }
   })

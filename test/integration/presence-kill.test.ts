@@ -31,7 +31,12 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
     assert.equal(st.code, 0, st.stderr)
     assert.deepEqual(schemaProblems(st.json), [])
     assert.deepEqual(
-      st.json.groups[0].nodes.map((n: {name: string; state: string; reason: string | null; reachable: boolean}) => [n.name, n.state, n.reason, n.reachable]),
+      st.json.groups[0].nodes.map((n: {name: string; state: string; reason: string | null; reachable: boolean}) => [
+        n.name,
+        n.state,
+        n.reason,
+        n.reachable,
+      ]),
       [
         [A, 'down', null, false],
         [B, 'Running in Backup Mode', 'Peer Down', true],
@@ -54,7 +59,22 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
         try {
           const v = await view(url[A])
           const w = await view(url[B])
-          const stable = [v, w].every((x) => !x.srm.initializing && x.move === null && x.status.nodes.every((n) => !['Failing Over', 'Taking Over', 'Taking Back', 'Falling Back', 'Backup Activated', 'Failover Affected Services'].includes(n.state)))
+          const stable = [v, w].every(
+            (x) =>
+              !x.srm.initializing &&
+              x.move === null &&
+              x.status.nodes.every(
+                (n) =>
+                  ![
+                    'Failing Over',
+                    'Taking Over',
+                    'Taking Back',
+                    'Falling Back',
+                    'Backup Activated',
+                    'Failover Affected Services',
+                  ].includes(n.state),
+              ),
+          )
           return stable && v.status.row === w.status.row ? v : undefined
         } catch {
           return undefined
@@ -72,7 +92,8 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
       const node = st.json.groups[0].nodes.find((n: {name: string}) => n.name === without.name)
       for (const c of node.criticalServices.filter((x: {state: string}) => x.state !== 'Running'))
         assert.equal(lab.cli(['service', 'start', c.name, '--node', without.name]).code, 0)
-      allowed = (await waitRow(url[A], row!, 20_000, (v) => v.status.allowedActions.includes(`fallback ${without.name}`))).status.allowedActions
+      allowed = (await waitRow(url[A], row!, 20_000, (v) => v.status.allowedActions.includes(`fallback ${without.name}`))).status
+        .allowedActions
     }
     if (allowed.includes('recover')) assert.equal(lab.cli(['pcluster', 'recover', 'prg1', '--yes']).code, 0)
     else if (allowed.includes(`fallback ${A}`)) assert.equal(lab.cli(['pcluster', 'fallback', A, '--yes']).code, 0)

@@ -21,8 +21,15 @@ export interface GroupView {
   node: string
   version: number
   srm: {running: boolean; initializing: boolean}
-  state: {haEnabled: boolean; nodes: {name: string; state: string | null; reason: string | null; up: boolean; criticalServicesRunning: boolean}[]}
-  status: {row: number | null; allowedActions: string[]; nodes: {name: string; state: string; reason: string | null; users: number; assignedUsers: number}[]}
+  state: {
+    haEnabled: boolean
+    nodes: {name: string; state: string | null; reason: string | null; up: boolean; criticalServicesRunning: boolean}[]
+  }
+  status: {
+    row: number | null
+    allowedActions: string[]
+    nodes: {name: string; state: string; reason: string | null; users: number; assignedUsers: number}[]
+  }
   move: unknown
 }
 
@@ -35,7 +42,12 @@ export async function pair(url: string): Promise<Record<string, string>> {
 }
 
 /** Waits until the node at `url` sees the PRG-7 row (and, optionally, more). */
-export async function waitRow(url: string, row: number, timeoutMs = 20_000, also: (v: GroupView) => boolean = () => true): Promise<GroupView> {
+export async function waitRow(
+  url: string,
+  row: number,
+  timeoutMs = 20_000,
+  also: (v: GroupView) => boolean = () => true,
+): Promise<GroupView> {
   return eventually(
     async () => {
       try {
@@ -214,12 +226,23 @@ export class ProcessPair {
       group: GROUP,
       settings: {presence: {peer, users: USERS, haEnabled: true, ...this.settings}},
     })
-    writeFileSync(topology, stringify({name: 'prg', timing: 'fast', nodes: [node(A, 'publisher', B), node(B, 'subscriber', A)], groups: [{name: GROUP, nodes: [A, B]}]}))
+    writeFileSync(
+      topology,
+      stringify({
+        name: 'prg',
+        timing: 'fast',
+        nodes: [node(A, 'publisher', B), node(B, 'subscriber', A)],
+        groups: [{name: GROUP, nodes: [A, B]}],
+      }),
+    )
     const r = this.cli(['lab', 'up', '--topology', topology])
     if (r.code !== 0) throw new Error(`lab up: ${r.stderr}`)
     // This process talks to the lab's agents as its CLI does: the lab's operator token and CA.
     const lab = readLab(this.env)!
-    AgentClient.credentials = {token: labCredentials(this.env)!.operator, ...(lab.tls ? {ca: readFileSync(labCaPath(this.env), 'utf8')} : {})}
+    AgentClient.credentials = {
+      token: labCredentials(this.env)!.operator,
+      ...(lab.tls ? {ca: readFileSync(labCaPath(this.env), 'utf8')} : {}),
+    }
   }
 
   /** Starts the stopped agents again (their state stays). */

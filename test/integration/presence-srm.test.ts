@@ -29,8 +29,10 @@ afterEach(async () => {
 
 const urls = (p: Pair) => ({[A]: p.url(A), [B]: p.url(B)})
 const users = async (p: Pair, from = A) => Object.fromEntries((await view(p.url(from))).status.nodes.map((n) => [n.name, n.users]))
-const events = async (p: Pair, n: string) => (await new AgentClient({name: n, url: p.url(n)}).get<{events: {type: string; message: string; service?: string}[]}>('/v1/events')).events
-const rowsSeen = async (p: Pair, n: string) => new Set((await events(p, n)).filter((e) => e.type === 'PresenceState').map((e) => Number(/row (\d+)\)$/.exec(e.message)?.[1])))
+const events = async (p: Pair, n: string) =>
+  (await new AgentClient({name: n, url: p.url(n)}).get<{events: {type: string; message: string; service?: string}[]}>('/v1/events')).events
+const rowsSeen = async (p: Pair, n: string) =>
+  new Set((await events(p, n)).filter((e) => e.type === 'PresenceState').map((e) => Number(/row (\d+)\)$/.exec(e.message)?.[1])))
 
 async function failedOver(p: Pair): Promise<void> {
   const op = await act(p.url(B), 'failover', A)
@@ -54,7 +56,10 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.equal(during.status.nodes.find((n) => n.name === A)!.state, 'Failing Over')
     const done = await waitOp(p.url(B), op)
     assert.equal(done.state, 'succeeded')
-    assert.ok(done.transitions.some((t) => /users moved 7500\/7500 \(imp-pub → imp-sub\)/.test(t.message)), 'progress n/N')
+    assert.ok(
+      done.transitions.some((t) => /users moved 7500\/7500 \(imp-pub → imp-sub\)/.test(t.message)),
+      'progress n/N',
+    )
     assert.ok(done.transitions.some((t) => /users moved 250\/7500/.test(t.message)))
     await waitRow(p.url(A), 3)
     assert.deepEqual(await pair(p.url(A)), {[A]: 'Idle / By Admin Request', [B]: 'Running in Backup Mode / By Admin Request'})
@@ -93,7 +98,11 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await waitRow(p.url(B), 6)
     assert.deepEqual(await pair(p.url(B)), {[A]: 'Idle / Initialization', [B]: 'Running in Backup Mode / Initialization'})
     assert.deepEqual(await users(p), {[A]: 0, [B]: 15_000})
-    assert.equal(p.agents[A].nodeManager.status(ENGINE).state, 'Stopped', 'an Idle node stays without its critical services after a restart')
+    assert.equal(
+      p.agents[A].nodeManager.status(ENGINE).state,
+      'Stopped',
+      'an Idle node stays without its critical services after a restart',
+    )
   })
 
   it('PRG-7 row 7: SRM restarted on node 2 in backup mode', async () => {
@@ -130,7 +139,10 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     const p = await group({settings: {autoFallback: true}})
     await p.agents[A].nodeManager.stop(ENGINE)
     await waitRow(p.url(B), 12)
-    assert.deepEqual(await pair(p.url(B)), {[A]: 'Failed Over with Critical Services Not Running / Critical Service Down', [B]: 'Running in Backup Mode / Critical Service Down'})
+    assert.deepEqual(await pair(p.url(B)), {
+      [A]: 'Failed Over with Critical Services Not Running / Critical Service Down',
+      [B]: 'Running in Backup Mode / Critical Service Down',
+    })
     await eventually(async () => ((await users(p))[B] === 15_000 ? true : undefined), 10_000, 'users on the backup')
     await p.agents[A].nodeManager.start(ENGINE)
     await waitRow(p.url(B), 11)
@@ -143,7 +155,9 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     const p = await group()
     const pid = p.agents[A].nodeManager.status(ENGINE).pid!
     process.kill(pid, 'SIGKILL')
-    await eventually(() => (p.agents[A].nodeManager.status(ENGINE).pid !== pid && p.agents[A].nodeManager.isRunning(ENGINE) ? true : undefined))
+    await eventually(() =>
+      p.agents[A].nodeManager.status(ENGINE).pid !== pid && p.agents[A].nodeManager.isRunning(ENGINE) ? true : undefined,
+    )
     await new Promise((r) => setTimeout(r, 2500)) // longer than the fast critical-service delay
     assert.equal((await view(p.url(B))).status.row, 1)
   })
@@ -172,14 +186,19 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await p.agents[B].nodeManager.stop('Cisco XCP Router')
     await waitRow(p.url(A), 12, 20_000, (v) => v.status.nodes.find((n) => n.name === B)!.state !== 'Running in Backup Mode')
     assert.ok((await rowsSeen(p, A)).has(23), 'row 23 was seen')
-    assert.deepEqual(await pair(p.url(A)), {[A]: 'Running in Backup Mode / Critical Service Down', [B]: 'Failed Over with Critical Services Not Running / Critical Service Down'})
+    assert.deepEqual(await pair(p.url(A)), {
+      [A]: 'Running in Backup Mode / Critical Service Down',
+      [B]: 'Failed Over with Critical Services Not Running / Critical Service Down',
+    })
     assert.deepEqual(await users(p), {[A]: 15_000, [B]: 0})
   })
 
   it('PRG-7 row 14: critical services cannot start during the takeback; Recover repairs once they can', async () => {
     const flag = join(tempDir(), 'broken')
     const services = {
-      [A]: standInServices('imp').map((s) => (s.name === ENGINE ? {...s, command: ['sh', '-c', `test -e ${flag} && exit 3; exec cat`]} : s)),
+      [A]: standInServices('imp').map((s) =>
+        s.name === ENGINE ? {...s, command: ['sh', '-c', `test -e ${flag} && exit 3; exec cat`]} : s,
+      ),
     }
     const p = await group({services})
     await failedOver(p)
@@ -187,7 +206,10 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     const op = await act(p.url(A), 'fallback', A)
     assert.equal(op.state, 'succeeded', 'the fallback operation ran; its outcome is the state pair')
     await waitRow(p.url(B), 14)
-    assert.deepEqual(await pair(p.url(B)), {[A]: 'Running in Failed Mode / Start of Critical Services Failed', [B]: 'Running in Failed Mode / Start of Critical Services Failed'})
+    assert.deepEqual(await pair(p.url(B)), {
+      [A]: 'Running in Failed Mode / Start of Critical Services Failed',
+      [B]: 'Running in Failed Mode / Start of Critical Services Failed',
+    })
     rmSync(flag)
     assert.equal((await act(p.url(A), 'recover')).state, 'succeeded')
     await waitRow(p.url(B), 1, 20_000, (v) => v.status.nodes.every((n) => n.users === 7500))
@@ -199,7 +221,10 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await failedOver(p)
     await p.agents[B].nodeManager.stop(ENGINE)
     await waitRow(p.url(A), 15)
-    assert.deepEqual(await pair(p.url(A)), {[A]: 'Running in Failed Mode / Critical Service Down', [B]: 'Running in Failed Mode / Critical Service Down'})
+    assert.deepEqual(await pair(p.url(A)), {
+      [A]: 'Running in Failed Mode / Critical Service Down',
+      [B]: 'Running in Failed Mode / Critical Service Down',
+    })
   })
 
   it('PRG-7 rows 16 → 18: the SRM of node 1 stopped (heartbeat lost), then started again', async () => {
@@ -210,7 +235,10 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await eventually(async () => ((await users(p, B))[B] === 15_000 ? true : undefined), 10_000, 'users on the backup')
     await p.agents[A].nodeManager.start(SRM_SERVICE)
     await waitRow(p.url(B), 18)
-    assert.deepEqual(await pair(p.url(B)), {[A]: 'Failed Over / Initialization', [B]: 'Running in Backup Mode / Peer Down During Initialization'})
+    assert.deepEqual(await pair(p.url(B)), {
+      [A]: 'Failed Over / Initialization',
+      [B]: 'Running in Backup Mode / Peer Down During Initialization',
+    })
     assert.equal((await act(p.url(A), 'fallback', A)).state, 'succeeded')
     await waitRow(p.url(B), 1, 20_000, (v) => v.status.nodes.every((n) => n.users === 7500))
   })
@@ -272,14 +300,22 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.equal(op.state, 'succeeded', JSON.stringify(op.error))
     await waitRow(p.url(B), 1, 20_000, (v) => v.status.nodes.every((n) => n.users === 7500))
     assert.equal(p.agents[A].nodeManager.status(ENGINE).state, 'Running', 'Recover started the critical services')
-    await eventually(() => (p.agents[B].nodeManager.status(SRM_SERVICE).pid !== srmPid ? true : undefined), 5000, 'SRM restarted on imp-sub')
+    await eventually(
+      () => (p.agents[B].nodeManager.status(SRM_SERVICE).pid !== srmPid ? true : undefined),
+      5000,
+      'SRM restarted on imp-sub',
+    )
   })
 
-  it('PRG-7 row 24: HA enabled while a node\'s SRM is down: Unknown / Unknown; Recover once both run', async () => {
+  it("PRG-7 row 24: HA enabled while a node's SRM is down: Unknown / Unknown; Recover once both run", async () => {
     const p = await group()
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
     await p.agents[B].nodeManager.stop(SRM_SERVICE)
-    await eventually(async () => ((await view(p.url(A))).state.nodes.find((n) => n.name === B)!.up ? undefined : true), 10_000, 'imp-sub seen down')
+    await eventually(
+      async () => ((await view(p.url(A))).state.nodes.find((n) => n.name === B)!.up ? undefined : true),
+      10_000,
+      'imp-sub seen down',
+    )
     assert.equal((await act(p.url(A), 'ha-enable')).state, 'succeeded')
     await waitRow(p.url(A), 24)
     await p.agents[B].nodeManager.start(SRM_SERVICE)
@@ -295,7 +331,9 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     const p = await group()
     await failedOver(p)
     const c = new AgentClient({name: A, url: p.url(A)})
-    const {body} = await c.post<{id: string; state: string; transitions: {message: string}[]}>(`/v1/services/${encodeURIComponent(ENGINE)}/start`)
+    const {body} = await c.post<{id: string; state: string; transitions: {message: string}[]}>(
+      `/v1/services/${encodeURIComponent(ENGINE)}/start`,
+    )
     let op = body
     while (op.state === 'running') op = await c.get(`/v1/operations/${op.id}`, {wait: 5000, seen: op.transitions.length})
     assert.equal(op.state, 'failed')
@@ -335,16 +373,32 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.equal((await act(p.url(B), 'ha-disable')).state, 'succeeded')
     const v = await view(p.url(B))
     assert.equal(v.state.haEnabled, false)
-    assert.deepEqual(v.status.nodes.map((n) => [n.name, n.state, n.users, n.assignedUsers]), [
-      [A, 'Idle', 0, 0],
-      [B, 'Normal', 15_000, 15_000],
-    ])
+    assert.deepEqual(
+      v.status.nodes.map((n) => [n.name, n.state, n.users, n.assignedUsers]),
+      [
+        [A, 'Idle', 0, 0],
+        [B, 'Normal', 15_000, 15_000],
+      ],
+    )
     assert.equal(v.status.row, null)
-    await eventually(async () => ((await view(p.url(A))).status.nodes[1].assignedUsers === 15_000 ? true : undefined), 5000, 'imp-pub holds the new assignment')
+    await eventually(
+      async () => ((await view(p.url(A))).status.nodes[1].assignedUsers === 15_000 ? true : undefined),
+      5000,
+      'imp-pub holds the new assignment',
+    )
     // PRG-10: rebalance spreads them again, once imp-pub's critical services run (SRM stopped them at the failover).
     await assert.rejects(act(p.url(A), 'rebalance'), (e: Error & {rule?: string}) => e.rule === 'PRG-10')
-    await Promise.all(p.agents[A].nodeManager.list().filter((s) => s.critical).map((s) => p.agents[A].nodeManager.start(s.name)))
-    await eventually(async () => ((await view(p.url(A))).state.nodes[0].criticalServicesRunning ? true : undefined), 5000, 'imp-pub services back')
+    await Promise.all(
+      p.agents[A].nodeManager
+        .list()
+        .filter((s) => s.critical)
+        .map((s) => p.agents[A].nodeManager.start(s.name)),
+    )
+    await eventually(
+      async () => ((await view(p.url(A))).state.nodes[0].criticalServicesRunning ? true : undefined),
+      5000,
+      'imp-pub services back',
+    )
     assert.deepEqual(await pair(p.url(A)), {[A]: 'Normal / Normal', [B]: 'Normal / Normal'}, 'its services back, its real state is Normal')
     assert.equal((await act(p.url(A), 'rebalance')).state, 'succeeded')
     await eventually(async () => ((await users(p))[A] === 7500 ? true : undefined), 10_000, 'rebalanced')
@@ -353,13 +407,19 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-9: HA enabled while a node\'s critical services are down: that node fails over at once', async () => {
+  it("PRG-9: HA enabled while a node's critical services are down: that node fails over at once", async () => {
     const p = await group()
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
     await p.agents[B].nodeManager.stop(ENGINE)
-    await eventually(async () => ((await view(p.url(A))).state.nodes.find((n) => n.name === B)!.criticalServicesRunning === false ? true : undefined), 5000)
+    await eventually(
+      async () => ((await view(p.url(A))).state.nodes.find((n) => n.name === B)!.criticalServicesRunning === false ? true : undefined),
+      5000,
+    )
     assert.equal((await act(p.url(A), 'ha-enable')).state, 'succeeded')
     await waitRow(p.url(A), 12)
-    assert.deepEqual(await pair(p.url(A)), {[A]: 'Running in Backup Mode / Critical Service Down', [B]: 'Failed Over with Critical Services Not Running / Critical Service Down'})
+    assert.deepEqual(await pair(p.url(A)), {
+      [A]: 'Running in Backup Mode / Critical Service Down',
+      [B]: 'Failed Over with Critical Services Not Running / Critical Service Down',
+    })
   })
 })

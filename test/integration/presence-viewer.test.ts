@@ -43,7 +43,10 @@ describe('ucctl pcluster user (end user presence viewer)', () => {
     try {
       const r = await cli('pcluster', 'user', `user${String(15_000).padStart(5, '0')}@example.com`, '--json')
       assert.equal(r.json.server.signedInTo, B)
-      assert.ok(r.json.warnings.some((w: string) => /Cisco AXL Web Service is Stopped on imp-sub/.test(w)), r.stdout)
+      assert.ok(
+        r.json.warnings.some((w: string) => /Cisco AXL Web Service is Stopped on imp-sub/.test(w)),
+        r.stdout,
+      )
     } finally {
       await t.p.agents[B].nodeManager.start('Cisco AXL Web Service')
     }

@@ -35,7 +35,10 @@ describe('the standard upgrade runbook against the embedded lab', () => {
     assert.deepEqual(t, r.json)
     assert.equal(t.ok, true)
     assert.equal(t.finished, true)
-    assert.deepEqual(t.steps.map((s: any) => s.line), c.json.steps.map((s: any) => s.line))
+    assert.deepEqual(
+      t.steps.map((s: any) => s.line),
+      c.json.steps.map((s: any) => s.line),
+    )
     for (const [i, s] of t.steps.entries()) {
       assert.equal(s.exitCode, 0, `line ${s.line}`)
       assert.ok(Date.parse(s.endedAt) >= Date.parse(s.startedAt))

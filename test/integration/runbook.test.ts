@@ -39,12 +39,18 @@ describe('runbooks against the embedded lab', () => {
     assert.deepEqual(schemaProblems(saved), [])
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(saved.context, 'lab')
-    assert.deepEqual(saved.nodes.map((n: any) => n.name), ['cucm-pub', 'cucm-sub', 'imp-pub', 'imp-sub', 'cuc-pub', 'cuc-sub', 'ctios-a'])
+    assert.deepEqual(
+      saved.nodes.map((n: any) => n.name),
+      ['cucm-pub', 'cucm-sub', 'imp-pub', 'imp-sub', 'cuc-pub', 'cuc-sub', 'ctios-a'],
+    )
     const imp = saved.nodes.find((n: any) => n.name === 'imp-pub')
     assert.equal(imp.version, '8.6.4.10000-10')
     assert.equal(imp.inactive, null)
     assert.ok(imp.services.some((s: any) => s.name === 'Cisco XCP Router' && s.critical))
-    assert.equal(saved.groups[0].nodes.reduce((sum: number, n: any) => sum + n.users, 0), 15000)
+    assert.equal(
+      saved.groups[0].nodes.reduce((sum: number, n: any) => sum + n.users, 0),
+      15000,
+    )
     assert.equal(saved.nodes.find((n: any) => n.name === 'cuc-pub').connection.status, 'Primary')
   })
 
@@ -76,7 +82,13 @@ describe('runbooks against the embedded lab', () => {
     assert.equal(r.code, 2, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(r.json.stoppedAt, 2)
-    assert.deepEqual(r.json.steps.map((s: any) => [s.line, s.exitCode]), [[1, 0], [2, 2]])
+    assert.deepEqual(
+      r.json.steps.map((s: any) => [s.line, s.exitCode]),
+      [
+        [1, 0],
+        [2, 2],
+      ],
+    )
     assert.equal(r.json.steps[1].matchesPrediction, null, 'upgrade validate is not simulated')
     const saved = JSON.parse(readFileSync(`${path}.transcript.json`, 'utf8'))
     assert.equal(saved.stoppedAt, 2)
@@ -84,7 +96,10 @@ describe('runbooks against the embedded lab', () => {
     assert.equal(saved.ok, false)
     const resumed = await ucctl('runbook', 'run', path, '--from', '3', '--json')
     assert.equal(resumed.code, 0, resumed.stderr)
-    assert.deepEqual(resumed.json.steps.map((s: any) => s.line), [3])
+    assert.deepEqual(
+      resumed.json.steps.map((s: any) => s.line),
+      [3],
+    )
   })
 
   it('--step without a terminal refuses (exit 2) before running anything', async () => {

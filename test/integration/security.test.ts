@@ -8,15 +8,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {loadKeytar} from '../../src/lib/cli/credentials.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
-import {
-  eventually,
-  startTestAgent,
-  tempDir,
-  TEST_AUTH,
-  TEST_OPERATOR_TOKEN,
-  TEST_VIEWER_TOKEN,
-  type TestAgent,
-} from '../helpers/agents.js'
+import {eventually, startTestAgent, tempDir, TEST_AUTH, TEST_OPERATOR_TOKEN, TEST_VIEWER_TOKEN, type TestAgent} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 
 async function call(agent: TestAgent, method: string, path: string, token: string | undefined, body?: unknown): Promise<number> {
@@ -84,7 +76,10 @@ describe('agent authentication and roles (issue 7)', () => {
 
   it('every action request is in the durable audit log: when, token id and role, route, parameters, result', async () => {
     await call(agent, 'POST', '/v1/services/NMM/stop', TEST_VIEWER_TOKEN)
-    const lines = readFileSync(join(agent.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(agent.stateDir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const refused = lines.find((r) => r.tokenId === 'test-viewer' && r.params.name === 'NMM')
     assert.ok(refused, 'the refused viewer request is audited')
     assert.equal(refused.role, 'viewer')
@@ -216,7 +211,23 @@ describe('TLS with a CA made here', () => {
     ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ucctl test CA')
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'agent.key', '-out', 'agent.csr', '-subj', '/CN=127.0.0.1')
     writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
-    ssl('x509', '-req', '-in', 'agent.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'agent.pem', '-days', '2', '-extfile', 'ext.cnf')
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      'agent.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'agent.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    )
     ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=other CA')
     agent = await startTestAgent({tls: {cert: join(dir, 'agent.pem'), key: join(dir, 'agent.key')}})
     home = tempDir()
@@ -252,7 +263,10 @@ describe('TLS with a CA made here', () => {
     const wrongCa = await runCli(['context', 'add', 'wrong', '--agent', agent.url, '--ca', join(dir, 'other.pem')], env)
     assert.equal(wrongCa.code, 7)
     assert.match(wrongCa.stderr, /not signed by a trusted CA|untrusted/)
-    const byName = await runCli(['context', 'add', 'byname', '--agent', agent.url.replace('127.0.0.1', 'localhost'), '--ca', join(dir, 'ca.pem')], env)
+    const byName = await runCli(
+      ['context', 'add', 'byname', '--agent', agent.url.replace('127.0.0.1', 'localhost'), '--ca', join(dir, 'ca.pem')],
+      env,
+    )
     assert.equal(byName.code, 0, 'the certificate names localhost too')
   })
 })
@@ -263,7 +277,8 @@ describe('fan-out over many nodes (issue 7)', () => {
   let home: string
 
   before(async () => {
-    for (let i = 0; i < 50; i++) agents.push(await startTestAgent({name: `node-${String(i).padStart(2, '0')}`, product: 'cucm', services: []}))
+    for (let i = 0; i < 50; i++)
+      agents.push(await startTestAgent({name: `node-${String(i).padStart(2, '0')}`, product: 'cucm', services: []}))
     blackHole = createServer(() => {}).listen(0, '127.0.0.1')
     await new Promise((r) => blackHole.once('listening', r))
     home = tempDir()
@@ -289,7 +304,11 @@ describe('fan-out over many nodes (issue 7)', () => {
 
   it('exit 7 only when no node answered', async () => {
     const deadHome = tempDir()
-    writeContext(deadHome, 'dead', agents.slice(0, 10).map((a) => ({name: a.config.name, url: a.url})))
+    writeContext(
+      deadHome,
+      'dead',
+      agents.slice(0, 10).map((a) => ({name: a.config.name, url: a.url})),
+    )
     try {
       assert.equal((await runCli(['status'], {UCCTL_HOME: deadHome})).code, 7)
     } finally {

@@ -52,7 +52,11 @@ describe('Code Yellow in a real Unified CM agent', () => {
   })
 
   it('THR-6: an idle node measures zero delay and stays Normal; a call attempt is admitted (201)', async () => {
-    await eventually(async () => ((await status()).recentSamples.some((s: any) => s.delayMs === 0) ? true : undefined), 15_000, 'a zero sample')
+    await eventually(
+      async () => ((await status()).recentSamples.some((s: any) => s.delayMs === 0) ? true : undefined),
+      15_000,
+      'a zero sample',
+    )
     const s = await status()
     assert.equal(s.state, 'Normal')
     assert.ok(s.averageExpectedDelayMs < s.thresholds.entryMs)
@@ -67,11 +71,21 @@ describe('Code Yellow in a real Unified CM agent', () => {
     const r = await runCli(['throttle', 'status', '--json'], env)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
-    assert.deepEqual(r.json.nodes.map((n: any) => n.name), ['cucm-pub'])
+    assert.deepEqual(
+      r.json.nodes.map((n: any) => n.name),
+      ['cucm-pub'],
+    )
     const n = r.json.nodes[0]
     assert.deepEqual(n.thresholds, {entryMs: 20, exitMs: 8})
     assert.equal(n.sampleSize, 10)
-    for (const c of ['ThrottlingSampleActivity', 'AverageExpectedDelay', 'CallsRejectedDueToThrottling', 'TotalCodeYellowEntry', 'CodeYellowEntryExit', 'CodeRedEntryExit']) {
+    for (const c of [
+      'ThrottlingSampleActivity',
+      'AverageExpectedDelay',
+      'CallsRejectedDueToThrottling',
+      'TotalCodeYellowEntry',
+      'CodeYellowEntryExit',
+      'CodeRedEntryExit',
+    ]) {
       assert.equal(typeof n.counters[c], 'number', c)
     }
     assert.equal(n.investigation, undefined, 'THR-1: nothing to investigate on a Normal node never throttled')
@@ -82,16 +96,23 @@ describe('Code Yellow in a real Unified CM agent', () => {
   it('THR-2: latency added on purpose raises the measured delay: Code Yellow entered, with a CodeYellowEntry alarm', async () => {
     const entriesBefore = alarms('CodeYellowEntry').length
     await latency(LATENCY_MS)
-    const s = await eventually(async () => {
-      const x = await status()
-      return x.state === 'Code Yellow' ? x : undefined
-    }, PHASE_MS, 'Code Yellow')
+    const s = await eventually(
+      async () => {
+        const x = await status()
+        return x.state === 'Code Yellow' ? x : undefined
+      },
+      PHASE_MS,
+      'Code Yellow',
+    )
     assert.ok(s.averageExpectedDelayMs > 20, `average ${s.averageExpectedDelayMs} ms`)
     assert.equal(s.throttlingSampleActivity, 10)
     assert.equal(s.counters.CodeYellowEntryExit, 1)
     assert.ok(s.counters.TotalCodeYellowEntry >= 1)
     // The samples are measured, not set: each is about the added latency.
-    assert.ok(s.recentSamples.slice(-5).every((x: any) => x.delayMs >= 20), JSON.stringify(s.recentSamples.slice(-5)))
+    assert.ok(
+      s.recentSamples.slice(-5).every((x: any) => x.delayMs >= 20),
+      JSON.stringify(s.recentSamples.slice(-5)),
+    )
     const entry = alarms('CodeYellowEntry').slice(entriesBefore)
     assert.equal(entry.length, 1)
     assert.equal(entry[0].service, 'Cisco CallManager')
@@ -116,7 +137,7 @@ describe('Code Yellow in a real Unified CM agent', () => {
     assert.equal(r.json.nodes[0].counters.CallsRejectedDueToThrottling, before + 3)
   })
 
-  it('THR-1 (run time): in Code Yellow, `throttle status` gives the documents\' investigation (causes, traces, the counter)', async () => {
+  it("THR-1 (run time): in Code Yellow, `throttle status` gives the documents' investigation (causes, traces, the counter)", async () => {
     const r = await runCli(['throttle', 'status', '--node', 'cucm-pub', '--json'], env)
     assert.deepEqual(schemaProblems(r.json), [])
     const inv = r.json.nodes[0].investigation
@@ -144,10 +165,14 @@ describe('Code Yellow in a real Unified CM agent', () => {
     const pidBefore = cucm.nodeManager.status('Cisco CallManager').pid!
     const redsBefore = alarms('CodeRedEntry').length
     await latency(LATENCY_MS)
-    const s = await eventually(async () => {
-      const x = await status()
-      return x.lastCodeRed?.pidAfter ? x : undefined
-    }, PHASE_MS, 'Code Red and the restart')
+    const s = await eventually(
+      async () => {
+        const x = await status()
+        return x.lastCodeRed?.pidAfter ? x : undefined
+      },
+      PHASE_MS,
+      'Code Red and the restart',
+    )
     await latency('0')
     assert.equal(alarms('CodeRedEntry').length, redsBefore + 1)
     assert.equal(alarms('CodeRedEntry').at(-1)!.data?.rule, 'THR-4')
@@ -178,7 +203,11 @@ describe('Code Yellow in a real Unified CM agent', () => {
     await latency(LATENCY_MS)
     try {
       // Twelve measured samples (more than the default sample size) of high delay after the change.
-      await eventually(async () => ((await status()).recentSamples.filter((x: any) => x.time > since && x.delayMs > 20).length >= 12 ? true : undefined), PHASE_MS, 'high samples')
+      await eventually(
+        async () => ((await status()).recentSamples.filter((x: any) => x.time > since && x.delayMs > 20).length >= 12 ? true : undefined),
+        PHASE_MS,
+        'high samples',
+      )
       const s = await status()
       assert.equal(s.state, 'Normal')
       assert.equal(s.enabled, false)
@@ -239,7 +268,10 @@ describe('Code Yellow in a real Unified CM agent', () => {
   })
 
   it('THR-7: the agent refuses an out-of-range value itself (400 with the rule), never a 5xx', async () => {
-    for (const [body, rule] of [[{codeYellowEntryLatencyMs: 1000}, 'THR-2'], [{codeYellowExitLatencyPercent: 0}, 'THR-3']] as const) {
+    for (const [body, rule] of [
+      [{codeYellowEntryLatencyMs: 1000}, 'THR-2'],
+      [{codeYellowExitLatencyPercent: 0}, 'THR-3'],
+    ] as const) {
       const r = await fetch(`${cucm.url}/v1/throttle/params`, {method: 'PUT', headers: json, body: JSON.stringify(body)})
       assert.equal(r.status, 400)
       assert.equal(((await r.json()) as any).error.rule, rule)
@@ -248,12 +280,17 @@ describe('Code Yellow in a real Unified CM agent', () => {
       const r = await fetch(`${cucm.url}/v1/throttle/params`, {method: 'PUT', headers: json, body: JSON.stringify(body)})
       assert.equal(r.status, 400, JSON.stringify(body))
     }
-    for (const body of [{durationMs: -1}, {durationMs: 'long'}, {caller: 'x'}]) assert.equal((await call(body)).status, 400, JSON.stringify(body))
+    for (const body of [{durationMs: -1}, {durationMs: 'long'}, {caller: 'x'}])
+      assert.equal((await call(body)).status, 400, JSON.stringify(body))
     assert.equal((await status()).params.codeYellowEntryLatencyMs, 20)
   })
 
   it('THR-2: lab latency and throttle params on a CTI OS node are exit 2, naming Unified CM', async () => {
-    for (const args of [['lab', 'latency', 'ctios-a', '50'], ['throttle', 'params', '--node', 'ctios-a'], ['throttle', 'status', '--node', 'ctios-a']]) {
+    for (const args of [
+      ['lab', 'latency', 'ctios-a', '50'],
+      ['throttle', 'params', '--node', 'ctios-a'],
+      ['throttle', 'status', '--node', 'ctios-a'],
+    ]) {
       const r = await runCli([...args, '--json'], env)
       assert.equal(r.code, 2, args.join(' ') + r.stdout)
       assert.match(r.json.error.message, /Unified CM/)

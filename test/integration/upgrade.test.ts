@@ -140,7 +140,10 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     assert.match(notHere.json.error.message, /only Unified CM and IM and Presence nodes have partitions/)
     // The agent checks its input too: a 400, never a 5xx.
     await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: CUCM_NEW, force: true}), (e: any) => e.exitCode === 2)
-    await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: 'nine'}), (e: any) => e.exitCode === 2 && /"nine"/.test(e.message))
+    await assert.rejects(
+      client('cucm-pub').post('/v1/node/upgrade', {version: 'nine'}),
+      (e: any) => e.exitCode === 2 && /"nine"/.test(e.message),
+    )
   })
 
   it('UPG-5: --dry-run says which rules allow step 1 and changes nothing', async () => {
@@ -161,17 +164,25 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     assert.equal(r.json.state, 'running')
     await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: CUCM_NEW}), ConflictError)
     assert.equal((await partitions('cucm-pub')).operation.id, r.json.id)
-    const op = await eventually(async () => {
-      const o = await client('cucm-pub').get<any>(`/v1/operations/${r.json.id}`)
-      return o.state === 'running' ? undefined : o
-    }, 30_000, 'the upgrade of cucm-pub')
+    const op = await eventually(
+      async () => {
+        const o = await client('cucm-pub').get<any>(`/v1/operations/${r.json.id}`)
+        return o.state === 'running' ? undefined : o
+      },
+      30_000,
+      'the upgrade of cucm-pub',
+    )
     assert.equal(op.state, 'succeeded')
     const messages = op.transitions.map((t: any) => t.message)
     assert.ok(messages.includes(`installing ${CUCM_NEW} on the inactive partition: 40%`), messages.join('\n'))
     assert.equal(messages.at(-1), `installing ${CUCM_NEW} on the inactive partition: 100%`)
     const p = await partitions('cucm-pub')
     assert.deepEqual([p.active, p.inactive, p.operation], [CUCM_OLD, CUCM_NEW, null])
-    assert.equal((await ucctl('status', '--json')).json.nodes.find((n: any) => n.name === 'cucm-pub').version, CUCM_OLD, 'the active partition still runs')
+    assert.equal(
+      (await ucctl('status', '--json')).json.nodes.find((n: any) => n.name === 'cucm-pub').version,
+      CUCM_OLD,
+      'the active partition still runs',
+    )
   })
 
   it('UPG-5: the IM and Presence subscriber before step 2 has finished is refused', async () => {
@@ -210,7 +221,10 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
   })
 
   it('UPG-5: switch version before every upgrade has finished is refused, services untouched', async () => {
-    const before = agents.get('cucm-pub')!.nodeManager.list().map((s) => s.pid)
+    const before = agents
+      .get('cucm-pub')!
+      .nodeManager.list()
+      .map((s) => s.pid)
     const r = await ucctl('node', 'switch-version', 'cucm-pub', '--yes', '--json')
     assert.equal(r.code, 5)
     assert.equal(r.json.error.rule, 'UPG-5')
@@ -218,7 +232,13 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     const s = await ucctl('node', 'switch-version', 'imp-pub', '--yes', '--json')
     assert.equal(s.code, 5)
     assert.equal(s.json.error.rule, 'UPG-5')
-    assert.deepEqual(agents.get('cucm-pub')!.nodeManager.list().map((x) => x.pid), before)
+    assert.deepEqual(
+      agents
+        .get('cucm-pub')!
+        .nodeManager.list()
+        .map((x) => x.pid),
+      before,
+    )
     assert.equal((await partitions('cucm-pub')).active, CUCM_OLD)
   })
 
@@ -254,7 +274,10 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
   })
 
   it('UPG-5 steps 5 and 6: the others switch in order; then every step of the plan is done', async () => {
-    const five = await Promise.all([ucctl('node', 'switch-version', 'imp-pub', '--yes', '--json'), ucctl('node', 'switch-version', 'cucm-sub', '--yes', '--json')])
+    const five = await Promise.all([
+      ucctl('node', 'switch-version', 'imp-pub', '--yes', '--json'),
+      ucctl('node', 'switch-version', 'cucm-sub', '--yes', '--json'),
+    ])
     for (const r of five) assert.equal(r.code, 0, r.stdout)
     const six = await ucctl('node', 'switch-version', 'imp-sub', '--yes', '--json')
     assert.equal(six.code, 0, six.stdout)
@@ -270,7 +293,8 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     assert.match(again.json.error.message, /already switched version/)
 
     const events = (await ucctl('events', '--node', 'cucm-pub', '--json')).json.events.map((e: any) => e.type)
-    for (const t of ['UpgradeStarted', 'UpgradeCompleted', 'SwitchVersionStarted', 'SwitchVersionCompleted']) assert.ok(events.includes(t), t)
+    for (const t of ['UpgradeStarted', 'UpgradeCompleted', 'SwitchVersionStarted', 'SwitchVersionCompleted'])
+      assert.ok(events.includes(t), t)
   })
 
   it('the partitions and the history survive an agent restart', async () => {
@@ -310,7 +334,9 @@ describe('ucctl upgrade plan / validate offline, against topology files', () => 
       '',
     ].join('\n')
   const yamlSteps = (steps: ReadonlyArray<{number: number; action: string; nodes: readonly string[]}>) =>
-    'to: 9.0(1)\nsteps:\n' + steps.map((s) => `  - {number: ${s.number}, action: ${s.action}, nodes: [${s.nodes.join(', ')}]}`).join('\n') + '\n'
+    'to: 9.0(1)\nsteps:\n' +
+    steps.map((s) => `  - {number: ${s.number}, action: ${s.action}, nodes: [${s.nodes.join(', ')}]}`).join('\n') +
+    '\n'
   // No context and no lab: nothing here may need an agent.
   const offline = () => ({UCCTL_HOME: join(dir, 'home')})
   const validate = (plan: string, topo: string, input?: string) =>
@@ -333,11 +359,18 @@ describe('ucctl upgrade plan / validate offline, against topology files', () => 
       r.json.steps.map(({done, ...s}: any) => s),
       REFRESH_STEPS,
     )
-    assert.deepEqual(r.json.nodes.map((n: any) => n.name), ['cucm-pub', 'cucm-sub', 'imp-pub', 'imp-sub'], 'only Unified CM and IM and Presence nodes')
+    assert.deepEqual(
+      r.json.nodes.map((n: any) => n.name),
+      ['cucm-pub', 'cucm-sub', 'imp-pub', 'imp-sub'],
+      'only Unified CM and IM and Presence nodes',
+    )
   })
 
   it('UPG-5: the default lab topology plans the standard upgrade offline', async () => {
-    const r = await runCli(['upgrade', 'plan', '--to', '9.0(1)', '--topology', join(ROOT, 'topologies', 'default.yaml'), '--json'], offline())
+    const r = await runCli(
+      ['upgrade', 'plan', '--to', '9.0(1)', '--topology', join(ROOT, 'topologies', 'default.yaml'), '--json'],
+      offline(),
+    )
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json.type, 'standard')
   })
@@ -367,7 +400,10 @@ describe('ucctl upgrade plan / validate offline, against topology files', () => 
   })
 
   it('UPG-5: a missing step is reported with its step and node', async () => {
-    const r = await validate(file('missing.json', JSON.stringify({to: '9.0(1)', steps: STANDARD_STEPS.filter((s) => s.number !== 3)})), standard)
+    const r = await validate(
+      file('missing.json', JSON.stringify({to: '9.0(1)', steps: STANDARD_STEPS.filter((s) => s.number !== 3)})),
+      standard,
+    )
     assert.equal(r.code, 3)
     assert.deepEqual(
       r.json.findings.map((f: any) => [f.rule, f.step, f.node]),

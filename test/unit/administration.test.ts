@@ -55,8 +55,12 @@ const rules = (input: CheckInput) => checkUsers(input).findings.map((f) => `${f.
 describe('administration (seed 003)', () => {
   it('ADM-3: the six UC service types, and nothing else', () => {
     assert.deepEqual([...UC_SERVICE_TYPES], ['voicemail', 'mailstore', 'conferencing', 'cti', 'im-and-presence', 'directory'])
-    for (const type of UC_SERVICE_TYPES.filter((t) => t !== 'directory')) assert.equal(ucService({name: `s-${type}`, type, host: 'h'}).type, type)
-    assert.throws(() => ucService({name: 'x', type: 'fax', host: 'h'}), (e: UsageError) => e.rule === 'ADM-3')
+    for (const type of UC_SERVICE_TYPES.filter((t) => t !== 'directory'))
+      assert.equal(ucService({name: `s-${type}`, type, host: 'h'}).type, type)
+    assert.throws(
+      () => ucService({name: 'x', type: 'fax', host: 'h'}),
+      (e: UsageError) => e.rule === 'ADM-3',
+    )
   })
 
   it("ADM-3: a user's profile is their own, else the system default", () => {
@@ -66,12 +70,24 @@ describe('administration (seed 003)', () => {
   })
 
   it('ADM-4: directory services are UDS, enhanced (optional custom TFTP file) or basic (LDAP attribute mappings)', () => {
-    assert.deepEqual(ucService({name: 'u', type: 'directory', directoryType: 'uds', host: 'cucm-pub'}), {name: 'u', type: 'directory', directoryType: 'uds', host: 'cucm-pub'})
-    assert.equal(ucService({name: 'e', type: 'directory', directoryType: 'enhanced', host: 'l', customTftpFile: 'jabber-config.xml'}).customTftpFile, 'jabber-config.xml')
+    assert.deepEqual(ucService({name: 'u', type: 'directory', directoryType: 'uds', host: 'cucm-pub'}), {
+      name: 'u',
+      type: 'directory',
+      directoryType: 'uds',
+      host: 'cucm-pub',
+    })
+    assert.equal(
+      ucService({name: 'e', type: 'directory', directoryType: 'enhanced', host: 'l', customTftpFile: 'jabber-config.xml'}).customTftpFile,
+      'jabber-config.xml',
+    )
     const basic = ucService({name: 'b', type: 'directory', directoryType: 'basic', host: 'l', mappings: ['BusinessPhone=ipPhone']})
     assert.equal(basic.attributeMappings?.BusinessPhone, 'ipPhone')
     assert.equal(basic.attributeMappings?.UserID, 'sAMAccountName')
-    const refused = (input: Parameters<typeof ucService>[0]) => assert.throws(() => ucService(input), (e: UsageError) => e instanceof UsageError && e.rule === 'ADM-4')
+    const refused = (input: Parameters<typeof ucService>[0]) =>
+      assert.throws(
+        () => ucService(input),
+        (e: UsageError) => e instanceof UsageError && e.rule === 'ADM-4',
+      )
     refused({name: 'd', type: 'directory', host: 'l'})
     refused({name: 'd', type: 'directory', directoryType: 'ldap', host: 'l'})
     refused({name: 'd', type: 'directory', directoryType: 'uds', host: 'l', customTftpFile: 'x.xml'})
@@ -114,7 +130,16 @@ describe('administration (seed 003)', () => {
   })
 
   it('ADM-8, PRG-10: enabled users go to the least loaded node, one at a time', () => {
-    assert.deepEqual(balancedNodes([{name: 'imp-pub', users: 7501}, {name: 'imp-sub', users: 7500}], 4), ['imp-sub', 'imp-pub', 'imp-sub', 'imp-pub'])
+    assert.deepEqual(
+      balancedNodes(
+        [
+          {name: 'imp-pub', users: 7501},
+          {name: 'imp-sub', users: 7500},
+        ],
+        4,
+      ),
+      ['imp-sub', 'imp-pub', 'imp-sub', 'imp-pub'],
+    )
     assert.deepEqual(balancedNodes([], 2), [])
   })
 
@@ -127,8 +152,14 @@ describe('administration (seed 003)', () => {
       automaticFallbackDelayMinutes: 30,
     })
     assert.equal(srmParameters(DEFAULT_SRM_PARAMETERS, {keepaliveIntervalSeconds: 10}).keepaliveIntervalSeconds, 10)
-    assert.throws(() => srmParameters(DEFAULT_SRM_PARAMETERS, {keepaliveIntervalSeconds: 1}), (e: UsageError) => e.rule === 'PRG-3' && /5 to 60/.test(e.message))
-    assert.throws(() => srmParameters(DEFAULT_SRM_PARAMETERS, {keepaliveIntervalSeconds: 60, keepaliveTimeoutSeconds: 30}), /longer than the heartbeat interval/)
+    assert.throws(
+      () => srmParameters(DEFAULT_SRM_PARAMETERS, {keepaliveIntervalSeconds: 1}),
+      (e: UsageError) => e.rule === 'PRG-3' && /5 to 60/.test(e.message),
+    )
+    assert.throws(
+      () => srmParameters(DEFAULT_SRM_PARAMETERS, {keepaliveIntervalSeconds: 60, keepaliveTimeoutSeconds: 30}),
+      /longer than the heartbeat interval/,
+    )
   })
 
   it('user check: a healthy user has no findings', () => {
@@ -149,7 +180,10 @@ describe('administration (seed 003)', () => {
 
   it('ADM-5: all three directory services in the profile; UDS refused where the database lacks the enterprise list', () => {
     const f = checkUsers(healthy({profiles: [{name: 'standard', services: ['dir-uds', 'imp1']}]})).findings
-    assert.deepEqual(f.map((x) => [x.rule, x.severity]), [['ADM-5', 'warning']])
+    assert.deepEqual(
+      f.map((x) => [x.rule, x.severity]),
+      [['ADM-5', 'warning']],
+    )
     assert.match(f[0].message, /lacks enhanced directory, basic directory/)
     assert.deepEqual(rules(healthy({multiCluster: true, fullEnterpriseList: false})), ['ADM-5 error'])
     assert.deepEqual(rules(healthy({multiCluster: true, fullEnterpriseList: true})), [])
@@ -161,7 +195,10 @@ describe('administration (seed 003)', () => {
 
   it("ADM-7: the user's node must run AXL, Presence Engine and Proxy; a node not read is a finding; contact limits warn", () => {
     const down = checkUsers(healthy({nodeServices: new Map([['imp-pub', {...running, 'Cisco SIP Proxy': 'Stopped'}]])})).findings
-    assert.deepEqual(down.map((x) => x.rule), ['ADM-7'])
+    assert.deepEqual(
+      down.map((x) => x.rule),
+      ['ADM-7'],
+    )
     assert.match(down[0].message, /Cisco SIP Proxy not running on imp-pub/)
     assert.deepEqual(rules(healthy({nodeServices: new Map([['imp-pub', undefined]])})), ['ADM-7 error'])
     assert.deepEqual(rules(healthy({users: [user('x', {presenceNode: null})]})), ['ADM-7 error'])
@@ -186,7 +223,10 @@ describe('the Sync Agent into an IM and Presence user table', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ucctl-sync-'))
     try {
       const t = new UserTable(dir, ['imp-pub', 'imp-sub'], 4)
-      assert.deepEqual(t.counts().map((c) => c.users), [2, 2])
+      assert.deepEqual(
+        t.counts().map((c) => c.users),
+        [2, 2],
+      )
       const list = [
         {id: 'user00001@example.com', node: 'imp-pub'},
         {id: 'user00002@example.com', node: 'imp-sub'}, // reassigned by the administrator
@@ -199,13 +239,19 @@ describe('the Sync Agent into an IM and Presence user table', () => {
       assert.equal(t.placeOf('user00004@example.com'), undefined, 'no longer enabled: gone')
       assert.equal(t.revision, 1)
       // imp-pub failed over: every user of it on imp-sub. A new imp-pub user signs in to imp-sub.
-      const moved = await t.move({from: 'imp-pub', to: 'imp-sub', select: 'all', reason: 'test'}, {stamp: () => 5, batchSize: 10, pauseMs: 0, stopping: () => false, onProgress: () => {}, afterBatch: () => {}})
+      const moved = await t.move(
+        {from: 'imp-pub', to: 'imp-sub', select: 'all', reason: 'test'},
+        {stamp: () => 5, batchSize: 10, pauseMs: 0, stopping: () => false, onProgress: () => {}, afterBatch: () => {}},
+      )
       assert.equal(moved.moved, 2)
       t.sync(2, [...list, {id: 'asmith', node: 'imp-pub'}])
       assert.deepEqual(t.placeOf('asmith'), {signedInTo: 'imp-sub', assigned: 'imp-pub'})
       // Reopened from disk: the same table.
       const again = new UserTable(dir, ['imp-pub', 'imp-sub'], 4)
-      assert.deepEqual(again.usersOn('imp-sub').map((u) => u.id), ['user00001@example.com', 'user00002@example.com', 'user00003@example.com', 'jdoe', 'asmith'])
+      assert.deepEqual(
+        again.usersOn('imp-sub').map((u) => u.id),
+        ['user00001@example.com', 'user00002@example.com', 'user00003@example.com', 'jdoe', 'asmith'],
+      )
       // A replica of another revision is not adopted.
       assert.equal(again.adopt({...again.data(), stamp: 99, revision: 1}), false)
     } finally {

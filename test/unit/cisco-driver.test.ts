@@ -12,7 +12,15 @@ import {parseNodeFlag} from '../../src/lib/drivers/cisco/context.js'
 import {redact} from '../../src/lib/drivers/cisco/wire.js'
 import {UsageError} from '../../src/lib/errors.js'
 
-const counters = (over: Record<string, number> = {}) => ({AverageExpectedDelay: 2, ThrottlingSampleActivity: 0, CallsRejectedDueToThrottling: 0, TotalCodeYellowEntry: 0, CodeYellowEntryExit: 0, CodeRedEntryExit: 0, ...over})
+const counters = (over: Record<string, number> = {}) => ({
+  AverageExpectedDelay: 2,
+  ThrottlingSampleActivity: 0,
+  CallsRejectedDueToThrottling: 0,
+  TotalCodeYellowEntry: 0,
+  CodeYellowEntryExit: 0,
+  CodeRedEntryExit: 0,
+  ...over,
+})
 
 describe('cisco driver: printed shapes and mappings', () => {
   it('PRG-5/PRG-6: utils ha status as documented, with unknown lines kept apart and states in any case', () => {
@@ -27,23 +35,36 @@ describe('cisco driver: printed shapes and mappings', () => {
     const ha = parseHaStatus(text)
     assert.equal(ha.subclusters.length, 1)
     const [n1, n2] = ha.subclusters[0].nodes
-    assert.deepEqual([n1.name, n1.state, n1.reason], ['kal-cup1', 'Failed Over with Critical Services Not Running', 'Critical Service Down'])
+    assert.deepEqual(
+      [n1.name, n1.state, n1.reason],
+      ['kal-cup1', 'Failed Over with Critical Services Not Running', 'Critical Service Down'],
+    )
     assert.deepEqual([n2.state, n2.reason], ['Running in Backup Mode', 'Critical Service Down'])
     assert.deepEqual(ha.unknownLines, ['admin:utils ha status', 'Some banner we have never seen'])
   })
 
   it('PRG-5: a node line without a reason, and a state ucctl does not know, are never guessed', () => {
     const ha = parseHaStatus('Subcluster Name: g1\nNode 1 Name : a State: Normal\nNode 2 Name : b State: Dancing Reason: Moonlight\n')
-    assert.deepEqual(ha.subclusters[0].nodes.map((n) => [n.state, n.reason, n.stateText]), [['Normal', null, 'Normal'], [null, null, 'Dancing']])
+    assert.deepEqual(
+      ha.subclusters[0].nodes.map((n) => [n.state, n.reason, n.stateText]),
+      [
+        ['Normal', null, 'Normal'],
+        [null, null, 'Dancing'],
+      ],
+    )
   })
 
   it('PRG-9: "High Availability Not Enabled" marks the group disabled', () => {
-    const ha = parseHaStatus('Subcluster Name: DefaultCluster\nNode 1 Name : a State: Unknown Reason: High Availability Not Enabled\nNode 2 Name : b State: Unknown Reason: High Availability Not Enabled\n')
+    const ha = parseHaStatus(
+      'Subcluster Name: DefaultCluster\nNode 1 Name : a State: Unknown Reason: High Availability Not Enabled\nNode 2 Name : b State: Unknown Reason: High Availability Not Enabled\n',
+    )
     assert.equal(ha.subclusters[0].haEnabled, false)
   })
 
   it('PRG-7: the pair is oriented as the table says (node 1 is the node whose users moved)', () => {
-    const ha = parseHaStatus('Subcluster Name: g\nNode 1 Name : b State: Running in Backup Mode Reason: On Admin Request\nNode 2 Name : a State: Idle Reason: On Admin Request\n')
+    const ha = parseHaStatus(
+      'Subcluster Name: g\nNode 1 Name : b State: Running in Backup Mode Reason: On Admin Request\nNode 2 Name : a State: Idle Reason: On Admin Request\n',
+    )
     const g = groupFromHa(ha.subclusters[0])
     const c = classifyGroup(g)!
     assert.equal(c.row.row, 3)
@@ -57,8 +78,16 @@ describe('cisco driver: printed shapes and mappings', () => {
   })
 
   it('UC-2: show cuc cluster status rows, aliases and unknown lines', () => {
-    const r = parseCucClusterStatus('Server Name   Member ID   Server State   Internal State   Reason\n-----------   ---------   ------------   --------------   ------\ncuc-pub   0   Primary   Pri Active   Normal\ncuc-sub   1   Idle   Sec Idle   Admin\nsomething odd\n')
-    assert.deepEqual(r.rows.map((x) => [x.name, x.status]), [['cuc-pub', 'Primary'], ['cuc-sub', 'Deactivated']])
+    const r = parseCucClusterStatus(
+      'Server Name   Member ID   Server State   Internal State   Reason\n-----------   ---------   ------------   --------------   ------\ncuc-pub   0   Primary   Pri Active   Normal\ncuc-sub   1   Idle   Sec Idle   Admin\nsomething odd\n',
+    )
+    assert.deepEqual(
+      r.rows.map((x) => [x.name, x.status]),
+      [
+        ['cuc-pub', 'Primary'],
+        ['cuc-sub', 'Deactivated'],
+      ],
+    )
     assert.deepEqual(r.unknownLines, ['something odd'])
   })
 
@@ -79,16 +108,32 @@ describe('cisco driver: printed shapes and mappings', () => {
   })
 
   it('Control Center service states: Started → Running; anything unknown stays Unknown', () => {
-    assert.deepEqual(['Started', 'Stopped', 'Starting', 'Stopping', 'Unknown', 'Weird'].map(serviceState), ['Running', 'Stopped', 'Starting', 'Stopping', 'Unknown', 'Unknown'])
+    assert.deepEqual(['Started', 'Stopped', 'Starting', 'Stopping', 'Unknown', 'Weird'].map(serviceState), [
+      'Running',
+      'Stopped',
+      'Starting',
+      'Stopping',
+      'Unknown',
+      'Unknown',
+    ])
   })
 
   it('show version active|inactive', () => {
-    assert.equal(parseShowVersion('Active Master Version: 8.6.2.10000-30\nActive Version Installed Software Options:\n', 'active'), '8.6.2.10000-30')
+    assert.equal(
+      parseShowVersion('Active Master Version: 8.6.2.10000-30\nActive Version Installed Software Options:\n', 'active'),
+      '8.6.2.10000-30',
+    )
     assert.equal(parseShowVersion('No inactive version found.\n', 'inactive'), null)
   })
 
   it('--node NAME=PRODUCT@URL[,ssh=PORT]: https only, known products', () => {
-    assert.deepEqual(parseNodeFlag('cuc-pub=cuc@https://cuc-pub.example.net,ssh=2222'), {name: 'cuc-pub', product: 'cuc', role: null, url: 'https://cuc-pub.example.net', sshPort: 2222})
+    assert.deepEqual(parseNodeFlag('cuc-pub=cuc@https://cuc-pub.example.net,ssh=2222'), {
+      name: 'cuc-pub',
+      product: 'cuc',
+      role: null,
+      url: 'https://cuc-pub.example.net',
+      sshPort: 2222,
+    })
     assert.throws(() => parseNodeFlag('x=ctios@https://h'), UsageError)
     assert.throws(() => parseNodeFlag('x=cucm@http://h'), /https/)
     assert.throws(() => parseNodeFlag('x@https://h'), UsageError)

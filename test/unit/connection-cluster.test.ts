@@ -34,7 +34,13 @@ import {
 import {statusOutcome} from '../../src/lib/cli/connection-cluster.js'
 import {TIMING_TABLE, timingFor} from '../../src/lib/domain/timing.js'
 
-const T: RoleTiming = {keepaliveIntervalMs: 300, keepaliveTimeoutMs: 2000, startingMs: 1000, replicatingDataMs: 800, splitBrainRecoveryMs: 1000}
+const T: RoleTiming = {
+  keepaliveIntervalMs: 300,
+  keepaliveTimeoutMs: 2000,
+  startingMs: 1000,
+  replicatingDataMs: 800,
+  splitBrainRecoveryMs: 1000,
+}
 const T0 = 1_700_000_000_000
 
 /**
@@ -73,7 +79,8 @@ class Pair {
 
   private route(n: string, e: RoleEffect): void {
     const p = this.other(n)
-    if (e.type === 'checkNetwork') this.step(n, {type: 'networkChecked', ok: this.networkOk[n], unreachable: this.networkOk[n] ? [] : ['gateway']})
+    if (e.type === 'checkNetwork')
+      this.step(n, {type: 'networkChecked', ok: this.networkOk[n], unreachable: this.networkOk[n] ? [] : ['gateway']})
     if (e.type === 'sbrStep') this.step(n, {type: 'sbrStepDone', phase: e.phase})
     if (e.type === 'handover') {
       let ok = this.connected && !this.down[p]
@@ -117,11 +124,19 @@ class Pair {
 
   /** The role manager's events of a node since `from` (index in effects), as "step N: ..." lines. */
   events(n: string, since = 0): Array<{type: string; message: string; rule: string; step?: number}> {
-    return this.effects.slice(since).flatMap((x) => (x.node === n && x.effect.type === 'event' ? [{type: x.effect.eventType, message: x.effect.message, rule: x.effect.rule, step: x.effect.step}] : []))
+    return this.effects
+      .slice(since)
+      .flatMap((x) =>
+        x.node === n && x.effect.type === 'event'
+          ? [{type: x.effect.eventType, message: x.effect.message, rule: x.effect.rule, step: x.effect.step}]
+          : [],
+      )
   }
 
   steps(n: string, rule: string, since = 0): number[] {
-    return this.events(n, since).filter((e) => e.rule === rule && e.step !== undefined).map((e) => e.step!)
+    return this.events(n, since)
+      .filter((e) => e.rule === rule && e.step !== undefined)
+      .map((e) => e.step!)
   }
 
   healthy(): this {
@@ -131,7 +146,10 @@ class Pair {
   }
 }
 
-const view = (status: ServerStatus, extra: Partial<{takingCalls: boolean; callsInProgress: number; role: 'publisher' | 'subscriber'}> = {}) => ({
+const view = (
+  status: ServerStatus,
+  extra: Partial<{takingCalls: boolean; callsInProgress: number; role: 'publisher' | 'subscriber'}> = {},
+) => ({
   name: 'cuc-sub',
   role: extra.role ?? ('subscriber' as const),
   status,
@@ -141,9 +159,22 @@ const view = (status: ServerStatus, extra: Partial<{takingCalls: boolean; callsI
 
 describe('Unity Connection cluster (SPEC §4)', () => {
   it('UC-1: the publisher cannot be removed; a cluster has exactly one publisher and one subscriber', () => {
-    assert.throws(() => planRemoveServer({name: 'cuc-pub', role: 'publisher'}), (e: Error) => e instanceof RefusedError && e.rule === 'UC-1' && /publisher cannot be removed/.test(e.message))
-    checkClusterMembers([{name: 'a', role: 'publisher'}, {name: 'b', role: 'subscriber'}])
-    assert.throws(() => checkClusterMembers([{name: 'a', role: 'publisher'}, {name: 'b', role: 'publisher'}]), (e: Error) => e instanceof UsageError && e.rule === 'UC-1')
+    assert.throws(
+      () => planRemoveServer({name: 'cuc-pub', role: 'publisher'}),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-1' && /publisher cannot be removed/.test(e.message),
+    )
+    checkClusterMembers([
+      {name: 'a', role: 'publisher'},
+      {name: 'b', role: 'subscriber'},
+    ])
+    assert.throws(
+      () =>
+        checkClusterMembers([
+          {name: 'a', role: 'publisher'},
+          {name: 'b', role: 'publisher'},
+        ]),
+      (e: Error) => e instanceof UsageError && e.rule === 'UC-1',
+    )
     assert.throws(() => checkClusterMembers([{name: 'a', role: 'publisher'}]), /exactly two servers/)
   })
 
@@ -155,9 +186,18 @@ describe('Unity Connection cluster (SPEC §4)', () => {
       ['Not Functioning', 'no', 'no admin UI', 'no', 'no'],
       ['Starting', 'receives and sends', '', 'no', ''],
       ['Replicating Data', 'sends and receives', '', 'temporarily no', 'temporarily no'],
-      ['Split Brain Recovery', 'updates DB and message store on the server chosen Primary, replicates to the other', '', 'temporarily no', 'temporarily no'],
+      [
+        'Split Brain Recovery',
+        'updates DB and message store on the server chosen Primary, replicates to the other',
+        '',
+        'temporarily no',
+        'temporarily no',
+      ],
     ]
-    assert.deepEqual(SERVER_STATUSES.map((s) => [s.status, s.replicates, s.adminChanges, s.answersCalls, s.clientConnections]), table)
+    assert.deepEqual(
+      SERVER_STATUSES.map((s) => [s.status, s.replicates, s.adminChanges, s.answersCalls, s.clientConnections]),
+      table,
+    )
     for (const s of SERVER_STATUSES) {
       assert.equal(answersCalls(s.status, true), s.answersCalls === 'yes', s.status)
       assert.equal(answersCalls(s.status, false), false, `${s.status} after Stop Taking Calls`)
@@ -203,8 +243,17 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     assert.deepEqual(p.status(), ['Starting', 'Starting'])
     p.advance(600)
     assert.deepEqual(p.status(), ['Primary', 'Secondary'])
-    for (const name of ['cucKeepaliveIntervalMs', 'cucKeepaliveTimeoutMs', 'cucStartingMs', 'cucReplicatingDataMs', 'cucSplitBrainRecoveryMs'] as const) {
-      assert.ok(TIMING_TABLE.some((r) => r.name === name), name)
+    for (const name of [
+      'cucKeepaliveIntervalMs',
+      'cucKeepaliveTimeoutMs',
+      'cucStartingMs',
+      'cucReplicatingDataMs',
+      'cucSplitBrainRecoveryMs',
+    ] as const) {
+      assert.ok(
+        TIMING_TABLE.some((r) => r.name === name),
+        name,
+      )
     }
   })
 
@@ -270,16 +319,25 @@ describe('Unity Connection cluster (SPEC §4)', () => {
       {name: 'cuc-sub', role: 'subscriber', status: 'Primary', answersCalls: true, callsInProgress: 0, reachable: true},
     ])
     assert.ok((down.doc.notes as string[]).some((n) => n.startsWith('UC-6') && /LDAP/.test(n) && /digital-network/.test(n)))
-    const up = statusOutcome(target, [{name: 'cuc-pub', role: 'publisher', status: 'Primary', answersCalls: true, callsInProgress: 0, reachable: true}])
+    const up = statusOutcome(target, [
+      {name: 'cuc-pub', role: 'publisher', status: 'Primary', answersCalls: true, callsInProgress: 0, reachable: true},
+    ])
     assert.ok(!(up.doc.notes as string[]).some((n) => n.startsWith('UC-6')))
   })
 
   it('UC-7: only a Secondary can be deactivated; a Primary cannot', () => {
     for (const s of SERVER_STATUSES.map((x) => x.status)) {
       if (s === 'Secondary' || s === 'Deactivated') continue
-      assert.throws(() => planManualAction('deactivate', view(s), {name: 'cuc-pub', status: 'Primary'}), (e: Error) => e instanceof RefusedError && ['UC-7', 'UC-2'].includes(e.rule!), s)
+      assert.throws(
+        () => planManualAction('deactivate', view(s), {name: 'cuc-pub', status: 'Primary'}),
+        (e: Error) => e instanceof RefusedError && ['UC-7', 'UC-2'].includes(e.rule!),
+        s,
+      )
     }
-    assert.throws(() => planManualAction('deactivate', view('Primary'), {name: 'cuc-pub', status: 'Secondary'}), (e: Error) => e instanceof RefusedError && e.rule === 'UC-7' && /a Primary cannot/.test(e.message))
+    assert.throws(
+      () => planManualAction('deactivate', view('Primary'), {name: 'cuc-pub', status: 'Secondary'}),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-7' && /a Primary cannot/.test(e.message),
+    )
     const plan = planManualAction('deactivate', view('Secondary'), {name: 'cuc-pub', status: 'Primary'})
     assert.deepEqual(plan.changes, ['cuc-sub: Secondary → Deactivated (answers no calls, accepts no messages)'])
     assert.equal(planManualAction('deactivate', view('Deactivated'), {name: 'cuc-pub', status: 'Primary'}).noop, true)
@@ -294,8 +352,16 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     p.step('sub', {type: 'manual', action: 'make-primary'})
     p.step('pub', {type: 'manual', action: 'deactivate'})
     const drops = p.effects.slice(mark).filter((x) => x.effect.type === 'dropCalls')
-    assert.deepEqual(drops.map((x) => x.node), ['pub'], 'only the deactivation drops calls')
-    assert.ok(planManualAction('make-primary', view('Secondary'), {name: 'cuc-pub', status: 'Primary'}).rules.some((r) => r.startsWith('UC-8') && /not affected/.test(r)))
+    assert.deepEqual(
+      drops.map((x) => x.node),
+      ['pub'],
+      'only the deactivation drops calls',
+    )
+    assert.ok(
+      planManualAction('make-primary', view('Secondary'), {name: 'cuc-pub', status: 'Primary'}).rules.some(
+        (r) => r.startsWith('UC-8') && /not affected/.test(r),
+      ),
+    )
   })
 
   it('UC-8: Stop Taking Calls keeps the status and answers no new calls; Take Calls resumes', () => {
@@ -341,10 +407,19 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     p.step('pub', {type: 'servicesDown', down: ['Connection Notifier']})
     assert.deepEqual(p.status(), ['Secondary', 'Deactivated'])
     assert.ok(p.events('pub', mark).some((e) => e.type === 'Alarm' && e.rule === 'UC-10' && /no server is Primary/.test(e.message)))
-    assert.throws(() => acceptPeerHandover(p.s.sub, 'notify'), (e: Error) => e instanceof RefusedError && e.rule === 'UC-10')
+    assert.throws(
+      () => acceptPeerHandover(p.s.sub, 'notify'),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-10',
+    )
     p.advance(5000)
     assert.deepEqual(p.status(), ['Secondary', 'Deactivated'], 'still no Primary')
-    assert.match(noPrimaryAdvice([{name: 'pub', role: 'publisher', status: 'Secondary', degraded: ['Connection Notifier']}, {name: 'sub', role: 'subscriber', status: 'Deactivated'}]) ?? '', /no server is Primary.*start Connection Notifier on pub.*activate sub/)
+    assert.match(
+      noPrimaryAdvice([
+        {name: 'pub', role: 'publisher', status: 'Secondary', degraded: ['Connection Notifier']},
+        {name: 'sub', role: 'subscriber', status: 'Deactivated'},
+      ]) ?? '',
+      /no server is Primary.*start Connection Notifier on pub.*activate sub/,
+    )
     // The service back: the publisher is Primary again.
     p.step('pub', {type: 'servicesDown', down: []})
     assert.deepEqual(p.status(), ['Primary', 'Deactivated'])
@@ -365,8 +440,20 @@ describe('Unity Connection cluster (SPEC §4)', () => {
   })
 
   it('UC-13 (run time): the network is fine when localhost and at least one other known server answer', () => {
-    assert.deepEqual(networkFine(true, [{name: 'cucm-pub', answered: false}, {name: 'gateway', answered: true}]), {ok: true, unreachable: ['cucm-pub']})
-    assert.deepEqual(networkFine(true, [{name: 'cucm-pub', answered: false}, {name: 'gateway', answered: false}]), {ok: false, unreachable: ['cucm-pub', 'gateway']})
+    assert.deepEqual(
+      networkFine(true, [
+        {name: 'cucm-pub', answered: false},
+        {name: 'gateway', answered: true},
+      ]),
+      {ok: true, unreachable: ['cucm-pub']},
+    )
+    assert.deepEqual(
+      networkFine(true, [
+        {name: 'cucm-pub', answered: false},
+        {name: 'gateway', answered: false},
+      ]),
+      {ok: false, unreachable: ['cucm-pub', 'gateway']},
+    )
     assert.equal(networkFine(false, [{name: 'gateway', answered: true}]).ok, false)
     assert.equal(networkFine(true, []).ok, true, 'no known server configured: localhost only')
   })
@@ -386,13 +473,21 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     // The order of the recovery's service steps across both servers.
     const order = p.effects.slice(mark).flatMap((x) => {
       if (x.effect.type === 'sbrStep') return [`${x.node} ${x.effect.phase}`]
-      if (x.effect.type === 'startServices' && x.effect.services.includes(SINGLE_INBOX_SERVICES[0])) return [`${x.node} mailbox sync starts`]
-      if (x.effect.type === 'event' && x.effect.eventType === 'ClusterStatus' && /→ (Primary|Secondary)/.test(x.effect.message)) return [`${x.node} ${x.effect.message.includes('→ Primary') ? 'Primary' : 'Secondary'}`]
+      if (x.effect.type === 'startServices' && x.effect.services.includes(SINGLE_INBOX_SERVICES[0]))
+        return [`${x.node} mailbox sync starts`]
+      if (x.effect.type === 'event' && x.effect.eventType === 'ClusterStatus' && /→ (Primary|Secondary)/.test(x.effect.message))
+        return [`${x.node} ${x.effect.message.includes('→ Primary') ? 'Primary' : 'Secondary'}`]
       return []
     })
     // Delivery stops on both (in either order), then starts on the publisher before the subscriber.
     assert.deepEqual(order.slice(0, 2).sort(), ['pub stopped', 'sub stopped'])
-    assert.deepEqual(order.slice(2), ['pub publisher-started', 'sub subscriber-started', 'sub Secondary', 'pub Primary', 'pub mailbox sync starts'])
+    assert.deepEqual(order.slice(2), [
+      'pub publisher-started',
+      'sub subscriber-started',
+      'sub Secondary',
+      'pub Primary',
+      'pub mailbox sync starts',
+    ])
   })
 
   it('UC-11: the recovery steps: stop delivery and single inbox on both, then the publisher starts first', () => {
@@ -419,9 +514,20 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     assert.equal(alarms.filter((m) => m.startsWith('status change starting')).length, 2, 'both raise "status change starting"')
     assert.equal(alarms.filter((m) => m.startsWith('status change complete')).length, 1, 'the new Primary raises "status change complete"')
     // Step 4 (the Primary steps down) happens before step 5 (the peer steps up).
-    const seq = p.effects.slice(mark).flatMap((x) => (x.effect.type === 'event' && x.effect.rule === 'UC-12' && x.effect.step ? [`${x.node}:${x.effect.step}`] : []))
+    const seq = p.effects
+      .slice(mark)
+      .flatMap((x) => (x.effect.type === 'event' && x.effect.rule === 'UC-12' && x.effect.step ? [`${x.node}:${x.effect.step}`] : []))
     assert.ok(seq.indexOf('pub:4') < seq.indexOf('sub:5'))
-    assert.ok(p.effects.slice(mark).some((x) => x.node === 'sub' && x.effect.type === 'startServices' && CRITICAL_SERVICES.every((c) => (x.effect as {services: string[]}).services.includes(c))))
+    assert.ok(
+      p.effects
+        .slice(mark)
+        .some(
+          (x) =>
+            x.node === 'sub' &&
+            x.effect.type === 'startServices' &&
+            CRITICAL_SERVICES.every((c) => (x.effect as {services: string[]}).services.includes(c)),
+        ),
+    )
   })
 
   it('UC-12: when the peer cannot take over, the Primary keeps its status', () => {
@@ -452,7 +558,9 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     p.advance(T.keepaliveTimeoutMs * 3)
     assert.equal(p.s.sub.status, 'Secondary')
     assert.deepEqual([...new Set(p.steps('sub', 'UC-13', mark))], [1, 2, 3])
-    assert.ok(p.events('sub', mark).some((e) => e.step === 3 && /network not fine \(no answer from gateway\): no status change/.test(e.message)))
+    assert.ok(
+      p.events('sub', mark).some((e) => e.step === 3 && /network not fine \(no answer from gateway\): no status change/.test(e.message)),
+    )
     p.networkOk.sub = true
     p.advance(T.keepaliveTimeoutMs + 300)
     assert.equal(p.s.sub.status, 'Primary')
@@ -466,9 +574,18 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     assert.deepEqual(p.steps('sub', 'UC-14', mark), [1, 2, 3, 5, 6, 7, 8, 9])
     assert.deepEqual(p.steps('pub', 'UC-14', mark), [2, 3, 4])
     assert.equal(planManualAction('make-primary', view('Primary'), {name: 'cuc-pub', status: 'Secondary'}).noop, true)
-    assert.throws(() => planManualAction('make-primary', view('Deactivated'), {name: 'cuc-pub', status: 'Primary'}), (e: Error) => e instanceof RefusedError && e.rule === 'UC-14' && /activate it first/.test(e.hint ?? ''))
-    assert.throws(() => planManualAction('make-primary', view('Secondary'), undefined), (e: Error) => e instanceof RefusedError && e.rule === 'UC-14')
-    assert.throws(() => planManualAction('make-primary', view('Split Brain Recovery'), undefined), (e: Error) => e instanceof RefusedError && e.rule === 'UC-2')
+    assert.throws(
+      () => planManualAction('make-primary', view('Deactivated'), {name: 'cuc-pub', status: 'Primary'}),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-14' && /activate it first/.test(e.hint ?? ''),
+    )
+    assert.throws(
+      () => planManualAction('make-primary', view('Secondary'), undefined),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-14',
+    )
+    assert.throws(
+      () => planManualAction('make-primary', view('Split Brain Recovery'), undefined),
+      (e: Error) => e instanceof RefusedError && e.rule === 'UC-2',
+    )
   })
 
   it('UC-14: a keepalive sent just before the handover (old Primary) is not taken for split brain', () => {
@@ -504,15 +621,65 @@ describe('Unity Connection cluster (SPEC §4)', () => {
   })
 
   it('UC-15: each mismatch is an explained error; a matching plan passes', () => {
-    assert.equal(checkPorts({integration: 'sccp', needed: 16, phoneSystem: 32, perServer: [{name: 'pub', ports: 16}, {name: 'sub', ports: 16}]}).ok, true)
-    const sccp = checkPorts({integration: 'sccp', needed: 16, phoneSystem: 16, perServer: [{name: 'pub', ports: 8}, {name: 'sub', ports: 16}]})
+    assert.equal(
+      checkPorts({
+        integration: 'sccp',
+        needed: 16,
+        phoneSystem: 32,
+        perServer: [
+          {name: 'pub', ports: 16},
+          {name: 'sub', ports: 16},
+        ],
+      }).ok,
+      true,
+    )
+    const sccp = checkPorts({
+      integration: 'sccp',
+      needed: 16,
+      phoneSystem: 16,
+      perServer: [
+        {name: 'pub', ports: 8},
+        {name: 'sub', ports: 16},
+      ],
+    })
     assert.equal(sccp.ok, false)
-    assert.deepEqual(sccp.findings.map((f) => [f.rule, f.severity, f.node ?? null]), [['UC-15', 'error', null], ['UC-15', 'error', 'pub']])
+    assert.deepEqual(
+      sccp.findings.map((f) => [f.rule, f.severity, f.node ?? null]),
+      [
+        ['UC-15', 'error', null],
+        ['UC-15', 'error', 'pub'],
+      ],
+    )
     assert.match(sccp.findings[0].message, /phone system has 16 .* 2N = 32/)
-    const pimg = checkPorts({integration: 'pimg-timg', needed: 16, perServer: [{name: 'pub', ports: 16}, {name: 'sub', ports: 24}]})
+    const pimg = checkPorts({
+      integration: 'pimg-timg',
+      needed: 16,
+      perServer: [
+        {name: 'pub', ports: 16},
+        {name: 'sub', ports: 24},
+      ],
+    })
     assert.ok(pimg.findings.some((f) => f.severity === 'error' && /same ports/.test(f.message)))
-    assert.equal(checkPorts({integration: 'sip-trunk', needed: 16, phoneSystem: 16, perServer: [{name: 'pub', ports: 8}, {name: 'sub', ports: 8}]}).ok, true)
-    const alone = checkPorts({integration: 'sip', needed: 16, perServer: [{name: 'pub', ports: 16}, {name: 'sub', ports: 0}]})
+    assert.equal(
+      checkPorts({
+        integration: 'sip-trunk',
+        needed: 16,
+        phoneSystem: 16,
+        perServer: [
+          {name: 'pub', ports: 8},
+          {name: 'sub', ports: 8},
+        ],
+      }).ok,
+      true,
+    )
+    const alone = checkPorts({
+      integration: 'sip',
+      needed: 16,
+      perServer: [
+        {name: 'pub', ports: 16},
+        {name: 'sub', ports: 0},
+      ],
+    })
     assert.ok(alone.findings.some((f) => f.severity === 'error' && /one server alone must carry all calls/.test(f.message)))
     assert.throws(() => checkPorts({integration: 'sip', needed: 0}), UsageError)
     assert.deepEqual(parsePerServer('16, 8'), [16, 8])
@@ -523,7 +690,15 @@ describe('Unity Connection cluster (SPEC §4)', () => {
     fc.assert(
       fc.property(fc.integer({min: 1, max: 2000}), fc.constantFrom(...PORT_RULES), (n, r) => {
         const per = r.perServerPorts(n)
-        return checkPorts({integration: r.integration, needed: n, phoneSystem: r.phoneSystemPorts(n), perServer: [{name: 'a', ports: per}, {name: 'b', ports: per}]}).ok
+        return checkPorts({
+          integration: r.integration,
+          needed: n,
+          phoneSystem: r.phoneSystemPorts(n),
+          perServer: [
+            {name: 'a', ports: per},
+            {name: 'b', ports: per},
+          ],
+        }).ok
       }),
     )
   })
@@ -539,7 +714,13 @@ describe('Unity Connection cluster (SPEC §4)', () => {
       {name: 'cuc-sub', role: 'subscriber', mac: '00:50:56:9a:3c:02', licenseMac: null},
     ])
     assert.equal(swapped.ok, false)
-    assert.deepEqual(swapped.findings.map((f) => [f.rule, f.node]), [['UC-16', 'cuc-pub'], ['UC-16', 'cuc-sub']])
+    assert.deepEqual(
+      swapped.findings.map((f) => [f.rule, f.node]),
+      [
+        ['UC-16', 'cuc-pub'],
+        ['UC-16', 'cuc-sub'],
+      ],
+    )
     assert.match(swapped.findings[0].message, /license for MAC 00:50:56:9a:3c:02 \(the MAC of cuc-sub\), not its own MAC 00:50:56:9a:3c:01/)
     assert.match(swapped.findings[1].message, /no license installed/)
   })

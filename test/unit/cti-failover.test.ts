@@ -30,7 +30,13 @@ const N = 12
 
 /** 12 agents on 3 switches, every softphone connected to this node's server and logged in. */
 function lab(opts: {capacity?: number; state?: AgentStatus; afterFailover?: CtiEnvironment['afterFailover']} = {}): CtiEnvironment {
-  let env = initialEnvironment({node: 'ctios-a', agents: N, switches: 3, peer: {name: 'ctios-b', capacity: opts.capacity ?? N}, afterFailover: opts.afterFailover})
+  let env = initialEnvironment({
+    node: 'ctios-a',
+    agents: N,
+    switches: 3,
+    peer: {name: 'ctios-b', capacity: opts.capacity ?? N},
+    afterFailover: opts.afterFailover,
+  })
   for (const id of Object.keys(env.agents)) {
     env = connectSoftphone(env, id).env
     env = requestState(env, id, opts.state ?? 'Available').env
@@ -38,9 +44,17 @@ function lab(opts: {capacity?: number; state?: AgentStatus; afterFailover?: CtiE
   return env
 }
 
-const sent = (t: Transition, send: Effect['send']) => t.effects.filter((e) => e.send === send).flatMap((e) => e.softphones).sort()
+const sent = (t: Transition, send: Effect['send']) =>
+  t.effects
+    .filter((e) => e.send === send)
+    .flatMap((e) => e.softphones)
+    .sort()
 const all = (env: CtiEnvironment) => Object.keys(env.agents).sort()
-const onSwitch = (env: CtiEnvironment, sw: string) => Object.values(env.agents).filter((a) => a.switch === sw).map((a) => a.id).sort()
+const onSwitch = (env: CtiEnvironment, sw: string) =>
+  Object.values(env.agents)
+    .filter((a) => a.switch === sw)
+    .map((a) => a.id)
+    .sort()
 const refusedRule = (fn: () => unknown) => {
   try {
     fn()
@@ -57,7 +71,14 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.equal(Object.keys(env.agents).length, 10)
     assert.equal(Object.keys(env.ipPhones).length, 10)
     assert.deepEqual(Object.keys(env.switches), ['switch-1', 'switch-2', 'switch-3', 'switch-4'])
-    assert.deepEqual(env.agents['agent-01'], {id: 'agent-01', phone: 'phone-01', switch: 'switch-1', state: LOGGED_OUT, beforeCall: null, softphone: 'none'})
+    assert.deepEqual(env.agents['agent-01'], {
+      id: 'agent-01',
+      phone: 'phone-01',
+      switch: 'switch-1',
+      state: LOGGED_OUT,
+      beforeCall: null,
+      softphone: 'none',
+    })
     assert.equal(env.agents['agent-10'].switch, 'switch-2')
   })
 
@@ -77,7 +98,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
 
   it('CTI-1: switching to a side that is down is refused: it would take the PG offline', () => {
     const env = applyFault(lab(), {component: 'pg', action: 'down', id: 'B'}).env
-    assert.equal(refusedRule(() => applyFault(env, {component: 'pg', action: 'switch-side'})), 'CTI-1')
+    assert.equal(
+      refusedRule(() => applyFault(env, {component: 'pg', action: 'switch-side'})),
+      'CTI-1',
+    )
   })
 
   it('CTI-1, LOAD-2 (run time): the PG offline: Offline to every softphone; back online, a snapshot, agents Not Ready with /LOAD 0', () => {
@@ -86,13 +110,19 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.deepEqual(sent(t, 'Offline'), all(env))
     assert.equal(t.effects[0].rule, 'CTI-1')
     assert.equal(softphoneConnection(t.env, t.env.agents['agent-01']), 'Offline')
-    assert.equal(refusedRule(() => requestState(t.env, 'agent-01', 'Not Ready')), 'CTI-1')
+    assert.equal(
+      refusedRule(() => requestState(t.env, 'agent-01', 'Not Ready')),
+      'CTI-1',
+    )
     const up = applyFault(t.env, {component: 'pg', action: 'up', id: 'A'})
     assert.deepEqual(sent(up, 'Snapshot'), all(env))
     assert.equal(up.env.agents['agent-01'].state, 'Not Ready')
     assert.equal(softphoneEvent(up.env, up.effects[0], 'agent-01')?.agent.state, 'Not Ready', 'the snapshot says so')
     assert.match(up.message, /12 agent\(s\) set Not Ready \(LOAD-2\)/)
-    const withLoad1 = applyFault(applyFault(lab({afterFailover: 'CTI-7'}), {component: 'pg', action: 'down'}).env, {component: 'pg', action: 'up'})
+    const withLoad1 = applyFault(applyFault(lab({afterFailover: 'CTI-7'}), {component: 'pg', action: 'down'}).env, {
+      component: 'pg',
+      action: 'up',
+    })
     assert.equal(withLoad1.env.agents['agent-01'].state, 'Available', 'with /LOAD 1 the snapshot re-establishes the state')
   })
 
@@ -119,7 +149,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     env = requestState(env, 'agent-04', 'Logged Out').env
     env = ctiosServerDown(env, 'local').env
     for (const id of ['agent-01', 'agent-02', 'agent-03', 'agent-04']) env = connectSoftphone(env, id).env
-    assert.deepEqual(['agent-01', 'agent-02', 'agent-03', 'agent-04'].map((id) => env.agents[id].state), ['Not Ready', 'Talking', 'Not Ready', LOGGED_OUT])
+    assert.deepEqual(
+      ['agent-01', 'agent-02', 'agent-03', 'agent-04'].map((id) => env.agents[id].state),
+      ['Not Ready', 'Talking', 'Not Ready', LOGGED_OUT],
+    )
     assert.equal(env.agents['agent-02'].beforeCall, 'Not Ready')
   })
 
@@ -128,7 +161,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     env = disconnectSoftphone(env, 'agent-01').env
     assert.equal(env.agents['agent-01'].desktopCrashed, true)
     assert.equal(env.agents['agent-01'].state, 'Available')
-    assert.equal(refusedRule(() => connectSoftphone(env, 'agent-01')), 'LOAD-5')
+    assert.equal(
+      refusedRule(() => connectSoftphone(env, 'agent-01')),
+      'LOAD-5',
+    )
     const out = logoutAgent(env, 'agent-01')
     assert.equal(out.env.agents['agent-01'].state, LOGGED_OUT)
     const back = connectSoftphone(out.env, 'agent-01')
@@ -145,7 +181,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     const t = applyFault(env, {component: 'cti-server', action: 'down'})
     assert.deepEqual(sent(t, 'Offline'), all(env))
     assert.ok(t.effects.every((e) => e.rule === 'CTI-2'))
-    assert.equal(refusedRule(() => requestState(t.env, 'agent-01', 'Not Ready')), 'CTI-2')
+    assert.equal(
+      refusedRule(() => requestState(t.env, 'agent-01', 'Not Ready')),
+      'CTI-2',
+    )
     const back = applyFault(t.env, {component: 'cti-server', action: 'up', id: 'B'})
     assert.deepEqual(sent(back, 'Snapshot'), all(env))
     assert.equal(back.env.ctiServers.active, 'B')
@@ -155,7 +194,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
       rule: 'CTI-2',
       server: 'ctios-a',
       agent: {id: 'agent-02', state: 'Talking', phone: 'phone-02', switch: 'switch-2'},
-      devices: [{device: 'phone-02', kind: 'IP phone', inService: true}, {device: 'switch-2', kind: 'switch', inService: true}],
+      devices: [
+        {device: 'phone-02', kind: 'IP phone', inService: true},
+        {device: 'switch-2', kind: 'switch', inService: true},
+      ],
       calls: [{agent: 'agent-02', phone: 'phone-02'}],
     })
   })
@@ -176,7 +218,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.equal(connected.length, 8)
     assert.equal(offline.length, N - 8)
     assert.ok(Object.values(after.agents).filter((a) => a.softphone === 'peer').length === 8)
-    assert.equal(refusedRule(() => requestState(after, offline[0].effects[0].softphones[0], 'Not Ready')), 'CTI-3')
+    assert.equal(
+      refusedRule(() => requestState(after, offline[0].effects[0].softphones[0], 'Not Ready')),
+      'CTI-3',
+    )
     // NodeManager restarted it: the waiting softphones move onto it and get the snapshot.
     const back = ctiosServerOnline(after, 'local')
     assert.deepEqual(sent(back, 'Snapshot'), offline.map((c) => c.effects[0].softphones[0]).sort())
@@ -209,7 +254,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     assert.deepEqual(t.effects, [{send: 'Offline', softphones: ['agent-05'], rule: 'CTI-4', reason: 'IP phone phone-05 out of service'}])
     assert.equal(t.env.agents['agent-05'].state, LOGGED_OUT)
     assert.equal(t.env.agents['agent-06'].state, 'Available')
-    assert.equal(refusedRule(() => requestState(t.env, 'agent-05', 'Available')), 'CTI-4')
+    assert.equal(
+      refusedRule(() => requestState(t.env, 'agent-05', 'Available')),
+      'CTI-4',
+    )
     const back = applyFault(t.env, {component: 'ip-phone', action: 'up', id: 'phone-05'})
     assert.deepEqual(back.effects, [], 'no event on return')
     assert.equal(back.env.agents['agent-05'].state, LOGGED_OUT)
@@ -236,7 +284,10 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     const t = applyFault(env, {component: 'switch', action: 'down', id: 'switch-3'})
     assert.ok(!sent(t, 'Offline').includes('agent-03'))
     const c = connectSoftphone(t.env, 'agent-03')
-    assert.deepEqual(c.effects.map((e) => `${e.send} ${e.rule ?? ''}`), ['Connected ', 'Offline CTI-5'])
+    assert.deepEqual(
+      c.effects.map((e) => `${e.send} ${e.rule ?? ''}`),
+      ['Connected ', 'Offline CTI-5'],
+    )
   })
 
   it('CTI-6: faults that make softphones fail over are told apart from harmless ones', () => {
@@ -271,7 +322,13 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
   it('CTI-7: the code table is the SPEC table; Talking (not in it) and Logged Out stay as they are', () => {
     assert.deepEqual(
       CTI7_TABLE.map((r) => `${r.before}${r.beforeCall ? `/${r.beforeCall}` : ''} → ${r.after}`),
-      ['Available → Available', 'Not Ready → Not Ready', 'Reserved → Available', 'Wrap-up/Available → Available', 'Wrap-up/otherwise → Not Ready'],
+      [
+        'Available → Available',
+        'Not Ready → Not Ready',
+        'Reserved → Available',
+        'Wrap-up/Available → Available',
+        'Wrap-up/otherwise → Not Ready',
+      ],
     )
     assert.equal(stateAfterFailover({state: 'Talking', beforeCall: 'Available'}), 'Talking')
     assert.equal(stateAfterFailover({state: LOGGED_OUT, beforeCall: null}), LOGGED_OUT)
@@ -295,7 +352,11 @@ describe('CTI OS failover of related components (SPEC §2)', () => {
     env = connectSoftphone(env, 'agent-1').env
     assert.throws(() => requestState(env, 'agent-1', 'Talking'), RefusedError)
     assert.equal(requestState(env, 'agent-1', 'Not Ready').env.agents['agent-1'].state, 'Not Ready')
-    assert.equal(refusedRule(() => requestState(env, 'agent-2', 'Available')), 'CTI-3', 'not connected')
+    assert.equal(
+      refusedRule(() => requestState(env, 'agent-2', 'Available')),
+      'CTI-3',
+      'not connected',
+    )
   })
 
   it('bad fault input is a usage error naming what exists', () => {

@@ -72,7 +72,7 @@ const LOAD3_ROWS = [
 ] as const
 
 describe('LOAD-3 defaults by ICM version', () => {
-  it('LOAD-3: the table holds exactly the document\'s rows', () => {
+  it("LOAD-3: the table holds exactly the document's rows", () => {
     assert.deepEqual(
       LOAD_DEFAULTS_BY_ICM.map((r) => [r.icm, r.load]),
       [
@@ -114,7 +114,10 @@ describe('checkLoadParameter', () => {
 
   it('LOAD-2: /LOAD 1 where CTI OS is used breaks LOAD-1 and explains NotReady on failover', () => {
     const result = checkLoadParameter({params: '/LOAD 1', icmVersion: '8.0(1)', ctiosVersion: '8.0'})
-    assert.deepEqual(result.findings.map((f) => f.rule), ['LOAD-1'])
+    assert.deepEqual(
+      result.findings.map((f) => f.rule),
+      ['LOAD-1'],
+    )
     assert.match(result.findings[0].message, /NotReady on failover/)
     assert.match(result.findings[0].message, /LOAD-2/)
     assert.match(result.findings[0].message, /ICM 8\.0\(1\), CTI OS 8\.0/)
@@ -165,7 +168,10 @@ describe('checkLoadParameter', () => {
   it('LOAD-5: RejectIfAlreadyLoggedIn = 1 is a warning about desktop crashes', () => {
     const result = checkLoadParameter({params: '/LOAD 0', icmVersion: '7.0', ctiosVersion: '7.0', rejectIfAlreadyLoggedIn: 1})
     assert.equal(result.ok, true)
-    assert.deepEqual(result.findings.map((f) => `${f.rule} ${f.severity}`), ['LOAD-5 warning'])
+    assert.deepEqual(
+      result.findings.map((f) => `${f.rule} ${f.severity}`),
+      ['LOAD-5 warning'],
+    )
     assert.match(result.findings[0].message, /same agent ID/)
     assert.match(result.findings[0].fix, /supervisor/)
     assert.deepEqual(summary({params: '/LOAD 0', icmVersion: '7.0', ctiosVersion: '7.0', rejectIfAlreadyLoggedIn: 0}), [])
@@ -251,7 +257,10 @@ describe('writing /LOAD into the field', () => {
 
   it('LOAD-1: a field changed but not yet read by the PG (no restart) is reported', () => {
     const pending = checkLoadParameter({params: '/LOAD 0', icmVersion: '8.0(1)', ctiosVersion: '8.0', loadInEffect: 1})
-    assert.deepEqual(pending.findings.map((f) => `${f.rule} ${f.severity}`), ['LOAD-1 error'])
+    assert.deepEqual(
+      pending.findings.map((f) => `${f.rule} ${f.severity}`),
+      ['LOAD-1 error'],
+    )
     assert.match(pending.findings[0].message, /still runs with \/LOAD 1/)
     assert.equal(pending.findings[0].fix, 'restart the PG')
     assert.deepEqual(checkLoadParameter({params: '/LOAD 0', icmVersion: '8.0(1)', ctiosVersion: '8.0', loadInEffect: 0}).findings, [])

@@ -12,7 +12,8 @@ describe('man pages generated at build from command metadata', () => {
     it(`man/man1/ucctl-${id.replaceAll(':', '-')}.1 has name, synopsis, options, examples and exit codes`, () => {
       const page = readFileSync(join(ROOT, 'man', 'man1', `ucctl-${id.replaceAll(':', '-')}.1`), 'utf8')
       const hasFlags = Object.values(manifest.commands[id].flags).some((f: any) => !f.hidden)
-      for (const section of ['.SH NAME', '.SH SYNOPSIS', ...(hasFlags ? ['.SH OPTIONS'] : []), '.SH EXIT STATUS']) assert.ok(page.includes(section), `${section} missing`)
+      for (const section of ['.SH NAME', '.SH SYNOPSIS', ...(hasFlags ? ['.SH OPTIONS'] : []), '.SH EXIT STATUS'])
+        assert.ok(page.includes(section), `${section} missing`)
       if (manifest.commands[id].examples?.length) assert.ok(page.includes('.SH EXAMPLES'))
       for (const code of ['\\fB0\\fR', '\\fB2\\fR', '\\fB7\\fR', '\\fB124\\fR']) assert.ok(page.includes(code), `exit ${code} missing`)
       if (manifest.commands[id].flags.json) assert.ok(page.includes('\\-\\-json'), '--json flag missing')

@@ -45,7 +45,15 @@ const MIN = 60_000
 type Step = HaEvent | [HaEvent, number]
 
 function fresh(opts: {autoFallback?: boolean; haEnabled?: boolean; replicationReady?: boolean} = {}): GroupState {
-  return newGroup({name: 'prg1', nodes: [{name: A, users: 4000}, {name: B, users: 3000}], haEnabled: true, ...opts})
+  return newGroup({
+    name: 'prg1',
+    nodes: [
+      {name: A, users: 4000},
+      {name: B, users: 3000},
+    ],
+    haEnabled: true,
+    ...opts,
+  })
 }
 
 function run(steps: readonly Step[], g: GroupState = fresh()): {group: GroupState; effects: HaEffect[]; now: number} {
@@ -88,12 +96,24 @@ describe('presence redundancy: node states and reasons', () => {
     assert.deepEqual(
       NODE_STATES.map((s) => s.state),
       [
-        'Initializing', 'Idle', 'Normal', 'Running in Backup Mode', 'Taking Over', 'Failing Over', 'Failed Over',
-        'Failed Over with Critical Services Not Running', 'Falling Back', 'Taking Back', 'Running in Failed Mode',
-        'Backup Activated', 'Failover Affected Services', 'Unknown',
+        'Initializing',
+        'Idle',
+        'Normal',
+        'Running in Backup Mode',
+        'Taking Over',
+        'Failing Over',
+        'Failed Over',
+        'Failed Over with Critical Services Not Running',
+        'Falling Back',
+        'Taking Back',
+        'Running in Failed Mode',
+        'Backup Activated',
+        'Failover Affected Services',
+        'Unknown',
       ],
     )
-    for (const s of ['Initializing', 'Taking Over', 'Failing Over', 'Falling Back', 'Taking Back'] as const) assert.equal(isTransient(s), true, s)
+    for (const s of ['Initializing', 'Taking Over', 'Failing Over', 'Falling Back', 'Taking Back'] as const)
+      assert.equal(isTransient(s), true, s)
     for (const s of ['Idle', 'Normal', 'Running in Backup Mode', 'Failed Over', 'Failed Over with Critical Services Not Running'] as const)
       assert.equal(isTransient(s), false, s)
     assert.match(NODE_STATES.find((s) => s.state === 'Idle')!.meaning, /fallback/)
@@ -105,10 +125,20 @@ describe('presence redundancy: node states and reasons', () => {
   it('PRG-6: the reasons, spelled as the document does, and their other spellings', () => {
     const reasons = REASONS.map((r) => r.reason)
     for (const r of [
-      'By Admin Request', 'Initialization', 'Automatic Fallback', 'Critical Service Down', 'Database Failure',
-      'Start of Critical Services Failed', 'Peer Down', 'Peer Reboot', 'Peer Down During Initialization',
-      'Cisco Server Recovery Manager Take Over Users Failed', 'Cisco Server Recovery Manager Take Back Users Failed',
-      'Auto Recover Database Failure', 'Auto Recover Critical Service Down', 'Unknown',
+      'By Admin Request',
+      'Initialization',
+      'Automatic Fallback',
+      'Critical Service Down',
+      'Database Failure',
+      'Start of Critical Services Failed',
+      'Peer Down',
+      'Peer Reboot',
+      'Peer Down During Initialization',
+      'Cisco Server Recovery Manager Take Over Users Failed',
+      'Cisco Server Recovery Manager Take Back Users Failed',
+      'Auto Recover Database Failure',
+      'Auto Recover Critical Service Down',
+      'Unknown',
     ])
       assert.ok(reasons.includes(r as Reason), r)
     assert.equal(normalizeReason('On Admin Request'), 'By Admin Request')
@@ -134,46 +164,252 @@ interface RowScenario {
 }
 
 const ROW_SCENARIOS: RowScenario[] = [
-  {row: 1, title: 'HA running on both nodes', steps: [], expect: [['Normal', 'Normal'], ['Normal', 'Normal']]},
-  {row: 2, title: 'manual failover in progress', steps: [failover(A)], expect: [['Failing Over', 'By Admin Request'], ['Taking Over', 'By Admin Request']]},
-  {row: 3, title: 'manual failover done', steps: [failover(A), takeover], expect: [['Idle', 'By Admin Request'], ['Running in Backup Mode', 'By Admin Request']]},
-  {row: 4, title: 'manual fallback in progress', steps: [failover(A), takeover, fallback(A)], expect: [['Taking Back', 'By Admin Request'], ['Falling Back', 'By Admin Request']]},
-  {row: 5, title: 'SRM restarted on node 1 while Idle', steps: [failover(A), takeover, srm(A)], expect: [['Idle', 'Initialization'], ['Running in Backup Mode', 'By Admin Request']]},
-  {row: 6, title: 'both SRMs restarted during manual failover', steps: [failover(A), takeover, srm(A), srm(B)], expect: [['Idle', 'Initialization'], ['Running in Backup Mode', 'Initialization']]},
-  {row: 6, title: 'both nodes rebooted during manual failover', steps: [failover(A), takeover, boot(B), boot(A)], expect: [['Idle', 'Initialization'], ['Running in Backup Mode', 'Initialization']]},
-  {row: 7, title: 'SRM restarted on node 2 in backup mode', steps: [failover(A), takeover, srm(B)], expect: [['Idle', 'By Admin Request'], ['Running in Backup Mode', 'Initialization']]},
-  {row: 8, title: 'SRM restarted on node 2 during takeover', steps: [failover(A), srm(B)], expect: [['Failing Over', 'By Admin Request'], ['Taking Over', 'Initialization']]},
-  {row: 9, title: 'SRM restarted on node 1 during takeback', steps: [failover(A), takeover, fallback(A), srm(A)], expect: [['Taking Back', 'Initialization'], ['Falling Back', 'By Admin Request']]},
-  {row: 10, title: 'automatic fallback in progress', start: fresh({autoFallback: true}), steps: [aged(A), back(A), [tick, 30 * MIN]],
-    expect: [['Taking Back', 'Automatic Fallback'], ['Falling Back', 'Automatic Fallback']]},
-  {row: 11, title: 'services of node 1 started by hand', steps: [aged(A), back(A)], expect: [['Failed Over', 'Critical Service Down'], ['Running in Backup Mode', 'Critical Service Down']]},
-  {row: 11, title: 'node 1 rebooted with its services', steps: [aged(A), boot(A)], expect: [['Failed Over', 'Initialization'], ['Running in Backup Mode', 'Critical Service Down']]},
-  {row: 12, title: 'automatic failover on a critical service down', steps: [aged(A)],
-    expect: [['Failed Over with Critical Services Not Running', 'Critical Service Down'], ['Running in Backup Mode', 'Critical Service Down']]},
-  {row: 13, title: 'automatic failover on a database failure', steps: [dbFail(A)],
-    expect: [['Failed Over with Critical Services Not Running', 'Database Failure'], ['Running in Backup Mode', 'Database Failure']]},
-  {row: 14, title: 'services cannot start during takeback', steps: [failover(A), takeover, fallback(A), aged(A)],
-    expect: [['Running in Failed Mode', 'Start of Critical Services Failed'], ['Running in Failed Mode', 'Start of Critical Services Failed']]},
-  {row: 15, title: 'critical service down on the backup node', steps: [failover(A), takeover, aged(B)],
-    expect: [['Running in Failed Mode', 'Critical Service Down'], ['Running in Failed Mode', 'Critical Service Down']]},
+  {
+    row: 1,
+    title: 'HA running on both nodes',
+    steps: [],
+    expect: [
+      ['Normal', 'Normal'],
+      ['Normal', 'Normal'],
+    ],
+  },
+  {
+    row: 2,
+    title: 'manual failover in progress',
+    steps: [failover(A)],
+    expect: [
+      ['Failing Over', 'By Admin Request'],
+      ['Taking Over', 'By Admin Request'],
+    ],
+  },
+  {
+    row: 3,
+    title: 'manual failover done',
+    steps: [failover(A), takeover],
+    expect: [
+      ['Idle', 'By Admin Request'],
+      ['Running in Backup Mode', 'By Admin Request'],
+    ],
+  },
+  {
+    row: 4,
+    title: 'manual fallback in progress',
+    steps: [failover(A), takeover, fallback(A)],
+    expect: [
+      ['Taking Back', 'By Admin Request'],
+      ['Falling Back', 'By Admin Request'],
+    ],
+  },
+  {
+    row: 5,
+    title: 'SRM restarted on node 1 while Idle',
+    steps: [failover(A), takeover, srm(A)],
+    expect: [
+      ['Idle', 'Initialization'],
+      ['Running in Backup Mode', 'By Admin Request'],
+    ],
+  },
+  {
+    row: 6,
+    title: 'both SRMs restarted during manual failover',
+    steps: [failover(A), takeover, srm(A), srm(B)],
+    expect: [
+      ['Idle', 'Initialization'],
+      ['Running in Backup Mode', 'Initialization'],
+    ],
+  },
+  {
+    row: 6,
+    title: 'both nodes rebooted during manual failover',
+    steps: [failover(A), takeover, boot(B), boot(A)],
+    expect: [
+      ['Idle', 'Initialization'],
+      ['Running in Backup Mode', 'Initialization'],
+    ],
+  },
+  {
+    row: 7,
+    title: 'SRM restarted on node 2 in backup mode',
+    steps: [failover(A), takeover, srm(B)],
+    expect: [
+      ['Idle', 'By Admin Request'],
+      ['Running in Backup Mode', 'Initialization'],
+    ],
+  },
+  {
+    row: 8,
+    title: 'SRM restarted on node 2 during takeover',
+    steps: [failover(A), srm(B)],
+    expect: [
+      ['Failing Over', 'By Admin Request'],
+      ['Taking Over', 'Initialization'],
+    ],
+  },
+  {
+    row: 9,
+    title: 'SRM restarted on node 1 during takeback',
+    steps: [failover(A), takeover, fallback(A), srm(A)],
+    expect: [
+      ['Taking Back', 'Initialization'],
+      ['Falling Back', 'By Admin Request'],
+    ],
+  },
+  {
+    row: 10,
+    title: 'automatic fallback in progress',
+    start: fresh({autoFallback: true}),
+    steps: [aged(A), back(A), [tick, 30 * MIN]],
+    expect: [
+      ['Taking Back', 'Automatic Fallback'],
+      ['Falling Back', 'Automatic Fallback'],
+    ],
+  },
+  {
+    row: 11,
+    title: 'services of node 1 started by hand',
+    steps: [aged(A), back(A)],
+    expect: [
+      ['Failed Over', 'Critical Service Down'],
+      ['Running in Backup Mode', 'Critical Service Down'],
+    ],
+  },
+  {
+    row: 11,
+    title: 'node 1 rebooted with its services',
+    steps: [aged(A), boot(A)],
+    expect: [
+      ['Failed Over', 'Initialization'],
+      ['Running in Backup Mode', 'Critical Service Down'],
+    ],
+  },
+  {
+    row: 12,
+    title: 'automatic failover on a critical service down',
+    steps: [aged(A)],
+    expect: [
+      ['Failed Over with Critical Services Not Running', 'Critical Service Down'],
+      ['Running in Backup Mode', 'Critical Service Down'],
+    ],
+  },
+  {
+    row: 13,
+    title: 'automatic failover on a database failure',
+    steps: [dbFail(A)],
+    expect: [
+      ['Failed Over with Critical Services Not Running', 'Database Failure'],
+      ['Running in Backup Mode', 'Database Failure'],
+    ],
+  },
+  {
+    row: 14,
+    title: 'services cannot start during takeback',
+    steps: [failover(A), takeover, fallback(A), aged(A)],
+    expect: [
+      ['Running in Failed Mode', 'Start of Critical Services Failed'],
+      ['Running in Failed Mode', 'Start of Critical Services Failed'],
+    ],
+  },
+  {
+    row: 15,
+    title: 'critical service down on the backup node',
+    steps: [failover(A), takeover, aged(B)],
+    expect: [
+      ['Running in Failed Mode', 'Critical Service Down'],
+      ['Running in Failed Mode', 'Critical Service Down'],
+    ],
+  },
   {row: 16, title: 'heartbeat of node 1 lost', steps: [lost(A)], expect: [null, ['Running in Backup Mode', 'Peer Down']]},
   {row: 17, title: 'node 1 rebooted (announced)', steps: [reboot(A)], expect: [null, ['Running in Backup Mode', 'Peer Reboot']]},
-  {row: 18, title: 'node 1 back after being down, with services', steps: [lost(A), boot(A)], expect: [['Failed Over', 'Initialization'], ['Running in Backup Mode', 'Peer Down During Initialization']]},
-  {row: 18, title: 'node 1 back after being down, without services', steps: [reboot(A), boot(A, false)],
-    expect: [['Failed Over with Critical Services Not Running', 'Initialization'], ['Running in Backup Mode', 'Peer Down During Initialization']]},
-  {row: 18, title: 'node 2 did not see node 1 at start-up', steps: [{type: 'peerNotSeenAtInit', node: A}],
-    expect: [['Failed Over', 'Initialization'], ['Running in Backup Mode', 'Peer Down During Initialization']]},
-  {row: 19, title: 'users could not move during takeover', steps: [failover(A), moveFailed],
-    expect: [['Running in Failed Mode', 'Cisco Server Recovery Manager Take Over Users Failed'], ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Over Users Failed']]},
-  {row: 20, title: 'users could not move during fallback', steps: [failover(A), takeover, fallback(A), moveFailed],
-    expect: [['Running in Failed Mode', 'Cisco Server Recovery Manager Take Back Users Failed'], ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Back Users Failed']]},
-  {row: 21, title: 'SRM restarted on node 2 while node 1 failed', steps: [dbFail(A), srm(B)], expect: [['Running in Failed Mode', 'Unknown'], ['Running in Failed Mode', 'Unknown']]},
-  {row: 21, title: 'the backup node lost while node 1 is Idle', steps: [failover(A), takeover, lost(B)], expect: [['Running in Failed Mode', 'Unknown'], ['Running in Failed Mode', 'Unknown']]},
-  {row: 22, title: 'database down on the backup node: automatic recovery', steps: [aged(A), back(A), dbFail(B)],
-    expect: [['Backup Activated', 'Auto Recover Database Failure'], ['Failover Affected Services', 'Auto Recover Database Failure']]},
-  {row: 23, title: 'critical service down on the backup node: automatic recovery', steps: [aged(A), back(A), aged(B)],
-    expect: [['Backup Activated', 'Auto Recover Database Failure'], ['Failover Affected Services', 'Auto Recover Critical Service Down']]},
-  {row: 24, title: 'HA enabled while a node is down', steps: [haDisable, lost(B), haEnable], expect: [['Unknown', 'Unknown'], ['Unknown', 'Unknown']]},
+  {
+    row: 18,
+    title: 'node 1 back after being down, with services',
+    steps: [lost(A), boot(A)],
+    expect: [
+      ['Failed Over', 'Initialization'],
+      ['Running in Backup Mode', 'Peer Down During Initialization'],
+    ],
+  },
+  {
+    row: 18,
+    title: 'node 1 back after being down, without services',
+    steps: [reboot(A), boot(A, false)],
+    expect: [
+      ['Failed Over with Critical Services Not Running', 'Initialization'],
+      ['Running in Backup Mode', 'Peer Down During Initialization'],
+    ],
+  },
+  {
+    row: 18,
+    title: 'node 2 did not see node 1 at start-up',
+    steps: [{type: 'peerNotSeenAtInit', node: A}],
+    expect: [
+      ['Failed Over', 'Initialization'],
+      ['Running in Backup Mode', 'Peer Down During Initialization'],
+    ],
+  },
+  {
+    row: 19,
+    title: 'users could not move during takeover',
+    steps: [failover(A), moveFailed],
+    expect: [
+      ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Over Users Failed'],
+      ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Over Users Failed'],
+    ],
+  },
+  {
+    row: 20,
+    title: 'users could not move during fallback',
+    steps: [failover(A), takeover, fallback(A), moveFailed],
+    expect: [
+      ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Back Users Failed'],
+      ['Running in Failed Mode', 'Cisco Server Recovery Manager Take Back Users Failed'],
+    ],
+  },
+  {
+    row: 21,
+    title: 'SRM restarted on node 2 while node 1 failed',
+    steps: [dbFail(A), srm(B)],
+    expect: [
+      ['Running in Failed Mode', 'Unknown'],
+      ['Running in Failed Mode', 'Unknown'],
+    ],
+  },
+  {
+    row: 21,
+    title: 'the backup node lost while node 1 is Idle',
+    steps: [failover(A), takeover, lost(B)],
+    expect: [
+      ['Running in Failed Mode', 'Unknown'],
+      ['Running in Failed Mode', 'Unknown'],
+    ],
+  },
+  {
+    row: 22,
+    title: 'database down on the backup node: automatic recovery',
+    steps: [aged(A), back(A), dbFail(B)],
+    expect: [
+      ['Backup Activated', 'Auto Recover Database Failure'],
+      ['Failover Affected Services', 'Auto Recover Database Failure'],
+    ],
+  },
+  {
+    row: 23,
+    title: 'critical service down on the backup node: automatic recovery',
+    steps: [aged(A), back(A), aged(B)],
+    expect: [
+      ['Backup Activated', 'Auto Recover Database Failure'],
+      ['Failover Affected Services', 'Auto Recover Critical Service Down'],
+    ],
+  },
+  {
+    row: 24,
+    title: 'HA enabled while a node is down',
+    steps: [haDisable, lost(B), haEnable],
+    expect: [
+      ['Unknown', 'Unknown'],
+      ['Unknown', 'Unknown'],
+    ],
+  },
 ]
 
 const cell = (c: [NodeState, Reason] | null): string => (c === null ? 'down' : `${c[0]} / ${c[1]}`)
@@ -195,17 +431,26 @@ describe('PRG-7: the state pairs, one scenario per row', () => {
   }
 
   it('PRG-7: the table has rows 1..24, each matched by its own documented pair only', () => {
-    assert.deepEqual(PRG7_ROWS.map((r) => r.row), Array.from({length: 24}, (_, i) => i + 1))
+    assert.deepEqual(
+      PRG7_ROWS.map((r) => r.row),
+      Array.from({length: 24}, (_, i) => i + 1),
+    )
     // Every (state, reason) combination a row's sides accept classifies as that row and no other.
     for (const r of PRG7_ROWS) {
       const statuses = (sd: (typeof r)['node1']): NodeStatus[] =>
         sd.states.flatMap((st): NodeStatus[] =>
-          st === 'down' ? [{state: null, reason: null}] : (sd.reasons.length ? sd.reasons : (['Unknown'] as Reason[])).map((reason) => ({state: st, reason})),
+          st === 'down'
+            ? [{state: null, reason: null}]
+            : (sd.reasons.length ? sd.reasons : (['Unknown'] as Reason[])).map((reason) => ({state: st, reason})),
         )
       for (const a of statuses(r.node1))
         for (const b of statuses(r.node2)) {
           const matching = PRG7_ROWS.filter((x) => classifyPair(a, b) === x)
-          assert.deepEqual(matching.map((x) => x.row), [r.row], `${JSON.stringify(a)} ${JSON.stringify(b)}`)
+          assert.deepEqual(
+            matching.map((x) => x.row),
+            [r.row],
+            `${JSON.stringify(a)} ${JSON.stringify(b)}`,
+          )
         }
     }
   })
@@ -283,7 +528,13 @@ describe('presence redundancy: failover, fallback, SRM', () => {
   it('PRG-3: documented SRM timers, and a critical service is acted on only after the delay', () => {
     assert.deepEqual(
       {...DOCUMENTED_HA_TIMERS},
-      {keepaliveIntervalMs: 15_000, keepaliveTimeoutMs: 60_000, initKeepaliveTimeoutMs: 120_000, criticalServiceDownDelayMs: 90_000, autoFallbackDelayMs: 1_800_000},
+      {
+        keepaliveIntervalMs: 15_000,
+        keepaliveTimeoutMs: 60_000,
+        initKeepaliveTimeoutMs: 120_000,
+        criticalServiceDownDelayMs: 90_000,
+        autoFallbackDelayMs: 1_800_000,
+      },
     )
     assert.ok(haTimersFor('fast').criticalServiceDownDelayMs < DELAY)
     const early = run([{type: 'criticalServiceDown', node: A}, [tick, DELAY - 1000]])
@@ -295,7 +546,7 @@ describe('presence redundancy: failover, fallback, SRM', () => {
     assert.equal(rowOf(recovered.group), 1, 'services back within the delay: no failover')
   })
 
-  it('PRG-3: the SRM timers are rows of the one timing table, per profile, and follow a node\'s overrides', () => {
+  it("PRG-3: the SRM timers are rows of the one timing table, per profile, and follow a node's overrides", () => {
     assert.deepEqual(haTimersFromTiming(timingFor('documented')), DOCUMENTED_HA_TIMERS)
     assert.deepEqual(haTimersFromTiming(timingFor('fast')), haTimersFor('fast'))
     assert.equal(haTimersFromTiming(timingFor('fast', {srmKeepaliveTimeoutMs: 5000})).keepaliveTimeoutMs, 5000)
@@ -315,11 +566,21 @@ describe('presence redundancy: failover, fallback, SRM', () => {
     assert.ok(plan.rules.includes('PRG-7: row 1 → row 3'))
     const g = run([failover(A), takeover]).group
     assert.ok(planAction(g, {type: 'fallback', node: A}, T0).changes.includes('start the critical services of imp-pub'))
-    assert.throws(() => planAction(fresh(), {type: 'fallback', node: A}, T0), (e: RefusedError) => e.rule === 'PRG-8')
+    assert.throws(
+      () => planAction(fresh(), {type: 'fallback', node: A}, T0),
+      (e: RefusedError) => e.rule === 'PRG-8',
+    )
   })
 
   it("PRG-3: the peer's SRM performs every failover, never the failed node's", () => {
-    for (const steps of [[failover(A)], [aged(A)], [dbFail(A)], [lost(A)], [reboot(A)], [{type: 'peerNotSeenAtInit', node: A} as HaEvent]]) {
+    for (const steps of [
+      [failover(A)],
+      [aged(A)],
+      [dbFail(A)],
+      [lost(A)],
+      [reboot(A)],
+      [{type: 'peerNotSeenAtInit', node: A} as HaEvent],
+    ]) {
       const moves = run(steps).effects.filter((e) => e.kind === 'moveUsers')
       assert.ok(moves.length > 0, JSON.stringify(steps))
       for (const m of moves) assert.ok(m.kind === 'moveUsers' && m.from === A && m.by === B, JSON.stringify(m))
@@ -348,7 +609,7 @@ describe('presence redundancy: failover, fallback, SRM', () => {
 })
 
 describe('presence redundancy: operator actions', () => {
-  it('PRG-8: manual failover stops the failed node\'s critical services and moves its users', () => {
+  it("PRG-8: manual failover stops the failed node's critical services and moves its users", () => {
     const r = applyEvent(fresh(), failover(A), T0)
     assert.deepEqual(r.effects, [
       {kind: 'stopCriticalServices', node: A},
@@ -357,7 +618,7 @@ describe('presence redundancy: operator actions', () => {
     assert.equal(byName(r.group, A).criticalServicesRunning, false)
   })
 
-  it('PRG-8: manual fallback restarts the primary\'s critical services and disconnects the failed-over users', () => {
+  it("PRG-8: manual fallback restarts the primary's critical services and disconnects the failed-over users", () => {
     const idle = run([failover(A), takeover]).group
     const r = applyEvent(idle, fallback(A), T0 + 60_000)
     assert.deepEqual(r.effects, [
@@ -370,7 +631,10 @@ describe('presence redundancy: operator actions', () => {
     const failedGroup = run([failover(A), moveFailed]).group
     const r = applyEvent(failedGroup, recover, T0 + 60_000)
     assert.equal(rowOf(r.group), 1)
-    assert.deepEqual(r.effects.filter((e) => e.kind === 'restartSrm').map((e) => e.kind === 'restartSrm' && e.node), [A, B])
+    assert.deepEqual(
+      r.effects.filter((e) => e.kind === 'restartSrm').map((e) => e.kind === 'restartSrm' && e.node),
+      [A, B],
+    )
     assert.deepEqual([byName(r.group, A).users, byName(r.group, B).users], [4000, 3000])
   })
 
@@ -402,12 +666,24 @@ describe('presence redundancy: operator actions', () => {
     const cases: [Step[], string[]][] = [
       [[], ['failover imp-pub', 'failover imp-sub', 'ha disable']],
       [[failover(A)], []],
-      [[failover(A), takeover], ['fallback imp-pub', 'ha disable']],
+      [
+        [failover(A), takeover],
+        ['fallback imp-pub', 'ha disable'],
+      ],
       [[aged(A)], ['ha disable']],
-      [[aged(A), back(A)], ['fallback imp-pub', 'ha disable']],
-      [[failover(A), takeover, aged(B)], ['recover', 'ha disable']],
+      [
+        [aged(A), back(A)],
+        ['fallback imp-pub', 'ha disable'],
+      ],
+      [
+        [failover(A), takeover, aged(B)],
+        ['recover', 'ha disable'],
+      ],
       [[lost(A)], ['ha disable']],
-      [[lost(A), boot(A)], ['fallback imp-pub', 'ha disable']],
+      [
+        [lost(A), boot(A)],
+        ['fallback imp-pub', 'ha disable'],
+      ],
       [[failover(A), takeover, lost(B)], ['ha disable']],
       [[haDisable], ['ha enable']],
     ]
@@ -420,15 +696,24 @@ describe('presence redundancy: operator actions', () => {
 
   it('PRG-9: HA enable needs replication; refused otherwise and when already enabled', () => {
     const off = fresh({haEnabled: false, replicationReady: false})
-    assert.throws(() => applyEvent(off, haEnable, T0), (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9' && /replication/.test(e.message))
-    assert.throws(() => applyEvent(fresh(), haEnable, T0), (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9')
-    assert.throws(() => applyEvent(fresh({haEnabled: false}), haDisable, T0), (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9')
+    assert.throws(
+      () => applyEvent(off, haEnable, T0),
+      (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9' && /replication/.test(e.message),
+    )
+    assert.throws(
+      () => applyEvent(fresh(), haEnable, T0),
+      (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9',
+    )
+    assert.throws(
+      () => applyEvent(fresh({haEnabled: false}), haDisable, T0),
+      (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-9',
+    )
     const on = applyEvent(fresh({haEnabled: false}), haEnable, T0)
     assert.equal(rowOf(on.group), 1)
     assert.ok(on.effects.some((e) => e.kind === 'haMonitoring' && e.enabled))
   })
 
-  it('PRG-9: HA enable with one node\'s services down fails it over at once; with both down the group fails', () => {
+  it("PRG-9: HA enable with one node's services down fails it over at once; with both down the group fails", () => {
     const one = run([haDisable, {type: 'criticalServiceDown', node: B}, haEnable]).group
     assert.equal(rowOf(one), 12)
     assert.equal(one.nodes[classifyGroup(one)!.node1].name, B)
@@ -446,7 +731,10 @@ describe('presence redundancy: operator actions', () => {
     assert.match(recommendedActionFor(g), /disabled/)
     const stuck = run([failover(A), moveFailed, haDisable]).group
     assert.deepEqual([byName(stuck, A).users, byName(stuck, B).users], [0, 7000])
-    assert.throws(() => applyEvent(run([failover(A)]).group, haDisable, T0), (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-8')
+    assert.throws(
+      () => applyEvent(run([failover(A)]).group, haDisable, T0),
+      (e: unknown) => e instanceof RefusedError && e.rule === 'PRG-8',
+    )
   })
 })
 
@@ -461,7 +749,9 @@ const eventArb: fc.Arbitrary<HaEvent> = fc.oneof(
   fc.constant<HaEvent>({type: 'recover'}),
   fc.constant<HaEvent>({type: 'haEnable'}),
   fc.constant<HaEvent>({type: 'haDisable'}),
-  fc.record({node, age: fc.integer({min: 0, max: 2 * DELAY})}).map(({node: n, age}): HaEvent => ({type: 'criticalServiceDown', node: n, sinceMs: -age})),
+  fc
+    .record({node, age: fc.integer({min: 0, max: 2 * DELAY})})
+    .map(({node: n, age}): HaEvent => ({type: 'criticalServiceDown', node: n, sinceMs: -age})),
   node.map((n): HaEvent => ({type: 'databaseFailure', node: n})),
   node.map((n): HaEvent => ({type: 'peerHeartbeatLost', node: n})),
   node.map((n): HaEvent => ({type: 'peerRebootAnnounced', node: n})),
@@ -483,43 +773,58 @@ describe('presence redundancy: property', () => {
   it('PRG-7, PRG-8: every reachable pair is a table row; refused actions change nothing; users are conserved', () => {
     const reached = new Set<number>()
     fc.assert(
-      fc.property(fc.boolean(), fc.integer({min: 0, max: 9000}), fc.integer({min: 0, max: 9000}), fc.array(stepArb, {maxLength: 40}), (autoFallback, ua, ub, steps) => {
-        let g = newGroup({name: 'prg1', nodes: [{name: A, users: ua}, {name: B, users: ub}], autoFallback, haEnabled: true})
-        let now = T0
-        const history: string[] = []
-        for (const {event, dt} of steps) {
-          now += dt
-          const e: HaEvent = event.type === 'criticalServiceDown' ? {...event, sinceMs: now + (event.sinceMs ?? 0)} : event
-          history.push(JSON.stringify(e))
-          const prev = g
-          const snapshot = structuredClone(g)
-          const allowed = allowedActions(g).map(describeAction)
-          const isAction = ['failover', 'fallback', 'recover', 'haEnable', 'haDisable'].includes(e.type)
-          try {
-            g = applyEvent(g, e, now).group
-            if (isAction) assert.ok(allowed.includes(describeAction(e as never)), `applied but not allowed: ${history.join(' ')}`)
-          } catch (err) {
-            assert.ok(err instanceof RefusedError, `only operator actions are refused: ${String(err)}`)
-            assert.ok(isAction && !allowed.includes(describeAction(e as never)))
-            assert.deepEqual(err.details?.allowed, allowed)
+      fc.property(
+        fc.boolean(),
+        fc.integer({min: 0, max: 9000}),
+        fc.integer({min: 0, max: 9000}),
+        fc.array(stepArb, {maxLength: 40}),
+        (autoFallback, ua, ub, steps) => {
+          let g = newGroup({
+            name: 'prg1',
+            nodes: [
+              {name: A, users: ua},
+              {name: B, users: ub},
+            ],
+            autoFallback,
+            haEnabled: true,
+          })
+          let now = T0
+          const history: string[] = []
+          for (const {event, dt} of steps) {
+            now += dt
+            const e: HaEvent = event.type === 'criticalServiceDown' ? {...event, sinceMs: now + (event.sinceMs ?? 0)} : event
+            history.push(JSON.stringify(e))
+            const prev = g
+            const snapshot = structuredClone(g)
+            const allowed = allowedActions(g).map(describeAction)
+            const isAction = ['failover', 'fallback', 'recover', 'haEnable', 'haDisable'].includes(e.type)
+            try {
+              g = applyEvent(g, e, now).group
+              if (isAction) assert.ok(allowed.includes(describeAction(e as never)), `applied but not allowed: ${history.join(' ')}`)
+            } catch (err) {
+              assert.ok(err instanceof RefusedError, `only operator actions are refused: ${String(err)}`)
+              assert.ok(isAction && !allowed.includes(describeAction(e as never)))
+              assert.deepEqual(err.details?.allowed, allowed)
+            }
+            assert.deepEqual(prev, snapshot, 'the input group was not touched (a refused action changes nothing)')
+            if (g.haEnabled) {
+              const c = classifyGroup(g)
+              assert.ok(c, `pair not in PRG-7 after ${history.join(' ')}: ${JSON.stringify(g.nodes)}`)
+              reached.add(c.row.row)
+              const n1 = g.nodes[c.node1]
+              if (FAILED_OVER_ROWS.includes(c.row.row))
+                assert.equal(n1.users, 0, `users left on node 1 in row ${c.row.row}: ${history.join(' ')}`)
+            }
+            assert.equal(total(g), ua + ub, `users not conserved: ${history.join(' ')}`)
+            assert.equal(g.nodes[0].assignedUsers + g.nodes[1].assignedUsers, ua + ub)
+            for (const n of g.nodes) {
+              assert.ok(n.users >= 0)
+              // Without HA nobody takes a down node's users (PRG-9); with HA a down node holds none.
+              if (g.haEnabled && n.state === null) assert.equal(n.users, 0, `users on a down node: ${history.join(' ')}`)
+            }
           }
-          assert.deepEqual(prev, snapshot, 'the input group was not touched (a refused action changes nothing)')
-          if (g.haEnabled) {
-            const c = classifyGroup(g)
-            assert.ok(c, `pair not in PRG-7 after ${history.join(' ')}: ${JSON.stringify(g.nodes)}`)
-            reached.add(c.row.row)
-            const n1 = g.nodes[c.node1]
-            if (FAILED_OVER_ROWS.includes(c.row.row)) assert.equal(n1.users, 0, `users left on node 1 in row ${c.row.row}: ${history.join(' ')}`)
-          }
-          assert.equal(total(g), ua + ub, `users not conserved: ${history.join(' ')}`)
-          assert.equal(g.nodes[0].assignedUsers + g.nodes[1].assignedUsers, ua + ub)
-          for (const n of g.nodes) {
-            assert.ok(n.users >= 0)
-            // Without HA nobody takes a down node's users (PRG-9); with HA a down node holds none.
-            if (g.haEnabled && n.state === null) assert.equal(n.users, 0, `users on a down node: ${history.join(' ')}`)
-          }
-        }
-      }),
+        },
+      ),
       {numRuns: 1000, seed: 20140101},
     )
     // With a fixed seed the walk is reproducible; it must reach every row a scenario reaches.
@@ -532,8 +837,20 @@ describe('presence redundancy: property', () => {
 describe('PRG-11 (run time): the impact of a failover, fallback or recovery', () => {
   it('PRG-11: five documented effects, the failed node named where the text says so', () => {
     const items = failoverImpact('imp-pub')
-    assert.deepEqual(items.map((i) => i.subject), ['presence and instant messaging', 'ad hoc chat rooms hosted on imp-pub', 'persistent chat rooms on imp-pub', 'softphone calls', 'other clusters'])
+    assert.deepEqual(
+      items.map((i) => i.subject),
+      [
+        'presence and instant messaging',
+        'ad hoc chat rooms hosted on imp-pub',
+        'persistent chat rooms on imp-pub',
+        'softphone calls',
+        'other clusters',
+      ],
+    )
     assert.ok(items.every((i) => i.rule === 'PRG-11'))
-    assert.match(failoverImpactText(), /^PRG-11: .*ad hoc chat rooms hosted on the failed node: lost.*softphone calls: not dropped.*Intercluster Sync Agent/)
+    assert.match(
+      failoverImpactText(),
+      /^PRG-11: .*ad hoc chat rooms hosted on the failed node: lost.*softphone calls: not dropped.*Intercluster Sync Agent/,
+    )
   })
 })

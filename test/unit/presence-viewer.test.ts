@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {type Directory, type DirectoryEntry, labDirectory, PRESENCE_STATUSES, PRESENCE_VIEWER_SERVICES, viewPresence} from '../../src/lib/domain/presence-viewer.js'
+import {
+  type Directory,
+  type DirectoryEntry,
+  labDirectory,
+  PRESENCE_STATUSES,
+  PRESENCE_VIEWER_SERVICES,
+  viewPresence,
+} from '../../src/lib/domain/presence-viewer.js'
 
 const allRunning = Object.fromEntries(PRESENCE_VIEWER_SERVICES.map((s) => [s, 'Running']))
 const here = {assigned: 'imp-pub', signedInTo: 'imp-pub'}
@@ -18,16 +25,29 @@ function directoryOf(entries: DirectoryEntry[]): Directory {
   }
 }
 
-const user = (id: string, over: Partial<DirectoryEntry> = {}): DirectoryEntry => ({id, status: 'Available', contactGroups: [], ungrouped: [], blocked: [], ...over})
+const user = (id: string, over: Partial<DirectoryEntry> = {}): DirectoryEntry => ({
+  id,
+  status: 'Available',
+  contactGroups: [],
+  ungrouped: [],
+  blocked: [],
+  ...over,
+})
 
 describe('end user presence viewer (seed 003, PRG presence)', () => {
-  it('presence viewer: the User Status values are the document\'s five', () => {
+  it("presence viewer: the User Status values are the document's five", () => {
     assert.deepEqual([...PRESENCE_STATUSES], ['Available', 'Away', 'Do Not Disturb', 'Unavailable', 'Custom'])
   })
 
   it('presence viewer: a contact in several groups counts once in the contact list size', () => {
     const d = directoryOf([
-      user('a', {contactGroups: [{name: 'Team', contacts: ['b', 'c']}, {name: 'Project', contacts: ['c']}], ungrouped: ['d']}),
+      user('a', {
+        contactGroups: [
+          {name: 'Team', contacts: ['b', 'c']},
+          {name: 'Project', contacts: ['c']},
+        ],
+        ungrouped: ['d'],
+      }),
       user('b'),
       user('c'),
       user('d'),
@@ -38,7 +58,16 @@ describe('end user presence viewer (seed 003, PRG presence)', () => {
   })
 
   it('presence viewer: a watcher in several groups counts once; watchers are listed by group', () => {
-    const d = directoryOf([user('a'), user('w', {contactGroups: [{name: 'Team', contacts: ['a']}, {name: 'Friends', contacts: ['a']}]}), user('x', {ungrouped: ['a']})])
+    const d = directoryOf([
+      user('a'),
+      user('w', {
+        contactGroups: [
+          {name: 'Team', contacts: ['a']},
+          {name: 'Friends', contacts: ['a']},
+        ],
+      }),
+      user('x', {ungrouped: ['a']}),
+    ])
     const v = viewPresence({directory: d, user: 'a', assignment: here, services: allRunning})
     assert.equal(v.watchers.count, 2)
     assert.deepEqual(v.watchers.groups.map((g) => g.name).sort(), ['(no group)', 'Friends', 'Team'])
@@ -66,8 +95,14 @@ describe('end user presence viewer (seed 003, PRG presence)', () => {
   it('presence viewer: the perspective takes at most 128 characters; unknown users are not found', () => {
     const d = directoryOf([user('a')])
     assert.throws(() => viewPresence({directory: d, user: 'a', as: 'x'.repeat(129), assignment: here, services: allRunning}), /at most 128/)
-    assert.throws(() => viewPresence({directory: d, user: 'nobody', assignment: here, services: allRunning}), (e: Error) => e.name === 'NotFoundError')
-    assert.throws(() => viewPresence({directory: d, user: 'a', as: 'nobody', assignment: here, services: allRunning}), (e: Error) => e.name === 'NotFoundError')
+    assert.throws(
+      () => viewPresence({directory: d, user: 'nobody', assignment: here, services: allRunning}),
+      (e: Error) => e.name === 'NotFoundError',
+    )
+    assert.throws(
+      () => viewPresence({directory: d, user: 'a', as: 'nobody', assignment: here, services: allRunning}),
+      (e: Error) => e.name === 'NotFoundError',
+    )
   })
 
   it('presence viewer: without AXL, Presence Engine and Proxy running on the node, presence is not valid (warning)', () => {
@@ -90,7 +125,8 @@ describe('end user presence viewer (seed 003, PRG presence)', () => {
     const listing = new Map<string, Set<string>>()
     for (let i = 0; i < 3000; i++) {
       const e = lab.entry(id(i))!
-      for (const c of [...e.contactGroups.flatMap((g) => g.contacts), ...e.ungrouped]) listing.set(c, (listing.get(c) ?? new Set()).add(e.id))
+      for (const c of [...e.contactGroups.flatMap((g) => g.contacts), ...e.ungrouped])
+        listing.set(c, (listing.get(c) ?? new Set()).add(e.id))
     }
     for (const i of [0, 1, 7, 999, 1000, 1500, 2999]) {
       const watchers = new Set(lab.watchersOf(id(i)).map((w) => w.watcher))

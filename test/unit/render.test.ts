@@ -6,7 +6,14 @@ import {editDistance, matchName, nearest} from '../../src/lib/suggest.js'
 import {parseSince} from '../../src/lib/cli/since.js'
 
 describe('output rendering (DESIGN.md "Output")', () => {
-  const view = {columns: ['A', 'B'], rows: [['x\ty', 1], [null, 'Running']], stateColumn: 1}
+  const view = {
+    columns: ['A', 'B'],
+    rows: [
+      ['x\ty', 1],
+      [null, 'Running'],
+    ],
+    stateColumn: 1,
+  }
 
   it('piped output is tab-separated rows, no header, no colour, tabs in values flattened', () => {
     assert.equal(renderTsv(view), 'x y\t1\n\tRunning\n')
@@ -40,7 +47,16 @@ describe('output rendering (DESIGN.md "Output")', () => {
     columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CALLS', 'PORTS', 'REPLICATION', 'LAST CHANGE'],
     stateColumn: 2,
     rows: [
-      ['cuc-pub', 'publisher', 'Running in Backup Mode', 'yes', 0, 16, 'in sync', '2026-11-26T01:16:02.830Z Starting → Primary: started; the publisher is Primary when the cluster is healthy (UC-3)'],
+      [
+        'cuc-pub',
+        'publisher',
+        'Running in Backup Mode',
+        'yes',
+        0,
+        16,
+        'in sync',
+        '2026-11-26T01:16:02.830Z Starting → Primary: started; the publisher is Primary when the cluster is healthy (UC-3)',
+      ],
       ['cuc-sub', 'subscriber', 'Secondary', 'no (Stop Taking Calls)', 0, 16, 'in sync', ''],
     ],
   }
@@ -78,7 +94,14 @@ describe('output rendering (DESIGN.md "Output")', () => {
     const saved = process.env.FORCE_COLOR
     process.env.FORCE_COLOR = '1'
     try {
-      const view = {columns: ['SERVER', 'STATUS'], stateColumn: 1, rows: [['a', 'Primary'], ['b', 'Primary']]}
+      const view = {
+        columns: ['SERVER', 'STATUS'],
+        stateColumn: 1,
+        rows: [
+          ['a', 'Primary'],
+          ['b', 'Primary'],
+        ],
+      }
       const plain = await renderTable(view, true)
       const alarm = await renderTable({...view, alarmRows: [0, 1]}, true)
       assert.match(plain, /\u001b\[32mPrimary/)
@@ -103,9 +126,19 @@ describe('output rendering (DESIGN.md "Output")', () => {
 describe('names and suggestions (issue 13)', () => {
   it('names match as typed, else case-insensitively when only one folds the same', () => {
     const names = ['CTIOSTrace', 'NM', 'nm-2', 'Cisco Presence Engine']
-    assert.equal(matchName('cisco presence engine', names, (n) => n), 'Cisco Presence Engine')
-    assert.equal(matchName('NM', [...names, 'nm'], (n) => n), 'NM')
-    assert.equal(matchName('Nm', [...names, 'nm'], (n) => n), undefined, 'ambiguous: NM and nm')
+    assert.equal(
+      matchName('cisco presence engine', names, (n) => n),
+      'Cisco Presence Engine',
+    )
+    assert.equal(
+      matchName('NM', [...names, 'nm'], (n) => n),
+      'NM',
+    )
+    assert.equal(
+      matchName('Nm', [...names, 'nm'], (n) => n),
+      undefined,
+      'ambiguous: NM and nm',
+    )
   })
 
   it('the nearest word is suggested only when it is near', () => {

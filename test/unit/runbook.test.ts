@@ -65,7 +65,15 @@ describe('runbook files as operators write them', () => {
 
   it('shell syntax a runbook line cannot hold is a problem of its line, not silently run', () => {
     const lines = splitRunbook('status | grep ok\nstatus\nnode upgrade x --version $V\nservice stop "unclosed\n')
-    assert.deepEqual(lines.map((l) => [l.line, l.problem !== undefined]), [[1, true], [2, false], [3, true], [4, true]])
+    assert.deepEqual(
+      lines.map((l) => [l.line, l.problem !== undefined]),
+      [
+        [1, true],
+        [2, false],
+        [3, true],
+        [4, true],
+      ],
+    )
     assert.match(lines[3].problem!, /never closed/)
   })
 
@@ -80,7 +88,10 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.json.ok, true)
     assert.equal(r.json.steps.length, 14)
-    assert.ok(r.json.steps.every((s: any) => s.verdict === 'allowed'), JSON.stringify(r.json.steps.map((s: any) => s.verdict)))
+    assert.ok(
+      r.json.steps.every((s: any) => s.verdict === 'allowed'),
+      JSON.stringify(r.json.steps.map((s: any) => s.verdict)),
+    )
     const end = r.json.steps.at(-1).stateAfter
     for (const name of ['cucm-pub', 'cucm-sub', 'imp-pub', 'imp-sub']) {
       const node = end.nodes.find((x: any) => x.name === name)
@@ -127,10 +138,16 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
     const stop = r.json.steps.find((s: any) => s.commandId === 'service stop')
     const group = stop.stateAfter.groups[0]
     assert.equal(group.row, 15)
-    assert.match(group.recommendedAction, /^On the backup node: 1\. Check the critical services that are down; to start them, select Recover/)
+    assert.match(
+      group.recommendedAction,
+      /^On the backup node: 1\. Check the critical services that are down; to start them, select Recover/,
+    )
     assert.match(stop.message, /PRG-7 row 15; recommended: On the backup node/)
     for (const name of ['imp-pub', 'imp-sub']) {
-      assert.deepEqual(stop.stateAfter.nodes.find((x: any) => x.name === name).presence, {state: 'Running in Failed Mode', reason: 'Critical Service Down'})
+      assert.deepEqual(stop.stateAfter.nodes.find((x: any) => x.name === name).presence, {
+        state: 'Running in Failed Mode',
+        reason: 'Critical Service Down',
+      })
     }
   })
 
@@ -154,11 +171,19 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
   })
 
   it('an unknown flag or command, and shell syntax, are findings with their line (exit 3); the --dry-run of a refused action is refused too', async () => {
-    const r = await check(file('status --bogus\n\nfrobnicate now\nstatus | grep ok\nevents --follow\ncluster deactivate cuc-pub --dry-run\n'))
+    const r = await check(
+      file('status --bogus\n\nfrobnicate now\nstatus | grep ok\nevents --follow\ncluster deactivate cuc-pub --dry-run\n'),
+    )
     assert.equal(r.code, 3)
     assert.deepEqual(
       r.json.steps.map((s: any) => [s.line, s.verdict]),
-      [[1, 'invalid'], [3, 'invalid'], [4, 'invalid'], [5, 'invalid'], [6, 'not simulated']],
+      [
+        [1, 'invalid'],
+        [3, 'invalid'],
+        [4, 'invalid'],
+        [5, 'invalid'],
+        [6, 'not simulated'],
+      ],
     )
     assert.match(stepAt(r, 5).message, /--follow runs until interrupted/)
     assert.match(stepAt(r, 1).message, /Nonexistent flag: --bogus/)
@@ -169,7 +194,11 @@ describe('ucctl runbook check --snapshot (no agent)', () => {
   })
 
   it('a dry run changes nothing in the simulation; commands the model cannot simulate are named, never skipped', async () => {
-    const r = await check(file('pcluster failover imp-pub --dry-run\nthrottle status\nevents --since 10m\npcluster failover imp-pub --yes\npcluster fallback imp-pub --yes --context prod\n'))
+    const r = await check(
+      file(
+        'pcluster failover imp-pub --dry-run\nthrottle status\nevents --since 10m\npcluster failover imp-pub --yes\npcluster fallback imp-pub --yes --context prod\n',
+      ),
+    )
     assert.equal(r.code, 0, JSON.stringify(r.json))
     assert.equal(stepAt(r, 5).verdict, 'not simulated')
     assert.match(stepAt(r, 5).message, /it acts on context prod, not lab/)
@@ -287,7 +316,10 @@ describe('simulateStep (the domain model of a runbook step)', () => {
     const d = withSoftphones(8) // agents 1..8 on switches 1..4, two each
     const r = simulateStep(d, {kind: 'ctios-fault', node: 'ctios-a', fault: {component: 'switch', action: 'down', id: 'switch-2'}}, 0)
     assert.equal(r.ok, true, r.message)
-    assert.deepEqual(r.effects.offline.map((o) => [o.rule, o.softphones]), [['CTI-5', 2]])
+    assert.deepEqual(
+      r.effects.offline.map((o) => [o.rule, o.softphones]),
+      [['CTI-5', 2]],
+    )
     assert.deepEqual(softphones(r.deployment), {connected: 6, Offline: 2, disconnected: 992})
     const side = simulateStep(d, {kind: 'ctios-fault', node: 'ctios-a', fault: {component: 'pg', action: 'switch-side'}}, 0)
     assert.deepEqual(side.effects.offline, [])

@@ -76,7 +76,10 @@ describe('parameters', () => {
       for (const value of row.bad) {
         const check = validateThrottleParams({[row.key]: value})
         assert.equal(check.ok, false)
-        assert.deepEqual(check.findings.map((f) => `${f.rule} ${f.severity}`), [`${row.rule} error`])
+        assert.deepEqual(
+          check.findings.map((f) => `${f.rule} ${f.severity}`),
+          [`${row.rule} error`],
+        )
         assert.match(check.findings[0].message, /out of range/)
       }
       assert.equal(validateThrottleParams({[row.key]: row.good}).ok, true)
@@ -86,7 +89,10 @@ describe('parameters', () => {
   it('THR-7: any change from the default is accepted with a warning; defaults raise nothing', () => {
     const check = validateThrottleParams({codeYellowEntryLatencyMs: 30})
     assert.equal(check.ok, true)
-    assert.deepEqual(check.findings.map((f) => `${f.rule} ${f.severity}`), ['THR-7 warning'])
+    assert.deepEqual(
+      check.findings.map((f) => `${f.rule} ${f.severity}`),
+      ['THR-7 warning'],
+    )
     assert.match(check.findings[0].message, /discouraged unless Cisco support recommends it/)
     assert.deepEqual(validateThrottleParams({...DEFAULT_THROTTLE_PARAMS}).findings, [])
   })
@@ -120,7 +126,10 @@ describe('stepThrottle', () => {
 
   it('THR-5: the average is computed only after sample-size consecutive non-zero samples', () => {
     const t = run(rep(10, 25))
-    assert.deepEqual(t.names.slice(0, 9), rep(9, 0).map(() => 'Normal'))
+    assert.deepEqual(
+      t.names.slice(0, 9),
+      rep(9, 0).map(() => 'Normal'),
+    )
     assert.equal(t.names[9], 'Code Yellow')
     const nine = run(rep(9, 25))
     assert.equal(nine.state.counters.AverageExpectedDelay, 0)
@@ -294,7 +303,7 @@ describe('command-line assignments', () => {
     assert.throws(() => parseThrottleAssignments(['codeYellowEntryLatencyMs=30', 'Code Yellow Entry Latency=40']), /set twice/)
   })
 
-  it('THR-7: changes are described in the documents\' words, with the rule', () => {
+  it("THR-7: changes are described in the documents' words, with the rule", () => {
     assert.deepEqual(describeThrottleChanges(DEFAULT_THROTTLE_PARAMS, {codeYellowEntryLatencyMs: 30, systemThrottleSampleSizeSec: 10}), [
       'Code Yellow Entry Latency: 20 → 30 ms (THR-2)',
       'System Throttle Sample Size: 10 s (unchanged)',

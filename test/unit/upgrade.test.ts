@@ -93,7 +93,10 @@ describe('upgradeType', () => {
   }
 
   it('UPG-5: an unparsable source is a UsageError naming it', () => {
-    assert.throws(() => upgradeType('eight', '8.6(4)'), (err: unknown) => err instanceof UsageError && err.message.includes('"eight"'))
+    assert.throws(
+      () => upgradeType('eight', '8.6(4)'),
+      (err: unknown) => err instanceof UsageError && err.message.includes('"eight"'),
+    )
   })
 })
 
@@ -124,7 +127,7 @@ describe('planUpgrade', () => {
     assert.deepEqual(plan.steps[2], {number: 3, action: 'upgrade', nodes: ['imp-sub', 'imp-sub2']})
   })
 
-  it('UPG-5: a step with no node is left out and the documents\' numbers stay', () => {
+  it("UPG-5: a step with no node is left out and the documents' numbers stay", () => {
     const small: Cluster = {nodes: STANDARD.nodes.filter((n) => n.name !== 'imp-sub')}
     assert.deepEqual(
       planUpgrade(small, '9.0(1)').steps.map((s) => s.number),
@@ -197,7 +200,11 @@ describe('validatePlan', () => {
   })
 
   it('UPG-5: step 3 missing', () => {
-    const result = validatePlan(STANDARD, '9.0(1)', STANDARD_STEPS.filter((s) => s.number !== 3))
+    const result = validatePlan(
+      STANDARD,
+      '9.0(1)',
+      STANDARD_STEPS.filter((s) => s.number !== 3),
+    )
     assert.equal(result.ok, false)
     assert.deepEqual(
       result.findings.map((f) => [f.rule, f.severity, f.step, f.node]),
@@ -258,7 +265,10 @@ describe('validatePlan', () => {
 
   it('UPG-5: a malformed runbook step is a UsageError', () => {
     const steps = [{number: 1, action: 'reboot', nodes: ['cucm-pub']}] as unknown as PlanStep[]
-    assert.throws(() => validatePlan(STANDARD, '9.0(1)', steps), (err: unknown) => err instanceof UsageError && err.message.includes('"reboot"'))
+    assert.throws(
+      () => validatePlan(STANDARD, '9.0(1)', steps),
+      (err: unknown) => err instanceof UsageError && err.message.includes('"reboot"'),
+    )
     const zero = [{number: 0, action: 'upgrade', nodes: ['cucm-pub']}] as PlanStep[]
     assert.throws(() => validatePlan(STANDARD, '9.0(1)', zero), UsageError)
   })
@@ -395,12 +405,21 @@ describe('clusterFromPartitions / upgradeTargetFor / allowedBecause', () => {
       report(STANDARD.nodes[0], [{...up('cucm-pub'), time: '2024-01-01T10:00:00.000Z'}]),
       report(STANDARD.nodes[1], [{...up('cucm-sub'), time: '2024-01-01T11:30:00.000Z'}]),
       // imp-sub reports first but upgraded later; an entry about another node is ignored.
-      report(STANDARD.nodes[3], [{node: 'imp-sub', action: 'upgrade', version: IMP_NEW, time: '2024-01-01T12:00:00.000Z'}, {node: 'imp-pub', action: 'upgrade', version: 'x'}]),
+      report(STANDARD.nodes[3], [
+        {node: 'imp-sub', action: 'upgrade', version: IMP_NEW, time: '2024-01-01T12:00:00.000Z'},
+        {node: 'imp-pub', action: 'upgrade', version: 'x'},
+      ]),
       report(STANDARD.nodes[2], [{node: 'imp-pub', action: 'upgrade', version: '9.0.1.10000-8', time: '2024-01-01T11:00:00.000Z'}]),
     ]
     const {cluster, history} = clusterFromPartitions(reports)
-    assert.deepEqual(cluster.nodes.map((n) => n.name), ['cucm-pub', 'cucm-sub', 'imp-sub', 'imp-pub'])
-    assert.deepEqual(history.map((h) => `${h.node} ${h.version}`), [`cucm-pub ${CUCM_NEW}`, 'imp-pub 9.0.1.10000-8', `cucm-sub ${CUCM_NEW}`, `imp-sub ${IMP_NEW}`])
+    assert.deepEqual(
+      cluster.nodes.map((n) => n.name),
+      ['cucm-pub', 'cucm-sub', 'imp-sub', 'imp-pub'],
+    )
+    assert.deepEqual(
+      history.map((h) => `${h.node} ${h.version}`),
+      [`cucm-pub ${CUCM_NEW}`, 'imp-pub 9.0.1.10000-8', `cucm-sub ${CUCM_NEW}`, `imp-sub ${IMP_NEW}`],
+    )
   })
 
   it('UPG-1: an IM&P node is checked against what the CUCM publisher installed; before that, its own version', () => {

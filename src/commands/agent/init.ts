@@ -13,9 +13,12 @@ export default class AgentInit extends LocalCommand<typeof AgentInit> {
     role: Flags.string({description: 'role in its cluster', options: [...ROLES], required: true}),
     peer: Flags.string({description: "another node's agent, NAME=URL (repeatable)", multiple: true, default: []}),
     listen: Flags.string({description: 'HOST:PORT of the HTTP API (beyond loopback, configure TLS)', default: '127.0.0.1:8443'}),
-    'state-dir': Flags.string({description: 'durable state directory, relative to DIR or absolute (e.g. /var/lib/ucctl)', default: 'state'}),
-    'product-version': Flags.string({description: 'product version installed (default: the lab\'s for the product)'}),
-    cluster: Flags.string({description: 'cluster name shared by the nodes of one cluster (default: the lab\'s)'}),
+    'state-dir': Flags.string({
+      description: 'durable state directory, relative to DIR or absolute (e.g. /var/lib/ucctl)',
+      default: 'state',
+    }),
+    'product-version': Flags.string({description: "product version installed (default: the lab's for the product)"}),
+    cluster: Flags.string({description: "cluster name shared by the nodes of one cluster (default: the lab's)"}),
   }
   static override examples = [
     '<%= config.bin %> agent init --dir /etc/ucctl --name cucm-pub --product cucm --role publisher --peer cucm-sub=https://cucm-sub.example.net:8443 --listen 0.0.0.0:8443 --state-dir /var/lib/ucctl',

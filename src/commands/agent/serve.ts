@@ -5,7 +5,8 @@ export default class AgentServe extends BaseCommand<typeof AgentServe> {
   static override enableJsonFlag = false
   static override baseFlags = {} as typeof BaseCommand.baseFlags
   static override summary = "Run this node's agent: NodeManager, state store and the HTTP API under /v1"
-  static override description = 'Runs in the foreground until SIGTERM or SIGINT, then stops the services, flushes the state and exits 0. Logs are JSON lines on stderr.'
+  static override description =
+    'Runs in the foreground until SIGTERM or SIGINT, then stops the services, flushes the state and exits 0. Logs are JSON lines on stderr.'
   static override flags = {config: nodeConfigFlag}
   static override examples = ['<%= config.bin %> agent serve --config /etc/ucctl/node.yaml']
 

@@ -2,7 +2,8 @@ import {BaseCommand, watchFlag} from '../../lib/cli/base-command.js'
 import {clusterServers, statusOutcome} from '../../lib/cli/connection-cluster.js'
 
 export default class ClusterStatus extends BaseCommand<typeof ClusterStatus> {
-  static override summary = 'Status of the Unity Connection cluster: each server, its status, whether it answers calls, calls in progress, ports, replication (UC-2)'
+  static override summary =
+    'Status of the Unity Connection cluster: each server, its status, whether it answers calls, calls in progress, ports, replication (UC-2)'
   static override flags = {watch: watchFlag}
   static override description = `Statuses are the product's own (UC-2): Primary, Secondary, Deactivated, Not Functioning, Starting,
 Replicating Data, Split Brain Recovery. A server whose agent does not answer is shown as its peer sees it.

@@ -38,7 +38,8 @@ An existing context name is refused unless --force; "lab" is always the embedded
     file.contexts[this.args.name] = {nodes, ...(caPath ? {ca: caPath} : {})}
     file.current ??= this.args.name
     writeContexts(file)
-    if (specs.some((s) => tokensCrossNetworkInClear(s.url))) this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
+    if (specs.some((s) => tokensCrossNetworkInClear(s.url)))
+      this.notice('warning: plain http: tokens cross the network in clear text; use https agents for real servers')
     return this.output(envelope('Context', {name: this.args.name, current: file.current === this.args.name, nodes}), {
       columns: ['CONTEXT', 'NODE', 'URL'],
       rows: nodes.map((n) => [this.args.name, n.name, n.url]),
@@ -48,13 +49,22 @@ An existing context name is refused unless --force; "lab" is always the embedded
   /** A context of kind cisco (src/lib/drivers/cisco/context.ts). */
   private async addCisco(file: ReturnType<typeof readContexts>, publisher: string) {
     const {addCiscoContext} = await import('../../lib/drivers/cisco/context.js')
-    const {entry, nodes} = await addCiscoContext(file, this.args.name, {...this.flags, cisco: publisher}, (m) => this.notice(m))
+    const {entry, nodes} = await addCiscoContext(this.args.name, {...this.flags, cisco: publisher}, (m) => this.notice(m))
     file.contexts[this.args.name] = entry
     file.current ??= this.args.name
     writeContexts(file)
-    return this.output(envelope('Context', {name: this.args.name, contextKind: 'cisco', current: file.current === this.args.name, readOnly: entry.cisco?.readOnly === true, nodes}), {
-      columns: ['CONTEXT', 'NODE', 'PRODUCT', 'ROLE', 'URL'],
-      rows: nodes.map((n) => [this.args.name, n.name, n.product, n.role, n.url]),
-    })
+    return this.output(
+      envelope('Context', {
+        name: this.args.name,
+        contextKind: 'cisco',
+        current: file.current === this.args.name,
+        readOnly: entry.cisco?.readOnly === true,
+        nodes,
+      }),
+      {
+        columns: ['CONTEXT', 'NODE', 'PRODUCT', 'ROLE', 'URL'],
+        rows: nodes.map((n) => [this.args.name, n.name, n.product, n.role, n.url]),
+      },
+    )
   }
 }

@@ -7,8 +7,10 @@ import {productNode} from '../../lib/cli/product-nodes.js'
 import {COMPONENTS, type Component, FAULT_ACTIONS, type FaultAction} from '../../lib/domain/cti-failover.js'
 
 export default class CtiosFault extends BaseCommand<typeof CtiosFault> {
-  static override summary = 'Inject a fault of a CTI OS related component and deliver its documented effects to the softphones (CTI-1..5; lab and tests)'
-  static override description = `ip-phone ID and switch ID (down|up): Offline to exactly their softphones; back in service, agents stay logged out
+  static override summary =
+    'Inject a fault of a CTI OS related component and deliver its documented effects to the softphones (CTI-1..5; lab and tests)'
+  static override description =
+    `ip-phone ID and switch ID (down|up): Offline to exactly their softphones; back in service, agents stay logged out
 until they log in again (CTI-4, CTI-5). pg [A|B] and cti-server [A|B] (down|up|switch-side): a side switching is
 harmless; the whole pair down is Offline to every softphone, then a snapshot when it is back (CTI-1, CTI-2).
 ctios-server down: a real SIGKILL of CtiosServerNode; softphones reconnect to the peer or get Offline, NodeManager

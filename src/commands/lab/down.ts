@@ -12,12 +12,22 @@ export default class LabDown extends BaseCommand<typeof LabDown> {
 
   async run() {
     const {lab, stopped} = await labDown({purge: this.flags.purge, onProgress: (m) => this.progress(m)})
-    const nodes = (lab?.nodes ?? []).map((n) => ({name: n.name, product: n.product, role: n.role, url: n.url, pid: n.pid ?? null, state: 'stopped'}))
-    return this.output(envelope('LabStatus', {name: lab?.name ?? null, timing: lab?.timing ?? null, topology: lab?.topology ?? null, nodes}), {
-      columns: ['NODE', 'URL', 'PID', 'STATE'],
-      stateColumn: 3,
-      rows: nodes.map((n) => [n.name, n.url, n.pid ?? '', n.state]),
-      notes: stopped > 0 ? [] : ['the lab was not up'],
-    })
+    const nodes = (lab?.nodes ?? []).map((n) => ({
+      name: n.name,
+      product: n.product,
+      role: n.role,
+      url: n.url,
+      pid: n.pid ?? null,
+      state: 'stopped',
+    }))
+    return this.output(
+      envelope('LabStatus', {name: lab?.name ?? null, timing: lab?.timing ?? null, topology: lab?.topology ?? null, nodes}),
+      {
+        columns: ['NODE', 'URL', 'PID', 'STATE'],
+        stateColumn: 3,
+        rows: nodes.map((n) => [n.name, n.url, n.pid ?? '', n.state]),
+        notes: stopped > 0 ? [] : ['the lab was not up'],
+      },
+    )
   }
 }

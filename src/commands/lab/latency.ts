@@ -3,7 +3,8 @@ import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {MAX_LATENCY_FAULT_MS, parseLatencyMs, setLatencyFault} from '../../lib/cli/throttle.js'
 
 export default class LabLatency extends BaseCommand<typeof LabLatency> {
-  static override summary = "Add latency on purpose to a Unified CM agent: every internal message and call attempt takes MS longer (0 clears)"
+  static override summary =
+    'Add latency on purpose to a Unified CM agent: every internal message and call attempt takes MS longer (0 clears)'
   static override description = `A lab fault for Code Yellow (THR-2..4): the agent's measured message-processing delay rises for real,
 and above Code Yellow Entry Latency for System Throttle Sample Size samples the node throttles new calls.`
   static override args = {

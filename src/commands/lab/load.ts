@@ -16,7 +16,8 @@ const rate = (what: string) =>
   })
 
 export default class LabLoad extends BaseCommand<typeof LabLoad> {
-  static override summary = 'Place simulated calls and leave voice messages at given rates on nodes, and count what was answered, rejected or accepted'
+  static override summary =
+    'Place simulated calls and leave voice messages at given rates on nodes, and count what was answered, rejected or accepted'
   static override description = `Each node gets the given rates (per node). Calls are POST /v1/calls (answered: 201; rejected: 429
 naming the rule, e.g. UC-2 when the status answers no calls, or Code Yellow on Unified CM); voice messages are
 POST /v1/messages with unique ids (nodes without messages, such as Unified CM, get calls only).
@@ -49,8 +50,14 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
       signal,
       onProgress: (counts) => {
         for (const n of counts) {
-          const messages = n.messages.supported ? ` · messages ${n.messages.sent}: ${n.messages.accepted} accepted, ${n.messages.rejected} rejected` : ''
-          progressLine(n.name, `calls ${n.calls.attempted}: ${n.calls.answered} answered, ${n.calls.rejected} rejected${messages}`, 'counter')
+          const messages = n.messages.supported
+            ? ` · messages ${n.messages.sent}: ${n.messages.accepted} accepted, ${n.messages.rejected} rejected`
+            : ''
+          progressLine(
+            n.name,
+            `calls ${n.calls.attempted}: ${n.calls.answered} answered, ${n.calls.rejected} rejected${messages}`,
+            'counter',
+          )
           progressDeadline(n.name, endAt)
         }
       },
@@ -68,7 +75,9 @@ Runs for --duration seconds, or until interrupted (Ctrl-C, SIGTERM): the report 
         n.messages.supported ? n.messages.accepted : '-',
         n.messages.supported ? n.messages.rejected : '-',
         n.messages.supported ? n.messages.unanswered : '-',
-        Object.entries(n.rejectedBy).map(([k, v]) => `${k}: ${v}`).join(', '),
+        Object.entries(n.rejectedBy)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', '),
       ]),
     })
   }

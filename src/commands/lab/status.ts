@@ -7,12 +7,20 @@ export default class LabStatus extends BaseCommand<typeof LabStatus> {
 
   async run() {
     const lab = observeLab()
-    const nodes = (lab?.nodes ?? []).map((n) => ({name: n.name, product: n.product, role: n.role, url: n.url, pid: n.pid ?? null, state: nodeState(n)}))
+    const nodes = (lab?.nodes ?? []).map((n) => ({
+      name: n.name,
+      product: n.product,
+      role: n.role,
+      url: n.url,
+      pid: n.pid ?? null,
+      state: nodeState(n),
+    }))
     const up = nodes.length > 0 && nodes.every((n) => n.state === 'running')
     return this.output(
       envelope('LabStatus', {name: lab?.name ?? null, timing: lab?.timing ?? null, topology: lab?.topology ?? null, nodes}),
       {
-        title: lab && nodes.some((n) => n.state === 'running') ? `lab ${lab.name} (timing ${lab.timing})` : 'the lab is not up (ucctl lab up)',
+        title:
+          lab && nodes.some((n) => n.state === 'running') ? `lab ${lab.name} (timing ${lab.timing})` : 'the lab is not up (ucctl lab up)',
         columns: ['NODE', 'PRODUCT', 'ROLE', 'URL', 'PID', 'STATE'],
         stateColumn: 5,
         rows: nodes.map((n) => [n.name, n.product, n.role, n.url, n.pid ?? '', n.state]),

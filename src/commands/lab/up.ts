@@ -5,7 +5,8 @@ import {TIMING_PROFILES} from '../../lib/domain/timing.js'
 
 export default class LabUp extends BaseCommand<typeof LabUp> {
   static override summary = 'Start the embedded lab: one agent process per node on 127.0.0.1 (idempotent)'
-  static override description = 'Starts every node of the topology that is not running. The default topology ships in the package: Unified CM, IM and Presence (group prg1), Unity Connection publisher and subscriber, and one CTI OS node.'
+  static override description =
+    'Starts every node of the topology that is not running. The default topology ships in the package: Unified CM, IM and Presence (group prg1), Unity Connection publisher and subscriber, and one CTI OS node.'
   static override flags = {
     topology: Flags.string({description: 'topology file (YAML); default: the one shipped in the package'}),
     timing: Flags.string({description: 'timing profile of the agents', options: [...TIMING_PROFILES]}),
@@ -22,7 +23,14 @@ export default class LabUp extends BaseCommand<typeof LabUp> {
       onProgress: (m) => this.progress(m),
     })
     if (lab.tls) this.notice(`lab CA (for ucctl context add ... --ca): ${labCaPath()}; tokens: ${labDir()}/credentials.json (0600)`)
-    const nodes = lab.nodes.map((n) => ({name: n.name, product: n.product, role: n.role, url: n.url, pid: n.pid ?? null, state: nodeState(n)}))
+    const nodes = lab.nodes.map((n) => ({
+      name: n.name,
+      product: n.product,
+      role: n.role,
+      url: n.url,
+      pid: n.pid ?? null,
+      state: nodeState(n),
+    }))
     return this.output(envelope('LabStatus', {name: lab.name, timing: lab.timing, tls: lab.tls ?? false, topology: lab.topology, nodes}), {
       title: `lab ${lab.name} (timing ${lab.timing})`,
       columns: ['NODE', 'PRODUCT', 'ROLE', 'URL', 'PID', 'STATE'],

@@ -4,7 +4,8 @@ import {checkNodes, checkOffline} from '../../lib/cli/load.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class LoadCheck extends BaseCommand<typeof LoadCheck> {
-  static override summary = "Check a peripheral's Configuration Parameters field for /LOAD against ICM and CTI OS versions (LOAD-1..6; exit 3 on an error finding)"
+  static override summary =
+    "Check a peripheral's Configuration Parameters field for /LOAD against ICM and CTI OS versions (LOAD-1..6; exit 3 on an error finding)"
   static override description = `With --node (or no flag: every CTI OS node of the context), reads the node's peripheral from its agent.
 With --params and --icm, checks the given field offline, with no agent: a change can be validated before it is made.
 Each finding names its rule and the fix.`

@@ -15,7 +15,11 @@ export default class LoadSet extends BaseCommand<typeof LoadSet> {
     restart: Flags.boolean({description: 'restart the PG so that the value applies (LOAD-1)', default: true, allowNo: true}),
     ...mutatingFlags,
   }
-  static override examples = ['<%= config.bin %> load set 0 --node ctios-a --yes', '<%= config.bin %> load set 0 --node ctios-a --dry-run', '<%= config.bin %> load set 0 --node ctios-a --no-restart']
+  static override examples = [
+    '<%= config.bin %> load set 0 --node ctios-a --yes',
+    '<%= config.bin %> load set 0 --node ctios-a --dry-run',
+    '<%= config.bin %> load set 0 --node ctios-a --no-restart',
+  ]
 
   async run() {
     const {client} = await productNode(await this.target(), this.flags.node, 'ctios', '/LOAD')

@@ -6,7 +6,8 @@ import type {ServiceStatus} from '../../lib/agent/node-manager.js'
 import {planNodeRestart} from '../../lib/domain/services.js'
 
 export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
-  static override summary = "Restart a node as NMM does on an unrecoverable fault: every service stopped, then the Automatic ones started in order (SVC-5)"
+  static override summary =
+    'Restart a node as NMM does on an unrecoverable fault: every service stopped, then the Automatic ones started in order (SVC-5)'
   static override args = {node: Args.string({description: 'node to restart', required: true})}
   static override flags = {...mutatingFlags}
   static override examples = ['<%= config.bin %> node restart ctios-a --yes']

@@ -13,7 +13,10 @@ export default class NodeSwitchVersion extends BaseCommand<typeof NodeSwitchVers
     'naming the rule; nothing runs. Every service of the node restarts: asks for confirmation.'
   static override args = {node: Args.string({description: 'node to switch', required: true})}
   static override flags = {...mutatingFlags}
-  static override examples = ['<%= config.bin %> node switch-version cucm-pub --yes', '<%= config.bin %> node switch-version imp-sub --dry-run']
+  static override examples = [
+    '<%= config.bin %> node switch-version cucm-pub --yes',
+    '<%= config.bin %> node switch-version imp-sub --dry-run',
+  ]
 
   async run() {
     const {client, node} = await this.node(this.args.node)

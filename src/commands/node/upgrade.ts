@@ -8,7 +8,7 @@ import {installableVersion} from '../../lib/domain/version.js'
 export default class NodeUpgrade extends BaseCommand<typeof NodeUpgrade> {
   static override summary = 'Install a version on the inactive partition of a Unified CM or IM and Presence node (UPG-5, UPG-6)'
   static override description =
-    'The node\'s agent first validates the action against the whole cluster (UPG-4): the step order of the ' +
+    "The node's agent first validates the action against the whole cluster (UPG-4): the step order of the " +
     'standard or refresh upgrade (UPG-5/UPG-6), the Unified CM release on a CUCM partition before IM and ' +
     'Presence (UPG-3), the same five version fields as the first upgraded IM and Presence node (UPG-2) and ' +
     'the same major.minor (UPG-1). A refusal is exit 5 naming the rule; nothing runs. The active partition ' +

@@ -3,7 +3,8 @@ import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {cancelOperation} from '../../lib/cli/operation.js'
 
 export default class OperationCancel extends BaseCommand<typeof OperationCancel> {
-  static override summary = 'Cancel an operation where it can stop safely (a drain, an upgrade before its switch-version); else exit 5 and why'
+  static override summary =
+    'Cancel an operation where it can stop safely (a drain, an upgrade before its switch-version); else exit 5 and why'
   static override description = `A cancelled drain takes calls again; a cancelled upgrade leaves the inactive partition as it was.
 A switch-version, a failover or a service action cannot stop safely once started: cancel refuses (exit 5) and changes nothing.`
   static override args = {id: Args.string({description: 'operation id', required: true})}

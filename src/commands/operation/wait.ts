@@ -7,7 +7,11 @@ export default class OperationWait extends BaseCommand<typeof OperationWait> {
   static override summary = 'Wait for an operation to reach a stable state, showing its transitions; exits as the action itself would'
   static override args = {id: Args.string({description: 'operation id', required: true})}
   static override flags = {
-    timeout: Flags.integer({description: 'seconds to wait before giving up (exit 124; the operation may still be running)', default: 60, min: 1}),
+    timeout: Flags.integer({
+      description: 'seconds to wait before giving up (exit 124; the operation may still be running)',
+      default: 60,
+      min: 1,
+    }),
   }
   static override examples = ['<%= config.bin %> operation wait 3f1c… --timeout 120']
 

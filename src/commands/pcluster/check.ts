@@ -4,7 +4,8 @@ import {checkOutcome} from '../../lib/cli/check.js'
 import {presenceCheck} from '../../lib/cli/presence.js'
 
 export default class PclusterCheck extends BaseCommand<typeof PclusterCheck> {
-  static override summary = 'Check presence redundancy groups against PRG-1 (membership, versions, cluster, publisher, WAN) and PRG-10 (capacity, balance); exit 3 on errors'
+  static override summary =
+    'Check presence redundancy groups against PRG-1 (membership, versions, cluster, publisher, WAN) and PRG-10 (capacity, balance); exit 3 on errors'
   static override args = {group: Args.string({description: 'presence redundancy group (default: every group)'})}
   static override examples = ['<%= config.bin %> pcluster check', '<%= config.bin %> pcluster check --json']
 

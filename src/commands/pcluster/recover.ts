@@ -3,7 +3,7 @@ import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {groupAction} from '../../lib/cli/presence.js'
 
 export default class PclusterRecover extends BaseCommand<typeof PclusterRecover> {
-  static override summary = "Manual recovery of a group whose nodes both failed: SRM restarts on both nodes (PRG-8)"
+  static override summary = 'Manual recovery of a group whose nodes both failed: SRM restarts on both nodes (PRG-8)'
   static override args = {group: Args.string({description: 'presence redundancy group', required: true})}
   static override flags = {...mutatingFlags}
   static override examples = ['<%= config.bin %> pcluster recover prg1 --yes']

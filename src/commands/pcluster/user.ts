@@ -7,8 +7,10 @@ import {viewerOf} from '../../lib/cli/presence-viewer.js'
 import {NotFoundError} from '../../lib/errors.js'
 
 export default class PclusterUser extends BaseCommand<typeof PclusterUser> {
-  static override summary = "End user presence viewer: a user's presence status (also as a watcher sees it), contacts, watchers and IM and Presence node"
-  static override description = `As the viewer of IM and Presence administration: User Status (Available, Away, Do Not Disturb, Unavailable, Custom), contacts by group and watchers (a contact or watcher in several groups counts once), the node the user is assigned to and the one serving it now, and a warning when the configured maximum of contacts or watchers is exceeded, or when AXL, Presence Engine or Proxy is not running on that node (presence is then not valid).
+  static override summary =
+    "End user presence viewer: a user's presence status (also as a watcher sees it), contacts, watchers and IM and Presence node"
+  static override description =
+    `As the viewer of IM and Presence administration: User Status (Available, Away, Do Not Disturb, Unavailable, Custom), contacts by group and watchers (a contact or watcher in several groups counts once), the node the user is assigned to and the one serving it now, and a warning when the configured maximum of contacts or watchers is exceeded, or when AXL, Presence Engine or Proxy is not running on that node (presence is then not valid).
 --as shows the status from a watcher's perspective (a privacy policy may show Unavailable).`
   static override args = {user: Args.string({description: 'user id (e.g. user00001@example.com)', required: true})}
   static override flags = {
@@ -16,7 +18,10 @@ export default class PclusterUser extends BaseCommand<typeof PclusterUser> {
     group: Flags.string({description: 'presence redundancy group (default: the only one)'}),
     'accessible-icons': Flags.boolean({description: 'Enable accessible presence icons: a shape per status, readable without colour'}),
   }
-  static override examples = ['<%= config.bin %> pcluster user user00001@example.com', '<%= config.bin %> pcluster user user00008@example.com --as user00009@example.com --json']
+  static override examples = [
+    '<%= config.bin %> pcluster user user00001@example.com',
+    '<%= config.bin %> pcluster user user00008@example.com --as user00009@example.com --json',
+  ]
 
   async run() {
     const target = await this.target()

@@ -16,7 +16,11 @@ export default class RunbookRun extends BaseCommand<typeof RunbookRun> {
     step: Flags.boolean({description: 'ask before each line (needs a terminal)'}),
     from: Flags.integer({description: 'resume: run from this line of the file', default: 1, min: 1}),
     transcript: Flags.string({description: 'where to write the transcript (default: FILE.transcript.json)'}),
-    settle: Flags.integer({description: 'seconds to wait after a line for the state the check predicted (transitions that end by themselves)', default: 30, min: 0}),
+    settle: Flags.integer({
+      description: 'seconds to wait after a line for the state the check predicted (transitions that end by themselves)',
+      default: 30,
+      min: 0,
+    }),
   }
   static override examples = [
     '<%= config.bin %> runbook run window.ucctl',

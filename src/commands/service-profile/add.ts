@@ -4,14 +4,23 @@ import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.j
 import {configRequest, type ProfileRow, profileListOutcome} from '../../lib/cli/administration.js'
 
 export default class ServiceProfileAdd extends BaseCommand<typeof ServiceProfileAdd> {
-  static override summary = 'Add a service profile: a group of UC services (ADM-3); put a UDS, an enhanced and a basic directory in it (ADM-5)'
+  static override summary =
+    'Add a service profile: a group of UC services (ADM-3); put a UDS, an enhanced and a basic directory in it (ADM-5)'
   static override args = {name: Args.string({description: 'service profile name', required: true})}
-  static override flags = {service: Flags.string({description: 'UC service (repeatable)', multiple: true, default: []}), yes: mutatingFlags.yes}
-  static override examples = ['<%= config.bin %> service-profile add standard --service dir-uds --service dir-enh --service dir-basic --service vm1 --service imp1']
+  static override flags = {
+    service: Flags.string({description: 'UC service (repeatable)', multiple: true, default: []}),
+    yes: mutatingFlags.yes,
+  }
+  static override examples = [
+    '<%= config.bin %> service-profile add standard --service dir-uds --service dir-enh --service dir-basic --service vm1 --service imp1',
+  ]
 
   async run() {
     const target = await this.target()
-    const r = await configRequest<{profile: ProfileRow}>(target, 'POST', '/v1/config/service-profiles', {name: this.args.name, services: this.flags.service})
+    const r = await configRequest<{profile: ProfileRow}>(target, 'POST', '/v1/config/service-profiles', {
+      name: this.args.name,
+      services: this.flags.service,
+    })
     const o = profileListOutcome([r.profile])
     return this.output(envelope('ServiceProfile', {profile: r.profile}), o.view)
   }

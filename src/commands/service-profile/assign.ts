@@ -4,9 +4,12 @@ import {configRequest, enc, type ProfileRow, profileListOutcome} from '../../lib
 import {UsageError} from '../../lib/errors.js'
 
 export default class ServiceProfileAssign extends BaseCommand<typeof ServiceProfileAssign> {
-  static override summary = "Associate a service profile with users one by one: it becomes their own, instead of the default (ADM-3)"
+  static override summary = 'Associate a service profile with users one by one: it becomes their own, instead of the default (ADM-3)'
   static override strict = false
-  static override args = {name: Args.string({description: 'service profile name', required: true}), users: Args.string({description: 'user ids'})}
+  static override args = {
+    name: Args.string({description: 'service profile name', required: true}),
+    users: Args.string({description: 'user ids'}),
+  }
   static override flags = {yes: mutatingFlags.yes}
   static override examples = ['<%= config.bin %> service-profile assign executives jdoe asmith']
 

@@ -9,7 +9,11 @@ export default class ServiceProfileRemove extends BaseCommand<typeof ServiceProf
   static override examples = ['<%= config.bin %> service-profile remove old']
 
   async run() {
-    const r = await removeThenList<{profiles: ProfileRow[]}>(await this.target(), `/v1/config/service-profiles/${enc(this.args.name)}`, '/v1/config/service-profiles')
+    const r = await removeThenList<{profiles: ProfileRow[]}>(
+      await this.target(),
+      `/v1/config/service-profiles/${enc(this.args.name)}`,
+      '/v1/config/service-profiles',
+    )
     const o = profileListOutcome(r.profiles)
     return this.output(o.doc, o.view)
   }

@@ -9,7 +9,11 @@ export default class ServiceProfileSetDefault extends BaseCommand<typeof Service
   static override examples = ['<%= config.bin %> service-profile set-default standard']
 
   async run() {
-    const r = await configRequest<{profiles: ProfileRow[]}>(await this.target(), 'POST', `/v1/config/service-profiles/${enc(this.args.name)}/default`)
+    const r = await configRequest<{profiles: ProfileRow[]}>(
+      await this.target(),
+      'POST',
+      `/v1/config/service-profiles/${enc(this.args.name)}/default`,
+    )
     const o = profileListOutcome(r.profiles)
     return this.output(o.doc, o.view)
   }

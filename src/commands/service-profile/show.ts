@@ -13,7 +13,10 @@ export default class ServiceProfileShow extends BaseCommand<typeof ServiceProfil
     const target = await this.target()
     const {profiles} = await configRequest<{profiles: ProfileRow[]}>(target, 'GET', '/v1/config/service-profiles')
     const p = profiles.find((x) => x.name.toLowerCase() === this.args.name.toLowerCase())
-    if (!p) throw new NotFoundError(`no service profile ${this.args.name}`, {hint: profiles.length ? `profiles: ${profiles.map((x) => x.name).join(', ')}` : 'ucctl service-profile add ...'})
+    if (!p)
+      throw new NotFoundError(`no service profile ${this.args.name}`, {
+        hint: profiles.length ? `profiles: ${profiles.map((x) => x.name).join(', ')}` : 'ucctl service-profile add ...',
+      })
     const {services} = await configRequest<{services: UcService[]}>(target, 'GET', '/v1/config/uc-services')
     const mine = p.services.map((n) => services.find((s) => s.name === n)!).filter(Boolean)
     return this.output(envelope('ServiceProfile', {profile: p, services: mine}), {

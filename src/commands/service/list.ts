@@ -5,7 +5,7 @@ import {nodeServices} from '../../lib/cli/service-list.js'
 export default class ServiceList extends BaseCommand<typeof ServiceList> {
   static override summary = "List nodes' service processes: state, pid, restarts, startup type (SVC-1, SVC-3)"
   static override description =
-    'With one --node, that node\'s list (exit 4 or 7 when it cannot be read). With several, or none (every node of the context), one table with a NODE column; a node that cannot be read is marked and named on stderr.'
+    "With one --node, that node's list (exit 4 or 7 when it cannot be read). With several, or none (every node of the context), one table with a NODE column; a node that cannot be read is marked and named on stderr."
   static override flags = {
     watch: watchFlag,
     node: Flags.string({char: 'n', description: 'node to list (repeatable; default: every node of the context)', multiple: true}),

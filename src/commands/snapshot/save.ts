@@ -3,7 +3,8 @@ import {BaseCommand} from '../../lib/cli/base-command.js'
 import {saveSnapshot} from '../../lib/cli/snapshot.js'
 
 export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
-  static override summary = 'Save the state of every node of the context (statuses, groups, versions, partitions, services, users) to a file'
+  static override summary =
+    'Save the state of every node of the context (statuses, groups, versions, partitions, services, users) to a file'
   static override description =
     'The file is a versioned JSON document (kind Snapshot, schemas/Snapshot.json) that `ucctl runbook check ' +
     '--snapshot FILE` simulates from. Every node must answer: a snapshot of part of the context would be a guess.'

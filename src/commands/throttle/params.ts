@@ -5,7 +5,8 @@ import {productNode} from '../../lib/cli/product-nodes.js'
 import {agentThrottleParams, setThrottleParams, showThrottleParams} from '../../lib/cli/throttle.js'
 
 export default class ThrottleParamsCommand extends BaseCommand<typeof ThrottleParamsCommand> {
-  static override summary = "Show or change a Unified CM node's throttle parameters (THR-2..5); changes are validated and warned about (THR-7)"
+  static override summary =
+    "Show or change a Unified CM node's throttle parameters (THR-2..5); changes are validated and warned about (THR-7)"
   static override description = `Without --set: every parameter with its value, default and range.
 With --set name=value (key or service-parameter name, repeatable): ranges are checked first (exit 2, nothing changed),
 warnings go to stderr, and the change asks for confirmation (--yes in scripts).
@@ -26,7 +27,10 @@ so Code Red comes in seconds there. Samples are taken once a second (fast: every
     const {client} = await productNode(await this.target(), this.flags.node, 'cucm', 'call throttling')
     const store = agentThrottleParams(client)
     const r = this.flags.set?.length
-      ? await setThrottleParams(store, this.flags.set, this.flags, {notice: (m) => this.notice(m), confirm: (q) => confirmOrRefuse(q, this.flags.yes)})
+      ? await setThrottleParams(store, this.flags.set, this.flags, {
+          notice: (m) => this.notice(m),
+          confirm: (q) => confirmOrRefuse(q, this.flags.yes),
+        })
       : await showThrottleParams(store)
     return this.output(r.doc, r.view, r.exitCode)
   }

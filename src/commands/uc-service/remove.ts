@@ -10,7 +10,11 @@ export default class UcServiceRemove extends BaseCommand<typeof UcServiceRemove>
   static override examples = ['<%= config.bin %> uc-service remove vm1']
 
   async run() {
-    const r = await removeThenList<{services: UcService[]}>(await this.target(), `/v1/config/uc-services/${enc(this.args.name)}`, '/v1/config/uc-services')
+    const r = await removeThenList<{services: UcService[]}>(
+      await this.target(),
+      `/v1/config/uc-services/${enc(this.args.name)}`,
+      '/v1/config/uc-services',
+    )
     const o = ucServiceListOutcome(r.services)
     return this.output(o.doc, o.view)
   }

@@ -12,8 +12,15 @@ export default class UcServiceShow extends BaseCommand<typeof UcServiceShow> {
   async run() {
     const r = await configRequest<{services: UcService[]}>(await this.target(), 'GET', '/v1/config/uc-services')
     const s = r.services.find((x) => x.name.toLowerCase() === this.args.name.toLowerCase())
-    if (!s) throw new NotFoundError(`no UC service ${this.args.name}`, {hint: r.services.length ? `UC services: ${r.services.map((x) => x.name).join(', ')}` : 'ucctl uc-service add ...'})
-    const rows: Array<[string, string]> = [['name', s.name], ['type', s.type], ['host', s.host]]
+    if (!s)
+      throw new NotFoundError(`no UC service ${this.args.name}`, {
+        hint: r.services.length ? `UC services: ${r.services.map((x) => x.name).join(', ')}` : 'ucctl uc-service add ...',
+      })
+    const rows: Array<[string, string]> = [
+      ['name', s.name],
+      ['type', s.type],
+      ['host', s.host],
+    ]
     if (s.directoryType) rows.push(['directory type', s.directoryType])
     if (s.customTftpFile) rows.push(['custom TFTP file', s.customTftpFile])
     for (const [k, v] of Object.entries(s.attributeMappings ?? {})) rows.push([`LDAP mapping ${k}`, v])

@@ -5,9 +5,10 @@ import {planUpgrade} from '../../lib/domain/upgrade.js'
 import {parseVersion} from '../../lib/domain/version.js'
 
 export default class UpgradePlan extends BaseCommand<typeof UpgradePlan> {
-  static override summary = "The ordered upgrade steps of a Unified CM and IM and Presence cluster: standard (UPG-5) or refresh (UPG-6) by its versions"
+  static override summary =
+    'The ordered upgrade steps of a Unified CM and IM and Presence cluster: standard (UPG-5) or refresh (UPG-6) by its versions'
   static override description =
-    'Reads the versions of the cluster (the context\'s agents, or a topology file with --topology), decides ' +
+    "Reads the versions of the cluster (the context's agents, or a topology file with --topology), decides " +
     'the standard or refresh upgrade and prints its steps with the nodes of each; the nodes of a step may run ' +
     'in parallel (UPG-7). With agents, DONE says which steps have finished. The --json output is a runbook ' +
     'that `ucctl upgrade validate --plan -` accepts.'
@@ -16,7 +17,10 @@ export default class UpgradePlan extends BaseCommand<typeof UpgradePlan> {
     topology: Flags.string({description: 'read the versions from this topology file instead of the agents (offline)'}),
     cluster: Flags.string({description: 'the Unified CM cluster, when there are several'}),
   }
-  static override examples = ['<%= config.bin %> upgrade plan --to "9.0(1)"', '<%= config.bin %> upgrade plan --to "9.0(1)" --topology site.yaml --json']
+  static override examples = [
+    '<%= config.bin %> upgrade plan --to "9.0(1)"',
+    '<%= config.bin %> upgrade plan --to "9.0(1)" --topology site.yaml --json',
+  ]
 
   async run() {
     const to = parseVersion(this.flags.to).text

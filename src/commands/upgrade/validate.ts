@@ -7,11 +7,12 @@ import {parseVersion} from '../../lib/domain/version.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class UpgradeValidate extends BaseCommand<typeof UpgradeValidate> {
-  static override summary = "Check a runbook's upgrade steps against the documented order (UPG-5, UPG-6, UPG-7) before the maintenance window"
+  static override summary =
+    "Check a runbook's upgrade steps against the documented order (UPG-5, UPG-6, UPG-7) before the maintenance window"
   static override description =
     'The runbook is YAML or JSON: a list of steps {number, action: upgrade|switch-version, nodes: [...]}, or a ' +
     'document with `steps:` and its target (`to: 9.0(1)`), such as the output of `ucctl upgrade plan --json`. ' +
-    'Steps with the same number run in parallel. Versions come from the context\'s agents, or from a topology ' +
+    "Steps with the same number run in parallel. Versions come from the context's agents, or from a topology " +
     'file with --topology (offline, no agent needed). Each violation names its step, node and rule; exit 3.'
   static override flags = {
     plan: Flags.string({description: 'runbook file (YAML or JSON); - reads stdin', required: true}),
@@ -28,7 +29,8 @@ export default class UpgradeValidate extends BaseCommand<typeof UpgradeValidate>
     const source = this.flags.plan === '-' ? 'stdin' : this.flags.plan
     const runbook = await parseRunbook(await readInput(this.flags.plan), source)
     const target = this.flags.to === undefined ? runbook.target : parseVersion(this.flags.to).text
-    if (target === undefined) throw new UsageError(`runbook ${source} names no target version`, {hint: 'pass --to 9.0(1), or add `to: 9.0(1)` to the runbook'})
+    if (target === undefined)
+      throw new UsageError(`runbook ${source} names no target version`, {hint: 'pass --to 9.0(1), or add `to: 9.0(1)` to the runbook'})
     const picture = this.flags.topology
       ? await clusterFromTopology(this.flags.topology, this.flags.cluster)
       : await clusterFromAgents(await this.target(), this.flags.cluster)

@@ -5,7 +5,8 @@ import {configRequest, templateListOutcome} from '../../lib/cli/administration.j
 import type {UserTemplate} from '../../lib/domain/administration.js'
 
 export default class UserTemplateAdd extends BaseCommand<typeof UserTemplateAdd> {
-  static override summary = 'Add a BAT user template (for user import), or with --feature-group a feature group template (Quick User/Phone Add): ADM-2'
+  static override summary =
+    'Add a BAT user template (for user import), or with --feature-group a feature group template (Quick User/Phone Add): ADM-2'
   static override args = {name: Args.string({description: 'template name', required: true})}
   static override flags = {
     'feature-group': Flags.boolean({description: 'a feature group template (Quick User/Phone Add) rather than a BAT user template'}),
@@ -14,7 +15,10 @@ export default class UserTemplateAdd extends BaseCommand<typeof UserTemplateAdd>
     'service-profile': Flags.string({description: 'users get this service profile as their own (else the default)'}),
     yes: mutatingFlags.yes,
   }
-  static override examples = ['<%= config.bin %> user-template add staff --im-and-presence --home-cluster --service-profile standard', '<%= config.bin %> user-template add quick --feature-group --home-cluster --im-and-presence']
+  static override examples = [
+    '<%= config.bin %> user-template add staff --im-and-presence --home-cluster --service-profile standard',
+    '<%= config.bin %> user-template add quick --feature-group --home-cluster --im-and-presence',
+  ]
 
   async run() {
     const f = this.flags

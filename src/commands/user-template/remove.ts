@@ -4,13 +4,18 @@ import {enc, removeThenList, templateListOutcome} from '../../lib/cli/administra
 import type {UserTemplate} from '../../lib/domain/administration.js'
 
 export default class UserTemplateRemove extends BaseCommand<typeof UserTemplateRemove> {
-  static override summary = 'Remove a user template or feature group template (users made with it keep their settings); prints the templates left'
+  static override summary =
+    'Remove a user template or feature group template (users made with it keep their settings); prints the templates left'
   static override args = {name: Args.string({description: 'template name', required: true})}
   static override flags = {yes: mutatingFlags.yes}
   static override examples = ['<%= config.bin %> user-template remove staff']
 
   async run() {
-    const r = await removeThenList<{templates: UserTemplate[]}>(await this.target(), `/v1/config/user-templates/${enc(this.args.name)}`, '/v1/config/user-templates')
+    const r = await removeThenList<{templates: UserTemplate[]}>(
+      await this.target(),
+      `/v1/config/user-templates/${enc(this.args.name)}`,
+      '/v1/config/user-templates',
+    )
     const o = templateListOutcome(r.templates)
     return this.output(o.doc, o.view)
   }

@@ -10,7 +10,12 @@ export default class UserDisable extends BaseCommand<typeof UserDisable> {
   static override examples = ['<%= config.bin %> user disable jdoe']
 
   async run() {
-    const r = await configRequest<{user: EndUser; warnings: string[]}>(await this.target(), 'POST', `/v1/config/users/${enc(this.args.user)}/disable`, undefined)
+    const r = await configRequest<{user: EndUser; warnings: string[]}>(
+      await this.target(),
+      'POST',
+      `/v1/config/users/${enc(this.args.user)}/disable`,
+      undefined,
+    )
     const o = userOutcome(r)
     for (const warning of o.warnings) this.notice(`warning: ${warning}`)
     return this.output(o.doc, o.view)

@@ -14,7 +14,9 @@ export default class UserExport extends BaseCommand<typeof UserExport> {
   static override examples = ['<%= config.bin %> user export > users.csv', '<%= config.bin %> user export --file users.csv --json']
 
   async run() {
-    const r = await configRequest<{users: EndUser[]}>(await this.target(), 'GET', '/v1/config/users', undefined, {enabled: this.flags.enabled})
+    const r = await configRequest<{users: EndUser[]}>(await this.target(), 'GET', '/v1/config/users', undefined, {
+      enabled: this.flags.enabled,
+    })
     const csv = usersCsv(r.users)
     if (this.flags.file) {
       try {
@@ -23,7 +25,10 @@ export default class UserExport extends BaseCommand<typeof UserExport> {
         throw new UsageError(`cannot write ${this.flags.file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
       }
     } else if (!this.jsonEnabled()) process.stdout.write(csv)
-    const doc = envelope('UserExport', {users: r.users.length, ...(this.flags.file ? {file: this.flags.file} : this.jsonEnabled() ? {csv} : {})})
+    const doc = envelope('UserExport', {
+      users: r.users.length,
+      ...(this.flags.file ? {file: this.flags.file} : this.jsonEnabled() ? {csv} : {}),
+    })
     return this.output(doc, this.flags.file ? {columns: ['FILE', 'USERS'], rows: [[this.flags.file, r.users.length]]} : undefined)
   }
 }

@@ -4,7 +4,8 @@ import {configRequest, userListOutcome} from '../../lib/cli/administration.js'
 import type {EndUser} from '../../lib/domain/administration.js'
 
 export default class UserList extends BaseCommand<typeof UserList> {
-  static override summary = 'End users of the Unified CM configuration database: Home Cluster, IM and Presence, service profile, presence node (ADM-2)'
+  static override summary =
+    'End users of the Unified CM configuration database: Home Cluster, IM and Presence, service profile, presence node (ADM-2)'
   static override flags = {
     enabled: Flags.boolean({description: 'only users enabled for IM and Presence (--no-enabled: only the others)', allowNo: true}),
     profile: Flags.string({description: 'only users whose service profile (own or the default) is this one'}),
@@ -16,7 +17,13 @@ export default class UserList extends BaseCommand<typeof UserList> {
 
   async run() {
     const {enabled, profile, node, limit, offset} = this.flags
-    const r = await configRequest<{total: number; defaultProfile: string | null; users: EndUser[]}>(await this.target(), 'GET', '/v1/config/users', undefined, {enabled, profile, node, limit, offset})
+    const r = await configRequest<{total: number; defaultProfile: string | null; users: EndUser[]}>(
+      await this.target(),
+      'GET',
+      '/v1/config/users',
+      undefined,
+      {enabled, profile, node, limit, offset},
+    )
     const o = userListOutcome(r, {limit, offset})
     return this.output(o.doc, o.view)
   }

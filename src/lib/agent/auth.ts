@@ -100,10 +100,17 @@ const IDEMPOTENCY_KEEP = 1000
  * Authentication (401/403), the audit log of every action request, and idempotency keys.
  * Registered before every route, so no route can forget it.
  */
-export function installAuth(app: FastifyInstance, auth: AuthConfig, stateDir: string, now: () => number = Date.now): {audit(limit?: number): AuditRecord[]} {
+export function installAuth(
+  app: FastifyInstance,
+  auth: AuthConfig,
+  stateDir: string,
+  now: () => number = Date.now,
+): {audit(limit?: number): AuditRecord[]} {
   const auditPath = join(stateDir, 'audit.jsonl')
   const audit = new JsonLinesLog(auditPath)
-  const keys = new JsonStore<{keys: Array<{key: string; tokenId: string; status: number; body: string}>}>(stateDir, 'idempotency.json', {keys: []})
+  const keys = new JsonStore<{keys: Array<{key: string; tokenId: string; status: number; body: string}>}>(stateDir, 'idempotency.json', {
+    keys: [],
+  })
 
   app.addHook('onRequest', async (request) => {
     if (PUBLIC_ROUTES.has(request.url.split('?')[0])) return
@@ -176,6 +183,7 @@ export function installAuth(app: FastifyInstance, auth: AuthConfig, stateDir: st
 function idempotencyKey(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key']
   if (key === undefined || !isAction(request.method)) return undefined
-  if (typeof key !== 'string' || !/^[\w-]{8,128}$/.test(key)) throw new UsageError('Idempotency-Key must be 8 to 128 letters, digits, "-" or "_"')
+  if (typeof key !== 'string' || !/^[\w-]{8,128}$/.test(key))
+    throw new UsageError('Idempotency-Key must be 8 to 128 letters, digits, "-" or "_"')
   return key
 }

@@ -118,7 +118,9 @@ export class ConfigurationDatabase {
   private migrate(): void {
     const from = this.schemaVersion
     if (from > MIGRATIONS.length)
-      throw new InternalError(`the configuration database is at schema version ${from}, newer than this ucctl knows (${MIGRATIONS.length}): upgrade ucctl`)
+      throw new InternalError(
+        `the configuration database is at schema version ${from}, newer than this ucctl knows (${MIGRATIONS.length}): upgrade ucctl`,
+      )
     for (let v = from; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v])
@@ -134,11 +136,13 @@ export class ConfigurationDatabase {
   /** Runs `fn` in one transaction that also bumps the revision (IM&P Sync Agents poll it). */
   write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(() => {
-        const out = fn()
-        this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'").run()
-        return out
-      }).immediate()
+      return this.db
+        .transaction(() => {
+          const out = fn()
+          this.db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'").run()
+          return out
+        })
+        .immediate()
     } catch (error) {
       // The rules run before the write; a constraint that still trips is a refusal, not a crash.
       if (String((error as {code?: string}).code).startsWith('SQLITE_CONSTRAINT'))
@@ -191,7 +195,14 @@ export class ConfigurationDatabase {
   addUcService(s: UcService): void {
     this.db
       .prepare('INSERT INTO uc_service (name, type, directory_type, host, custom_tftp_file, attribute_mappings) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.name, s.type, s.directoryType ?? null, s.host, s.customTftpFile ?? null, s.attributeMappings ? JSON.stringify(s.attributeMappings) : null)
+      .run(
+        s.name,
+        s.type,
+        s.directoryType ?? null,
+        s.host,
+        s.customTftpFile ?? null,
+        s.attributeMappings ? JSON.stringify(s.attributeMappings) : null,
+      )
   }
 
   removeUcService(name: string): number {
@@ -200,16 +211,32 @@ export class ConfigurationDatabase {
 
   /** Profiles that hold a UC service. */
   profilesWith(service: string): string[] {
-    return (this.db.prepare('SELECT profile FROM service_profile_member WHERE service = ? ORDER BY profile').all(service) as Array<{profile: string}>).map((r) => r.profile)
+    return (
+      this.db.prepare('SELECT profile FROM service_profile_member WHERE service = ? ORDER BY profile').all(service) as Array<{
+        profile: string
+      }>
+    ).map((r) => r.profile)
   }
 
   // --- service profiles (ADM-3)
 
   serviceProfiles(): Array<{name: string; default: boolean; services: string[]; users: number}> {
-    const profiles = this.db.prepare('SELECT name, is_default FROM service_profile ORDER BY name').all() as Array<{name: string; is_default: number}>
-    const members = this.db.prepare('SELECT profile, service FROM service_profile_member ORDER BY profile, position').all() as Array<{profile: string; service: string}>
+    const profiles = this.db.prepare('SELECT name, is_default FROM service_profile ORDER BY name').all() as Array<{
+      name: string
+      is_default: number
+    }>
+    const members = this.db.prepare('SELECT profile, service FROM service_profile_member ORDER BY profile, position').all() as Array<{
+      profile: string
+      service: string
+    }>
     const counts = new Map(
-      (this.db.prepare('SELECT service_profile AS p, COUNT(*) AS n FROM end_user WHERE service_profile IS NOT NULL GROUP BY service_profile COLLATE NOCASE').all() as Array<{p: string; n: number}>).map((r) => [r.p.toLowerCase(), r.n]),
+      (
+        this.db
+          .prepare(
+            'SELECT service_profile AS p, COUNT(*) AS n FROM end_user WHERE service_profile IS NOT NULL GROUP BY service_profile COLLATE NOCASE',
+          )
+          .all() as Array<{p: string; n: number}>
+      ).map((r) => [r.p.toLowerCase(), r.n]),
     )
     const withoutOwn = (this.db.prepare('SELECT COUNT(*) AS n FROM end_user WHERE service_profile IS NULL').get() as {n: number}).n
     return profiles.map((p) => ({
@@ -238,14 +265,24 @@ export class ConfigurationDatabase {
   /** Users and templates that name a profile as their own. */
   profileUsage(name: string): {users: number; templates: string[]} {
     const users = (this.db.prepare('SELECT COUNT(*) AS n FROM end_user WHERE service_profile = ?').get(name) as {n: number}).n
-    const templates = (this.db.prepare('SELECT name FROM user_template WHERE service_profile = ?').all(name) as Array<{name: string}>).map((r) => r.name)
+    const templates = (this.db.prepare('SELECT name FROM user_template WHERE service_profile = ?').all(name) as Array<{name: string}>).map(
+      (r) => r.name,
+    )
     return {users, templates}
   }
 
   // --- user templates and feature group templates (ADM-2)
 
   userTemplates(): UserTemplate[] {
-    return (this.db.prepare('SELECT * FROM user_template ORDER BY name').all() as Array<{name: string; kind: string; home_cluster: number; im_and_presence: number; service_profile: string | null}>).map((r) => ({
+    return (
+      this.db.prepare('SELECT * FROM user_template ORDER BY name').all() as Array<{
+        name: string
+        kind: string
+        home_cluster: number
+        im_and_presence: number
+        service_profile: string | null
+      }>
+    ).map((r) => ({
       name: r.name,
       kind: r.kind as UserTemplate['kind'],
       homeCluster: r.home_cluster === 1,
@@ -255,7 +292,9 @@ export class ConfigurationDatabase {
   }
 
   addUserTemplate(t: UserTemplate): void {
-    this.db.prepare('INSERT INTO user_template (name, kind, home_cluster, im_and_presence, service_profile) VALUES (?, ?, ?, ?, ?)').run(t.name, t.kind, t.homeCluster ? 1 : 0, t.imAndPresence ? 1 : 0, t.serviceProfile)
+    this.db
+      .prepare('INSERT INTO user_template (name, kind, home_cluster, im_and_presence, service_profile) VALUES (?, ?, ?, ?, ?)')
+      .run(t.name, t.kind, t.homeCluster ? 1 : 0, t.imAndPresence ? 1 : 0, t.serviceProfile)
   }
 
   removeUserTemplate(name: string): number {
@@ -270,7 +309,9 @@ export class ConfigurationDatabase {
     if (filter.enabled !== undefined) where.push(`im_and_presence = ${filter.enabled ? 1 : 0}`)
     if (filter.profile !== undefined) {
       // Their own profile, or the default for users without one (ADM-3).
-      where.push('(service_profile = ? OR (service_profile IS NULL AND EXISTS (SELECT 1 FROM service_profile p WHERE p.name = ? AND p.is_default = 1)))')
+      where.push(
+        '(service_profile = ? OR (service_profile IS NULL AND EXISTS (SELECT 1 FROM service_profile p WHERE p.name = ? AND p.is_default = 1)))',
+      )
       params.push(filter.profile, filter.profile)
     }
     if (filter.node !== undefined) {
@@ -283,7 +324,12 @@ export class ConfigurationDatabase {
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : ''
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM end_user${clause}`).get(...params) as {n: number}).n
-    const page = filter.limit !== undefined ? ` LIMIT ${Math.trunc(filter.limit)} OFFSET ${Math.trunc(filter.offset ?? 0)}` : filter.offset ? ` LIMIT -1 OFFSET ${Math.trunc(filter.offset)}` : ''
+    const page =
+      filter.limit !== undefined
+        ? ` LIMIT ${Math.trunc(filter.limit)} OFFSET ${Math.trunc(filter.offset ?? 0)}`
+        : filter.offset
+          ? ` LIMIT -1 OFFSET ${Math.trunc(filter.offset)}`
+          : ''
     const rows = this.db.prepare(`SELECT * FROM end_user${clause} ORDER BY seq${page}`).all(...params) as UserRow[]
     return {total, users: rows.map(toUser)}
   }
@@ -295,8 +341,21 @@ export class ConfigurationDatabase {
 
   insertUser(u: EndUser): void {
     this.db
-      .prepare('INSERT INTO end_user (id, first_name, last_name, mail_id, home_cluster, im_and_presence, service_profile, presence_node, device, extension) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(u.id, u.firstName, u.lastName, u.mailId, u.homeCluster ? 1 : 0, u.imAndPresence ? 1 : 0, u.serviceProfile, u.presenceNode, u.device, u.extension)
+      .prepare(
+        'INSERT INTO end_user (id, first_name, last_name, mail_id, home_cluster, im_and_presence, service_profile, presence_node, device, extension) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        u.id,
+        u.firstName,
+        u.lastName,
+        u.mailId,
+        u.homeCluster ? 1 : 0,
+        u.imAndPresence ? 1 : 0,
+        u.serviceProfile,
+        u.presenceNode,
+        u.device,
+        u.extension,
+      )
   }
 
   /** Many users with one prepared statement (inside the caller's transaction). */
@@ -304,7 +363,19 @@ export class ConfigurationDatabase {
     const st = this.db.prepare(
       'INSERT INTO end_user (id, first_name, last_name, mail_id, home_cluster, im_and_presence, service_profile, presence_node, device, extension) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     )
-    for (const u of users) st.run(u.id, u.firstName, u.lastName, u.mailId, u.homeCluster ? 1 : 0, u.imAndPresence ? 1 : 0, u.serviceProfile, u.presenceNode, u.device, u.extension)
+    for (const u of users)
+      st.run(
+        u.id,
+        u.firstName,
+        u.lastName,
+        u.mailId,
+        u.homeCluster ? 1 : 0,
+        u.imAndPresence ? 1 : 0,
+        u.serviceProfile,
+        u.presenceNode,
+        u.device,
+        u.extension,
+      )
   }
 
   updateUser(id: string, changes: Partial<Omit<EndUser, 'id'>>): number {
@@ -315,28 +386,41 @@ export class ConfigurationDatabase {
   }
 
   existingIds(ids: readonly string[]): Set<string> {
-    const rows = this.db.prepare('SELECT id FROM end_user WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{id: string}>
+    const rows = this.db.prepare('SELECT id FROM end_user WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Array<{
+      id: string
+    }>
     return new Set(rows.map((r) => r.id.toLowerCase()))
   }
 
   /** Users assigned to each IM and Presence node (PRG-10). */
   usersPerNode(): Map<string, number> {
-    const rows = this.db.prepare('SELECT presence_node AS node, COUNT(*) AS n FROM end_user WHERE presence_node IS NOT NULL GROUP BY presence_node').all() as Array<{node: string; n: number}>
+    const rows = this.db
+      .prepare('SELECT presence_node AS node, COUNT(*) AS n FROM end_user WHERE presence_node IS NOT NULL GROUP BY presence_node')
+      .all() as Array<{node: string; n: number}>
     return new Map(rows.map((r) => [r.node, r.n]))
   }
 
   /** What an IM and Presence Sync Agent takes: enabled users of these nodes, in directory order. */
   presenceUsers(nodes: readonly string[]): Array<{id: string; node: string}> {
     return this.db
-      .prepare('SELECT id, presence_node AS node FROM end_user WHERE im_and_presence = 1 AND home_cluster = 1 AND presence_node IN (SELECT value FROM json_each(?)) ORDER BY seq')
+      .prepare(
+        'SELECT id, presence_node AS node FROM end_user WHERE im_and_presence = 1 AND home_cluster = 1 AND presence_node IN (SELECT value FROM json_each(?)) ORDER BY seq',
+      )
       .all(JSON.stringify(nodes)) as Array<{id: string; node: string}>
   }
 
   // --- presence redundancy groups (ADM-8, ADM-10)
 
   presenceGroups(): PresenceGroupRow[] {
-    const groups = this.db.prepare('SELECT * FROM presence_group ORDER BY name').all() as Array<{name: string; automatic_fallback: number; srm_parameters: string}>
-    const nodes = this.db.prepare('SELECT node, group_name FROM presence_group_node ORDER BY node').all() as Array<{node: string; group_name: string}>
+    const groups = this.db.prepare('SELECT * FROM presence_group ORDER BY name').all() as Array<{
+      name: string
+      automatic_fallback: number
+      srm_parameters: string
+    }>
+    const nodes = this.db.prepare('SELECT node, group_name FROM presence_group_node ORDER BY node').all() as Array<{
+      node: string
+      group_name: string
+    }>
     return groups.map((g) => ({
       name: g.name,
       nodes: nodes.filter((n) => n.group_name.toLowerCase() === g.name.toLowerCase()).map((n) => n.node),
@@ -347,7 +431,9 @@ export class ConfigurationDatabase {
 
   putPresenceGroup(g: PresenceGroupRow): void {
     this.db
-      .prepare('INSERT INTO presence_group (name, automatic_fallback, srm_parameters) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET automatic_fallback = excluded.automatic_fallback, srm_parameters = excluded.srm_parameters')
+      .prepare(
+        'INSERT INTO presence_group (name, automatic_fallback, srm_parameters) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET automatic_fallback = excluded.automatic_fallback, srm_parameters = excluded.srm_parameters',
+      )
       .run(g.name, g.automaticFallback ? 1 : 0, JSON.stringify(g.srmParameters))
     this.db.prepare('DELETE FROM presence_group_node WHERE group_name = ?').run(g.name)
     const add = this.db.prepare('INSERT INTO presence_group_node (node, group_name) VALUES (?, ?)')

@@ -20,7 +20,7 @@ import {
 import {checkCapacity, checkRedundancyGroups, balancedAssignment} from '../domain/presence-capacity.js'
 import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
 import {userId} from './presence-users.js'
-import {type ConfigurationDatabase, type PresenceGroupRow} from './configuration-database.js'
+import type {ConfigurationDatabase, PresenceGroupRow} from './configuration-database.js'
 import type {AgentContext, AgentModule} from './module.js'
 import {findCucmPublisher} from './publisher.js'
 
@@ -55,7 +55,8 @@ const userFieldProps = {
 function seed(db: ConfigurationDatabase, s: ConfigurationSettings): void {
   if (db.meta('seeded')) return
   db.write(() => {
-    for (const g of s.groups ?? []) db.putPresenceGroup({name: g.name, nodes: g.nodes, automaticFallback: false, srmParameters: DEFAULT_SRM_PARAMETERS})
+    for (const g of s.groups ?? [])
+      db.putPresenceGroup({name: g.name, nodes: g.nodes, automaticFallback: false, srmParameters: DEFAULT_SRM_PARAMETERS})
     const nodes = (s.groups ?? []).flatMap((g) => g.nodes)
     if (s.users && nodes.length > 0) {
       // The same split the IM and Presence nodes make on their own: contiguous halves.
@@ -106,7 +107,8 @@ function subscriberModule(ctx: AgentContext): AgentModule {
         url: '/v1/config/*',
         handler: async (req) => {
           publisher ??= (await findCucmPublisher(ctx)).name
-          if (!publisher) throw new UnreachableError(`${ctx.config.name} cannot reach the Unified CM publisher, which holds the configuration database`)
+          if (!publisher)
+            throw new UnreachableError(`${ctx.config.name} cannot reach the Unified CM publisher, which holds the configuration database`)
           return ctx.peer(publisher).get(req.url)
         },
       })
@@ -114,7 +116,9 @@ function subscriberModule(ctx: AgentContext): AgentModule {
         method: ['POST', 'DELETE'],
         url: '/v1/config/*',
         handler: async () => {
-          throw new RefusedError(`${ctx.config.name} is a subscriber: configuration changes are made on the Unified CM publisher`, {rule: 'ADM-10'})
+          throw new RefusedError(`${ctx.config.name} is a subscriber: configuration changes are made on the Unified CM publisher`, {
+            rule: 'ADM-10',
+          })
         },
       })
     },
@@ -158,10 +162,13 @@ function capacityWarnings(a: Admin, assigned = true): string[] {
 /** ADM-2: enabling needs Home Cluster; an enabled user without a node gets the least loaded one. */
 function enable(a: Admin, u: EndUser): Partial<EndUser> {
   if (!u.homeCluster)
-    throw new RefusedError(`${u.id}: Home Cluster is off; "Enable User for Unified CM IM and Presence" needs a user whose Home Cluster is this cluster`, {
-      rule: 'ADM-2',
-      hint: `ucctl user update ${u.id} --home-cluster`,
-    })
+    throw new RefusedError(
+      `${u.id}: Home Cluster is off; "Enable User for Unified CM IM and Presence" needs a user whose Home Cluster is this cluster`,
+      {
+        rule: 'ADM-2',
+        hint: `ucctl user update ${u.id} --home-cluster`,
+      },
+    )
   const node = u.presenceNode ?? balancedNodes(nodeLoad(a.db), 1)[0] ?? null
   return {imAndPresence: true, presenceNode: node}
 }
@@ -169,7 +176,8 @@ function enable(a: Admin, u: EndUser): Partial<EndUser> {
 function userChanges(a: Admin, u: EndUser, changes: Partial<EndUser>): Partial<EndUser> {
   if (changes.serviceProfile) changes = {...changes, serviceProfile: requireProfile(a.db, changes.serviceProfile)}
   const next = {...u, ...changes}
-  if (changes.extension && !next.device) throw new UsageError(`an extension needs the device it appears on (ADM-6): give --device too`, {rule: 'ADM-6'})
+  if (changes.extension && !next.device)
+    throw new UsageError(`an extension needs the device it appears on (ADM-6): give --device too`, {rule: 'ADM-6'})
   if (next.imAndPresence && !u.imAndPresence) return {...changes, ...enable(a, next)}
   if (next.imAndPresence && !next.homeCluster)
     throw new RefusedError(`${u.id} is enabled for IM and Presence: Home Cluster stays on (disable IM and Presence first)`, {rule: 'ADM-2'})
@@ -188,12 +196,14 @@ function importUsers(a: Admin, body: {csv: string; template?: string; mode: Impo
     template = db.userTemplates().find((t) => t.name.toLowerCase() === body.template!.toLowerCase())
     if (!template) throw new NotFoundError(`no user template ${body.template}`, {hint: 'ucctl user-template list'})
   }
-  if (template && body.mode === 'update') throw new UsageError('--template is for inserting users (BAT Insert Users); Update Users takes the file alone')
+  if (template && body.mode === 'update')
+    throw new UsageError('--template is for inserting users (BAT Insert Users); Update Users takes the file alone')
   const rejected: Rejected[] = [...parsed.rejected]
   const existing = db.existingIds(parsed.users.map((u) => u.id))
   const good = parsed.users.filter((u) => {
     const exists = existing.has(u.id.toLowerCase())
-    if (body.mode === 'insert' && exists) rejected.push({line: u.line, message: `user ${u.id} already exists (use: ucctl user update --file)`})
+    if (body.mode === 'insert' && exists)
+      rejected.push({line: u.line, message: `user ${u.id} already exists (use: ucctl user update --file)`})
     else if (body.mode === 'update' && !exists) rejected.push({line: u.line, message: `no user ${u.id} (use: ucctl user import)`})
     else return true
     return false
@@ -230,7 +240,13 @@ function importUsers(a: Admin, body: {csv: string; template?: string; mode: Impo
   // A bad line: nothing is written, and every bad line is reported by its number.
   const applied = rejected.length === 0 && !body.dryRun
   const outcome = applied ? db.write(run) : db.rehearse(run)
-  return {applied, dryRun: Boolean(body.dryRun), ...outcome, ...(applied ? {} : {wouldInsert: outcome.inserted, wouldUpdate: outcome.updated, inserted: 0, updated: 0}), rejected}
+  return {
+    applied,
+    dryRun: Boolean(body.dryRun),
+    ...outcome,
+    ...(applied ? {} : {wouldInsert: outcome.inserted, wouldUpdate: outcome.updated, inserted: 0, updated: 0}),
+    rejected,
+  }
 }
 
 /** PRG-1 for a group as configured: the nodes' facts are read from their agents (never assumed). */
@@ -238,20 +254,28 @@ async function checkGroup(a: Admin, group: PresenceGroupRow): Promise<void> {
   const others = a.db.presenceGroups().filter((g) => g.name.toLowerCase() !== group.name.toLowerCase())
   const facts = []
   for (const n of group.nodes) {
-    if (!a.ctx.config.peers.some((p) => p.name === n)) throw new NotFoundError(`${n} is not a node of cluster ${a.ctx.config.cluster}`, {rule: 'PRG-1'})
+    if (!a.ctx.config.peers.some((p) => p.name === n))
+      throw new NotFoundError(`${n} is not a node of cluster ${a.ctx.config.cluster}`, {rule: 'PRG-1'})
     let info: {product: string; role: string; version: string; cluster: string}
     try {
       info = await a.ctx.peer(n, {timeoutMs: 3000}).get('/v1/node')
     } catch (error) {
-      throw new UnreachableError(`could not read ${n} (its version and cluster decide PRG-1): ${(error as Error).message}; nothing was changed`)
+      throw new UnreachableError(
+        `could not read ${n} (its version and cluster decide PRG-1): ${(error as Error).message}; nothing was changed`,
+      )
     }
     if (info.product !== 'imp') throw new UsageError(`${n} is not an IM and Presence node`, {rule: 'PRG-1'})
     // One IM and Presence cluster per Unified CM cluster: the cluster names its database publisher.
     facts.push({name: n, version: info.version, cluster: info.cluster, databasePublisher: info.cluster})
   }
   // Other groups' nodes are not re-read: they count for "a node in one group" only.
-  const r = checkRedundancyGroups([...others, group], [...facts, ...others.flatMap((g) => g.nodes.map((name) => ({name, version: '', cluster: '', databasePublisher: ''})))])
-  const mine = r.findings.filter((f) => f.severity === 'error' && (f.message.includes(group.name) || group.nodes.some((n) => f.message.startsWith(`${n} is in`))))
+  const r = checkRedundancyGroups(
+    [...others, group],
+    [...facts, ...others.flatMap((g) => g.nodes.map((name) => ({name, version: '', cluster: '', databasePublisher: ''})))],
+  )
+  const mine = r.findings.filter(
+    (f) => f.severity === 'error' && (f.message.includes(group.name) || group.nodes.some((n) => f.message.startsWith(`${n} is in`))),
+  )
   if (mine.length > 0) throw new RefusedError(mine.map((f) => f.message).join('; '), {rule: 'PRG-1', hint: mine[0].fix})
 }
 
@@ -266,7 +290,10 @@ async function requireHaOff(a: Admin, group: PresenceGroupRow, what: string): Pr
       throw new UnreachableError(`could not read whether HA is enabled on ${n}: ${(error as Error).message}; nothing was changed`)
     }
     if (view.group.toLowerCase() === group.name.toLowerCase() && view.status.haEnabled)
-      throw new RefusedError(`HA is enabled on ${group.name}: ${what} only before HA is enabled`, {rule: 'ADM-8', hint: `ucctl pcluster ha disable ${group.name}, then again, then ucctl pcluster ha enable ${group.name}`})
+      throw new RefusedError(`HA is enabled on ${group.name}: ${what} only before HA is enabled`, {
+        rule: 'ADM-8',
+        hint: `ucctl pcluster ha disable ${group.name}, then again, then ucctl pcluster ha enable ${group.name}`,
+      })
   }
 }
 
@@ -286,13 +313,21 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
           type: 'object',
           additionalProperties: false,
           required: ['name', 'type', 'host'],
-          properties: {name: str, type: str, directoryType: str, host: str, customTftpFile: str, mappings: {type: 'array', items: str, maxItems: 32}},
+          properties: {
+            name: str,
+            type: str,
+            directoryType: str,
+            host: str,
+            customTftpFile: str,
+            mappings: {type: 'array', items: str, maxItems: 32},
+          },
         },
       },
     },
     async (req) => {
       const s = ucService(req.body)
-      if (db.ucServices().some((x) => same(x.name, s.name))) throw new RefusedError(`UC service ${s.name} already exists`, {hint: `ucctl uc-service remove ${s.name} first`})
+      if (db.ucServices().some((x) => same(x.name, s.name)))
+        throw new RefusedError(`UC service ${s.name} already exists`, {hint: `ucctl uc-service remove ${s.name} first`})
       db.write(() => db.addUcService(s))
       return {service: s}
     },
@@ -301,7 +336,11 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     const name = db.ucServices().find((x) => same(x.name, req.params.name))?.name
     if (!name) throw new NotFoundError(`no UC service ${req.params.name}`, {hint: 'ucctl uc-service list'})
     const inProfiles = db.profilesWith(name)
-    if (inProfiles.length) throw new RefusedError(`UC service ${name} is in service profile(s) ${inProfiles.join(', ')}`, {rule: 'ADM-3', hint: `remove it from those profiles first`})
+    if (inProfiles.length)
+      throw new RefusedError(`UC service ${name} is in service profile(s) ${inProfiles.join(', ')}`, {
+        rule: 'ADM-3',
+        hint: `remove it from those profiles first`,
+      })
     db.write(() => db.removeUcService(name))
     return {removed: name}
   })
@@ -310,7 +349,16 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
   app.get('/v1/config/service-profiles', async () => ({profiles: db.serviceProfiles()}))
   app.post<{Body: {name: string; services: string[]}}>(
     '/v1/config/service-profiles',
-    {schema: {body: {type: 'object', additionalProperties: false, required: ['name', 'services'], properties: {name: str, services: {type: 'array', items: str, maxItems: 64}}}}},
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'services'],
+          properties: {name: str, services: {type: 'array', items: str, maxItems: 64}},
+        },
+      },
+    },
     async (req) => {
       const {name, services} = req.body
       checkName('service profile', name)
@@ -329,10 +377,17 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
   app.delete<{Params: {name: string}}>('/v1/config/service-profiles/:name', {schema: {params: nameParams}}, async (req) => {
     const p = db.serviceProfiles().find((x) => same(x.name, req.params.name))
     if (!p) throw new NotFoundError(`no service profile ${req.params.name}`, {hint: 'ucctl service-profile list'})
-    if (p.default) throw new RefusedError(`${p.name} is the system default service profile`, {rule: 'ADM-3', hint: 'make another profile the default first'})
+    if (p.default)
+      throw new RefusedError(`${p.name} is the system default service profile`, {
+        rule: 'ADM-3',
+        hint: 'make another profile the default first',
+      })
     const usage = db.profileUsage(p.name)
     if (usage.users || usage.templates.length)
-      throw new RefusedError(`service profile ${p.name} is used by ${usage.users} user(s)${usage.templates.length ? ` and template(s) ${usage.templates.join(', ')}` : ''}`, {rule: 'ADM-3'})
+      throw new RefusedError(
+        `service profile ${p.name} is used by ${usage.users} user(s)${usage.templates.length ? ` and template(s) ${usage.templates.join(', ')}` : ''}`,
+        {rule: 'ADM-3'},
+      )
     db.write(() => db.removeServiceProfile(p.name))
     return {removed: p.name}
   })
@@ -343,7 +398,17 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
   })
   app.post<{Params: {name: string}; Body: {users: string[]}}>(
     '/v1/config/service-profiles/:name/assign',
-    {schema: {params: nameParams, body: {type: 'object', additionalProperties: false, required: ['users'], properties: {users: {type: 'array', minItems: 1, maxItems: 50_000, items: str}}}}},
+    {
+      schema: {
+        params: nameParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['users'],
+          properties: {users: {type: 'array', minItems: 1, maxItems: 50_000, items: str}},
+        },
+      },
+    },
     async (req) => {
       const profile = requireProfile(db, req.params.name)
       for (const id of req.body.users) requireUser(db, id)
@@ -362,7 +427,13 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
           type: 'object',
           additionalProperties: false,
           required: ['name', 'kind', 'homeCluster', 'imAndPresence'],
-          properties: {name: str, kind: {enum: ['user', 'feature-group']}, homeCluster: {type: 'boolean'}, imAndPresence: {type: 'boolean'}, serviceProfile: {type: ['string', 'null']}},
+          properties: {
+            name: str,
+            kind: {enum: ['user', 'feature-group']},
+            homeCluster: {type: 'boolean'},
+            imAndPresence: {type: 'boolean'},
+            serviceProfile: {type: ['string', 'null']},
+          },
         },
       },
     },
@@ -370,13 +441,15 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
       const t: UserTemplate = {...req.body, serviceProfile: requireProfile(db, req.body.serviceProfile ?? null)}
       checkName('template', t.name)
       if (db.userTemplates().some((x) => same(x.name, t.name))) throw new RefusedError(`template ${t.name} already exists`)
-      if (t.imAndPresence && !t.homeCluster) throw new UsageError('a template that enables IM and Presence must also set Home Cluster', {rule: 'ADM-2'})
+      if (t.imAndPresence && !t.homeCluster)
+        throw new UsageError('a template that enables IM and Presence must also set Home Cluster', {rule: 'ADM-2'})
       db.write(() => db.addUserTemplate(t))
       return {template: t}
     },
   )
   app.delete<{Params: {name: string}}>('/v1/config/user-templates/:name', {schema: {params: nameParams}}, async (req) => {
-    if (!db.userTemplates().some((t) => same(t.name, req.params.name))) throw new NotFoundError(`no template ${req.params.name}`, {hint: 'ucctl user-template list'})
+    if (!db.userTemplates().some((t) => same(t.name, req.params.name)))
+      throw new NotFoundError(`no template ${req.params.name}`, {hint: 'ucctl user-template list'})
     db.write(() => db.removeUserTemplate(req.params.name))
     return {removed: req.params.name}
   })
@@ -389,7 +462,14 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: {enabled: {type: 'boolean'}, profile: str, node: str, limit: {type: 'integer', minimum: 1, maximum: 100_000}, offset: {type: 'integer', minimum: 0}, ids: {type: 'string', maxLength: 65536}},
+          properties: {
+            enabled: {type: 'boolean'},
+            profile: str,
+            node: str,
+            limit: {type: 'integer', minimum: 1, maximum: 100_000},
+            offset: {type: 'integer', minimum: 0},
+            ids: {type: 'string', maxLength: 65536},
+          },
         },
       },
     },
@@ -400,17 +480,34 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
       return {total: r.total, defaultProfile: def, users: r.users}
     },
   )
-  app.get<{Params: {id: string}}>('/v1/config/users/:id', {schema: {params: idParams}}, async (req) => ({user: requireUser(db, req.params.id)}))
+  app.get<{Params: {id: string}}>('/v1/config/users/:id', {schema: {params: idParams}}, async (req) => ({
+    user: requireUser(db, req.params.id),
+  }))
   app.post<{Body: Partial<EndUser> & {id: string; template?: string}}>(
     '/v1/config/users',
-    {schema: {body: {type: 'object', additionalProperties: false, required: ['id'], properties: {id: str, template: str, ...userFieldProps}}}},
+    {
+      schema: {
+        body: {type: 'object', additionalProperties: false, required: ['id'], properties: {id: str, template: str, ...userFieldProps}},
+      },
+    },
     async (req) => {
       const {id, template: tname, ...fields} = req.body
       checkUserId(id)
       if (db.user(id)) throw new RefusedError(`user ${id} already exists`, {hint: `ucctl user update ${id} ...`})
       const t = tname ? db.userTemplates().find((x) => same(x.name, tname)) : undefined
       if (tname && !t) throw new NotFoundError(`no template ${tname}`, {hint: 'ucctl user-template list'})
-      const blank: EndUser = {id, firstName: null, lastName: null, mailId: null, homeCluster: false, imAndPresence: false, serviceProfile: null, presenceNode: null, device: null, extension: null}
+      const blank: EndUser = {
+        id,
+        firstName: null,
+        lastName: null,
+        mailId: null,
+        homeCluster: false,
+        imAndPresence: false,
+        serviceProfile: null,
+        presenceNode: null,
+        device: null,
+        extension: null,
+      }
       const fromTemplate = t ? {homeCluster: t.homeCluster, imAndPresence: t.imAndPresence, serviceProfile: t.serviceProfile} : {}
       const changes = userChanges(a, blank, {...fromTemplate, ...fields})
       const user = {...blank, ...changes}
@@ -439,7 +536,14 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     '/v1/config/users/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
-      schema: {body: {type: 'object', additionalProperties: false, required: ['csv', 'mode'], properties: {csv: {type: 'string'}, template: str, mode: {enum: ['insert', 'update']}, dryRun: {type: 'boolean'}}}},
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['csv', 'mode'],
+          properties: {csv: {type: 'string'}, template: str, mode: {enum: ['insert', 'update']}, dryRun: {type: 'boolean'}},
+        },
+      },
     },
     async (req) => importUsers(a, req.body),
   )
@@ -451,7 +555,9 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     async (req) => {
       const ids = req.query.ids?.split(',')
       const users = db.users(ids ? {ids} : {}).users
-      if (ids) for (const id of ids) if (!users.some((u) => same(u.id, id))) throw new NotFoundError(`no end user ${id}`, {hint: 'ucctl user list'})
+      if (ids)
+        for (const id of ids)
+          if (!users.some((u) => same(u.id, id))) throw new NotFoundError(`no end user ${id}`, {hint: 'ucctl user list'})
       const profiles = db.serviceProfiles()
       return {
         users,
@@ -474,42 +580,71 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     properties: {
       nodes: {type: 'array', items: str, maxItems: 8},
       automaticFallback: {type: 'boolean'},
-      srmParameters: {type: 'object', additionalProperties: false, properties: Object.fromEntries(Object.keys(DEFAULT_SRM_PARAMETERS).map((k) => [k, {type: 'integer'}]))},
+      srmParameters: {
+        type: 'object',
+        additionalProperties: false,
+        properties: Object.fromEntries(Object.keys(DEFAULT_SRM_PARAMETERS).map((k) => [k, {type: 'integer'}])),
+      },
     },
   } as const
   type GroupBody = {nodes?: string[]; automaticFallback?: boolean; srmParameters?: Partial<Record<SrmParameter, number>>}
-  app.post<{Body: GroupBody & {name: string}}>('/v1/config/presence-groups', {schema: {body: {...groupBody, required: ['name', 'nodes'], properties: {...groupBody.properties, name: str}}}}, async (req) => {
-    checkName('presence redundancy group', req.body.name)
-    if (db.presenceGroups().some((g) => same(g.name, req.body.name))) throw new RefusedError(`presence redundancy group ${req.body.name} already exists`, {hint: `ucctl pcluster group set ${req.body.name} ...`})
-    const g: PresenceGroupRow = {name: req.body.name, nodes: req.body.nodes ?? [], automaticFallback: req.body.automaticFallback ?? false, srmParameters: srmParameters(DEFAULT_SRM_PARAMETERS, req.body.srmParameters ?? {})}
-    await checkGroup(a, g)
-    db.write(() => db.putPresenceGroup(g))
-    return {group: g, warnings: capacityWarnings(a)}
-  })
-  app.post<{Params: {name: string}; Body: GroupBody}>('/v1/config/presence-groups/:name/set', {schema: {params: nameParams, body: {...groupBody, minProperties: 1}}}, async (req) => {
-    const old = db.presenceGroups().find((g) => same(g.name, req.params.name))
-    if (!old) throw new NotFoundError(`no presence redundancy group ${req.params.name}`, {hint: 'ucctl pcluster group add NAME --node NODE'})
-    const g: PresenceGroupRow = {
-      name: old.name,
-      nodes: req.body.nodes ?? old.nodes,
-      automaticFallback: req.body.automaticFallback ?? old.automaticFallback,
-      srmParameters: srmParameters(old.srmParameters, req.body.srmParameters ?? {}),
-    }
-    if (req.body.nodes) await checkGroup(a, g)
-    await requireHaOff(a, old, 'nodes, automatic fallback and the SRM service parameters are set')
-    const dropped = old.nodes.filter((n) => !g.nodes.includes(n))
-    const stranded = dropped.reduce((s, n) => s + (db.usersPerNode().get(n) ?? 0), 0)
-    if (stranded > 0) throw new RefusedError(`${stranded} user(s) are assigned to ${dropped.join(', ')}`, {rule: 'ADM-8', hint: 'assign them to other nodes first (ucctl pcluster users assign)'})
-    db.write(() => db.putPresenceGroup(g))
-    return {group: g, warnings: capacityWarnings(a)}
-  })
+  app.post<{Body: GroupBody & {name: string}}>(
+    '/v1/config/presence-groups',
+    {schema: {body: {...groupBody, required: ['name', 'nodes'], properties: {...groupBody.properties, name: str}}}},
+    async (req) => {
+      checkName('presence redundancy group', req.body.name)
+      if (db.presenceGroups().some((g) => same(g.name, req.body.name)))
+        throw new RefusedError(`presence redundancy group ${req.body.name} already exists`, {
+          hint: `ucctl pcluster group set ${req.body.name} ...`,
+        })
+      const g: PresenceGroupRow = {
+        name: req.body.name,
+        nodes: req.body.nodes ?? [],
+        automaticFallback: req.body.automaticFallback ?? false,
+        srmParameters: srmParameters(DEFAULT_SRM_PARAMETERS, req.body.srmParameters ?? {}),
+      }
+      await checkGroup(a, g)
+      db.write(() => db.putPresenceGroup(g))
+      return {group: g, warnings: capacityWarnings(a)}
+    },
+  )
+  app.post<{Params: {name: string}; Body: GroupBody}>(
+    '/v1/config/presence-groups/:name/set',
+    {schema: {params: nameParams, body: {...groupBody, minProperties: 1}}},
+    async (req) => {
+      const old = db.presenceGroups().find((g) => same(g.name, req.params.name))
+      if (!old)
+        throw new NotFoundError(`no presence redundancy group ${req.params.name}`, {hint: 'ucctl pcluster group add NAME --node NODE'})
+      const g: PresenceGroupRow = {
+        name: old.name,
+        nodes: req.body.nodes ?? old.nodes,
+        automaticFallback: req.body.automaticFallback ?? old.automaticFallback,
+        srmParameters: srmParameters(old.srmParameters, req.body.srmParameters ?? {}),
+      }
+      if (req.body.nodes) await checkGroup(a, g)
+      await requireHaOff(a, old, 'nodes, automatic fallback and the SRM service parameters are set')
+      const dropped = old.nodes.filter((n) => !g.nodes.includes(n))
+      const stranded = dropped.reduce((s, n) => s + (db.usersPerNode().get(n) ?? 0), 0)
+      if (stranded > 0)
+        throw new RefusedError(`${stranded} user(s) are assigned to ${dropped.join(', ')}`, {
+          rule: 'ADM-8',
+          hint: 'assign them to other nodes first (ucctl pcluster users assign)',
+        })
+      db.write(() => db.putPresenceGroup(g))
+      return {group: g, warnings: capacityWarnings(a)}
+    },
+  )
   app.delete<{Params: {name: string}}>('/v1/config/presence-groups/:name', {schema: {params: nameParams}}, async (req) => {
     const g = db.presenceGroups().find((x) => same(x.name, req.params.name))
     if (!g) throw new NotFoundError(`no presence redundancy group ${req.params.name}`)
     await requireHaOff(a, g, 'a group is removed')
     const per = db.usersPerNode()
     const users = g.nodes.reduce((s, n) => s + (per.get(n) ?? 0), 0)
-    if (users > 0) throw new RefusedError(`${users} user(s) are assigned to the nodes of ${g.name}`, {rule: 'ADM-8', hint: 'assign them to other nodes first (ucctl pcluster users assign)'})
+    if (users > 0)
+      throw new RefusedError(`${users} user(s) are assigned to the nodes of ${g.name}`, {
+        rule: 'ADM-8',
+        hint: 'assign them to other nodes first (ucctl pcluster users assign)',
+      })
     db.write(() => db.removePresenceGroup(g.name))
     return {removed: g.name}
   })
@@ -519,8 +654,12 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
     async (req) => {
       const u = requireUser(db, req.body.user)
       const node = req.body.node
-      if (!db.presenceGroups().some((g) => g.nodes.includes(node))) throw new NotFoundError(`${node} is not an IM and Presence node of a presence redundancy group`, {hint: 'ucctl pcluster group add ...'})
-      if (!u.imAndPresence) throw new RefusedError(`${u.id} is not enabled for IM and Presence`, {rule: 'ADM-2', hint: `ucctl user enable ${u.id}`})
+      if (!db.presenceGroups().some((g) => g.nodes.includes(node)))
+        throw new NotFoundError(`${node} is not an IM and Presence node of a presence redundancy group`, {
+          hint: 'ucctl pcluster group add ...',
+        })
+      if (!u.imAndPresence)
+        throw new RefusedError(`${u.id} is not enabled for IM and Presence`, {rule: 'ADM-2', hint: `ucctl user enable ${u.id}`})
       db.write(() => db.updateUser(u.id, {presenceNode: node}))
       return {user: requireUser(db, u.id), warnings: capacityWarnings(a)}
     },
@@ -530,7 +669,16 @@ function publisherRoutes(app: FastifyInstance, ctx: AgentContext, db: Configurat
   app.get('/v1/config/revision', {logLevel: 'warn'}, async () => ({revision: db.revision}))
   app.get<{Querystring: {nodes: string}}>(
     '/v1/config/presence-users',
-    {schema: {querystring: {type: 'object', additionalProperties: false, required: ['nodes'], properties: {nodes: {type: 'string', minLength: 1, maxLength: 4096}}}}},
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['nodes'],
+          properties: {nodes: {type: 'string', minLength: 1, maxLength: 4096}},
+        },
+      },
+    },
     async (req) => {
       const revision = db.revision
       return {revision, users: db.presenceUsers(req.query.nodes.split(','))}

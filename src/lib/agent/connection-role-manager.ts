@@ -72,13 +72,17 @@ function parseSettings(raw: unknown): ConnectionSettings {
   const s = (raw ?? {}) as Record<string, unknown>
   const bad = (what: string) => new UsageError(`settings.connection.${what}`)
   if (typeof s !== 'object' || Array.isArray(s)) throw bad('must be an object')
-  if (s.integration !== undefined && !INTEGRATIONS.includes(s.integration as Integration)) throw bad(`integration must be one of ${INTEGRATIONS.join(', ')}`)
+  if (s.integration !== undefined && !INTEGRATIONS.includes(s.integration as Integration))
+    throw bad(`integration must be one of ${INTEGRATIONS.join(', ')}`)
   for (const k of ['ports', 'phoneSystemPorts'] as const) {
     if (s[k] !== undefined && !(Number.isInteger(s[k]) && (s[k] as number) >= 0)) throw bad(`${k} must be a whole number`)
   }
   for (const k of ['mac', 'licenseMac'] as const) if (s[k] !== undefined && typeof s[k] !== 'string') throw bad(`${k} must be a string`)
   const known = s.knownServers ?? []
-  if (!Array.isArray(known) || known.some((k) => typeof k?.name !== 'string' || typeof k?.url !== 'string' || !/^https?:\/\//.test(k.url))) {
+  if (
+    !Array.isArray(known) ||
+    known.some((k) => typeof k?.name !== 'string' || typeof k?.url !== 'string' || !/^https?:\/\//.test(k.url))
+  ) {
     throw bad('knownServers must be a list of {name, url}')
   }
   return s as ConnectionSettings
@@ -131,7 +135,13 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
   const dir = ctx.stateDir('cluster')
   const saved = new JsonStore<Saved>(dir, 'role.json', {status: null, takingCalls: true, lastChange: null, callsDropped: 0})
   const records = new ReplicatedStore(dir)
-  let state: RoleState = initialRoleState({self, role, peer: peerName, nowMs: Date.now(), saved: {status: saved.data.status ?? undefined, takingCalls: saved.data.takingCalls, lastChange: saved.data.lastChange}})
+  let state: RoleState = initialRoleState({
+    self,
+    role,
+    peer: peerName,
+    nowMs: Date.now(),
+    saved: {status: saved.data.status ?? undefined, takingCalls: saved.data.takingCalls, lastChange: saved.data.lastChange},
+  })
   const calls = new Map<string, Call>()
   const counters = {callsAnswered: 0, callsRejected: 0, messagesAccepted: 0, messagesRejected: 0}
   /** Services the role manager is starting or stopping itself (not a critical service stop). */
@@ -252,7 +262,12 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
   }
 
   // ---- keepalives (UC-5) -------------------------------------------------------------------
-  const myInfo = () => ({status: state.status, since: state.statusSinceMs, sbrPhase: state.sbr?.phase ?? null, pendingToPeer: records.pendingFor(peerName)})
+  const myInfo = () => ({
+    status: state.status,
+    since: state.statusSinceMs,
+    sbrPhase: state.sbr?.phase ?? null,
+    pendingToPeer: records.pendingFor(peerName),
+  })
   let keepaliveInFlight = false
   async function sendKeepalive(): Promise<void> {
     if (!hasPeer || keepaliveInFlight || closed) return
@@ -267,7 +282,11 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
         sbrPhase: me.sbrPhase ?? '',
         pending: me.pendingToPeer,
       })
-      if (!closed) dispatch({type: 'keepalive', peer: {status: peer.status, since: peer.since, sbrPhase: peer.sbrPhase, pendingToPeer: peer.pendingToPeer}})
+      if (!closed)
+        dispatch({
+          type: 'keepalive',
+          peer: {status: peer.status, since: peer.since, sbrPhase: peer.sbrPhase, pendingToPeer: peer.pendingToPeer},
+        })
     } catch {
       // Silence is what the role manager measures (tick): nothing to do here.
     } finally {
@@ -289,7 +308,9 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
         return !(error instanceof UnreachableError)
       }
     }
-    const localhost = addr ? await answers({name: 'localhost', url: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`}, false) : false
+    const localhost = addr
+      ? await answers({name: 'localhost', url: `${ctx.config.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`}, false)
+      : false
     const known = await Promise.all((settings.knownServers ?? []).map(async (t) => ({name: t.name, answered: await answers(t, true)})))
     if (!closed) dispatch({type: 'networkChecked', ...networkFine(localhost, known)})
   }
@@ -298,9 +319,15 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
   let lastHandoverError: UcctlError | undefined
   async function handover(phase: 'notify' | 'commit' | 'demote'): Promise<void> {
     try {
-      const {body} = await ctx.peer(peerName).post<{status: ServerStatus; since: number}>('/v1/cluster/handover', {from: self, phase, status: state.status, since: state.statusSinceMs})
+      const {body} = await ctx.peer(peerName).post<{status: ServerStatus; since: number}>('/v1/cluster/handover', {
+        from: self,
+        phase,
+        status: state.status,
+        since: state.statusSinceMs,
+      })
       lastHandoverError = undefined
-      if (phase !== 'commit') dispatch({type: 'handoverAnswered', ok: true, peer: {status: body.status, since: body.since, sbrPhase: null, pendingToPeer: 0}})
+      if (phase !== 'commit')
+        dispatch({type: 'handoverAnswered', ok: true, peer: {status: body.status, since: body.since, sbrPhase: null, pendingToPeer: 0}})
     } catch (error) {
       lastHandoverError = error instanceof UcctlError ? error : new UnreachableError(String(error))
       if (phase !== 'commit') dispatch({type: 'handoverAnswered', ok: false, error: lastHandoverError.message})
@@ -319,8 +346,7 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     emit('RoleManager', `${n} call${n === 1 ? '' : 's'} in progress dropped: Secondary → Deactivated (UC-8)`, {rule: 'UC-8', dropped: n})
   }
 
-  const reject = (reply: FastifyReply, rule: string, message: string) =>
-    reply.status(429).send({error: {code: 'Rejected', message, rule}})
+  const reject = (reply: FastifyReply, rule: string, message: string) => reply.status(429).send({error: {code: 'Rejected', message, rule}})
 
   /** Why this server takes no call or message now, or undefined when it does. */
   function notTaking(): {rule: string; message: string} | undefined {
@@ -362,7 +388,10 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     const peerStatus = peerStatusOf(state) ?? null
     const repl = peerStatus ? replicationAllowed(state.status, peerStatus) : {allowed: false, rule: 'UC-5', why: 'no news of the peer yet'}
     const pending = records.pendingFor(peerName)
-    const storeUnmounted = state.status === 'Split Brain Recovery' && state.sbr !== null && (state.sbr.phase === 'stopped' || (state.sbr.phase === null && state.sbr.inFlight))
+    const storeUnmounted =
+      state.status === 'Split Brain Recovery' &&
+      state.sbr !== null &&
+      (state.sbr.phase === 'stopped' || (state.sbr.phase === null && state.sbr.inFlight))
     return {
       name: self,
       role,
@@ -448,7 +477,13 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     )
   }
 
-  async function manual(action: ManualAction, body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number}, progress: (m: string) => void, signal: AbortSignal, drain: {waiting: boolean}): Promise<Record<string, unknown>> {
+  async function manual(
+    action: ManualAction,
+    body: {dropCalls?: boolean; drain?: boolean; drainTimeoutMs?: number},
+    progress: (m: string) => void,
+    signal: AbortSignal,
+    drain: {waiting: boolean},
+  ): Promise<Record<string, unknown>> {
     return withProgress(progress, async () => {
       if (action === 'deactivate' && body.drain) {
         const stopped = state.takingCalls
@@ -463,11 +498,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
           await until(() => calls.size === 0 || signal.aborted, limit, 'the calls in progress to end')
         } catch {
           // Stop Taking Calls changed the server: not a refusal (5) but a wait that ran out (124).
-          throw new WaitTimeoutError(`${calls.size} call(s) still in progress on ${self} after ${Math.round(limit / 1000)} s: not deactivated; it stays in Stop Taking Calls`, {
-            rule: 'UC-8',
-            hint: `wait longer (--timeout), take calls again (ucctl cluster take-calls ${self}), or deactivate without --drain to drop them`,
-            details: {status: state.status, takingCalls: state.takingCalls, callsInProgress: calls.size},
-          })
+          throw new WaitTimeoutError(
+            `${calls.size} call(s) still in progress on ${self} after ${Math.round(limit / 1000)} s: not deactivated; it stays in Stop Taking Calls`,
+            {
+              rule: 'UC-8',
+              hint: `wait longer (--timeout), take calls again (ucctl cluster take-calls ${self}), or deactivate without --drain to drop them`,
+              details: {status: state.status, takingCalls: state.takingCalls, callsInProgress: calls.size},
+            },
+          )
         } finally {
           drain.waiting = false
         }
@@ -487,7 +525,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
       if (action === 'activate') {
         await until(() => state.status !== 'Starting', timing.startingMs + timing.keepaliveTimeoutMs + 30_000, `${self} to end Starting`)
       }
-      return {server: self, from: before, status: state.status, takingCalls: state.takingCalls, callsInProgress: calls.size, callsDropped: saved.data.callsDropped}
+      return {
+        server: self,
+        from: before,
+        status: state.status,
+        takingCalls: state.takingCalls,
+        callsInProgress: calls.size,
+        callsDropped: saved.data.callsDropped,
+      }
     })
   }
 
@@ -495,12 +540,23 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
     // UC-10/UC-12: what stopping critical services of a Primary would change (GET /v1/effects).
     effects(action: EffectAction): ActionEffect[] {
       if (state.status !== 'Primary') return []
-      const stopped = servicesWanted(state.status, null, role).filter((n) => has(n) && stopsService(action, n) && ctx.nodeManager.isRunning(n))
+      const stopped = servicesWanted(state.status, null, role).filter(
+        (n) => has(n) && stopsService(action, n) && ctx.nodeManager.isRunning(n),
+      )
       if (stopped.length === 0) return []
-      return connectionStopEffect({server: self, role, status: state.status, peer: peerName, peerStatus: peerStatusOf(state), services: stopped})
+      return connectionStopEffect({
+        server: self,
+        role,
+        status: state.status,
+        peer: peerName,
+        peerStatus: peerStatusOf(state),
+        services: stopped,
+      })
     },
 
-    nodeInfo: () => ({connectionCluster: {status: state.status, answersCalls: answersCalls(state.status, state.takingCalls), peer: peerName}}),
+    nodeInfo: () => ({
+      connectionCluster: {status: state.status, answersCalls: answersCalls(state.status, state.takingCalls), peer: peerName},
+    }),
 
     start() {
       emit('ClusterStatus', `${self} is ${state.status} (agent started; the ${role})`, {rule: 'UC-2', to: state.status})
@@ -536,7 +592,10 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
         async (req) => {
           if (req.query.from !== peerName) throw new UsageError(`${req.query.from} is not the peer of ${self}`, {rule: 'UC-1'})
           const q = req.query
-          dispatch({type: 'keepalive', peer: {status: q.status, since: q.since, sbrPhase: (q.sbrPhase || null) as SbrPhase | null, pendingToPeer: q.pending ?? 0}})
+          dispatch({
+            type: 'keepalive',
+            peer: {status: q.status, since: q.since, sbrPhase: (q.sbrPhase || null) as SbrPhase | null, pendingToPeer: q.pending ?? 0},
+          })
           return myInfo()
         },
       )
@@ -550,14 +609,19 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
               type: 'object',
               additionalProperties: false,
               required: ['from', 'status', 'records'],
-              properties: {from: {type: 'string'}, status: {enum: [...STATUS_NAMES]}, records: {type: 'array', maxItems: 1000, items: recordSchema}},
+              properties: {
+                from: {type: 'string'},
+                status: {enum: [...STATUS_NAMES]},
+                records: {type: 'array', maxItems: 1000, items: recordSchema},
+              },
             },
           },
         },
         async (req) => {
           if (req.body.from !== peerName) throw new UsageError(`${req.body.from} is not the peer of ${self}`, {rule: 'UC-1'})
           const allowed = replicationAllowed(req.body.status, state.status)
-          if (!allowed.allowed) throw new RefusedError(`no replication from ${req.body.status} to ${state.status}: ${allowed.why}`, {rule: allowed.rule})
+          if (!allowed.allowed)
+            throw new RefusedError(`no replication from ${req.body.status} to ${state.status}: ${allowed.why}`, {rule: allowed.rule})
           const r = records.receive(req.body.records, peerName)
           return {node: self, ...r}
         },
@@ -571,7 +635,12 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
               type: 'object',
               additionalProperties: false,
               required: ['from', 'phase', 'status', 'since'],
-              properties: {from: {type: 'string'}, phase: {enum: ['notify', 'commit', 'demote']}, status: {enum: [...STATUS_NAMES]}, since: {type: 'integer', minimum: 0}},
+              properties: {
+                from: {type: 'string'},
+                phase: {enum: ['notify', 'commit', 'demote']},
+                status: {enum: [...STATUS_NAMES]},
+                since: {type: 'integer', minimum: 0},
+              },
             },
           },
         },
@@ -590,10 +659,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
           {schema: {body: manualBody}},
           async (req, reply) => {
             const body = req.body ?? {}
-            if ((body.drain || body.drainTimeoutMs !== undefined) && action !== 'deactivate') throw new UsageError('drain applies to deactivate only')
+            if ((body.drain || body.drainTimeoutMs !== undefined) && action !== 'deactivate')
+              throw new UsageError('drain applies to deactivate only')
             const plan = planFor(action) // RefusedError (422) names the rule; nothing changes
             const target = {server: self}
-            if (plan.noop) return reply.status(200).send(ctx.operations.done(`cluster ${action}`, target, plan.rules[0], {server: self, status: state.status, plan}))
+            if (plan.noop)
+              return reply
+                .status(200)
+                .send(ctx.operations.done(`cluster ${action}`, target, plan.rules[0], {server: self, status: state.status, plan}))
             if (action === 'deactivate' && plan.dropsCalls > 0 && !body.dropCalls && !body.drain) {
               throw new RefusedError(`${plan.dropsCalls} call(s) in progress on ${self} would be dropped`, {
                 rule: 'UC-8',
@@ -608,7 +681,14 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
               target,
               [`cluster:${self}`],
               (progress, signal) => manual(action, body, progress, signal, drain),
-              {cancellable: () => (drain.waiting ? undefined : body.drain ? `${self} is no longer draining: the deactivation has begun` : `cluster ${action} is not a drain`)},
+              {
+                cancellable: () =>
+                  drain.waiting
+                    ? undefined
+                    : body.drain
+                      ? `${self} is no longer draining: the deactivation has begun`
+                      : `cluster ${action} is not a drain`,
+              },
             )
             return reply.status(202).send(op)
           },
@@ -617,7 +697,16 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
 
       app.post<{Body: {durationMs: number}}>(
         '/v1/calls',
-        {schema: {body: {type: 'object', additionalProperties: false, required: ['durationMs'], properties: {durationMs: {type: 'integer', minimum: 0, maximum: MAX_CALL_MS}}}}},
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['durationMs'],
+              properties: {durationMs: {type: 'integer', minimum: 0, maximum: MAX_CALL_MS}},
+            },
+          },
+        },
         async (req, reply) => {
           const no = notTaking()
           if (no) {
@@ -655,7 +744,12 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
               type: 'object',
               additionalProperties: false,
               required: ['from', 'to', 'text'],
-              properties: {id: idField, from: {type: 'string', minLength: 1, maxLength: 200}, to: {type: 'string', minLength: 1, maxLength: 200}, text: {type: 'string', maxLength: 10_000}},
+              properties: {
+                id: idField,
+                from: {type: 'string', minLength: 1, maxLength: 200},
+                to: {type: 'string', minLength: 1, maxLength: 200},
+                text: {type: 'string', maxLength: 10_000},
+              },
             },
           },
         },
@@ -664,10 +758,15 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
           if (records.has(id)) return reply.status(200).send({id, node: self, duplicate: true})
           const no = notTaking()
           // UC-5: until the Secondary learns that the Primary is gone, its users cannot send messages.
-          const silent = state.status === 'Secondary' && (state.peerLost || Date.now() - (state.peerLastHeardMs ?? 0) > 2 * timing.keepaliveIntervalMs)
+          const silent =
+            state.status === 'Secondary' && (state.peerLost || Date.now() - (state.peerLastHeardMs ?? 0) > 2 * timing.keepaliveIntervalMs)
           if (no || silent) {
             counters.messagesRejected++
-            return reject(reply, no?.rule ?? 'UC-5', no?.message ?? `${self} is Secondary and hears nothing from the Primary: mailbox temporarily unavailable`)
+            return reject(
+              reply,
+              no?.rule ?? 'UC-5',
+              no?.message ?? `${self} is Secondary and hears nothing from the Primary: mailbox temporarily unavailable`,
+            )
           }
           const {id: _id, ...data} = req.body
           records.add({id, kind: 'message', acceptedBy: self, acceptedAt: new Date().toISOString(), data})
@@ -679,11 +778,25 @@ export async function connectionRoleManagerModule(ctx: AgentContext): Promise<Ag
 
       app.get<{Querystring: {ids?: string; kind?: 'message' | 'admin'}}>(
         '/v1/messages',
-        {schema: {querystring: {type: 'object', additionalProperties: false, properties: {ids: {enum: ['1', '0', 'true', 'false']}, kind: {enum: ['message', 'admin']}}}}},
+        {
+          schema: {
+            querystring: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {ids: {enum: ['1', '0', 'true', 'false']}, kind: {enum: ['message', 'admin']}},
+            },
+          },
+        },
         async (req) => {
           const kind = req.query.kind ?? 'message'
           const withIds = req.query.ids === '1' || req.query.ids === 'true'
-          return {node: self, kind, count: records.count(kind), digest: records.digest(kind), ...(withIds ? {ids: records.idsOf(kind)} : {})}
+          return {
+            node: self,
+            kind,
+            count: records.count(kind),
+            digest: records.digest(kind),
+            ...(withIds ? {ids: records.idsOf(kind)} : {}),
+          }
         },
       )
 

@@ -109,7 +109,9 @@ async function readSettings(ctx: AgentContext): Promise<CtiosSettings> {
   const {Ajv} = await import('ajv')
   const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
   if (!validate(raw)) {
-    throw new UsageError(`settings.ctios of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`)
+    throw new UsageError(
+      `settings.ctios of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+    )
   }
   return {...DEFAULTS, ...(raw as Partial<CtiosSettings>)}
 }
@@ -117,8 +119,19 @@ async function readSettings(ctx: AgentContext): Promise<CtiosSettings> {
 export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModule> {
   const settings = await readSettings(ctx)
   const node = ctx.config.name
-  let env = initialEnvironment({node, agents: settings.agents, switches: settings.switches, peer: {name: settings.peer.name, capacity: settings.peer.capacity ?? settings.agents}})
-  const store = new JsonStore<Persisted>(ctx.stateDir('ctios'), 'environment.json', {ipPhonesOut: [], switchesOut: [], pg: null, ctiServers: null, peerOnline: true})
+  let env = initialEnvironment({
+    node,
+    agents: settings.agents,
+    switches: settings.switches,
+    peer: {name: settings.peer.name, capacity: settings.peer.capacity ?? settings.agents},
+  })
+  const store = new JsonStore<Persisted>(ctx.stateDir('ctios'), 'environment.json', {
+    ipPhonesOut: [],
+    switchesOut: [],
+    pg: null,
+    ctiServers: null,
+    peerOnline: true,
+  })
   for (const p of store.data.ipPhonesOut) if (env.ipPhones[p]) env.ipPhones[p].inService = false
   for (const s of store.data.switchesOut) if (env.switches[s]) env.switches[s].inService = false
   if (store.data.pg) env.pg = store.data.pg
@@ -186,7 +199,11 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   const flushTally = () => {
     tallyTimer = null
     for (const t of tally.values()) {
-      ctx.events.emit({type: t.type, message: `${t.message}: ${t.ids.length} softphone(s)`, data: {...(t.rule ? {rule: t.rule} : {}), softphones: t.ids.length, sample: t.ids.slice(0, SAMPLE_IDS)}})
+      ctx.events.emit({
+        type: t.type,
+        message: `${t.message}: ${t.ids.length} softphone(s)`,
+        data: {...(t.rule ? {rule: t.rule} : {}), softphones: t.ids.length, sample: t.ids.slice(0, SAMPLE_IDS)},
+      })
     }
     tally.clear()
   }
@@ -198,7 +215,13 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     tallyTimer ??= setTimeout(flushTally, TALLY_MS)
   }
 
-  const EFFECT_EVENT: Record<Effect['send'], string> = {Offline: 'CtiOffline', Snapshot: 'CtiSnapshot', Disconnect: 'CtiDisconnect', Connected: 'CtiConnected', AgentState: 'CtiAgentState'}
+  const EFFECT_EVENT: Record<Effect['send'], string> = {
+    Offline: 'CtiOffline',
+    Snapshot: 'CtiSnapshot',
+    Disconnect: 'CtiDisconnect',
+    Connected: 'CtiConnected',
+    AgentState: 'CtiAgentState',
+  }
   const effectMessage = (e: Effect): string => {
     const n = `${e.softphones.length} softphone(s)`
     const why = `${e.reason ? `: ${e.reason}` : ''}${e.rule ? ` (${e.rule})` : ''}`
@@ -219,14 +242,25 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     ctx.events.emit({type: 'CtiFault', message: t.message, data: {...fault, ...(t.rule ? {rule: t.rule} : {})}})
     for (const e of t.effects) {
       if (e.send === 'Snapshot') {
-        lastSnapshot = {time: new Date().toISOString(), ...(e.rule ? {rule: e.rule} : {}), ...snapshotCounts(env), softphones: e.softphones.length}
+        lastSnapshot = {
+          time: new Date().toISOString(),
+          ...(e.rule ? {rule: e.rule} : {}),
+          ...snapshotCounts(env),
+          softphones: e.softphones.length,
+        }
         if (lastFailover && e.rule === 'CTI-3') lastFailover.snapshot += e.softphones.length
       }
       if (e.send === 'Snapshot' || e.softphones.length > 0) {
         ctx.events.emit({
           type: EFFECT_EVENT[e.send],
           message: effectMessage(e),
-          data: {...(e.rule ? {rule: e.rule} : {}), ...(e.reason ? {reason: e.reason} : {}), softphones: e.softphones.length, sample: e.softphones.slice(0, SAMPLE_IDS), ...(e.send === 'Snapshot' ? snapshotCounts(env) : {})},
+          data: {
+            ...(e.rule ? {rule: e.rule} : {}),
+            ...(e.reason ? {reason: e.reason} : {}),
+            softphones: e.softphones.length,
+            sample: e.softphones.slice(0, SAMPLE_IDS),
+            ...(e.send === 'Snapshot' ? snapshotCounts(env) : {}),
+          },
         })
       }
     }
@@ -244,7 +278,15 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     onlineTimer = null
     if (!env.ctios.local.online) return
     const t = ctiosServerDown(settle(), 'local')
-    lastFailover = {server: node, time: new Date().toISOString(), disconnected: t.effects[0]?.softphones.length ?? 0, reconnectedToPeer: 0, offline: 0, snapshot: 0, online: null}
+    lastFailover = {
+      server: node,
+      time: new Date().toISOString(),
+      disconnected: t.effects[0]?.softphones.length ?? 0,
+      reconnectedToPeer: 0,
+      offline: 0,
+      snapshot: 0,
+      online: null,
+    }
     commitFault({...t, message: `${t.message}; ${why}`}, {component: 'ctios-server', action: 'down'})
   }
   const serverUp = () => {
@@ -267,7 +309,8 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     if (e.type !== 'ServiceState' || e.service !== CTIOS_SERVER_PROCESS || closing) return
     const to = e.data?.to
     if (to === 'Running') {
-      if (!onlineTimer && !env.ctios.local.online) onlineTimer = setTimeout(serverUp, everOnline ? ctx.config.timingValues.ctiosServerOnlineMs : 0)
+      if (!onlineTimer && !env.ctios.local.online)
+        onlineTimer = setTimeout(serverUp, everOnline ? ctx.config.timingValues.ctiosServerOnlineMs : 0)
       return
     }
     serverDown(`${CTIOS_SERVER_PROCESS} ${e.data?.from ?? '?'} → ${String(to)}${to === 'Restarting' ? ', NodeManager restarts it' : ''}`)
@@ -314,7 +357,13 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     streams.delete(id)
     const t = disconnectSoftphone(settle(), id)
     apply(t)
-    if (t.rule === 'LOAD-5') count('CtiDisconnect', 'desktops gone while their agents are logged in: the agents stay logged in on the server (LOAD-5)', 'LOAD-5', id)
+    if (t.rule === 'LOAD-5')
+      count(
+        'CtiDisconnect',
+        'desktops gone while their agents are logged in: the agents stay logged in on the server (LOAD-5)',
+        'LOAD-5',
+        id,
+      )
     else count('CtiDisconnect', 'softphones disconnected (desktop closed its connection)', undefined, id)
   }
 
@@ -341,10 +390,32 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       node,
       components: [
         {component: 'pg', id: 'PG', state: pgOnline(env) ? 'online' : 'offline', activeSide: env.pg.active, sides: sides(env.pg)},
-        {component: 'cti-server', id: 'CTI Server', state: ctiServerOnline(env) ? 'online' : 'offline', activeSide: env.ctiServers.active, sides: sides(env.ctiServers)},
-        {component: 'ctios-server', id: node, state: env.ctios.local.online ? 'online' : 'offline', ...(proc ? {process: {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts}} : {})},
-        {component: 'peer', id: env.ctios.peer.name, state: env.ctios.peer.online ? 'online' : 'offline', capacity: env.ctios.peer.capacity, softphones: onPeer},
-        ...Object.entries(env.switches).map(([id, s]) => ({component: 'switch', id, state: s.inService ? 'in service' : 'out of service', agents: agents.filter((a) => a.switch === id).length})),
+        {
+          component: 'cti-server',
+          id: 'CTI Server',
+          state: ctiServerOnline(env) ? 'online' : 'offline',
+          activeSide: env.ctiServers.active,
+          sides: sides(env.ctiServers),
+        },
+        {
+          component: 'ctios-server',
+          id: node,
+          state: env.ctios.local.online ? 'online' : 'offline',
+          ...(proc ? {process: {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts}} : {}),
+        },
+        {
+          component: 'peer',
+          id: env.ctios.peer.name,
+          state: env.ctios.peer.online ? 'online' : 'offline',
+          capacity: env.ctios.peer.capacity,
+          softphones: onPeer,
+        },
+        ...Object.entries(env.switches).map(([id, s]) => ({
+          component: 'switch',
+          id,
+          state: s.inService ? 'in service' : 'out of service',
+          agents: agents.filter((a) => a.switch === id).length,
+        })),
         ...phonesOut.map((id) => ({component: 'ip-phone', id, state: 'out of service'})),
       ],
       ipPhones: {total: Object.keys(env.ipPhones).length, outOfService: phonesOut.length},
@@ -362,11 +433,22 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   const softphoneView = (id: string) => {
     const a = env.agents[id]
     const server = a.softphone === 'local' ? env.ctios.local.name : a.softphone === 'peer' ? env.ctios.peer.name : null
-    return {id, agentState: a.state, phone: a.phone, switch: a.switch, connection: softphoneConnection(env, a), server, offline: offlineCauses(env, a).filter(() => a.softphone !== 'none')}
+    return {
+      id,
+      agentState: a.state,
+      phone: a.phone,
+      switch: a.switch,
+      connection: softphoneConnection(env, a),
+      server,
+      offline: offlineCauses(env, a).filter(() => a.softphone !== 'none'),
+    }
   }
 
   const agentOf = (id: string) => {
-    if (!env.agents[id]) throw new NotFoundError(`no softphone "${id}" on ${node}`, {hint: `one softphone per agent: ${Object.keys(env.agents)[0]} ... (ucctl ctios clients)`})
+    if (!env.agents[id])
+      throw new NotFoundError(`no softphone "${id}" on ${node}`, {
+        hint: `one softphone per agent: ${Object.keys(env.agents)[0]} ... (ucctl ctios clients)`,
+      })
   }
 
   /** Resolves when this node's CTI OS server is online again (CTI-3), or rejects if it will not be. */
@@ -382,20 +464,39 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
 
   const planView = (fault: Fault) => {
     const t = planFault(settle(), fault)
-    const changes = [t.message, ...t.effects.map((e) => `${e.send} → ${e.softphones.length} softphone(s)${e.reason ? ` (${e.reason})` : ''}${e.rule ? ` [${e.rule}]` : ''}`)]
-    if (fault.component === 'ctios-server') changes.unshift(`SIGKILL ${CTIOS_SERVER_PROCESS}; NodeManager restarts it, then a snapshot (CTI-3)`)
+    const changes = [
+      t.message,
+      ...t.effects.map(
+        (e) => `${e.send} → ${e.softphones.length} softphone(s)${e.reason ? ` (${e.reason})` : ''}${e.rule ? ` [${e.rule}]` : ''}`,
+      ),
+    ]
+    if (fault.component === 'ctios-server')
+      changes.unshift(`SIGKILL ${CTIOS_SERVER_PROCESS}; NodeManager restarts it, then a snapshot (CTI-3)`)
     const rules = [...new Set([t.rule, ...t.effects.map((e) => e.rule)].filter((r): r is CtiRule => r !== undefined))]
-    return {node, action: `ctios fault ${describeFault(fault)}`, changes, rules, failover: causesFailover(t), effects: effectSummary(t.effects)}
+    return {
+      node,
+      action: `ctios fault ${describeFault(fault)}`,
+      changes,
+      rules,
+      failover: causesFailover(t),
+      effects: effectSummary(t.effects),
+    }
   }
   const effectSummary = (effects: readonly Effect[]) =>
-    mergeEffects(effects).map((e) => ({send: e.send, ...(e.rule ? {rule: e.rule} : {}), ...(e.reason ? {reason: e.reason} : {}), softphones: e.softphones.length}))
+    mergeEffects(effects).map((e) => ({
+      send: e.send,
+      ...(e.rule ? {rule: e.rule} : {}),
+      ...(e.reason ? {reason: e.reason} : {}),
+      softphones: e.softphones.length,
+    }))
 
   return {
     nodeInfo: () => ({ctios: {server: env.ctios.local.online ? 'online' : 'offline', softphones: streams.size}}),
     // CTI-3 (the server process stops) and CTI-1 (the PG restarts), each with CTI-6 (GET /v1/effects).
     effects(action: EffectAction): ActionEffect[] {
       const agents = Object.values(env.agents)
-      if (action.type === 'pg-restart') return pgRestartEffect({softphones: agents.filter((a) => softphoneConnection(env, a) === 'connected').length})
+      if (action.type === 'pg-restart')
+        return pgRestartEffect({softphones: agents.filter((a) => softphoneConnection(env, a) === 'connected').length})
       if (!supervised || !stopsService(action, CTIOS_SERVER_PROCESS) || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS)) return []
       return ctiosServerStopEffect({
         server: node,
@@ -429,14 +530,19 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
             querystring: {
               type: 'object',
               additionalProperties: false,
-              properties: {phone: {type: 'string', maxLength: 100}, switch: {type: 'string', maxLength: 100}, connection: {enum: ['connected', 'Offline', 'disconnected']}},
+              properties: {
+                phone: {type: 'string', maxLength: 100},
+                switch: {type: 'string', maxLength: 100},
+                connection: {enum: ['connected', 'Offline', 'disconnected']},
+              },
             },
           },
         },
         async (req) => {
           const {phone, switch: sw, connection} = req.query
           if (phone !== undefined && !env.ipPhones[phone]) throw new NotFoundError(`no IP phone "${phone}" on ${node}`)
-          if (sw !== undefined && !env.switches[sw]) throw new NotFoundError(`no switch "${sw}" on ${node}`, {hint: `switches: ${Object.keys(env.switches).join(', ')}`})
+          if (sw !== undefined && !env.switches[sw])
+            throw new NotFoundError(`no switch "${sw}" on ${node}`, {hint: `switches: ${Object.keys(env.switches).join(', ')}`})
           const softphones = Object.values(env.agents)
             .filter((a) => (phone === undefined || a.phone === phone) && (sw === undefined || a.switch === sw))
             .map((a) => softphoneView(a.id))
@@ -455,7 +561,8 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
         // refused (a second desktop, or the desktop restarted after a crash).
         if (env.rejectIfAlreadyLoggedIn === 1 && a.state !== LOGGED_OUT && (streams.has(id) || a.desktopCrashed)) throw alreadyLoggedIn(a)
         // With 0: one connection per softphone still (the lab's desktop is the agent's only one).
-        if (streams.has(id)) throw new ConflictError(`softphone ${id} is already connected`, {hint: 'another desktop (or client simulator) holds it'})
+        if (streams.has(id))
+          throw new ConflictError(`softphone ${id} is already connected`, {hint: 'another desktop (or client simulator) holds it'})
         reply.hijack()
         const res = reply.raw
         res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
@@ -465,7 +572,12 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
 
       app.post<{Params: {id: string}; Body: {state: AgentStatus}}>(
         '/v1/ctios/softphones/:id/state',
-        {schema: {params: idParam, body: {type: 'object', additionalProperties: false, required: ['state'], properties: {state: {enum: [...AGENT_STATUSES]}}}}},
+        {
+          schema: {
+            params: idParam,
+            body: {type: 'object', additionalProperties: false, required: ['state'], properties: {state: {enum: [...AGENT_STATUSES]}}},
+          },
+        },
         async (req) => {
           const {id} = req.params
           agentOf(id)
@@ -484,7 +596,8 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
         const t = logoutAgent(env, id)
         apply(t)
         deliver(t)
-        if (t.rule) ctx.events.emit({type: 'CtiAgentState', message: t.message, data: {rule: 'LOAD-5', agent: id, softphones: 1, sample: [id]}})
+        if (t.rule)
+          ctx.events.emit({type: 'CtiAgentState', message: t.message, data: {rule: 'LOAD-5', agent: id, softphones: 1, sample: [id]}})
         return ctx.operations.done('ctios-agent-logout', {agent: id}, t.message, {agent: id, softphone: softphoneView(id)})
       })
 
@@ -507,7 +620,9 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
         },
         async (req, reply) => {
           if (!ctx.config.faultInjection) {
-            throw new ForbiddenError('fault injection is disabled on this node', {hint: 'only lab and test agents (faultInjection: true) accept faults'})
+            throw new ForbiddenError('fault injection is disabled on this node', {
+              hint: 'only lab and test agents (faultInjection: true) accept faults',
+            })
           }
           const {dryRun, ...fault} = req.body
           const target = {component: fault.component, action: fault.action, ...(fault.id ? {id: fault.id} : {})}
@@ -517,28 +632,45 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
                 hint: `a stopped one starts with: ucctl service start ${CTIOS_SERVER_PROCESS} --node ${node}`,
               })
             }
-            if (fault.id !== undefined && fault.id !== node) throw new UsageError(`this CTI OS server is ${node}, not "${fault.id}" (the peer is component "peer")`)
+            if (fault.id !== undefined && fault.id !== node)
+              throw new UsageError(`this CTI OS server is ${node}, not "${fault.id}" (the peer is component "peer")`)
             if (!supervised || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS) || !env.ctios.local.online) {
-              throw new RefusedError(`the CTI OS server of ${node} is not online (${supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS).state : 'no process'})`, {rule: 'CTI-3'})
+              throw new RefusedError(
+                `the CTI OS server of ${node} is not online (${supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS).state : 'no process'})`,
+                {rule: 'CTI-3'},
+              )
             }
             if (dryRun) return planView(fault)
-            const op = ctx.operations.start('ctios-fault', target, ['ctios:ctios-server', `service:${CTIOS_SERVER_PROCESS}`], async (progress) => {
-              const pid = ctx.nodeManager.status(CTIOS_SERVER_PROCESS).pid
-              if (pid === null) throw new RefusedError(`${CTIOS_SERVER_PROCESS} has no process`, {rule: 'CTI-3'})
-              const online = untilOnline()
-              process.kill(pid, 'SIGKILL')
-              progress(`${CTIOS_SERVER_PROCESS} (pid ${pid}) killed with SIGKILL; its softphones are disconnected (CTI-3)`)
-              await online
-              const f = lastFailover
-              progress(`CTI OS server ${node} online again (pid ${ctx.nodeManager.status(CTIOS_SERVER_PROCESS).pid}): snapshot of all agents, devices and calls (CTI-3)`)
-              return {fault: target, failover: f, ctios: statusView()}
-            })
+            const op = ctx.operations.start(
+              'ctios-fault',
+              target,
+              ['ctios:ctios-server', `service:${CTIOS_SERVER_PROCESS}`],
+              async (progress) => {
+                const pid = ctx.nodeManager.status(CTIOS_SERVER_PROCESS).pid
+                if (pid === null) throw new RefusedError(`${CTIOS_SERVER_PROCESS} has no process`, {rule: 'CTI-3'})
+                const online = untilOnline()
+                process.kill(pid, 'SIGKILL')
+                progress(`${CTIOS_SERVER_PROCESS} (pid ${pid}) killed with SIGKILL; its softphones are disconnected (CTI-3)`)
+                await online
+                const f = lastFailover
+                progress(
+                  `CTI OS server ${node} online again (pid ${ctx.nodeManager.status(CTIOS_SERVER_PROCESS).pid}): snapshot of all agents, devices and calls (CTI-3)`,
+                )
+                return {fault: target, failover: f, ctios: statusView()}
+              },
+            )
             return reply.status(202).send(op)
           }
           if (dryRun) return planView(fault)
           const t = applyFault(settle(), fault)
           commitFault(t, fault)
-          return reply.status(200).send(ctx.operations.done('ctios-fault', target, t.message, {fault: target, effects: effectSummary(t.effects), ctios: statusView()}))
+          return reply.status(200).send(
+            ctx.operations.done('ctios-fault', target, t.message, {
+              fault: target,
+              effects: effectSummary(t.effects),
+              ctios: statusView(),
+            }),
+          )
         },
       )
     },

@@ -41,20 +41,29 @@ export class NetworkFaults {
   isolate(peers: readonly string[] | undefined): string[] {
     if (!peers || peers.length === 0) this.everything = true
     for (const p of this.pick(peers)) this.isolated.add(p)
-    this.events.emit({type: 'Fault', message: `network isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list(), cutOff: this.everything}})
+    this.events.emit({
+      type: 'Fault',
+      message: `network isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`,
+      data: {isolatedFrom: this.list(), cutOff: this.everything},
+    })
     return this.list()
   }
 
   heal(peers: readonly string[] | undefined): string[] {
     if (!peers || peers.length === 0) this.everything = false
     for (const p of this.pick(peers)) this.isolated.delete(p)
-    this.events.emit({type: 'Fault', message: `network healed; isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`, data: {isolatedFrom: this.list(), cutOff: this.everything}})
+    this.events.emit({
+      type: 'Fault',
+      message: `network healed; isolated from ${this.everything ? 'everything' : this.list().join(', ') || 'nobody'}`,
+      data: {isolatedFrom: this.list(), cutOff: this.everything},
+    })
     return this.list()
   }
 
   private pick(peers: readonly string[] | undefined): readonly string[] {
     const unknown = (peers ?? []).filter((p) => !this.peers.includes(p))
-    if (unknown.length > 0) throw new UsageError(`not peers of this node: ${unknown.join(', ')}`, {hint: `peers: ${this.peers.join(', ') || 'none'}`})
+    if (unknown.length > 0)
+      throw new UsageError(`not peers of this node: ${unknown.join(', ')}`, {hint: `peers: ${this.peers.join(', ') || 'none'}`})
     return peers && peers.length > 0 ? peers : this.peers
   }
 
@@ -73,7 +82,10 @@ export class NetworkFaults {
       properties: {peers: {type: 'array', items: {type: 'string', minLength: 1}, maxItems: 64}},
     } as const
     const guard = () => {
-      if (!enabled) throw new ForbiddenError('fault injection is disabled on this node', {hint: 'only lab and test agents (faultInjection: true) accept faults'})
+      if (!enabled)
+        throw new ForbiddenError('fault injection is disabled on this node', {
+          hint: 'only lab and test agents (faultInjection: true) accept faults',
+        })
     }
     app.get('/v1/faults/network', async () => ({isolatedFrom: this.list(), cutOff: this.everything, peers: this.peers}))
     app.post<{Body: {peers?: string[]} | undefined}>('/v1/faults/network/isolate', {schema: {body}}, async (req) => {

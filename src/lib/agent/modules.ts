@@ -10,9 +10,15 @@ export const MODULES_BY_PRODUCT: Record<Product, readonly Loader[]> = {
     async () => (await import('./throttle.js')).throttleModule,
     async () => (await import('./configuration.js')).configurationModule,
   ],
-  imp: [async () => (await import('./partitions.js')).partitionsModule, async () => (await import('./server-recovery-manager.js')).serverRecoveryManagerModule],
+  imp: [
+    async () => (await import('./partitions.js')).partitionsModule,
+    async () => (await import('./server-recovery-manager.js')).serverRecoveryManagerModule,
+  ],
   cuc: [async () => (await import('./connection-role-manager.js')).connectionRoleManagerModule],
-  ctios: [async () => (await import('./peripheral.js')).peripheralModule, async () => (await import('./ctios-failover.js')).ctiosFailoverModule],
+  ctios: [
+    async () => (await import('./peripheral.js')).peripheralModule,
+    async () => (await import('./ctios-failover.js')).ctiosFailoverModule,
+  ],
 }
 
 export async function modulesFor(product: Product): Promise<AgentModuleFactory[]> {

@@ -148,7 +148,12 @@ export class NodeManager {
       const from = s.startup
       s.startup = startup
       this.persist(name, {startup})
-      this.opts.events.emit({type: 'ServiceStartup', service: name, message: `${name} startup type ${from} → ${startup}`, data: {from, to: startup}})
+      this.opts.events.emit({
+        type: 'ServiceStartup',
+        service: name,
+        message: `${name} startup type ${from} → ${startup}`,
+        data: {from, to: startup},
+      })
     }
     return this.status(name)
   }
@@ -345,7 +350,10 @@ export class NodeManager {
 
   /** SVC-5: NMM restarts the node for a process that keeps failing; if it cannot, the process is Failed. */
   private escalate(s: Supervised, reason: string): void {
-    if (this.restartingNode || !this.nodeRestarter) return this.fail(s, `${reason}; a node restart is already under way`)
+    if (this.restartingNode || !this.nodeRestarter) {
+      this.fail(s, `${reason}; a node restart is already under way`)
+      return
+    }
     s.nodeRestartAt = this.now()
     this.setState(s, 'Restarting', reason)
     this.opts.events.emit({

@@ -60,7 +60,10 @@ const q = (s: string) => JSON.stringify(s)
 
 export async function initNode(o: InitOptions): Promise<{config: string; tokens: NewToken[]}> {
   const config = join(resolve(o.dir), 'node.yaml')
-  if (existsSync(config)) throw new UsageError(`${config} exists: agent init never overwrites a node's configuration`, {hint: 'manage its tokens with: ucctl agent token add|list|revoke'})
+  if (existsSync(config))
+    throw new UsageError(`${config} exists: agent init never overwrites a node's configuration`, {
+      hint: 'manage its tokens with: ucctl agent token add|list|revoke',
+    })
   const example = await labExample(o.product, o.role)
   const settings = structuredClone(example.settings ?? {}) as Record<string, Record<string, unknown>>
   // An IM and Presence node's peer in its redundancy group is one of its peers.
@@ -145,7 +148,10 @@ export async function listTokens(path: string): Promise<TokenEntry[]> {
 export async function addToken(path: string, id: string, role: TokenRole): Promise<NewToken> {
   if (!/^[\w.@-]{1,64}$/.test(id)) throw new UsageError(`token id "${id}": letters, digits, . _ @ - only (at most 64)`)
   const {doc, save} = await openConfig(path)
-  if ((await listTokens(path)).some((t) => t.id === id)) throw new UsageError(`a token "${id}" exists already in ${path}`, {hint: `revoke it first: ucctl agent token revoke ${id} --config ${path}`})
+  if ((await listTokens(path)).some((t) => t.id === id))
+    throw new UsageError(`a token "${id}" exists already in ${path}`, {
+      hint: `revoke it first: ucctl agent token revoke ${id} --config ${path}`,
+    })
   const token = newToken()
   const entry = doc.createNode({id, role, sha256: hashToken(token)})
   entry.flow = true
@@ -180,7 +186,14 @@ export async function checkNodeConfig(path: string): Promise<ConfigFinding[]> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    return [{severity: 'error', key: '', message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, fix: 'give the path of node.yaml'}]
+    return [
+      {
+        severity: 'error',
+        key: '',
+        message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        fix: 'give the path of node.yaml',
+      },
+    ]
   }
   const {problems} = await yamlProblems(text, NODE_CONFIG_SCHEMA)
   if (problems.length > 0) return problems.map((p) => ({severity: 'error', ...p}))
@@ -202,16 +215,36 @@ export async function servingFindings(config: LoadedNodeConfig, path: string): P
   const {parse} = await import('yaml')
   const secret = typeof (parse(readFileSync(path, 'utf8')) as {auth?: {peerToken?: unknown}}).auth?.peerToken === 'string'
   if (secret && mode & 0o004) {
-    findings.push({severity: 'error', key: 'auth.peerToken', message: `${path} holds a token and is readable by every user (mode ${(mode & 0o777).toString(8)})`, fix: `chmod 600 ${path} (or move the token to UCCTL_PEER_TOKEN)`})
+    findings.push({
+      severity: 'error',
+      key: 'auth.peerToken',
+      message: `${path} holds a token and is readable by every user (mode ${(mode & 0o777).toString(8)})`,
+      fix: `chmod 600 ${path} (or move the token to UCCTL_PEER_TOKEN)`,
+    })
   }
   if (!config.tls && !isLoopback(config.listen.host)) {
-    findings.push({severity: 'warning', key: 'listen.host', message: `listening on ${config.listen.host} without TLS: tokens and data travel in clear`, fix: 'configure tls: {cert, key, ca} or listen on 127.0.0.1'})
+    findings.push({
+      severity: 'warning',
+      key: 'listen.host',
+      message: `listening on ${config.listen.host} without TLS: tokens and data travel in clear`,
+      fix: 'configure tls: {cert, key, ca} or listen on 127.0.0.1',
+    })
   }
   if (config.tls && statSync(config.tls.key).mode & 0o004) {
-    findings.push({severity: 'warning', key: 'tls.key', message: `the TLS key ${config.tls.key} is readable by every user`, fix: `chmod 600 ${config.tls.key}`})
+    findings.push({
+      severity: 'warning',
+      key: 'tls.key',
+      message: `the TLS key ${config.tls.key} is readable by every user`,
+      fix: `chmod 600 ${config.tls.key}`,
+    })
   }
   if (!config.auth || config.auth.tokens.length === 0) {
-    findings.push({severity: 'warning', key: 'auth.tokens', message: 'no token: every route but /v1/health refuses', fix: `ucctl agent token add NAME --role operator --config ${path}`})
+    findings.push({
+      severity: 'warning',
+      key: 'auth.tokens',
+      message: 'no token: every route but /v1/health refuses',
+      fix: `ucctl agent token add NAME --role operator --config ${path}`,
+    })
   }
   return findings
 }

@@ -25,9 +25,7 @@ export interface Operation {
   error?: WireError
 }
 
-export interface Progress {
-  (message: string): void
-}
+export type Progress = (message: string) => void
 
 export interface StartOptions {
   /**
@@ -151,9 +149,13 @@ export class OperationRegistry {
   cancel(id: string): Operation {
     const op = this.get(id)
     const ctl = this.running.get(id)
-    if (op.state !== 'running' || !ctl) throw new RefusedError(`operation ${id} (${op.action}) is already ${op.state === 'running' ? 'ending' : op.state}: nothing to cancel`)
+    if (op.state !== 'running' || !ctl)
+      throw new RefusedError(`operation ${id} (${op.action}) is already ${op.state === 'running' ? 'ending' : op.state}: nothing to cancel`)
     const why = ctl.cancellable ? ctl.cancellable() : `${op.action} cannot stop safely once it has started`
-    if (why) throw new RefusedError(`operation ${id} (${op.action}) cannot be cancelled: ${why}`, {hint: `wait for it: ucctl operation wait ${id}`})
+    if (why)
+      throw new RefusedError(`operation ${id} (${op.action}) cannot be cancelled: ${why}`, {
+        hint: `wait for it: ucctl operation wait ${id}`,
+      })
     if (!ctl.abort.signal.aborted) {
       op.transitions.push({time: this.iso(), message: 'cancel requested by an operator'})
       ctl.abort.abort()
@@ -187,12 +189,19 @@ export class OperationRegistry {
 
   private create(action: string, target: Record<string, string>): Operation {
     const time = this.iso()
-    const op: Operation = {id: randomUUID(), node: this.node, action, target, state: 'running', createdAt: time, updatedAt: time, transitions: []}
+    const op: Operation = {
+      id: randomUUID(),
+      node: this.node,
+      action,
+      target,
+      state: 'running',
+      createdAt: time,
+      updatedAt: time,
+      transitions: [],
+    }
     this.store.data.operations.push(op)
     if (this.store.data.operations.length > KEEP) {
-      this.store.data.operations = this.store.data.operations.filter(
-        (o, i, all) => o.state === 'running' || i >= all.length - KEEP,
-      )
+      this.store.data.operations = this.store.data.operations.filter((o, i, all) => o.state === 'running' || i >= all.length - KEEP)
     }
     return op
   }

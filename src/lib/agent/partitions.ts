@@ -98,12 +98,19 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     } catch (error) {
       // A malformed picture (two publishers, a peer's odd version) is not the client's mistake.
       if (error instanceof UsageError || error instanceof NotFoundError) {
-        throw new RefusedError(`cannot validate ${action} of ${config.name}: ${error.message}`, {rule: 'UPG-4', hint: 'correct the nodes\' configuration; nothing was changed'})
+        throw new RefusedError(`cannot validate ${action} of ${config.name}: ${error.message}`, {
+          rule: 'UPG-4',
+          hint: "correct the nodes' configuration; nothing was changed",
+        })
       }
       throw error
     }
     if (refusal) {
-      events.emit({type: 'UpgradeRefused', message: `${action} ${config.name} to ${version} refused: ${refusal.message}`, data: {rule: refusal.rule, action, version}})
+      events.emit({
+        type: 'UpgradeRefused',
+        message: `${action} ${config.name} to ${version} refused: ${refusal.message}`,
+        data: {rule: refusal.rule, action, version},
+      })
       throw new RefusedError(refusal.message, {rule: refusal.rule, hint: refusal.hint, details: {action, version}})
     }
     const plan = planUpgrade(picture.cluster, target)
@@ -124,10 +131,13 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
    */
   async function exclusively<T>(action: UpgradeAction, body: (start: typeof startOperation) => Promise<T>): Promise<T> {
     if (busy) {
-      throw new ConflictError(`another ${busy.action} is ${busy.operation ? `running (operation ${busy.operation})` : 'being validated'} on ${config.name}`, {
-        hint: `wait for it: ucctl events --node ${config.name}`,
-        ...(busy.operation ? {details: {operation: busy.operation}} : {}),
-      })
+      throw new ConflictError(
+        `another ${busy.action} is ${busy.operation ? `running (operation ${busy.operation})` : 'being validated'} on ${config.name}`,
+        {
+          hint: `wait for it: ucctl events --node ${config.name}`,
+          ...(busy.operation ? {details: {operation: busy.operation}} : {}),
+        },
+      )
     }
     busy = {action}
     try {
@@ -205,25 +215,52 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
             const {rules, data} = await validate('upgrade', version)
             if (req.body.dryRun) {
               const from = state.inactive ?? 'empty'
-              return reply.status(200).send({node: config.name, action: 'upgrade', changes: [`inactive partition: ${from} → ${version}`], rules})
+              return reply
+                .status(200)
+                .send({node: config.name, action: 'upgrade', changes: [`inactive partition: ${from} → ${version}`], rules})
             }
             // Cancellable: the install writes the inactive partition only; the active one runs on.
-            const op = start('upgrade', {node: config.name, version}, ['partitions'], async (progress, signal) => {
-              try {
-                events.emit({type: 'UpgradeStarted', message: `installing ${version} on the inactive partition of ${config.name}`, data: {...data, version}})
-                await install(version, progress, signal)
-                save({inactive: version, history: [...state.history, {node: config.name, action: 'upgrade', version, time: new Date().toISOString()}]})
-                events.emit({type: 'UpgradeCompleted', message: `${version} installed on the inactive partition of ${config.name} (active: ${state.active})`, data: {...data, version}})
-                return {partitions: {active: state.active, inactive: state.inactive}}
-              } catch (error) {
-                if (signal.aborted) {
-                  events.emit({type: 'UpgradeCancelled', message: `installing ${version} on ${config.name} cancelled; the inactive partition keeps ${state.inactive ?? 'nothing'}`, data: {...data, version}})
+            const op = start(
+              'upgrade',
+              {node: config.name, version},
+              ['partitions'],
+              async (progress, signal) => {
+                try {
+                  events.emit({
+                    type: 'UpgradeStarted',
+                    message: `installing ${version} on the inactive partition of ${config.name}`,
+                    data: {...data, version},
+                  })
+                  await install(version, progress, signal)
+                  save({
+                    inactive: version,
+                    history: [...state.history, {node: config.name, action: 'upgrade', version, time: new Date().toISOString()}],
+                  })
+                  events.emit({
+                    type: 'UpgradeCompleted',
+                    message: `${version} installed on the inactive partition of ${config.name} (active: ${state.active})`,
+                    data: {...data, version},
+                  })
+                  return {partitions: {active: state.active, inactive: state.inactive}}
+                } catch (error) {
+                  if (signal.aborted) {
+                    events.emit({
+                      type: 'UpgradeCancelled',
+                      message: `installing ${version} on ${config.name} cancelled; the inactive partition keeps ${state.inactive ?? 'nothing'}`,
+                      data: {...data, version},
+                    })
+                    throw error
+                  }
+                  events.emit({
+                    type: 'UpgradeFailed',
+                    message: `installing ${version} on ${config.name} did not finish: ${(error as Error).message}`,
+                    data: {...data, version},
+                  })
                   throw error
                 }
-                events.emit({type: 'UpgradeFailed', message: `installing ${version} on ${config.name} did not finish: ${(error as Error).message}`, data: {...data, version}})
-                throw error
-              }
-            }, {cancellable: () => undefined})
+              },
+              {cancellable: () => undefined},
+            )
             return reply.status(202).send(op)
           })
         },
@@ -239,26 +276,52 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
             const {rules, data} = await validate('switch-version', target)
             const services = nodeManager.names()
             if (req.body?.dryRun) {
-              const changes = [`active partition: ${state.active} → ${target}`, `inactive partition: ${target} → ${state.active}`, `every service restarted (${services.join(', ')})`]
+              const changes = [
+                `active partition: ${state.active} → ${target}`,
+                `inactive partition: ${target} → ${state.active}`,
+                `every service restarted (${services.join(', ')})`,
+              ]
               return reply.status(200).send({node: config.name, action: 'switch-version', changes, rules})
             }
-            const op = start('switch-version', {node: config.name, version: target}, ['partitions', ...services.map((s) => `service:${s}`)], async (progress) => {
-              try {
-                const from = state.active
-                events.emit({type: 'SwitchVersionStarted', message: `${config.name} switching version ${from} → ${target}: restarting on the inactive partition`, data: {...data, from, to: target}})
-                progress(`switching to ${target}: restarting on the inactive partition`)
-                await sleep(config.timingValues.switchVersionMs, undefined, {signal: abort.signal})
-                save({active: target, inactive: from})
-                progress(`active partition: ${target}; restarting every service`)
-                const statuses = await nodeManager.restartNode(progress)
-                save({history: [...state.history, {node: config.name, action: 'switch-version', version: target, time: new Date().toISOString()}]})
-                events.emit({type: 'SwitchVersionCompleted', message: `${config.name} runs ${target} (inactive: ${from})`, data: {...data, from, to: target}})
-                return {partitions: {active: state.active, inactive: state.inactive}, services: statuses}
-              } catch (error) {
-                events.emit({type: 'SwitchVersionFailed', message: `switch version of ${config.name} did not finish: ${(error as Error).message}`, data: {...data, to: target}})
-                throw error
-              }
-            })
+            const op = start(
+              'switch-version',
+              {node: config.name, version: target},
+              ['partitions', ...services.map((s) => `service:${s}`)],
+              async (progress) => {
+                try {
+                  const from = state.active
+                  events.emit({
+                    type: 'SwitchVersionStarted',
+                    message: `${config.name} switching version ${from} → ${target}: restarting on the inactive partition`,
+                    data: {...data, from, to: target},
+                  })
+                  progress(`switching to ${target}: restarting on the inactive partition`)
+                  await sleep(config.timingValues.switchVersionMs, undefined, {signal: abort.signal})
+                  save({active: target, inactive: from})
+                  progress(`active partition: ${target}; restarting every service`)
+                  const statuses = await nodeManager.restartNode(progress)
+                  save({
+                    history: [
+                      ...state.history,
+                      {node: config.name, action: 'switch-version', version: target, time: new Date().toISOString()},
+                    ],
+                  })
+                  events.emit({
+                    type: 'SwitchVersionCompleted',
+                    message: `${config.name} runs ${target} (inactive: ${from})`,
+                    data: {...data, from, to: target},
+                  })
+                  return {partitions: {active: state.active, inactive: state.inactive}, services: statuses}
+                } catch (error) {
+                  events.emit({
+                    type: 'SwitchVersionFailed',
+                    message: `switch version of ${config.name} did not finish: ${(error as Error).message}`,
+                    data: {...data, to: target},
+                  })
+                  throw error
+                }
+              },
+            )
             return reply.status(202).send(op)
           })
         },

@@ -9,7 +9,14 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore} from '../durable.js'
 import {RefusedError, UsageError} from '../errors.js'
-import {effectiveLoad, failoverAgentState, type FailoverAgentState, loadChangeRefusal, parseConfigurationParameters, withLoad} from '../domain/load-parameter.js'
+import {
+  effectiveLoad,
+  failoverAgentState,
+  type FailoverAgentState,
+  loadChangeRefusal,
+  parseConfigurationParameters,
+  withLoad,
+} from '../domain/load-parameter.js'
 import {toVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule} from './module.js'
 
@@ -72,7 +79,9 @@ async function readSettings(ctx: AgentContext): Promise<PeripheralSettings> {
   const {Ajv} = await import('ajv')
   const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
   if (!validate(raw)) {
-    throw new UsageError(`settings.peripheral of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`)
+    throw new UsageError(
+      `settings.peripheral of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+    )
   }
   const s = {...DEFAULTS, ctiosVersion: ctx.config.version, ...(raw as Partial<PeripheralSettings>)}
   // Versions that do not parse are a configuration error, found at start rather than at check.
@@ -127,7 +136,8 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
           const field = withLoad(d.configurationParameters, req.body.value)
           // Refuse a value the rules forbid for this node (it uses CTI OS: LOAD-1, LOAD-4).
           const broken = loadChangeRefusal(d, req.body.value)
-          if (broken) throw new RefusedError(`refusing /LOAD ${req.body.value} on ${node}: ${broken.message}`, {rule: broken.rule, hint: broken.fix})
+          if (broken)
+            throw new RefusedError(`refusing /LOAD ${req.body.value} on ${node}: ${broken.message}`, {rule: broken.rule, hint: broken.fix})
           if (field !== d.configurationParameters) {
             const from = d.configurationParameters
             d.configurationParameters = field
@@ -146,7 +156,16 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
       app.get('/v1/ctios/settings', async () => settingsView())
       app.put<{Body: {rejectIfAlreadyLoggedIn: 0 | 1}}>(
         '/v1/ctios/settings',
-        {schema: {body: {type: 'object', additionalProperties: false, required: ['rejectIfAlreadyLoggedIn'], properties: {rejectIfAlreadyLoggedIn: {enum: [0, 1]}}}}},
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['rejectIfAlreadyLoggedIn'],
+              properties: {rejectIfAlreadyLoggedIn: {enum: [0, 1]}},
+            },
+          },
+        },
         async (req) => {
           const d = store.data
           const to = req.body.rejectIfAlreadyLoggedIn
@@ -179,7 +198,11 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
           store.save()
           pg = 'online'
           const online = `PG back online, ${d.loadInEffect === null ? 'no known /LOAD' : `/LOAD ${d.loadInEffect}`} in effect`
-          ctx.events.emit({type: 'PeripheralGateway', message: online, data: {state: 'online', loadInEffect: d.loadInEffect, rule: 'LOAD-1'}})
+          ctx.events.emit({
+            type: 'PeripheralGateway',
+            message: online,
+            data: {state: 'online', loadInEffect: d.loadInEffect, rule: 'LOAD-1'},
+          })
           progress(online)
           return {peripheral: view()}
         })

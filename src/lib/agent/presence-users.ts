@@ -227,7 +227,14 @@ export class UserTable {
    */
   async move(
     plan: MovePlan,
-    opts: {stamp: () => number; batchSize: number; pauseMs: number; stopping: () => boolean; onProgress: (moved: number, total: number) => void; afterBatch: () => void},
+    opts: {
+      stamp: () => number
+      batchSize: number
+      pauseMs: number
+      stopping: () => boolean
+      onProgress: (moved: number, total: number) => void
+      afterBatch: () => void
+    },
   ): Promise<MoveResult> {
     const d = this.store.data
     if (d.journal) throw new UsageError(`a move is already journaled (${d.journal.id})`)

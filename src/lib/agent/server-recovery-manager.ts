@@ -89,7 +89,10 @@ const SETTINGS_SCHEMA = {
 async function readSettings(raw: unknown, where: string): Promise<PresenceSettings> {
   const {Ajv} = await import('ajv')
   const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
-  if (!validate(raw)) throw new UsageError(`${where} settings.presence is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`)
+  if (!validate(raw))
+    throw new UsageError(
+      `${where} settings.presence is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+    )
   const r = raw as Partial<PresenceSettings> & {peer: string}
   return {
     users: 0,
@@ -128,14 +131,23 @@ const TRANSIENT_WAIT_MS = 10 * 60_000
 const entrySchema = {
   type: 'object',
   required: ['stamp', 'node', 'event'],
-  properties: {stamp: {type: 'number'}, node: {type: 'string'}, event: {type: 'object', required: ['type'], properties: {type: {type: 'string'}}}},
+  properties: {
+    stamp: {type: 'number'},
+    node: {type: 'string'},
+    event: {type: 'object', required: ['type'], properties: {type: {type: 'string'}}},
+  },
 } as const
 
 const tableDataSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['stamp', 'home', 'at'],
-  properties: {stamp: {type: 'number'}, home: {type: 'string', pattern: '^[01]*$'}, at: {type: 'string', pattern: '^[01]*$'}, revision: {type: 'number'}},
+  properties: {
+    stamp: {type: 'number'},
+    home: {type: 'string', pattern: '^[01]*$'},
+    at: {type: 'string', pattern: '^[01]*$'},
+    revision: {type: 'number'},
+  },
 } as const
 
 const MESSAGE_SCHEMA = {
@@ -298,7 +310,12 @@ class ServerRecoveryManager implements AgentModule {
       }
       if (this.critical.includes(service) && to === 'Running' && this.mustBeIdle()) {
         // PRG-4: a critical service started on an Idle node goes Starting → Started → Stopped.
-        this.ctx.events.emit({type: 'PresenceState', service, message: `PRG-4: ${service} started on ${this.me}, which is ${this.myNode().state}: SRM stops it`, data: {rule: 'PRG-4'}})
+        this.ctx.events.emit({
+          type: 'PresenceState',
+          service,
+          message: `PRG-4: ${service} started on ${this.me}, which is ${this.myNode().state}: SRM stops it`,
+          data: {rule: 'PRG-4'},
+        })
         void this.ctx.nodeManager.stop(service).catch(() => {})
         return
       }
@@ -323,7 +340,11 @@ class ServerRecoveryManager implements AgentModule {
   private srmStopped(to: string): void {
     this.srmRunning = false
     this.initializing = false
-    this.ctx.events.emit({type: 'SRM', service: SRM_SERVICE, message: `${SRM_SERVICE} on ${this.me} is ${to}: no heartbeats, no monitoring (PRG-3)`})
+    this.ctx.events.emit({
+      type: 'SRM',
+      service: SRM_SERVICE,
+      message: `${SRM_SERVICE} on ${this.me} is ${to}: no heartbeats, no monitoring (PRG-3)`,
+    })
   }
 
   // --- heartbeats --------------------------------------------------------------------------
@@ -352,7 +373,9 @@ class ServerRecoveryManager implements AgentModule {
     this.hbInFlight = true
     try {
       const timeoutMs = Math.max(500, Math.floor(this.timers.keepaliveTimeoutMs / 2))
-      const {body} = await this.ctx.peer(this.peer, {timeoutMs}).post<SrmMessage>(`/v1/presence/groups/${this.group}/heartbeat`, this.message())
+      const {body} = await this.ctx
+        .peer(this.peer, {timeoutMs})
+        .post<SrmMessage>(`/v1/presence/groups/${this.group}/heartbeat`, this.message())
       if (!this.stopping && this.srmRunning) this.receive(body)
     } catch {
       // Not heard: the keepalive timeout decides.
@@ -396,7 +419,10 @@ class ServerRecoveryManager implements AgentModule {
     }
     const P = this.peerNode()
     if (P.up && now - Math.max(this.lastHeard, this.initFinishedAt) > this.timers.keepaliveTimeoutMs) {
-      this.ctx.events.emit({type: 'SRM', message: `no heartbeat from ${this.peer} for ${now - Math.max(this.lastHeard, this.initFinishedAt)} ms (keepalive timeout ${this.timers.keepaliveTimeoutMs} ms)`})
+      this.ctx.events.emit({
+        type: 'SRM',
+        message: `no heartbeat from ${this.peer} for ${now - Math.max(this.lastHeard, this.initFinishedAt)} ms (keepalive timeout ${this.timers.keepaliveTimeoutMs} ms)`,
+      })
       this.dropPeerLease('its heartbeat was lost')
       this.applyLocal({type: 'peerHeartbeatLost', node: this.peer})
     }
@@ -409,7 +435,11 @@ class ServerRecoveryManager implements AgentModule {
   private finishInit(): void {
     this.initializing = false
     this.initFinishedAt = Date.now()
-    this.ctx.events.emit({type: 'SRM', service: SRM_SERVICE, message: `${SRM_SERVICE} on ${this.me} initialized with ${this.peer}: ${describePair(this.replica.state)}`})
+    this.ctx.events.emit({
+      type: 'SRM',
+      service: SRM_SERVICE,
+      message: `${SRM_SERVICE} on ${this.me} initialized with ${this.peer}: ${describePair(this.replica.state)}`,
+    })
     this.endInterruptedMove()
     this.afterChange()
   }
@@ -423,7 +453,10 @@ class ServerRecoveryManager implements AgentModule {
     if (this.initKind === 'boot' || !me.up) this.applyLocal({type: 'nodeBoot', node: this.me, servicesUp})
     else if (this.initKind === 'restart') this.applyLocal({type: 'srmRestarted', node: this.me})
     if (this.peerNode().up) {
-      this.ctx.events.emit({type: 'SRM', message: `${this.peer} not seen within the initialization keepalive timeout (${this.timers.initKeepaliveTimeoutMs} ms)`})
+      this.ctx.events.emit({
+        type: 'SRM',
+        message: `${this.peer} not seen within the initialization keepalive timeout (${this.timers.initKeepaliveTimeoutMs} ms)`,
+      })
       if (!this.applyLocal({type: 'peerNotSeenAtInit', node: this.peer})) this.applyLocal({type: 'peerHeartbeatLost', node: this.peer})
     }
     this.endInterruptedMove()
@@ -461,13 +494,21 @@ class ServerRecoveryManager implements AgentModule {
     const dbDown = db !== undefined && !this.ctx.nodeManager.isRunning(db)
     if (dbDown && !this.dbReported) {
       this.dbReported = true
-      this.ctx.events.emit({type: 'SRM', service: db, message: `database failure on ${this.me}: ${db} is ${this.ctx.nodeManager.status(db!).state}`})
+      this.ctx.events.emit({
+        type: 'SRM',
+        service: db,
+        message: `database failure on ${this.me}: ${db} is ${this.ctx.nodeManager.status(db!).state}`,
+      })
       this.applyLocal({type: 'databaseFailure', node: this.me})
       return
     }
     if (!dbDown) this.dbReported = false
     if (down.length > 0 && me.criticalServicesRunning) {
-      this.ctx.events.emit({type: 'SRM', message: `critical service down on ${this.me}: ${down.join(', ')} (failover after ${this.timers.criticalServiceDownDelayMs} ms)`, data: {services: down}})
+      this.ctx.events.emit({
+        type: 'SRM',
+        message: `critical service down on ${this.me}: ${down.join(', ')} (failover after ${this.timers.criticalServiceDownDelayMs} ms)`,
+        data: {services: down},
+      })
       this.applyLocal({type: 'criticalServiceDown', node: this.me, sinceMs: Date.now()})
     } else if (down.length === 0 && !dbDown && !me.criticalServicesRunning) {
       this.applyLocal({type: 'servicesBack', node: this.me})
@@ -533,7 +574,12 @@ class ServerRecoveryManager implements AgentModule {
     const jobs: Promise<void>[] = []
     let aborted = false
     for (const fx of a.effects) {
-      const job = this.effectJob(fx, a, () => aborted, () => (aborted = true))
+      const job = this.effectJob(
+        fx,
+        a,
+        () => aborted,
+        () => (aborted = true),
+      )
       if (job) jobs.push(this.enqueue(job))
     }
     return Promise.all(jobs).then(() => undefined)
@@ -566,13 +612,23 @@ class ServerRecoveryManager implements AgentModule {
         const s = this.replica.state
         const from = s.nodes.find((n) => n.name === fx.from)!
         const bothNormal = s.nodes.every((n) => n.state === 'Normal')
-        const plan: MovePlan = {from: fx.from, to: fx.to, select: from.state === 'Falling Back' || bothNormal ? 'home' : 'all', reason: describePair(s)}
+        const plan: MovePlan = {
+          from: fx.from,
+          to: fx.to,
+          select: from.state === 'Falling Back' || bothNormal ? 'home' : 'all',
+          reason: describePair(s),
+        }
         return async () => {
           if (!aborted()) await this.moveUsers(plan)
         }
       }
       case 'raiseAlarm':
-        if (a.entry.node === this.me) this.ctx.events.emit({type: 'Alarm', message: fx.message, data: {rule: fx.rule, alarm: 'PresenceRedundancy', ...(fx.node ? {node: fx.node} : {})}})
+        if (a.entry.node === this.me)
+          this.ctx.events.emit({
+            type: 'Alarm',
+            message: fx.message,
+            data: {rule: fx.rule, alarm: 'PresenceRedundancy', ...(fx.node ? {node: fx.node} : {})},
+          })
         return null
       case 'haMonitoring':
         return null
@@ -586,10 +642,19 @@ class ServerRecoveryManager implements AgentModule {
         batchSize: this.settings.moveBatchSize,
         pauseMs: this.settings.moveBatchPauseMs,
         stopping: () => this.stopping,
-        onProgress: (n, total) => this.show(`users moved ${n}/${total} (${plan.from} → ${plan.to})`, n === total || n === Math.min(total, this.settings.moveBatchSize)),
+        onProgress: (n, total) =>
+          this.show(
+            `users moved ${n}/${total} (${plan.from} → ${plan.to})`,
+            n === total || n === Math.min(total, this.settings.moveBatchSize),
+          ),
         afterBatch: () => void this.beat(),
       })
-      if (r.total > 0) this.ctx.events.emit({type: 'PresenceUsers', message: `${r.moved} users moved ${plan.from} → ${plan.to} by the SRM of ${this.me}`, data: {from: plan.from, to: plan.to, users: r.moved}})
+      if (r.total > 0)
+        this.ctx.events.emit({
+          type: 'PresenceUsers',
+          message: `${r.moved} users moved ${plan.from} → ${plan.to} by the SRM of ${this.me}`,
+          data: {from: plan.from, to: plan.to, users: r.moved},
+        })
     } catch (error) {
       if (this.stopping) return // the journal stays: an interrupted move, handled at the next start
       const j = this.table.abandonJournal()
@@ -623,7 +688,11 @@ class ServerRecoveryManager implements AgentModule {
     if (line !== this.lastShown) {
       this.lastShown = line
       for (const l of this.lines) l(line)
-      this.ctx.events.emit({type: 'PresenceState', message: describePair(this.replica.state), data: {group: this.group, nodes: this.replica.state.nodes.map((n) => ({name: n.name, state: n.state, reason: n.reason, up: n.up}))}})
+      this.ctx.events.emit({
+        type: 'PresenceState',
+        message: describePair(this.replica.state),
+        data: {group: this.group, nodes: this.replica.state.nodes.map((n) => ({name: n.name, state: n.state, reason: n.reason, up: n.up}))},
+      })
     }
     if (this.mustBeIdle() && !this.stopQueued && this.critical.some((n) => !this.ctx.nodeManager.isStopped(n))) {
       this.stopQueued = true
@@ -674,7 +743,13 @@ class ServerRecoveryManager implements AgentModule {
   private withCounts(): GroupState {
     const s = this.replica.state
     const counts = this.table.counts()
-    return {...s, nodes: [{...s.nodes[0], users: counts[0].users, assignedUsers: counts[0].assignedUsers}, {...s.nodes[1], users: counts[1].users, assignedUsers: counts[1].assignedUsers}]}
+    return {
+      ...s,
+      nodes: [
+        {...s.nodes[0], users: counts[0].users, assignedUsers: counts[0].assignedUsers},
+        {...s.nodes[1], users: counts[1].users, assignedUsers: counts[1].assignedUsers},
+      ],
+    }
   }
 
   private view() {
@@ -693,10 +768,12 @@ class ServerRecoveryManager implements AgentModule {
         autoFallback: state.autoFallback,
         nodes: status.nodes.map((n, i) => ({...n, up: state.nodes[i].up, assignedUsers: state.nodes[i].assignedUsers})),
       },
-      criticalServices: [...this.critical, ...(this.settings.databaseService ? [this.settings.databaseService] : []), SRM_SERVICE].map((n) => {
-        const s = this.ctx.nodeManager.status(n)
-        return {name: n, state: s.state, critical: n !== SRM_SERVICE}
-      }),
+      criticalServices: [...this.critical, ...(this.settings.databaseService ? [this.settings.databaseService] : []), SRM_SERVICE].map(
+        (n) => {
+          const s = this.ctx.nodeManager.status(n)
+          return {name: n, state: s.state, critical: n !== SRM_SERVICE}
+        },
+      ),
       move: j ? {from: j.from, to: j.to, moved: j.done, total: j.users.length} : null,
       facts: {
         ...(this.settings.capacity !== undefined ? {capacity: this.settings.capacity} : {}),
@@ -707,12 +784,16 @@ class ServerRecoveryManager implements AgentModule {
   }
 
   private checkGroup(name: string): void {
-    if (name !== this.group) throw new NotFoundError(`${this.me} is not in presence redundancy group ${name}`, {hint: `${this.me} is in ${this.group}`})
+    if (name !== this.group)
+      throw new NotFoundError(`${this.me} is not in presence redundancy group ${name}`, {hint: `${this.me} is in ${this.group}`})
   }
 
   private requireSrm(): void {
     if (!this.srmRunning || this.stopping)
-      throw new RefusedError(`the ${SRM_SERVICE} is not running on ${this.me}`, {rule: 'PRG-3', hint: `start it: ucctl service start "${SRM_SERVICE}" --node ${this.me}`})
+      throw new RefusedError(`the ${SRM_SERVICE} is not running on ${this.me}`, {
+        rule: 'PRG-3',
+        hint: `start it: ucctl service start "${SRM_SERVICE}" --node ${this.me}`,
+      })
   }
 
   private takeLease(token: string, holder: string, ttlMs: number): void {
@@ -761,12 +842,18 @@ class ServerRecoveryManager implements AgentModule {
   private rebalancePlan(): {from: string; to: string; users: number}[] {
     const s = this.replica.state
     if (s.haEnabled && !s.nodes.every((n) => n.up && n.state === 'Normal'))
-      throw new RefusedError(`rebalance refused: group ${this.group} is ${describePair(s)}; users are rebalanced when both nodes are Normal`, {rule: 'PRG-10', hint: 'fall back or recover first'})
+      throw new RefusedError(
+        `rebalance refused: group ${this.group} is ${describePair(s)}; users are rebalanced when both nodes are Normal`,
+        {rule: 'PRG-10', hint: 'fall back or recover first'},
+      )
     const counts = this.table.counts()
     const moves = [...rebalanceMoves(counts.map((c) => ({node: c.name, users: c.assignedUsers})))]
     const without = moves.map((m) => s.nodes.find((n) => n.name === m.to)!).find((n) => !n.up || !n.criticalServicesRunning)
     if (without)
-      throw new RefusedError(`rebalance refused: the critical services of ${without.name} are not running; users moved there would have no service`, {rule: 'PRG-10', hint: `start them first (ucctl service list --node ${without.name})`})
+      throw new RefusedError(
+        `rebalance refused: the critical services of ${without.name} are not running; users moved there would have no service`,
+        {rule: 'PRG-10', hint: `start them first (ucctl service list --node ${without.name})`},
+      )
     return moves
   }
 
@@ -795,7 +882,11 @@ class ServerRecoveryManager implements AgentModule {
         await this.until(() => this.stable(), TRANSIENT_WAIT_MS)
         if (event.type === 'recover' || event.type === 'haEnable') {
           // Both nodes take their users home (each pulls its own); wait for this replica to show it.
-          await this.until(() => this.table.counts().every((c) => c.users === c.assignedUsers) || !this.replica.state.nodes.every((n) => n.state === 'Normal'), TRANSIENT_WAIT_MS)
+          await this.until(
+            () =>
+              this.table.counts().every((c) => c.users === c.assignedUsers) || !this.replica.state.nodes.every((n) => n.state === 'Normal'),
+            TRANSIENT_WAIT_MS,
+          )
         }
       }
       await this.queue
@@ -838,7 +929,14 @@ class ServerRecoveryManager implements AgentModule {
     const v = this.view()
     const me = v.status.nodes.find((n) => n.name === this.me)
     const peer = v.status.nodes.find((n) => n.name === this.peer)
-    return presenceStopEffect({node: this.me, peer: this.peer || null, services: stopped, users: me?.users ?? 0, haEnabled: v.status.haEnabled, peerUp: peer?.up ?? false})
+    return presenceStopEffect({
+      node: this.me,
+      peer: this.peer || null,
+      services: stopped,
+      users: me?.users ?? 0,
+      haEnabled: v.status.haEnabled,
+      peerUp: peer?.up ?? false,
+    })
   }
 
   routes(app: FastifyInstance): void {
@@ -862,35 +960,60 @@ class ServerRecoveryManager implements AgentModule {
 
     app.get<{Params: {group: string}; Querystring: {node?: string}}>(
       `${base}/users`,
-      {schema: {params: groupParams, querystring: {type: 'object', additionalProperties: false, properties: {node: {type: 'string', minLength: 1}}}}},
+      {
+        schema: {
+          params: groupParams,
+          querystring: {type: 'object', additionalProperties: false, properties: {node: {type: 'string', minLength: 1}}},
+        },
+      },
       async (req) => {
         this.checkGroup(req.params.group)
         const {node} = req.query
-        if (node && !this.nodes.includes(node)) throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
-        return {node: this.me, group: this.group, version: this.table.stamp, nodes: this.table.counts(), ...(node ? {users: this.table.usersOn(node)} : {})}
+        if (node && !this.nodes.includes(node))
+          throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
+        return {
+          node: this.me,
+          group: this.group,
+          version: this.table.stamp,
+          nodes: this.table.counts(),
+          ...(node ? {users: this.table.usersOn(node)} : {}),
+        }
       },
     )
 
-    app.post<{Params: {group: string}; Body: SrmMessage}>(`${base}/heartbeat`, {schema: {params: groupParams, body: MESSAGE_SCHEMA}, bodyLimit: 4 * 1024 * 1024}, async (req) => {
-      this.checkGroup(req.params.group)
-      this.requireSrm()
-      if (req.body.from !== this.peer || req.body.group !== this.group) throw new UsageError(`${req.body.from} is not the presence peer of ${this.me}`)
-      this.receive(req.body)
-      return this.message()
-    })
+    app.post<{Params: {group: string}; Body: SrmMessage}>(
+      `${base}/heartbeat`,
+      {schema: {params: groupParams, body: MESSAGE_SCHEMA}, bodyLimit: 4 * 1024 * 1024},
+      async (req) => {
+        this.checkGroup(req.params.group)
+        this.requireSrm()
+        if (req.body.from !== this.peer || req.body.group !== this.group)
+          throw new UsageError(`${req.body.from} is not the presence peer of ${this.me}`)
+        this.receive(req.body)
+        return this.message()
+      },
+    )
 
     app.post<{Params: {group: string}; Body: {from: string}}>(
       `${base}/reboot`,
-      {schema: {params: groupParams, body: {type: 'object', additionalProperties: false, required: ['from'], properties: {from: {type: 'string'}}}}},
+      {
+        schema: {
+          params: groupParams,
+          body: {type: 'object', additionalProperties: false, required: ['from'], properties: {from: {type: 'string'}}},
+        },
+      },
       async (req) => {
         this.checkGroup(req.params.group)
         this.requireSrm()
         if (req.body.from !== this.peer) throw new UsageError(`${req.body.from} is not the presence peer of ${this.me}`)
         // Applied after a short grace: when the whole lab shuts down, this node is stopping too.
-        const t = setTimeout(() => {
-          this.pendingTimers.delete(t)
-          if (!this.stopping && this.srmRunning) this.applyLocal({type: 'peerRebootAnnounced', node: this.peer})
-        }, Math.min(this.timers.keepaliveIntervalMs, 500))
+        const t = setTimeout(
+          () => {
+            this.pendingTimers.delete(t)
+            if (!this.stopping && this.srmRunning) this.applyLocal({type: 'peerRebootAnnounced', node: this.peer})
+          },
+          Math.min(this.timers.keepaliveIntervalMs, 500),
+        )
         this.pendingTimers.add(t)
         return {accepted: true}
       },
@@ -900,17 +1023,30 @@ class ServerRecoveryManager implements AgentModule {
       type: 'object',
       additionalProperties: false,
       required: ['token', 'holder'],
-      properties: {token: {type: 'string', minLength: 1, maxLength: 100}, holder: {type: 'string', minLength: 1}, ttlMs: {type: 'integer', minimum: 1, maximum: LEASE_TTL_MS}},
+      properties: {
+        token: {type: 'string', minLength: 1, maxLength: 100},
+        holder: {type: 'string', minLength: 1},
+        ttlMs: {type: 'integer', minimum: 1, maximum: LEASE_TTL_MS},
+      },
     } as const
-    app.post<{Params: {group: string}; Body: {token: string; holder: string; ttlMs?: number}}>(`${base}/lease`, {schema: {params: groupParams, body: leaseBody}}, async (req) => {
-      this.checkGroup(req.params.group)
-      this.requireSrm()
-      this.takeLease(req.body.token, req.body.holder, req.body.ttlMs ?? LEASE_TTL_MS)
-      return {group: this.group, holder: req.body.holder}
-    })
+    app.post<{Params: {group: string}; Body: {token: string; holder: string; ttlMs?: number}}>(
+      `${base}/lease`,
+      {schema: {params: groupParams, body: leaseBody}},
+      async (req) => {
+        this.checkGroup(req.params.group)
+        this.requireSrm()
+        this.takeLease(req.body.token, req.body.holder, req.body.ttlMs ?? LEASE_TTL_MS)
+        return {group: this.group, holder: req.body.holder}
+      },
+    )
     app.post<{Params: {group: string}; Body: {token: string}}>(
       `${base}/lease/release`,
-      {schema: {params: groupParams, body: {type: 'object', additionalProperties: false, required: ['token'], properties: {token: {type: 'string'}}}}},
+      {
+        schema: {
+          params: groupParams,
+          body: {type: 'object', additionalProperties: false, required: ['token'], properties: {token: {type: 'string'}}},
+        },
+      },
       async (req) => {
         this.checkGroup(req.params.group)
         this.releaseLease(req.body.token)
@@ -922,7 +1058,11 @@ class ServerRecoveryManager implements AgentModule {
       `${base}/:action`,
       {
         schema: {
-          params: {type: 'object', required: ['group', 'action'], properties: {group: groupParams.properties.group, action: {enum: [...HA_ACTIONS]}}},
+          params: {
+            type: 'object',
+            required: ['group', 'action'],
+            properties: {group: groupParams.properties.group, action: {enum: [...HA_ACTIONS]}},
+          },
           body: {type: 'object', additionalProperties: false, properties: {node: {type: 'string', minLength: 1}}},
         },
       },
@@ -931,7 +1071,8 @@ class ServerRecoveryManager implements AgentModule {
         this.checkGroup(group)
         this.requireSrm()
         const node = req.body?.node
-        if (node && !this.nodes.includes(node)) throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
+        if (node && !this.nodes.includes(node))
+          throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
         const event = this.eventFor(action, node)
         // One operator action per group: a lease here, then one on the peer (both agents refuse a second one: 409).
         const token = randomUUID()
@@ -955,7 +1096,11 @@ class ServerRecoveryManager implements AgentModule {
           const plan = event ? null : this.rebalancePlan()
           if (plan && plan.length === 0) {
             release()
-            return reply.status(200).send(this.ctx.operations.done(action, {group}, `group ${group} is already balanced (PRG-10)`, {groupStatus: this.view().status}))
+            return reply
+              .status(200)
+              .send(
+                this.ctx.operations.done(action, {group}, `group ${group} is already balanced (PRG-10)`, {groupStatus: this.view().status}),
+              )
           }
           const op = this.ctx.operations.start(action, {group, ...(node ? {node} : {})}, [`group:${group}`], async (progress) => {
             try {

@@ -55,7 +55,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   /** Open event streams, each with what ends it (unsubscribe first: no write after the end). */
   const streams = new Map<ServerResponse, () => void>()
 
-  const logger = opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
+  const logger =
+    opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
   const app: FastifyInstance = Fastify({
     logger,
     bodyLimit: 64 * 1024,
@@ -156,7 +157,11 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   app.get('/v1/health', async () => ({status: 'ok', node: config.name, pid: process.pid, time: new Date().toISOString()}))
   app.get<{Querystring: {limit?: number}}>(
     '/v1/audit',
-    {schema: {querystring: {type: 'object', additionalProperties: false, properties: {limit: {type: 'integer', minimum: 1, maximum: 10_000}}}}},
+    {
+      schema: {
+        querystring: {type: 'object', additionalProperties: false, properties: {limit: {type: 'integer', minimum: 1, maximum: 10_000}}},
+      },
+    },
     async (req) => {
       // Who did what is for operators only.
       if (req.caller && req.caller.role !== 'operator') throw new ForbiddenError('the audit log is for operator tokens')
@@ -219,11 +224,20 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
 
   // SVC-5: the operator's node restart and NMM's own on an unrecoverable fault are one operation.
   const restartNode = (why: string) =>
-    operations.start('restart', {node: config.name}, nodeManager.names().map((n) => `service:${n}`), async (progress) => {
-      events.emit({type: 'NodeRestart', message: `NMM restarting node ${config.name} (SVC-5)${why ? `: ${why}` : ''}`, data: {rule: 'SVC-5'}})
-      const services = await nodeManager.restartNode(progress)
-      return {services}
-    })
+    operations.start(
+      'restart',
+      {node: config.name},
+      nodeManager.names().map((n) => `service:${n}`),
+      async (progress) => {
+        events.emit({
+          type: 'NodeRestart',
+          message: `NMM restarting node ${config.name} (SVC-5)${why ? `: ${why}` : ''}`,
+          data: {rule: 'SVC-5'},
+        })
+        const services = await nodeManager.restartNode(progress)
+        return {services}
+      },
+    )
   // SVC-1: only a node that runs NMM (CTI OS) escalates a process past its burst limit.
   if (nodeManager.names().includes('NMM')) nodeManager.nodeRestarter = (why) => void restartNode(why)
   app.post('/v1/node/restart', async (_req, reply) => reply.status(202).send(restartNode('')))
@@ -374,4 +388,3 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     },
   }
 }
-

@@ -53,7 +53,9 @@ export class SyncAgent {
     const client = this.ctx.peer(this.publisher, {timeoutMs: 5000})
     const {revision} = await client.get<{revision: number}>('/v1/config/revision')
     if (revision === this.table.revision) return true
-    const r = await client.get<{revision: number; users: Array<{id: string; node: string}>}>('/v1/config/presence-users', {nodes: this.table.nodes.join(',')})
+    const r = await client.get<{revision: number; users: Array<{id: string; node: string}>}>('/v1/config/presence-users', {
+      nodes: this.table.nodes.join(','),
+    })
     const done = this.table.sync(r.revision, r.users)
     if (done) this.onSynced()
     this.lastError = null

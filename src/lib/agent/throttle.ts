@@ -103,12 +103,17 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
    */
   const restartUnderLock = async (): Promise<number | null> => {
     for (;;) {
-      let op
+      let op: ReturnType<typeof ctx.operations.start>
       try {
-        op = ctx.operations.start('code-red-restart', {service: CALLMANAGER_SERVICE}, [`service:${CALLMANAGER_SERVICE}`], async (progress) => {
-          progress(`Code Red (THR-4): restarting ${CALLMANAGER_SERVICE}`)
-          return {service: await ctx.nodeManager.cycle(CALLMANAGER_SERVICE)}
-        })
+        op = ctx.operations.start(
+          'code-red-restart',
+          {service: CALLMANAGER_SERVICE},
+          [`service:${CALLMANAGER_SERVICE}`],
+          async (progress) => {
+            progress(`Code Red (THR-4): restarting ${CALLMANAGER_SERVICE}`)
+            return {service: await ctx.nodeManager.cycle(CALLMANAGER_SERVICE)}
+          },
+        )
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error
         await sleep(100)
@@ -129,12 +134,29 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
     writeFileDurably(
       dump,
       JSON.stringify(
-        {node, time, reason: e.message, rule: 'THR-4', service: CALLMANAGER_SERVICE, pid: pidBefore, params: store.data.params, counters: state.counters, codeYellowSinceMs: state.codeYellowSinceMs, latencyFaultMs, recentSamples: recent},
+        {
+          node,
+          time,
+          reason: e.message,
+          rule: 'THR-4',
+          service: CALLMANAGER_SERVICE,
+          pid: pidBefore,
+          params: store.data.params,
+          counters: state.counters,
+          codeYellowSinceMs: state.codeYellowSinceMs,
+          latencyFaultMs,
+          recentSamples: recent,
+        },
         null,
         2,
       ),
     )
-    ctx.events.emit({type: 'MemoryDump', service: CALLMANAGER_SERVICE, message: `Code Red: memory dump written to ${dump} (THR-4)`, data: {file: dump, rule: 'THR-4'}})
+    ctx.events.emit({
+      type: 'MemoryDump',
+      service: CALLMANAGER_SERVICE,
+      message: `Code Red: memory dump written to ${dump} (THR-4)`,
+      data: {file: dump, rule: 'THR-4'},
+    })
     let pidAfter: number | null = null
     if (has) {
       try {
@@ -224,17 +246,31 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
 
       app.post<{Body: {ms: number}}>(
         '/v1/faults/latency',
-        {schema: {body: {type: 'object', additionalProperties: false, required: ['ms'], properties: {ms: {type: 'integer', minimum: 0, maximum: MAX_LATENCY_FAULT_MS}}}}},
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['ms'],
+              properties: {ms: {type: 'integer', minimum: 0, maximum: MAX_LATENCY_FAULT_MS}},
+            },
+          },
+        },
         async (req) => {
           if (!ctx.config.faultInjection) {
-            throw new ForbiddenError('fault injection is disabled on this node', {hint: 'only lab and test agents (faultInjection: true) accept faults'})
+            throw new ForbiddenError('fault injection is disabled on this node', {
+              hint: 'only lab and test agents (faultInjection: true) accept faults',
+            })
           }
           const from = latencyFaultMs
           latencyFaultMs = req.body.ms
           if (from !== latencyFaultMs) {
             ctx.events.emit({
               type: 'Fault',
-              message: latencyFaultMs === 0 ? 'lab fault cleared: no added latency' : `lab fault: every internal message and call attempt takes ${latencyFaultMs} ms longer`,
+              message:
+                latencyFaultMs === 0
+                  ? 'lab fault cleared: no added latency'
+                  : `lab fault: every internal message and call attempt takes ${latencyFaultMs} ms longer`,
               data: {fault: 'latency', from, to: latencyFaultMs},
             })
           }
@@ -247,7 +283,13 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
         '/v1/calls',
         {
           config: {traffic: true},
-          schema: {body: {type: 'object', additionalProperties: false, properties: {durationMs: {type: 'integer', minimum: 0, maximum: 3_600_000}}}},
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {durationMs: {type: 'integer', minimum: 0, maximum: 3_600_000}},
+            },
+          },
         },
         async (req, reply) => {
           busyWait(latencyFaultMs)
@@ -268,7 +310,9 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
             })
           }
           if (ctx.nodeManager.names().includes(CALLMANAGER_SERVICE) && !ctx.nodeManager.isRunning(CALLMANAGER_SERVICE)) {
-            throw new RefusedError(`${CALLMANAGER_SERVICE} is not Running on ${node}: no call processing`, {hint: `ucctl service start "${CALLMANAGER_SERVICE}" --node ${node}`})
+            throw new RefusedError(`${CALLMANAGER_SERVICE} is not Running on ${node}: no call processing`, {
+              hint: `ucctl service start "${CALLMANAGER_SERVICE}" --node ${node}`,
+            })
           }
           counts.CallsAdmitted++
           const durationMs = req.body?.durationMs ?? 0

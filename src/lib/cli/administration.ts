@@ -7,7 +7,16 @@ import * as Flags from '@oclif/core/flags'
 import {AgentClient} from '../client/agent-client.js'
 import {failed, readNodes, requireAnAnswer, unreadFindings, unreadOf} from '../client/outcome.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {type AdminFinding, checkUsers, effectiveProfile, type EndUser, SRM_PARAMETERS, type SrmParameter, type UcService, type UserTemplate} from '../domain/administration.js'
+import {
+  type AdminFinding,
+  checkUsers,
+  effectiveProfile,
+  type EndUser,
+  SRM_PARAMETERS,
+  type SrmParameter,
+  type UcService,
+  type UserTemplate,
+} from '../domain/administration.js'
 import {DEFAULT_PRESENCE_LIMITS} from '../domain/presence-viewer.js'
 import {type Envelope, envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
@@ -16,7 +25,9 @@ import type {Target} from './target.js'
 
 /** The Unified CM publisher's agent (a subscriber answers reads through it when the publisher is not in the context). */
 export async function configurationClient(target: Target): Promise<AgentClient> {
-  const answers = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<{product: string; role: string}>('/v1/node'))
+  const answers = await readNodes(target.nodes, (n) =>
+    new AgentClient(n, {timeoutMs: 5000}).get<{product: string; role: string}>('/v1/node'),
+  )
   const cucm = answers.filter((a) => a.ok && a.value.product === 'cucm')
   const pub = cucm.find((a) => a.ok && a.value.role === 'publisher') ?? cucm[0]
   if (pub) return new AgentClient(pub.node)
@@ -38,13 +49,23 @@ const yn = (b: boolean) => (b ? 'yes' : 'no')
 
 // --- documents
 
-export function userListOutcome(r: {total: number; defaultProfile: string | null; users: EndUser[]}, page: {limit?: number; offset?: number}): {doc: Envelope; view: View} {
+export function userListOutcome(
+  r: {total: number; defaultProfile: string | null; users: EndUser[]},
+  page: {limit?: number; offset?: number},
+): {doc: Envelope; view: View} {
   const users = r.users.map((u) => ({...u, serviceProfile: effectiveProfile(u, r.defaultProfile), ownServiceProfile: u.serviceProfile}))
   return {
     doc: envelope('UserList', {total: r.total, offset: page.offset ?? 0, users}),
     view: {
       columns: ['USER', 'HOME CLUSTER', 'IM AND PRESENCE', 'SERVICE PROFILE', 'PRESENCE NODE', 'LINE'],
-      rows: users.map((u) => [u.id, yn(u.homeCluster), yn(u.imAndPresence), u.serviceProfile ?? '', u.presenceNode ?? '', u.device && u.extension ? `${u.extension} on ${u.device}` : '']),
+      rows: users.map((u) => [
+        u.id,
+        yn(u.homeCluster),
+        yn(u.imAndPresence),
+        u.serviceProfile ?? '',
+        u.presenceNode ?? '',
+        u.device && u.extension ? `${u.extension} on ${u.device}` : '',
+      ]),
       notes: [`${users.length} of ${r.total} users${page.offset ? ` from ${page.offset}` : ''}`],
     },
   }
@@ -89,10 +110,22 @@ export interface ImportAnswer {
 export function importOutcome(r: ImportAnswer): {doc: Envelope; view: View; exitCode: number} {
   const verb = r.dryRun && r.rejected.length === 0 ? 'would be' : 'were'
   const summary = r.applied
-    ? `${r.inserted} inserted, ${r.updated} updated${Object.keys(r.assigned).length ? ` (assigned: ${Object.entries(r.assigned).map(([n, k]) => `${n} ${k}`).join(', ')})` : ''}`
+    ? `${r.inserted} inserted, ${r.updated} updated${
+        Object.keys(r.assigned).length
+          ? ` (assigned: ${Object.entries(r.assigned)
+              .map(([n, k]) => `${n} ${k}`)
+              .join(', ')})`
+          : ''
+      }`
     : r.rejected.length > 0
       ? `nothing imported: ${r.rejected.length} line(s) rejected; fix them and import again`
-      : `dry run: ${r.wouldInsert ?? 0} ${verb} inserted, ${r.wouldUpdate ?? 0} ${verb} updated${Object.keys(r.assigned).length ? ` (assigned: ${Object.entries(r.assigned).map(([n, k]) => `${n} ${k}`).join(', ')})` : ''}`
+      : `dry run: ${r.wouldInsert ?? 0} ${verb} inserted, ${r.wouldUpdate ?? 0} ${verb} updated${
+          Object.keys(r.assigned).length
+            ? ` (assigned: ${Object.entries(r.assigned)
+                .map(([n, k]) => `${n} ${k}`)
+                .join(', ')})`
+            : ''
+        }`
   return {
     doc: envelope('UserImport', {...r}),
     view: {columns: ['LINE', 'REJECTED BECAUSE'], rows: r.rejected.map((x) => [x.line, x.message]), notes: [summary]},
@@ -110,7 +143,13 @@ export function ucServiceListOutcome(services: UcService[]): {doc: Envelope; vie
         s.type,
         s.directoryType ?? '',
         s.host,
-        s.customTftpFile ? `custom TFTP file ${s.customTftpFile}` : s.attributeMappings ? Object.entries(s.attributeMappings).map(([k, v]) => `${k}=${v}`).join(' ') : '',
+        s.customTftpFile
+          ? `custom TFTP file ${s.customTftpFile}`
+          : s.attributeMappings
+            ? Object.entries(s.attributeMappings)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')
+            : '',
       ]),
     },
   }
@@ -126,7 +165,10 @@ export interface ProfileRow {
 export function profileListOutcome(profiles: ProfileRow[]): {doc: Envelope; view: View} {
   return {
     doc: envelope('ServiceProfileList', {profiles}),
-    view: {columns: ['NAME', 'DEFAULT', 'UC SERVICES', 'USERS'], rows: profiles.map((p) => [p.name, yn(p.default), p.services.join(', '), p.users])},
+    view: {
+      columns: ['NAME', 'DEFAULT', 'UC SERVICES', 'USERS'],
+      rows: profiles.map((p) => [p.name, yn(p.default), p.services.join(', '), p.users]),
+    },
   }
 }
 
@@ -182,7 +224,9 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
       const c = new AgentClient(n, {timeoutMs: 10_000})
       const [services, limits] = await Promise.all([
         c.get<{services: Array<{name: string; state: string}>}>('/v1/services'),
-        c.get<{limits: {maxContacts: number; maxWatchers: number}; users: Array<{id: string; contacts: number; watchers: number}>}>('/v1/presence/over-limits'),
+        c.get<{limits: {maxContacts: number; maxWatchers: number}; users: Array<{id: string; contacts: number; watchers: number}>}>(
+          '/v1/presence/over-limits',
+        ),
       ])
       return {services: Object.fromEntries(services.services.map((s) => [s.name, s.state])), limits}
     },
@@ -198,7 +242,14 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
     limits = r.value.limits.limits
     for (const u of r.value.limits.users) contacts.set(u.id.toLowerCase(), u)
   }
-  for (const n of imNodes) if (!refs.find((r) => r.name === n)?.url) unread.push({rule: 'ADM-7', severity: 'error', message: `${n} is not in context ${target.context}: its services could not be read`, fix: `add ${n} to the context`})
+  for (const n of imNodes)
+    if (!refs.find((r) => r.name === n)?.url)
+      unread.push({
+        rule: 'ADM-7',
+        severity: 'error',
+        message: `${n} is not in context ${target.context}: its services could not be read`,
+        fix: `add ${n} to the context`,
+      })
   const users = input.users
   const result = checkUsers({
     ...input,
@@ -213,7 +264,13 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
 
 // --- the one way commands reach the database
 
-export async function configRequest<T>(target: Target, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
+export async function configRequest<T>(
+  target: Target,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  query?: Record<string, string | number | boolean | undefined>,
+): Promise<T> {
   const client = await configurationClient(target)
   if (method === 'GET') return client.get<T>(path, query)
   return (await client.send<T>(method, path, body)).body
@@ -226,10 +283,13 @@ export const userFieldFlags = {
   'first-name': Flags.string({description: 'first name'}),
   'last-name': Flags.string({description: 'last name'}),
   'mail-id': Flags.string({description: 'mail ID'}),
-  'home-cluster': Flags.boolean({description: 'Home Cluster: this cluster is the user\'s home (needed for IM and Presence, ADM-2)', allowNo: true}),
+  'home-cluster': Flags.boolean({
+    description: "Home Cluster: this cluster is the user's home (needed for IM and Presence, ADM-2)",
+    allowNo: true,
+  }),
   'im-and-presence': Flags.boolean({description: 'Enable User for Unified CM IM and Presence (ADM-2)', allowNo: true}),
-  'service-profile': Flags.string({description: 'the user\'s own service profile (else the system default, ADM-3)'}),
-  device: Flags.string({description: 'device the user\'s line appears on (ADM-6)'}),
+  'service-profile': Flags.string({description: "the user's own service profile (else the system default, ADM-3)"}),
+  device: Flags.string({description: "device the user's line appears on (ADM-6)"}),
   extension: Flags.string({description: 'directory number of the line appearance associated with the user (ADM-6)'}),
 }
 
@@ -244,7 +304,11 @@ export function userFields(flags: Record<string, unknown>): Partial<EndUser> {
     device: 'device',
     extension: 'extension',
   }
-  return Object.fromEntries(Object.entries(map).filter(([f]) => flags[f] !== undefined).map(([f, k]) => [k, flags[f]]))
+  return Object.fromEntries(
+    Object.entries(map)
+      .filter(([f]) => flags[f] !== undefined)
+      .map(([f, k]) => [k, flags[f]]),
+  )
 }
 
 /** Removes one thing, then reads what is left (a remove command prints the list after it). */
@@ -256,12 +320,24 @@ export async function removeThenList<T>(target: Target, path: string, listPath: 
 /** `pcluster group add|set`: nodes, automatic fallback, and the SRM service parameters (PRG-3). */
 export const presenceGroupFlags = {
   node: Flags.string({description: 'IM and Presence node (repeatable; at most two)', multiple: true}),
-  'automatic-fallback': Flags.boolean({description: 'fall back automatically, the delay after the failed node is healthy again (PRG-2)', allowNo: true}),
-  ...Object.fromEntries(SRM_PARAMETERS.map((p) => [p.flag, Flags.integer({description: `${p.description}, ${p.min} to ${p.max} (default ${p.default}; PRG-3)`})])),
+  'automatic-fallback': Flags.boolean({
+    description: 'fall back automatically, the delay after the failed node is healthy again (PRG-2)',
+    allowNo: true,
+  }),
+  ...Object.fromEntries(
+    SRM_PARAMETERS.map((p) => [
+      p.flag,
+      Flags.integer({description: `${p.description}, ${p.min} to ${p.max} (default ${p.default}; PRG-3)`}),
+    ]),
+  ),
 }
 
 /** The group settings given on the command line (only those given). */
-export function presenceGroupSettings(flags: Record<string, unknown>): {nodes?: string[]; automaticFallback?: boolean; srmParameters?: Partial<Record<SrmParameter, number>>} {
+export function presenceGroupSettings(flags: Record<string, unknown>): {
+  nodes?: string[]
+  automaticFallback?: boolean
+  srmParameters?: Partial<Record<SrmParameter, number>>
+} {
   const srm = Object.fromEntries(SRM_PARAMETERS.filter((p) => flags[p.flag] !== undefined).map((p) => [p.key, flags[p.flag] as number]))
   return {
     ...(flags.node ? {nodes: flags.node as string[]} : {}),

@@ -30,7 +30,11 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 /** Flags of every command that changes something (DESIGN.md "Long operations"). */
 export const mutatingFlags = {
   wait: Flags.boolean({description: 'wait until the action reaches a stable state', default: true, allowNo: true}),
-  timeout: Flags.integer({description: 'seconds to wait before giving up (exit 124; the action may still be running)', default: 60, min: 1}),
+  timeout: Flags.integer({
+    description: 'seconds to wait before giving up (exit 124; the action may still be running)',
+    default: 60,
+    min: 1,
+  }),
   'dry-run': Flags.boolean({description: 'show what would change and which rules allow it; change nothing'}),
   yes: Flags.boolean({char: 'y', description: 'answer yes to confirmations (required without a terminal)'}),
 }
@@ -98,7 +102,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'context to use (default: $UCCTL_CONTEXT, the current context, or the embedded lab)',
       helpGroup: 'GLOBAL',
     }),
-    'debug-wire': Flags.string({description: 'cisco contexts: append the exchanges with the nodes, credentials redacted, to FILE', helpGroup: 'GLOBAL'}),
+    'debug-wire': Flags.string({
+      description: 'cisco contexts: append the exchanges with the nodes, credentials redacted, to FILE',
+      helpGroup: 'GLOBAL',
+    }),
     output: Flags.string({
       char: 'o',
       description: 'wide: tables with every cell whole; json (as --json), yaml; name: the names only, one a line',
@@ -136,7 +143,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // Whatever fails while parsing the command line is bad input (exit 2): oclif's own value
       // checks (an integer argument's min/max, say) throw plain Errors that would exit 1.
       if (error instanceof UcctlError) throw error
-      throw new UsageError((error as Error).message.split('\nSee more help')[0], {hint: flagHint(error, {...ctor.flags, ...ctor.baseFlags})})
+      throw new UsageError((error as Error).message.split('\nSee more help')[0], {
+        hint: flagHint(error, {...ctor.flags, ...ctor.baseFlags}),
+      })
     }
     await this.dispatchCisco()
   }
@@ -153,13 +162,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {openCiscoSession} = await import('../drivers/cisco/context.js')
     const notice = (m: string) => this.notice(m)
     this.run = () =>
-      runCiscoCommand(id, () => openCiscoSession(cisco.name, cisco.entry, this.flags['debug-wire'], notice), cisco.entry.cisco?.readOnly === true, cisco.name, {
-        flags: this.flags,
-        args: this.args,
-        output: (doc, view, exitCode) => this.output(doc, view, exitCode),
-        notice,
-        progress: (m) => this.progress(m),
-      })
+      runCiscoCommand(
+        id,
+        () => openCiscoSession(cisco.name, cisco.entry, this.flags['debug-wire'], notice),
+        cisco.entry.cisco?.readOnly === true,
+        cisco.name,
+        {
+          flags: this.flags,
+          args: this.args,
+          output: (doc, view, exitCode) => this.output(doc, view, exitCode),
+          notice,
+          progress: (m) => this.progress(m),
+        },
+      )
   }
 
   /** The agents this command talks to. */

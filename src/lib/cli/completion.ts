@@ -68,7 +68,10 @@ export async function candidates(words: string[], commands: CommandShape[], name
   }
   if (typed.startsWith('-')) {
     const flags = Object.entries(cmd.flags).filter(([, f]) => !f.hidden)
-    return flags.map(([n]) => `--${n}`).filter(starts).sort()
+    return flags
+      .map(([n]) => `--${n}`)
+      .filter(starts)
+      .sort()
   }
   // The next positional argument.
   const position = positionals(rest, cmd).length

@@ -58,7 +58,7 @@ async function getServer(client: AgentClient): Promise<ServerDoc> {
     return await client.get<ServerDoc>('/v1/cluster')
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new UsageError(`${client.node.name} is not a Unity Connection server`, {hint: 'ucctl status shows each node\'s product'})
+      throw new UsageError(`${client.node.name} is not a Unity Connection server`, {hint: "ucctl status shows each node's product"})
     }
     throw error
   }
@@ -95,7 +95,10 @@ export function statusOutcome(target: Target, servers: ClusterServer[], unread: 
   const publisherDown = servers.some((s) => s.role === 'publisher' && s.status === 'Not Functioning')
   const splitBrain = servers.filter((s) => s.status === 'Primary').length > 1
   const notes: string[] = []
-  if (publisherDown) notes.push('UC-6: the publisher is Not Functioning: no LDAP directory sync and no digital-network directory updates until it returns (authentication and messaging continue)')
+  if (publisherDown)
+    notes.push(
+      'UC-6: the publisher is Not Functioning: no LDAP directory sync and no digital-network directory updates until it returns (authentication and messaging continue)',
+    )
   if (splitBrain) notes.push('UC-11: split brain: both servers are Primary; they do not replicate until contact returns')
   const noPrimary = noPrimaryAdvice(servers)
   if (noPrimary) notes.push(noPrimary)
@@ -107,7 +110,10 @@ export function statusOutcome(target: Target, servers: ClusterServer[], unread: 
       columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CALLS', 'PORTS', 'REPLICATION', 'LAST CHANGE'],
       stateColumn: 2,
       // Two Primaries is split brain (UC-11): never shown as the healthy green of one.
-      alarmRows: servers.filter((s) => s.status === 'Primary').length > 1 ? servers.flatMap((s, i) => (s.status === 'Primary' ? [i] : [])) : undefined,
+      alarmRows:
+        servers.filter((s) => s.status === 'Primary').length > 1
+          ? servers.flatMap((s, i) => (s.status === 'Primary' ? [i] : []))
+          : undefined,
       rows: servers.map((s) => [
         s.name,
         s.role ?? '',
@@ -145,14 +151,26 @@ export async function clusterAction(
 ): Promise<Outcome> {
   const s = await getServer(client)
   const peer = s.peer.status && !s.peer.lost && s.peer.status !== 'Not Functioning' ? {name: s.peer.name, status: s.peer.status} : undefined
-  const plan = planManualAction(action, {name: s.name, role: s.role, status: s.status, takingCalls: s.takingCalls, callsInProgress: s.callsInProgress}, peer)
+  const plan = planManualAction(
+    action,
+    {name: s.name, role: s.role, status: s.status, takingCalls: s.takingCalls, callsInProgress: s.callsInProgress},
+    peer,
+  )
   if (flags['dry-run']) {
-    const changes = flags.drain && plan.dropsCalls > 0
-      ? [`${s.name}: stops taking calls; waits up to ${flags.timeout} s for its ${plan.dropsCalls} call(s) to end`, ...plan.changes]
-      : plan.changes
+    const changes =
+      flags.drain && plan.dropsCalls > 0
+        ? [`${s.name}: stops taking calls; waits up to ${flags.timeout} s for its ${plan.dropsCalls} call(s) to end`, ...plan.changes]
+        : plan.changes
     const warnings = flags.drain ? [] : plan.warnings
     return {
-      doc: envelope('OperationPlan', {node: node.name, action: `cluster ${action}`, currentStatus: s.status, changes, rules: plan.rules, warnings}),
+      doc: envelope('OperationPlan', {
+        node: node.name,
+        action: `cluster ${action}`,
+        currentStatus: s.status,
+        changes,
+        rules: plan.rules,
+        warnings,
+      }),
       view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', plan.rules.join('; ')]], notes: warnings},
       exitCode: 0,
     }
@@ -184,7 +202,11 @@ export async function portsCheck(
   let phoneSystem = input.phoneSystem
   let source = 'flags'
   let unread: Array<{name: string; error: NodeError}> = []
-  if (input.perServer) perServer = [{name: 'publisher', ports: input.perServer[0]}, {name: 'subscriber', ports: input.perServer[1]}]
+  if (input.perServer)
+    perServer = [
+      {name: 'publisher', ports: input.perServer[0]},
+      {name: 'subscriber', ports: input.perServer[1]},
+    ]
   else if (target) {
     const read = await clusterServers(target)
     const servers = read.servers
@@ -198,7 +220,18 @@ export async function portsCheck(
   }
   const result = checkPorts({integration: input.integration, needed: input.needed, phoneSystem, perServer})
   const findings = [...result.findings, ...unreadFindings(unread, 'UC-15')]
-  const r = checkOutcome({ok: result.ok, findings}, {integration: input.integration, needed: input.needed, expected: result.expected, phoneSystem: phoneSystem ?? null, perServer: perServer ?? null, source, ...(unread.length ? {unread} : {})})
+  const r = checkOutcome(
+    {ok: result.ok, findings},
+    {
+      integration: input.integration,
+      needed: input.needed,
+      expected: result.expected,
+      phoneSystem: phoneSystem ?? null,
+      perServer: perServer ?? null,
+      source,
+      ...(unread.length ? {unread} : {}),
+    },
+  )
   r.view.notes = [
     ...(r.view.notes ?? []),
     `UC-15 ${input.integration}: phone system ${result.expected.phoneSystem} ports, ${result.expected.perServer} per server, distribution: ${result.expected.distribution}; one server alone must carry all calls when the other stops`,

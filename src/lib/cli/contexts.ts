@@ -90,7 +90,9 @@ export function checkNewContextName(file: ContextFile, name: string, force: bool
   if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`context name "${name}" may hold only letters, digits, ".", "_" and "-"`)
   if (name === LAB_CONTEXT) throw new UsageError(`"${LAB_CONTEXT}" is the embedded lab's context`, {hint: 'choose another name'})
   if (file.contexts[name] && !force) {
-    throw new UsageError(`a context named "${name}" exists`, {hint: `replace it with --force, or remove it first: ucctl context remove ${name}`})
+    throw new UsageError(`a context named "${name}" exists`, {
+      hint: `replace it with --force, or remove it first: ucctl context remove ${name}`,
+    })
   }
 }
 
@@ -109,12 +111,15 @@ export async function contextNodes(specs: AgentSpec[], ca: string | undefined, w
   return outcomes.map((o, i) => {
     const given = specs[i].name
     if (o.ok) {
-      if (given && given !== o.value.node) warn(`warning: ${o.node.url} says it is ${o.value.node}, not ${given}: stored as ${o.value.node}`)
+      if (given && given !== o.value.node)
+        warn(`warning: ${o.node.url} says it is ${o.value.node}, not ${given}: stored as ${o.value.node}`)
       return {name: o.value.node, url: o.node.url}
     }
     if (!given) {
       // The agent's own reason first (a certificate not trusted says which --ca to give).
-      const hint = [o.cause instanceof UcctlError ? o.cause.hint : undefined, `or name it to store it anyway: --agent NODE=${o.node.url}`].filter(Boolean).join('; ')
+      const hint = [o.cause instanceof UcctlError ? o.cause.hint : undefined, `or name it to store it anyway: --agent NODE=${o.node.url}`]
+        .filter(Boolean)
+        .join('; ')
       throw new UnreachableError(`${o.error.message}; its node name is unknown`, {hint})
     }
     warn(`warning: ${given} (${o.node.url}) did not answer (${o.error.message}); stored anyway`)
@@ -123,11 +128,16 @@ export async function contextNodes(specs: AgentSpec[], ca: string | undefined, w
 }
 
 /** Every context, the lab first (its nodes while it is up), and which one is current. */
-export async function listContexts(file: ContextFile = readContexts()): Promise<{current: string; contexts: Array<{name: string; current: boolean; nodes: ContextNode[]}>}> {
+export async function listContexts(
+  file: ContextFile = readContexts(),
+): Promise<{current: string; contexts: Array<{name: string; current: boolean; nodes: ContextNode[]}>}> {
   const {readLab} = await import('../lab/launcher.js')
   const current = file.current ?? LAB_CONTEXT
   const labNodes = (readLab()?.nodes ?? []).map((n) => ({name: n.name, url: n.url}))
-  const all: Array<[string, ContextNode[]]> = [[LAB_CONTEXT, labNodes], ...Object.entries(file.contexts).map(([name, c]): [string, ContextNode[]] => [name, c.nodes])]
+  const all: Array<[string, ContextNode[]]> = [
+    [LAB_CONTEXT, labNodes],
+    ...Object.entries(file.contexts).map(([name, c]): [string, ContextNode[]] => [name, c.nodes]),
+  ]
   return {current, contexts: all.map(([name, nodes]) => ({name, current: name === current, nodes}))}
 }
 
@@ -144,7 +154,10 @@ export function useContext(name: string): ContextFile {
 
 /** `context remove NAME`: the lab cannot be removed (it is stopped with lab down). */
 export function removeContext(name: string): ContextFile {
-  if (name === LAB_CONTEXT) throw new UsageError(`"${LAB_CONTEXT}" is the embedded lab's context and cannot be removed`, {hint: 'stop the lab with: ucctl lab down'})
+  if (name === LAB_CONTEXT)
+    throw new UsageError(`"${LAB_CONTEXT}" is the embedded lab's context and cannot be removed`, {
+      hint: 'stop the lab with: ucctl lab down',
+    })
   const file = readContexts()
   if (!file.contexts[name]) throw new NotFoundError(`no context named "${name}"`)
   delete file.contexts[name]

@@ -45,6 +45,11 @@ export async function ctiosSettings(client: AgentClient, set: {rejectIfAlreadyLo
 }
 
 /** `ctios agent logout AGENT`: the supervisor's logout (LOAD-5); the agent then logs in by hand. */
-export function logoutAgent(client: AgentClient, agent: string, flags: {wait: boolean; timeout: number}, progress: (m: string) => void): Promise<Outcome> {
+export function logoutAgent(
+  client: AgentClient,
+  agent: string,
+  flags: {wait: boolean; timeout: number},
+  progress: (m: string) => void,
+): Promise<Outcome> {
   return submitAction(client, `/v1/ctios/agents/${encodeURIComponent(agent)}/logout`, undefined, flags, progress)
 }

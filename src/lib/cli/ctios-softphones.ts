@@ -49,7 +49,9 @@ class Transport {
   constructor(readonly endpoint: SoftphoneEndpoint) {
     this.base = new URL(endpoint.url)
     const https = this.base.protocol === 'https:'
-    this.agent = https ? new HttpsAgent({keepAlive: true, maxSockets: Infinity, ...(endpoint.ca ? {ca: endpoint.ca} : {})}) : new HttpAgent({keepAlive: true, maxSockets: Infinity})
+    this.agent = https
+      ? new HttpsAgent({keepAlive: true, maxSockets: Infinity, ...(endpoint.ca ? {ca: endpoint.ca} : {})})
+      : new HttpAgent({keepAlive: true, maxSockets: Infinity})
     this.request = (https ? httpsRequest : httpRequest) as typeof httpRequest
   }
 
@@ -58,7 +60,11 @@ class Transport {
   }
 
   open(path: string, onResponse: (res: IncomingMessage) => void, onError: (e: Error) => void): ClientRequest {
-    const req = this.request(new URL(path, this.base), {method: 'GET', agent: this.agent, headers: this.headers({accept: 'text/event-stream'})}, onResponse)
+    const req = this.request(
+      new URL(path, this.base),
+      {method: 'GET', agent: this.agent, headers: this.headers({accept: 'text/event-stream'})},
+      onResponse,
+    )
     req.on('error', onError)
     req.end()
     return req
@@ -83,7 +89,9 @@ class Transport {
           })
         },
       )
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new UnreachableError(`${this.base.origin} did not answer: ${e.code ?? e.message}`)))
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(new UnreachableError(`${this.base.origin} did not answer: ${e.code ?? e.message}`)),
+      )
       req.end(data)
     })
   }
@@ -155,7 +163,10 @@ export class Softphone {
         this.connections++
         this.failures = 0
         res.setEncoding('utf8')
-        res.on('data', sseParser((data) => this.onEvent(data as SoftphoneEvent)))
+        res.on(
+          'data',
+          sseParser((data) => this.onEvent(data as SoftphoneEvent)),
+        )
         // A server that dies mid-stream aborts the response: that is a lost connection too.
         res.on('error', () => {})
         res.on('close', () => {
@@ -226,7 +237,10 @@ export class Softphone {
   }
 
   private async send(state: AgentStatus): Promise<AgentView> {
-    const {status, body} = await this.transport.post<{softphone?: {agentState: AgentStatus; phone: string; switch: string}; error?: WireError}>(`${this.path}/state`, {state})
+    const {status, body} = await this.transport.post<{
+      softphone?: {agentState: AgentStatus; phone: string; switch: string}
+      error?: WireError
+    }>(`${this.path}/state`, {state})
     if (status >= 400) throw errorFromWire(status, body.error)
     const s = body.softphone!
     return {id: this.id, state: s.agentState, phone: s.phone, switch: s.switch}
@@ -272,7 +286,10 @@ export class SoftphoneFleet {
     for (const p of this.phones) p.connect()
     const deadline = Date.now() + timeoutMs
     while (this.phones.some((p) => p.received.length === 0 && !p.error)) {
-      if (Date.now() > deadline) throw new UnreachableError(`${this.phones.filter((p) => p.received.length === 0).length} softphone(s) got no answer within ${timeoutMs} ms`)
+      if (Date.now() > deadline)
+        throw new UnreachableError(
+          `${this.phones.filter((p) => p.received.length === 0).length} softphone(s) got no answer within ${timeoutMs} ms`,
+        )
       await new Promise((r) => setTimeout(r, 10))
     }
     const refused = this.phones.find((p) => p.error)

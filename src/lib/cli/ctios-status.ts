@@ -14,7 +14,17 @@ type Outcome = {doc: Envelope; view: View; exitCode: number}
 /** GET /v1/ctios of a CTI OS agent. */
 export interface CtiosStatus {
   node: string
-  components: Array<{component: string; id: string; state: string; activeSide?: string; sides?: Record<string, string>; capacity?: number; softphones?: number; agents?: number; process?: {state: string; pid: number | null}}>
+  components: Array<{
+    component: string
+    id: string
+    state: string
+    activeSide?: string
+    sides?: Record<string, string>
+    capacity?: number
+    softphones?: number
+    agents?: number
+    process?: {state: string; pid: number | null}
+  }>
   ipPhones: {total: number; outOfService: number}
   clients: {softphones: number; connected: number; Offline: number; disconnected: number; onPeer: number}
   agents: Record<string, number>
@@ -54,8 +64,12 @@ export async function ctiosStatus(client: AgentClient): Promise<Outcome> {
       notes: [
         `softphones: ${s.clients.connected} connected, ${s.clients.Offline} Offline, ${s.clients.disconnected} disconnected (of ${s.clients.softphones}; ${s.clients.onPeer} on the peer)`,
         `IP phones: ${s.ipPhones.total - s.ipPhones.outOfService} in service, ${s.ipPhones.outOfService} out of service`,
-        `agents: ${Object.entries(s.agents).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-        snap ? `last snapshot: ${snap.time} (${snap.rule ?? 'start'}): ${snap.agents} agents, ${snap.devices} devices, ${snap.calls} calls, to ${snap.softphones} softphone(s)` : 'last snapshot: none',
+        `agents: ${Object.entries(s.agents)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+        snap
+          ? `last snapshot: ${snap.time} (${snap.rule ?? 'start'}): ${snap.agents} agents, ${snap.devices} devices, ${snap.calls} calls, to ${snap.softphones} softphone(s)`
+          : 'last snapshot: none',
       ],
     },
     exitCode: 0,
@@ -76,7 +90,15 @@ export async function ctiosClients(client: AgentClient, filter: {phone?: string;
     doc: envelope('SoftphoneList', {node, softphones}),
     view: {
       columns: ['SOFTPHONE', 'IP PHONE', 'SWITCH', 'CONNECTION', 'SERVER', 'AGENT STATE', 'OFFLINE BECAUSE'],
-      rows: softphones.map((s) => [s.id, s.phone, s.switch, s.connection, s.server, s.agentState, s.offline.map((o) => `${o.reason} (${o.rule})`).join('; ')]),
+      rows: softphones.map((s) => [
+        s.id,
+        s.phone,
+        s.switch,
+        s.connection,
+        s.server,
+        s.agentState,
+        s.offline.map((o) => `${o.reason} (${o.rule})`).join('; '),
+      ]),
       stateColumn: 3,
       notes: [
         `${by('connected')} connected, ${by('Offline')} Offline, ${by('disconnected')} disconnected`,
@@ -130,7 +152,10 @@ export async function injectFault(
   }
   if (plan.failover) {
     io.notice(CTI6_WARNING)
-    const affected = plan.effects.filter((e) => e.send === 'Offline' || e.send === 'Disconnect').map((e) => `${e.send} → ${e.softphones}`).join(', ')
+    const affected = plan.effects
+      .filter((e) => e.send === 'Offline' || e.send === 'Disconnect')
+      .map((e) => `${e.send} → ${e.softphones}`)
+      .join(', ')
     if (!(await io.confirm(`${plan.action} on ${client.node.name}: ${affected} softphone(s). Go ahead?`))) {
       throw new UsageError('not confirmed; nothing was changed')
     }
@@ -161,26 +186,45 @@ export async function runClientSimulator(
   // Softphones another desktop (or simulator) holds are left alone.
   const {softphones} = await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', {connection: 'disconnected'})
   if (opts.count > softphones.length) {
-    throw new UsageError(`${client.node.name} has ${softphones.length} softphones free (one per agent, not already connected); --count ${opts.count} is too many`, {
-      hint: 'settings.ctios.agents of the node sets how many agents it has',
-    })
+    throw new UsageError(
+      `${client.node.name} has ${softphones.length} softphones free (one per agent, not already connected); --count ${opts.count} is too many`,
+      {
+        hint: 'settings.ctios.agents of the node sets how many agents it has',
+      },
+    )
   }
   const pending = new Map<string, SoftphoneEventsDoc>()
   const gather = (event: SoftphoneEventsDoc['event'], softphone: string, rule?: string, reason?: string) => {
     const key = `${event}|${rule ?? ''}|${reason ?? ''}`
-    const d = pending.get(key) ?? {time: new Date().toISOString(), event, ...(rule ? {rule} : {}), ...(reason ? {reason} : {}), count: 0, softphones: []}
+    const d = pending.get(key) ?? {
+      time: new Date().toISOString(),
+      event,
+      ...(rule ? {rule} : {}),
+      ...(reason ? {reason} : {}),
+      count: 0,
+      softphones: [],
+    }
     d.count++
     d.softphones.push(softphone)
     pending.set(key, d)
   }
   let received = 0
-  const fleet = new SoftphoneFleet(endpoint, softphones.slice(0, opts.count).map((s) => s.id), {
-    onEvent: (r) => {
-      received++
-      const e = r.event
-      gather(e.type, r.softphone, 'rule' in e ? e.rule : undefined, e.type === 'Offline' ? e.reason : e.type === 'Connected' ? `on ${e.server}` : undefined)
+  const fleet = new SoftphoneFleet(
+    endpoint,
+    softphones.slice(0, opts.count).map((s) => s.id),
+    {
+      onEvent: (r) => {
+        received++
+        const e = r.event
+        gather(
+          e.type,
+          r.softphone,
+          'rule' in e ? e.rule : undefined,
+          e.type === 'Offline' ? e.reason : e.type === 'Connected' ? `on ${e.server}` : undefined,
+        )
+      },
     },
-  })
+  )
   const flush = () => {
     for (const d of pending.values()) io.report(d)
     pending.clear()

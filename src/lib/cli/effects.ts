@@ -18,7 +18,13 @@ export const effectLine = (e: ActionEffect) => `${e.kind === 'warning' ? 'warnin
  * Confirms an action that has effects: the question states them with their numbers; without a
  * terminal and without --yes it refuses (exit 2). Warnings go to stderr in every case.
  */
-export async function confirmEffects(question: string, effects: ActionEffect[], yes: boolean, notice: (m: string) => void, always = false): Promise<void> {
+export async function confirmEffects(
+  question: string,
+  effects: ActionEffect[],
+  yes: boolean,
+  notice: (m: string) => void,
+  always = false,
+): Promise<void> {
   const changes = effects.filter((e) => e.kind === 'change')
   for (const w of effects.filter((e) => e.kind === 'warning')) notice(effectLine(w))
   if (changes.length === 0 && !always) return

@@ -86,7 +86,9 @@ function followNode(node: NodeRef, opts: FollowOptions): {first: Promise<NodeOut
         if (!started) {
           started = true
           settleFirst({node, ok: false, error: ne, cause: error})
-          opts.notice(`warning: could not read ${node.name}: ${ne.message}${ne.code === 'Unauthorized' || ne.code === 'Forbidden' ? '' : '; retrying'}`)
+          opts.notice(
+            `warning: could not read ${node.name}: ${ne.message}${ne.code === 'Unauthorized' || ne.code === 'Forbidden' ? '' : '; retrying'}`,
+          )
         } else if (!lost) opts.notice(`warning: ${node.name}: event stream lost (${ne.message}); reconnecting`)
         // A refused token stays refused: retrying would only hammer the agent.
         if (ne.code === 'Unauthorized' || ne.code === 'Forbidden') return

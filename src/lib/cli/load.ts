@@ -33,7 +33,9 @@ export async function getPeripheral(client: AgentClient): Promise<Peripheral> {
     return await client.get<Peripheral>('/v1/peripheral')
   } catch (error) {
     if (error instanceof NotFoundError) {
-      throw new NotFoundError(`${client.node.name} has no peripheral: /LOAD is a setting of CTI OS nodes`, {hint: 'ucctl status shows each node\'s product'})
+      throw new NotFoundError(`${client.node.name} has no peripheral: /LOAD is a setting of CTI OS nodes`, {
+        hint: "ucctl status shows each node's product",
+      })
     }
     throw error
   }
@@ -83,7 +85,10 @@ export function checkOffline(input: OfflineInput): Outcome {
 export async function checkNodes(target: Target, name: string | undefined): Promise<Outcome> {
   const outcomes = await readProductNodes(target, 'ctios', getPeripheral, name)
   const peripherals = outcomes.flatMap((a) => (a.ok ? [a.value] : []))
-  const findings = [...peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node}))), ...unreadFindings(unreadOf(outcomes), 'LOAD-1')]
+  const findings = [
+    ...peripherals.flatMap((p) => checkPeripheral(p).map((f) => ({...f, node: p.node}))),
+    ...unreadFindings(unreadOf(outcomes), 'LOAD-1'),
+  ]
   const r = checkOutcome({ok: findings.every((f) => f.severity !== 'error'), findings}, {peripherals, unread: unreadOf(outcomes)})
   r.view.rows = findings.map((f) => [f.severity, f.rule, `${f.node}: ${f.message}`, f.fix])
   return r
@@ -124,8 +129,16 @@ export async function setLoad(
   if (flags['dry-run']) {
     const changes = []
     if (field !== before.configurationParameters) changes.push(`Configuration Parameters: "${before.configurationParameters}" → "${field}"`)
-    if (flags.restart) changes.push(`PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`, ...effects.map(effectLine))
-    const rules = ['LOAD-6: /LOAD is replaced in the field; the other parameters are kept', 'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0', ...effects.map((e) => e.rule)]
+    if (flags.restart)
+      changes.push(
+        `PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`,
+        ...effects.map(effectLine),
+      )
+    const rules = [
+      'LOAD-6: /LOAD is replaced in the field; the other parameters are kept',
+      'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0',
+      ...effects.map((e) => e.rule),
+    ]
     return {
       doc: envelope('OperationPlan', {node, action: 'load set', changes, rules, effects}),
       view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
@@ -133,8 +146,18 @@ export async function setLoad(
     }
   }
   // Allowed on an ICM version that defaults to /LOAD 1 (LOAD-3), but not what CTI OS failover wants.
-  if (value === 1) io.notice(`warning: with /LOAD 1 in effect, agents keep their state after a failover (CTI-7) instead of Not Ready (LOAD-2); CTI OS failover is documented with /LOAD 0 (LOAD-1)`)
-  if (flags.restart) await confirmEffects(`Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`, effects, flags.yes, io.notice, true)
+  if (value === 1)
+    io.notice(
+      `warning: with /LOAD 1 in effect, agents keep their state after a failover (CTI-7) instead of Not Ready (LOAD-2); CTI OS failover is documented with /LOAD 0 (LOAD-1)`,
+    )
+  if (flags.restart)
+    await confirmEffects(
+      `Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`,
+      effects,
+      flags.yes,
+      io.notice,
+      true,
+    )
   const after = await client.put<Peripheral>('/v1/peripheral/load', {value})
   if (!flags.restart) {
     if (after.pending) io.notice(`warning: the PG of ${node} still runs with /LOAD ${after.loadInEffect ?? '?'} until it restarts (LOAD-1)`)

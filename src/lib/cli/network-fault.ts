@@ -7,7 +7,10 @@ import {BaseCommand, type Envelope, envelope} from './base-command.js'
 export abstract class NetworkFaultCommand extends BaseCommand<typeof NetworkFaultCommand> {
   static override args = {node: Args.string({description: 'node whose network to change', required: true})}
   static override flags = {
-    from: Flags.string({description: 'only this peer (repeatable); default: everything (every peer and every other known server)', multiple: true}),
+    from: Flags.string({
+      description: 'only this peer (repeatable); default: everything (every peer and every other known server)',
+      multiple: true,
+    }),
     yes: Flags.boolean({char: 'y', description: 'accepted for uniform runbooks; nothing asks'}),
   }
 
@@ -15,7 +18,9 @@ export abstract class NetworkFaultCommand extends BaseCommand<typeof NetworkFaul
 
   async run(): Promise<Envelope> {
     const {client, node, target} = await this.node(this.args.node)
-    const {body} = await client.post<{isolatedFrom: string[]; cutOff?: boolean}>(`/v1/faults/network/${this.verb}`, {peers: this.flags.from ?? []})
+    const {body} = await client.post<{isolatedFrom: string[]; cutOff?: boolean}>(`/v1/faults/network/${this.verb}`, {
+      peers: this.flags.from ?? [],
+    })
     const cutOff = body.cutOff ?? false
     return this.output(envelope('NetworkFault', {context: target.context, node: node.name, isolatedFrom: body.isolatedFrom, cutOff}), {
       columns: ['NODE', 'ISOLATED FROM'],

@@ -46,7 +46,10 @@ export async function waitForOperation(
       const left = deadline - Date.now()
       if (left <= 0) return {op, timedOut: true}
       const wait = Math.min(left, POLL_SLICE_MS)
-      op = await Promise.race([client.get<OperationDoc>(`/v1/operations/${op.id}`, {wait, seen: op.transitions.length}, wait + 5000), interrupted])
+      op = await Promise.race([
+        client.get<OperationDoc>(`/v1/operations/${op.id}`, {wait, seen: op.transitions.length}, wait + 5000),
+        interrupted,
+      ])
       show(op)
     }
     return {op, timedOut: false}
@@ -57,8 +60,13 @@ export async function waitForOperation(
 
 /** Ctrl-C while an operation runs: its id and how to follow it on stderr; exit 130, it goes on. */
 function interruptedWaiting(op: OperationDoc, node: string): InterruptedError {
-  process.stderr.write(`\ninterrupted: operation ${op.id} (${op.action}) goes on on ${node}; follow it with: ucctl operation wait ${op.id}\n`)
-  return new InterruptedError(`interrupted while waiting; operation ${op.id} goes on`, {hint: `ucctl operation wait ${op.id}`, details: {operation: op.id, node, state: op.state}})
+  process.stderr.write(
+    `\ninterrupted: operation ${op.id} (${op.action}) goes on on ${node}; follow it with: ucctl operation wait ${op.id}\n`,
+  )
+  return new InterruptedError(`interrupted while waiting; operation ${op.id} goes on`, {
+    hint: `ucctl operation wait ${op.id}`,
+    details: {operation: op.id, node, state: op.state},
+  })
 }
 
 /**
@@ -69,11 +77,21 @@ export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Env
   const {result, ...rest} = op
   const doc = envelope('Operation', {...rest, ...(result ?? {})})
   // Cancelled by an operator: the action did not happen as asked (exit 1; `operation cancel` itself exits 0).
-  const exitCode = timedOut ? 124 : op.state === 'failed' ? (op.error ? errorFromWire(500, op.error).exitCode : 1) : op.state === 'cancelled' ? 1 : 0
+  const exitCode = timedOut
+    ? 124
+    : op.state === 'failed'
+      ? op.error
+        ? errorFromWire(500, op.error).exitCode
+        : 1
+      : op.state === 'cancelled'
+        ? 1
+        : 0
   const last = op.transitions.at(-1)?.message ?? ''
   const view: View = {
     columns: ['OPERATION', 'NODE', 'ACTION', 'STATE', 'LAST'],
-    rows: [[op.id, op.group ?? op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last]],
+    rows: [
+      [op.id, op.group ?? op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last],
+    ],
     stateColumn: 3,
   }
   return {doc, view, exitCode}
@@ -125,8 +143,13 @@ export interface OperationSummary {
 }
 
 /** `operation list`: every operation the agents hold (running and recent), newest first. */
-export async function listOperations(nodes: NodeRef[], opts: {all: boolean; context: string}): Promise<{doc: Envelope; view: View; unread: Array<{name: string; error: NodeError}>}> {
-  const outcomes = await readNodes(nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<{operations: OperationSummary[]}>('/v1/operations'))
+export async function listOperations(
+  nodes: NodeRef[],
+  opts: {all: boolean; context: string},
+): Promise<{doc: Envelope; view: View; unread: Array<{name: string; error: NodeError}>}> {
+  const outcomes = await readNodes(nodes, (n) =>
+    new AgentClient(n, {timeoutMs: 5000}).get<{operations: OperationSummary[]}>('/v1/operations'),
+  )
   requireAnAnswer(outcomes, `operations of context ${opts.context}`)
   const unread = unreadOf(outcomes)
   const operations = outcomes
@@ -144,7 +167,10 @@ export async function listOperations(nodes: NodeRef[], opts: {all: boolean; cont
         ...operations.map((o) => [o.id, o.group ?? o.node, o.action, o.state, o.startedAt, o.last]),
         ...unread.map((u) => ['', u.name, '', unreadMark(u.error), '', u.error.message]),
       ],
-      notes: operations.length === 0 ? [opts.all ? 'no operations' : 'no operation running or finished in the last hour (--all shows every one the agents keep)'] : [],
+      notes:
+        operations.length === 0
+          ? [opts.all ? 'no operations' : 'no operation running or finished in the last hour (--all shows every one the agents keep)']
+          : [],
     },
     unread,
   }
@@ -168,7 +194,9 @@ export async function findOperation(nodes: NodeRef[], id: string, context: strin
   // It may be held by a node that could not be asked: that node's failure is the answer (4 or 7).
   const unread = failed(outcomes)
   if (unread.length > 0) requireAnAnswer(unread, `operation ${id} (not on the nodes that answered)`)
-  throw new NotFoundError(`no node of context ${context} holds operation ${id}`, {hint: 'ucctl operation list --all shows the operations the agents keep'})
+  throw new NotFoundError(`no node of context ${context} holds operation ${id}`, {
+    hint: 'ucctl operation list --all shows the operations the agents keep',
+  })
 }
 
 /** `operation cancel`: asks the agent that holds it; waits (unless --no-wait) until it has stopped. */

@@ -8,7 +8,12 @@ import {NotFoundError, RefusedError} from '../errors.js'
 import {configRequest} from './administration.js'
 import type {Target} from './target.js'
 
-export async function viewerOf(target: Target, node: NodeRef, user: string, as: string | undefined): Promise<PresenceView & {group: string}> {
+export async function viewerOf(
+  target: Target,
+  node: NodeRef,
+  user: string,
+  as: string | undefined,
+): Promise<PresenceView & {group: string}> {
   try {
     return await new AgentClient(node).get<PresenceView & {group: string}>(`/v1/presence/users/${encodeURIComponent(user)}`, {as})
   } catch (error) {
@@ -20,10 +25,13 @@ export async function viewerOf(target: Target, node: NodeRef, user: string, as: 
       // No database to ask (or no such user there either): the node's answer stands.
     }
     if (u && !(u.homeCluster && u.imAndPresence))
-      throw new RefusedError(`the presence viewer is offered only for users with Home Cluster and IM and Presence on; ${u.id} has Home Cluster ${u.homeCluster ? 'on' : 'off'}, IM and Presence ${u.imAndPresence ? 'on' : 'off'}`, {
-        rule: 'ADM-7',
-        hint: u.homeCluster ? `ucctl user enable ${u.id}` : `ucctl user update ${u.id} --home-cluster, then ucctl user enable ${u.id}`,
-      })
+      throw new RefusedError(
+        `the presence viewer is offered only for users with Home Cluster and IM and Presence on; ${u.id} has Home Cluster ${u.homeCluster ? 'on' : 'off'}, IM and Presence ${u.imAndPresence ? 'on' : 'off'}`,
+        {
+          rule: 'ADM-7',
+          hint: u.homeCluster ? `ucctl user enable ${u.id}` : `ucctl user update ${u.id} --home-cluster, then ucctl user enable ${u.id}`,
+        },
+      )
     throw error
   }
 }

@@ -77,7 +77,10 @@ export async function presenceGroups(target: Target): Promise<{groups: PresenceG
 
 export function findGroup(groups: PresenceGroup[], name: string): PresenceGroup {
   const g = groups.find((x) => x.name === name)
-  if (!g) throw new NotFoundError(`no presence redundancy group ${name}`, {hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'no IM and Presence agent answered'})
+  if (!g)
+    throw new NotFoundError(`no presence redundancy group ${name}`, {
+      hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'no IM and Presence agent answered',
+    })
   return g
 }
 
@@ -85,18 +88,29 @@ export function findGroup(groups: PresenceGroup[], name: string): PresenceGroup 
 export function pickGroup(groups: PresenceGroup[], name: string | undefined): PresenceGroup {
   if (name) return findGroup(groups, name)
   if (groups.length === 1) return groups[0]
-  throw new UsageError(groups.length ? 'name the presence redundancy group: there are several' : 'no presence redundancy group answered', {hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'is an IM and Presence agent running? (ucctl lab status)'})
+  throw new UsageError(groups.length ? 'name the presence redundancy group: there are several' : 'no presence redundancy group answered', {
+    hint: groups.length ? `groups: ${groups.map((x) => x.name).join(', ')}` : 'is an IM and Presence agent running? (ucctl lab status)',
+  })
 }
 
 export function groupOfNode(groups: PresenceGroup[], node: string, target: Target): PresenceGroup {
   const g = groups.find((x) => x.members.includes(node))
   if (g) return g
-  if (!target.nodes.some((n) => n.name === node)) throw new NotFoundError(`no node "${node}" in context ${target.context}`, {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
-  throw new NotFoundError(`${node} is not in a presence redundancy group (or its agents did not answer)`, {hint: groups.length ? `groups: ${groups.map((x) => `${x.name} (${x.members.join(', ')})`).join('; ')}` : undefined})
+  if (!target.nodes.some((n) => n.name === node))
+    throw new NotFoundError(`no node "${node}" in context ${target.context}`, {
+      hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`,
+    })
+  throw new NotFoundError(`${node} is not in a presence redundancy group (or its agents did not answer)`, {
+    hint: groups.length ? `groups: ${groups.map((x) => `${x.name} (${x.members.join(', ')})`).join('; ')}` : undefined,
+  })
 }
 
 /** `pcluster status`: PresenceRedundancyGroupList. */
-export function statusOutcome(target: Target, groups: PresenceGroup[], unread: Array<{name: string; error: NodeError}>): {doc: Envelope; view: View} {
+export function statusOutcome(
+  target: Target,
+  groups: PresenceGroup[],
+  unread: Array<{name: string; error: NodeError}>,
+): {doc: Envelope; view: View} {
   const errorOf = (name: string) => unread.find((u) => u.name === name)?.error
   const out = groups.map((g) => {
     const s = g.best.status
@@ -130,13 +144,29 @@ export function statusOutcome(target: Target, groups: PresenceGroup[], unread: A
   const members = new Set(out.flatMap((g) => g.nodes.map((n) => n.name)))
   const others = unread.filter((u) => !members.has(u.name))
   const doc = envelope('PresenceRedundancyGroupList', {context: target.context, groups: out, ...(others.length ? {unread: others} : {})})
-  const down = (cs: {state: string}[] | null) => (cs === null ? 'unknown' : cs.every((c) => c.state === 'Running') ? 'running' : `${cs.filter((c) => c.state !== 'Running').length} not running`)
+  const down = (cs: {state: string}[] | null) =>
+    cs === null
+      ? 'unknown'
+      : cs.every((c) => c.state === 'Running')
+        ? 'running'
+        : `${cs.filter((c) => c.state !== 'Running').length} not running`
   const view: View = {
     title: `context ${target.context}`,
     columns: ['GROUP', 'HA', 'NODE', 'STATE', 'REASON', 'USERS', 'CRITICAL SERVICES', 'SRM'],
     stateColumn: 3,
     rows: [
-      ...out.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state, n.reason ?? '', n.users, down(n.criticalServices), n.srm])),
+      ...out.flatMap((g) =>
+        g.nodes.map((n) => [
+          g.name,
+          g.haEnabled ? 'on' : 'off',
+          n.name,
+          n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state,
+          n.reason ?? '',
+          n.users,
+          down(n.criticalServices),
+          n.srm,
+        ]),
+      ),
       ...others.map((u) => ['?', '', u.name, unreadMark(u.error), '', '', '', '']),
     ],
     notes: out.flatMap((g) => [
@@ -191,7 +221,12 @@ function actors(g: PresenceGroup, action: GroupActionName, node?: string): strin
 export async function groupAction(
   target: Target,
   action: GroupActionName,
-  opts: {group?: string; node?: string; flags: {wait: boolean; timeout: number; 'dry-run': boolean; yes: boolean}; progress: (m: string) => void},
+  opts: {
+    group?: string
+    node?: string
+    flags: {wait: boolean; timeout: number; 'dry-run': boolean; yes: boolean}
+    progress: (m: string) => void
+  },
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   const {groups} = await presenceGroups(target)
   const g = opts.node ? groupOfNode(groups, opts.node, target) : pickGroup(groups, opts.group)
@@ -202,31 +237,54 @@ export async function groupAction(
   const plan =
     action === 'rebalance'
       ? {
-          changes: rebalanceMoves(g.best.status.nodes.map((n) => ({node: n.name, users: n.assignedUsers}))).map((m) => `assign ${m.users} users of ${m.from} to ${m.to}, and move them`),
+          changes: rebalanceMoves(g.best.status.nodes.map((n) => ({node: n.name, users: n.assignedUsers}))).map(
+            (m) => `assign ${m.users} users of ${m.from} to ${m.to}, and move them`,
+          ),
           rules: ['PRG-10: users spread evenly over the nodes'],
         }
       : transient && !opts.flags['dry-run']
         ? {changes: [], rules: []}
         : planAction(g.best.state, EVENT[action](opts.node), Date.now())
   // PRG-11: what users see, before and in the JSON of anything that moves them.
-  const impact = action === 'failover' || action === 'fallback' || action === 'recover' ? {impact: failoverImpact(action === 'failover' ? opts.node : undefined)} : {}
+  const impact =
+    action === 'failover' || action === 'fallback' || action === 'recover'
+      ? {impact: failoverImpact(action === 'failover' ? opts.node : undefined)}
+      : {}
   if (opts.flags['dry-run']) {
     return {
-      doc: envelope('OperationPlan', {group: g.name, action, ...(opts.node ? {node: opts.node} : {}), currentState: describePair(g.best.state), ...plan, ...impact}),
+      doc: envelope('OperationPlan', {
+        group: g.name,
+        action,
+        ...(opts.node ? {node: opts.node} : {}),
+        currentState: describePair(g.best.state),
+        ...plan,
+        ...impact,
+      }),
       view: {columns: ['WOULD CHANGE'], rows: (plan.changes.length ? plan.changes : ['nothing']).map((c) => [c]), notes: plan.rules},
       exitCode: 0,
     }
   }
   if (!(await confirmOrRefuse(question(action, g, opts.node), opts.flags.yes))) throw new UsageError('not confirmed; nothing was changed')
   const candidates = actors(g, action, opts.node)
-  const ref = candidates.map((name) => target.nodes.find((n) => n.name === name)).find((n): n is NodeRef => n !== undefined && g.byNode.has(n.name))
+  const ref = candidates
+    .map((name) => target.nodes.find((n) => n.name === name))
+    .find((n): n is NodeRef => n !== undefined && g.byNode.has(n.name))
   if (!ref) {
     throw new UnreachableError(`the Server Recovery Manager that performs ${action} (${candidates.join(' or ')}) did not answer`, {
       rule: action === 'failover' ? 'PRG-3' : undefined,
-      hint: action === 'failover' ? "PRG-3: the peer's SRM performs the failover; check its agent (ucctl lab status)" : 'check the agents of the group (ucctl lab status)',
+      hint:
+        action === 'failover'
+          ? "PRG-3: the peer's SRM performs the failover; check its agent (ucctl lab status)"
+          : 'check the agents of the group (ucctl lab status)',
     })
   }
-  const r = await submitAction(new AgentClient(ref), `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`, opts.node ? {node: opts.node} : {}, opts.flags, opts.progress)
+  const r = await submitAction(
+    new AgentClient(ref),
+    `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`,
+    opts.node ? {node: opts.node} : {},
+    opts.flags,
+    opts.progress,
+  )
   if (action === 'ha-enable' && r.exitCode === 0) r.view.notes = [...(r.view.notes ?? []), HA_SYNC_AGENT_NOTE]
   return {...r, doc: {...r.doc, ...impact, ...(action === 'ha-enable' ? {notes: [HA_SYNC_AGENT_NOTE]} : {})}}
 }
@@ -241,8 +299,15 @@ interface NodeFacts {
 }
 
 /** `pcluster check`: PRG-1 (membership, version, cluster, publisher, WAN) and PRG-10 (capacity, balance). */
-export async function presenceCheck(target: Target, only: string | undefined, notice: (m: string) => void): Promise<{ok: boolean; findings: Finding[]; unread: Array<{name: string; error: NodeError}>}> {
-  const [answers, {groups, unread}] = await Promise.all([readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')), presenceGroups(target)])
+export async function presenceCheck(
+  target: Target,
+  only: string | undefined,
+  notice: (m: string) => void,
+): Promise<{ok: boolean; findings: Finding[]; unread: Array<{name: string; error: NodeError}>}> {
+  const [answers, {groups, unread}] = await Promise.all([
+    readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')),
+    presenceGroups(target),
+  ])
   warnUnread(unread, notice)
   const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
   const imp = nodes.filter((n) => n.product === 'imp')
@@ -250,12 +315,17 @@ export async function presenceCheck(target: Target, only: string | undefined, no
   const members = new Map<string, string[]>()
   for (const n of imp) if (n.group) members.set(n.group, [...(members.get(n.group) ?? []), n.name])
   for (const g of groups) members.set(g.name, [...new Set([...(members.get(g.name) ?? []), ...g.members])])
-  if (only && !members.has(only)) throw new NotFoundError(`no presence redundancy group ${only}`, {hint: `groups: ${[...members.keys()].join(', ') || 'none'}`})
+  if (only && !members.has(only))
+    throw new NotFoundError(`no presence redundancy group ${only}`, {hint: `groups: ${[...members.keys()].join(', ') || 'none'}`})
   const wanted = [...members.entries()].filter(([name]) => !only || name === only).map(([name, ns]) => ({name, nodes: ns}))
   const facts = imp.map((n) => ({name: n.name, version: n.version, cluster: n.cluster, databasePublisher: publisherOf(n)}))
   // A node not read may be a member: PRG-1 cannot pass on what it did not see.
   const findings: Finding[] = [...checkRedundancyGroups(wanted, facts).findings, ...unreadFindings(unread, 'PRG-1')]
-  const clusters = [...new Set(wanted.flatMap((g) => g.nodes.map((n) => imp.find((x) => x.name === n)?.cluster)).filter((c): c is string => c !== undefined))]
+  const clusters = [
+    ...new Set(
+      wanted.flatMap((g) => g.nodes.map((n) => imp.find((x) => x.name === n)?.cluster)).filter((c): c is string => c !== undefined),
+    ),
+  ]
   for (const cluster of clusters) {
     const inCluster = [...members.entries()].filter(([, ns]) => ns.some((n) => imp.find((x) => x.name === n)?.cluster === cluster))
     const loads: GroupLoad[] = inCluster.map(([name, ns]) => {
@@ -265,14 +335,29 @@ export async function presenceCheck(target: Target, only: string | undefined, no
         nodes: ns.map((n) => {
           const own = g?.byNode.get(n)
           const status = g?.best.status.nodes.find((x) => x.name === n)
-          return {name: n, users: status?.assignedUsers ?? 0, ...(own?.facts.capacity ? {capacity: own.facts.capacity} : {}), ...(own?.facts.cpuPercent !== undefined ? {cpuPercent: own.facts.cpuPercent} : {})}
+          return {
+            name: n,
+            users: status?.assignedUsers ?? 0,
+            ...(own?.facts.capacity ? {capacity: own.facts.capacity} : {}),
+            ...(own?.facts.cpuPercent !== undefined ? {cpuPercent: own.facts.cpuPercent} : {}),
+          }
         }),
       }
     })
     findings.push(...checkCapacity(cluster, loads).findings)
-    const wans = inCluster.flatMap(([name, ns]) => ns.map((n) => groups.find((x) => x.name === name)?.byNode.get(n)?.facts.wan).filter((w): w is {bandwidthMbps: number; roundTripMs: number} => w !== undefined))
+    const wans = inCluster.flatMap(([name, ns]) =>
+      ns
+        .map((n) => groups.find((x) => x.name === name)?.byNode.get(n)?.facts.wan)
+        .filter((w): w is {bandwidthMbps: number; roundTripMs: number} => w !== undefined),
+    )
     if (wans.length > 0)
-      findings.push(...checkWanLink({cluster, bandwidthMbps: Math.min(...wans.map((w) => w.bandwidthMbps)), roundTripMs: Math.max(...wans.map((w) => w.roundTripMs))}).findings)
+      findings.push(
+        ...checkWanLink({
+          cluster,
+          bandwidthMbps: Math.min(...wans.map((w) => w.bandwidthMbps)),
+          roundTripMs: Math.max(...wans.map((w) => w.roundTripMs)),
+        }).findings,
+      )
   }
   return {ok: !findings.some((f) => f.severity === 'error'), findings, unread}
 }

@@ -13,13 +13,19 @@ const OTHER_PRODUCT = Symbol('other product')
  * A node that does not answer may be one of them, so it counts as needed. When every node
  * needed failed: exit 4 or 7 (DESIGN.md "Reading several nodes"); none of that product: exit 2.
  */
-export async function readProductNodes<T>(target: Target, product: Product, read: (client: AgentClient) => Promise<T>, name?: string): Promise<Array<NodeOutcome<T>>> {
+export async function readProductNodes<T>(
+  target: Target,
+  product: Product,
+  read: (client: AgentClient) => Promise<T>,
+  name?: string,
+): Promise<Array<NodeOutcome<T>>> {
   const nodes = name === undefined ? target.nodes : [pickNode(target, name)]
   const all = await readNodes(nodes, async (n) => {
     const client = new AgentClient(n, {timeoutMs: 5000})
     const info = await client.get<{product: Product}>('/v1/node')
     if (info.product !== product) {
-      if (name !== undefined) throw new UsageError(`${n.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node, not ${PRODUCT_NAMES[product]}`)
+      if (name !== undefined)
+        throw new UsageError(`${n.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node, not ${PRODUCT_NAMES[product]}`)
       return OTHER_PRODUCT
     }
     return read(client)
@@ -28,7 +34,10 @@ export async function readProductNodes<T>(target: Target, product: Product, read
   if (name !== undefined && !all[0].ok) throw all[0].cause
   const needed = all.filter((o): o is NodeOutcome<T> => !o.ok || o.value !== OTHER_PRODUCT)
   requireAnAnswer(needed, `${PRODUCT_NAMES[product]} nodes of context ${target.context}`)
-  if (needed.length === 0) throw new NotFoundError(`no ${PRODUCT_NAMES[product]} node in context ${target.context}`, {hint: 'ucctl status shows each node\'s product'})
+  if (needed.length === 0)
+    throw new NotFoundError(`no ${PRODUCT_NAMES[product]} node in context ${target.context}`, {
+      hint: "ucctl status shows each node's product",
+    })
   return needed
 }
 
@@ -47,7 +56,12 @@ export async function nodesOfProduct(target: Target, product: Product): Promise<
  * The node named `name`, checked to run `product` (a clear exit 2 rather than a 404 route);
  * without a name, the context's only node of that product.
  */
-export async function productNode(target: Target, name: string | undefined, product: Product, what: string): Promise<{node: NodeRef; client: AgentClient}> {
+export async function productNode(
+  target: Target,
+  name: string | undefined,
+  product: Product,
+  what: string,
+): Promise<{node: NodeRef; client: AgentClient}> {
   if (name === undefined && target.nodes.length > 1) {
     const {nodes, unread} = await nodesOfProduct(target, product)
     if (nodes.length === 1) return {node: nodes[0], client: new AgentClient(nodes[0])}
@@ -62,7 +76,9 @@ export async function productNode(target: Target, name: string | undefined, prod
   const client = new AgentClient(node)
   const info = await client.get<{product: Product}>('/v1/node')
   if (info.product !== product) {
-    throw new UsageError(`${node.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node: ${what} is on ${PRODUCT_NAMES[product]} nodes`)
+    throw new UsageError(
+      `${node.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node: ${what} is on ${PRODUCT_NAMES[product]} nodes`,
+    )
   }
   return {node, client}
 }

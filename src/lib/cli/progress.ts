@@ -32,7 +32,8 @@ export function configureProgress(m: ProgressMode, opts: {stream?: NodeJS.WriteS
 export const sameStep = (a: string, b: string) => a.replaceAll(/\d+/g, '#') === b.replaceAll(/\d+/g, '#')
 
 /** `node: message`, without repeating the node when the message already starts with it. */
-export const labelled = (key: string, text: string) => (!key || text.startsWith(`${key}: `) || text.startsWith(`${key} `) ? text : `${key}: ${text}`)
+export const labelled = (key: string, text: string) =>
+  !key || text.startsWith(`${key}: `) || text.startsWith(`${key} `) ? text : `${key}: ${text}`
 
 function show(l: Line, countdown = true): string {
   const deadline = countdown ? deadlines.get(l.key) : undefined

@@ -31,7 +31,12 @@ export function fitColumns(natural: number[], headers: number[], width: number, 
   const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0, ws.length - 1)
   if (total(natural) <= width) return natural
   const floorsWith = (keep: number[], min: (i: number) => number) => natural.map((w, i) => (keep.includes(i) ? w : Math.min(w, min(i))))
-  const tries = [floorsWith(whole, (i) => Math.max(headers[i], 6)), floorsWith(whole, () => 5), floorsWith(whole.slice(0, 1), () => 5), floorsWith([], () => 5)]
+  const tries = [
+    floorsWith(whole, (i) => Math.max(headers[i], 6)),
+    floorsWith(whole, () => 5),
+    floorsWith(whole.slice(0, 1), () => 5),
+    floorsWith([], () => 5),
+  ]
   const floor = tries.find((f) => total(f) <= width) ?? tries.at(-1)!
   const capped = (cap: number) => natural.map((w, i) => Math.max(floor[i], Math.min(w, cap)))
   let lo = 0
@@ -79,7 +84,15 @@ export async function renderTable(view: View, color: boolean, width?: number): P
   const cells = view.rows.map((r) => view.columns.map((_, i) => text(r[i]).replaceAll(/[\t\n]/g, ' ')))
   const natural = view.columns.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)))
   const whole = [0, ...(view.stateColumn === undefined ? [] : [view.stateColumn]), ...(view.keyColumns ?? [])]
-  const widths = width === undefined ? natural : fitColumns(natural, view.columns.map((h) => h.length), width, whole)
+  const widths =
+    width === undefined
+      ? natural
+      : fitColumns(
+          natural,
+          view.columns.map((h) => h.length),
+          width,
+          whole,
+        )
   const alarms = new Set(view.alarmRows ?? [])
   const paint = (s: string, i: number, row: number): string => {
     s = cut(s, widths[i])
@@ -92,12 +105,34 @@ export async function renderTable(view: View, color: boolean, width?: number): P
     colWidths: widths,
     wordWrap: false,
     style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 0},
-    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
+    },
   })
   for (const [n, r] of cells.entries()) table.push(r.map((c, i) => paint(c, i, n)))
   const parts = []
   if (view.title) parts.push(chalk ? chalk.dim(view.title) : view.title)
-  parts.push(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'))
+  parts.push(
+    table
+      .toString()
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n'),
+  )
   for (const n of view.notes ?? []) parts.push(n)
   return parts.join('\n') + '\n'
 }

@@ -111,7 +111,10 @@ export async function parseCommand(config: Config, words: readonly string[]): Pr
     if (config.findCommand(id)) found = {id, n}
   }
   if (!found) {
-    const words2 = rest.filter((w) => !w.startsWith('-')).slice(0, 3).join(' ')
+    const words2 = rest
+      .filter((w) => !w.startsWith('-'))
+      .slice(0, 3)
+      .join(' ')
     return {error: `unknown command "${words2}"`}
   }
   const command = await config.findCommand(found.id)!.load()

@@ -57,14 +57,19 @@ function runLine(config: Config, argv: string[], target: Target): Promise<number
 }
 
 /** The state now; when a prediction is given, waits (up to settleMs) for the transitions to reach it. */
-async function stateReached(target: Target, predicted: StateView | undefined, settleMs: number): Promise<{state: StateView | null; differences: string[]}> {
+async function stateReached(
+  target: Target,
+  predicted: StateView | undefined,
+  settleMs: number,
+): Promise<{state: StateView | null; differences: string[]}> {
   const until = Date.now() + settleMs
   for (;;) {
     let state: StateView | null = null
     try {
       state = stateView(await readDeployment(target))
     } catch (error) {
-      if (!(error instanceof UcctlError) || Date.now() >= until) return {state: null, differences: [`could not read the state: ${(error as Error).message}`]}
+      if (!(error instanceof UcctlError) || Date.now() >= until)
+        return {state: null, differences: [`could not read the state: ${(error as Error).message}`]}
     }
     const differences = state && predicted ? stateDifferences(predicted, state) : []
     if (state && (differences.length === 0 || Date.now() >= until)) return {state, differences}
@@ -93,7 +98,16 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
   let finished = false
   // Written after every line: a run cut short (Ctrl-C, a crash) still leaves what it did.
   const doc = () =>
-    envelope('RunbookRun', {context: target.context, runbook: o.file, transcript, finished, ok: finished && stoppedAt === null, from: o.from, stoppedAt, steps})
+    envelope('RunbookRun', {
+      context: target.context,
+      runbook: o.file,
+      transcript,
+      finished,
+      ok: finished && stoppedAt === null,
+      from: o.from,
+      stoppedAt,
+      steps,
+    })
   for (const s of check.steps) {
     if (o.step && !(await confirmOrRefuse(`Run line ${s.line}: ucctl ${s.commandId} ${s.argv!.join(' ')}?`, false))) {
       o.notice(`stopped before line ${s.line}: not confirmed; it and the lines after it were not run (resume with --from ${s.line})`)
@@ -119,7 +133,8 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
       matchesPrediction: matches,
       ...(reached.differences.length ? {differences: reached.differences} : {}),
     })
-    if (matches === false) o.notice(`warning: line ${s.line} reached another state than runbook check predicted: ${reached.differences.join('; ')}`)
+    if (matches === false)
+      o.notice(`warning: line ${s.line} reached another state than runbook check predicted: ${reached.differences.join('; ')}`)
     writeDocument(transcript, JSON.stringify(doc(), null, 2), 'transcript')
     if (code !== 0) {
       o.notice(`line ${s.line} exited ${code}: the run stops here (resume with --from ${s.line} once it is fixed)`)
@@ -137,7 +152,13 @@ export async function runbookRun(o: RunOptions): Promise<{doc: Envelope; view: V
     view: {
       columns: ['LINE', 'COMMAND', 'EXIT', 'DURATION', 'STATE AS PREDICTED'],
       stateColumn: 2,
-      rows: steps.map((s) => [s.line, s.command, s.exitCode, ms(s), s.matchesPrediction === null ? '-' : s.matchesPrediction ? 'yes' : 'no']),
+      rows: steps.map((s) => [
+        s.line,
+        s.command,
+        s.exitCode,
+        ms(s),
+        s.matchesPrediction === null ? '-' : s.matchesPrediction ? 'yes' : 'no',
+      ]),
       notes: [stoppedAt === null ? `done: ${steps.length} lines ran` : `stopped at line ${stoppedAt}`, `transcript: ${transcript}`],
     },
     exitCode,

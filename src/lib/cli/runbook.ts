@@ -6,7 +6,15 @@ import type {ManualAction} from '../domain/connection-cluster.js'
 import type {Component, FaultAction} from '../domain/cti-failover.js'
 import type {OperatorAction} from '../domain/presence-redundancy.js'
 import type {StartupType} from '../domain/services.js'
-import {type Deployment, type SimAction, type StepEffects, type StepFinding, simulateStep, stateView, type StateView} from '../domain/simulation.js'
+import {
+  type Deployment,
+  type SimAction,
+  type StepEffects,
+  type StepFinding,
+  simulateStep,
+  stateView,
+  type StateView,
+} from '../domain/simulation.js'
 import {UsageError} from '../errors.js'
 import {type Envelope, envelope} from './base-command.js'
 import type {View} from './render.js'
@@ -38,7 +46,16 @@ export interface RunbookStep {
 }
 
 // Commands that only read what the model holds: simulated as "changes nothing".
-const READS = new Set(['status', 'service:list', 'cluster:status', 'pcluster:status', 'pcluster:users', 'ctios:status', 'snapshot:save', 'runbook:check'])
+const READS = new Set([
+  'status',
+  'service:list',
+  'cluster:status',
+  'pcluster:status',
+  'pcluster:users',
+  'ctios:status',
+  'snapshot:save',
+  'runbook:check',
+])
 
 const MANUAL: Record<string, ManualAction> = {
   'cluster:make-primary': 'make-primary',
@@ -72,7 +89,11 @@ function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deploymen
   const {id, args, flags} = p
   if (READS.has(id)) return {kind: 'read'}
   if (MANUAL[id]) return {kind: 'cluster', action: MANUAL[id], node: String(args.server), drain: flags.drain === true}
-  const pcluster = (event: OperatorAction, group?: string): SimAction => ({kind: 'pcluster', event, ...(group === undefined ? {} : {group})})
+  const pcluster = (event: OperatorAction, group?: string): SimAction => ({
+    kind: 'pcluster',
+    event,
+    ...(group === undefined ? {} : {group}),
+  })
   switch (id) {
     case 'node:upgrade':
       return {kind: 'upgrade', node: String(args.node), version: String(flags.version)}
@@ -83,7 +104,12 @@ function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deploymen
     case 'service:start':
     case 'service:stop':
     case 'service:cycle':
-      return {kind: 'service', action: id.slice('service:'.length) as 'start' | 'stop' | 'cycle', node: nodeFlag(d, flags), service: String(args.service)}
+      return {
+        kind: 'service',
+        action: id.slice('service:'.length) as 'start' | 'stop' | 'cycle',
+        node: nodeFlag(d, flags),
+        service: String(args.service),
+      }
     case 'service:startup':
       return {kind: 'service-startup', node: nodeFlag(d, flags), service: String(args.service), startup: args.type as StartupType}
     case 'pcluster:failover':
@@ -97,7 +123,15 @@ function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deploymen
     case 'pcluster:ha:disable':
       return pcluster({type: 'haDisable'}, str(args.group))
     case 'ctios:fault':
-      return {kind: 'ctios-fault', node: ctiosNode(d, flags), fault: {component: args.component as Component, action: args.action as FaultAction, ...(args.id === undefined ? {} : {id: String(args.id)})}}
+      return {
+        kind: 'ctios-fault',
+        node: ctiosNode(d, flags),
+        fault: {
+          component: args.component as Component,
+          action: args.action as FaultAction,
+          ...(args.id === undefined ? {} : {id: String(args.id)}),
+        },
+      }
     case 'pcluster:check':
       return {kind: 'pcluster-check', ...(args.group === undefined ? {} : {group: String(args.group)})}
     case 'upgrade:plan':
@@ -111,35 +145,72 @@ function simAction(p: Pick<ParsedCommand, 'id' | 'args' | 'flags'>, d: Deploymen
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
 
 /** Simulates every line in order; stops changing the state at the first refusal but reports every line. */
-async function checkRunbook(config: Config, text: string, start: {context: string; deployment: Deployment}, nowMs: number, fromLine = 1): Promise<{ok: boolean; steps: RunbookStep[]}> {
+async function checkRunbook(
+  config: Config,
+  text: string,
+  start: {context: string; deployment: Deployment},
+  nowMs: number,
+  fromLine = 1,
+): Promise<{ok: boolean; steps: RunbookStep[]}> {
   const steps: RunbookStep[] = []
   const {context} = start
   let d = start.deployment
   let failed = false
-  for (const [i, l] of splitRunbook(text).filter((x) => x.line >= fromLine).entries()) {
+  for (const [i, l] of splitRunbook(text)
+    .filter((x) => x.line >= fromLine)
+    .entries()) {
     const command = formatCommand(l.words)
     const now = nowMs + i // each line after the one before
     if (l.problem) {
-      steps.push({line: l.line, command, verdict: 'invalid', ok: false, message: l.problem, fix: 'write one ucctl command on the line, quoting values with \'...\'', stateAfter: stateView(d)})
+      steps.push({
+        line: l.line,
+        command,
+        verdict: 'invalid',
+        ok: false,
+        message: l.problem,
+        fix: "write one ucctl command on the line, quoting values with '...'",
+        stateAfter: stateView(d),
+      })
       failed = true
       continue
     }
     const p = await parseCommand(config, l.words)
     if ('error' in p) {
-      steps.push({line: l.line, command, verdict: 'invalid', ok: false, message: p.error, fix: 'correct the command (ucctl help lists every command and flag)', stateAfter: stateView(d)})
+      steps.push({
+        line: l.line,
+        command,
+        verdict: 'invalid',
+        ok: false,
+        message: p.error,
+        fix: 'correct the command (ucctl help lists every command and flag)',
+        stateAfter: stateView(d),
+      })
       failed = true
       continue
     }
     const base = {line: l.line, command, commandId: p.id.replaceAll(':', ' '), argv: p.argv}
     const endless = ['follow', 'watch'].find((f) => p.flags[f] === true)
     if (endless) {
-      steps.push({...base, verdict: 'invalid', ok: false, message: `--${endless} runs until interrupted: the runbook would never reach its next line`, fix: `drop --${endless}`, stateAfter: stateView(d)})
+      steps.push({
+        ...base,
+        verdict: 'invalid',
+        ok: false,
+        message: `--${endless} runs until interrupted: the runbook would never reach its next line`,
+        fix: `drop --${endless}`,
+        stateAfter: stateView(d),
+      })
       failed = true
       continue
     }
     if (failed) {
       // After a refusal the real run stops: later lines are parsed, not simulated.
-      steps.push({...base, verdict: 'not simulated', ok: true, message: 'not simulated: an earlier line is refused', stateAfter: stateView(d)})
+      steps.push({
+        ...base,
+        verdict: 'not simulated',
+        ok: true,
+        message: 'not simulated: an earlier line is refused',
+        stateAfter: stateView(d),
+      })
       continue
     }
     let action: SimAction | null
@@ -153,8 +224,17 @@ async function checkRunbook(config: Config, text: string, start: {context: strin
     const elsewhere = str(p.flags.context)
     if (action && elsewhere !== undefined && elsewhere !== context) action = null
     if (!action) {
-      const why = elsewhere !== undefined && elsewhere !== context ? `it acts on context ${elsewhere}, not ${context}` : `the model does not hold what "${base.commandId}" acts on or reads`
-      steps.push({...base, verdict: 'not simulated', ok: true, message: `not simulated: ${why}; the state is assumed unchanged`, stateAfter: stateView(d)})
+      const why =
+        elsewhere !== undefined && elsewhere !== context
+          ? `it acts on context ${elsewhere}, not ${context}`
+          : `the model does not hold what "${base.commandId}" acts on or reads`
+      steps.push({
+        ...base,
+        verdict: 'not simulated',
+        ok: true,
+        message: `not simulated: ${why}; the state is assumed unchanged`,
+        stateAfter: stateView(d),
+      })
       continue
     }
     const r = simulateStep(d, action, now)
@@ -200,9 +280,17 @@ function stateCell(s: StateView): string {
  * `runbook check FILE`: from the snapshot when given, else from the context's agents. A runbook
  * with no command is bad input (exit 2); a refused or invalid line fails the check (exit 3).
  */
-export async function runbookCheck(opts: {config: Config; file: string; snapshot?: string; target: () => Promise<Target>; nowMs: number; fromLine?: number}): Promise<{doc: Envelope; view: View; exitCode: number; steps: RunbookStep[]}> {
+export async function runbookCheck(opts: {
+  config: Config
+  file: string
+  snapshot?: string
+  target: () => Promise<Target>
+  nowMs: number
+  fromLine?: number
+}): Promise<{doc: Envelope; view: View; exitCode: number; steps: RunbookStep[]}> {
   const text = await readInput(opts.file)
-  if (splitRunbook(text).length === 0) throw new UsageError(`runbook ${opts.file} holds no command`, {hint: 'one ucctl command per line; # starts a comment'})
+  if (splitRunbook(text).length === 0)
+    throw new UsageError(`runbook ${opts.file} holds no command`, {hint: 'one ucctl command per line; # starts a comment'})
   let from: string
   let start: {context: string; deployment: Deployment}
   if (opts.snapshot) {
@@ -222,16 +310,27 @@ function checkOutcome(source: string, from: string, r: {ok: boolean; steps: Runb
   const notSimulated = r.steps.filter((s) => s.verdict === 'not simulated' && !first)
   const last = r.steps.at(-1)?.stateAfter
   const notes = [
-    first ? `failed at line ${first.line}${first.rule ? ` (${first.rule})` : ''}: ${first.message}${first.fix ? `; fix: ${first.fix}` : ''}` : `passed: ${r.steps.length} lines`,
+    first
+      ? `failed at line ${first.line}${first.rule ? ` (${first.rule})` : ''}: ${first.message}${first.fix ? `; fix: ${first.fix}` : ''}`
+      : `passed: ${r.steps.length} lines`,
     ...(notSimulated.length ? [`not simulated: line ${notSimulated.map((s) => s.line).join(', ')}`] : []),
-    ...(last?.groups ?? []).map((g) => `${g.name} at the end: ${g.haEnabled ? `PRG-7 row ${g.row ?? '-'}` : 'HA off'}; recommended: ${g.recommendedAction}`),
+    ...(last?.groups ?? []).map(
+      (g) => `${g.name} at the end: ${g.haEnabled ? `PRG-7 row ${g.row ?? '-'}` : 'HA off'}; recommended: ${g.recommendedAction}`,
+    ),
   ]
   return {
     doc: envelope('RunbookCheck', {runbook: source, from, ok: r.ok, steps: r.steps}),
     view: {
       columns: ['LINE', 'COMMAND', 'RESULT', 'RULE', 'MESSAGE', 'STATE AFTER'],
       stateColumn: 2,
-      rows: r.steps.map((s) => [s.line, s.command, s.verdict, s.rule ?? '', s.message + (s.fix && !s.ok ? ` (fix: ${s.fix})` : ''), stateCell(s.stateAfter)]),
+      rows: r.steps.map((s) => [
+        s.line,
+        s.command,
+        s.verdict,
+        s.rule ?? '',
+        s.message + (s.fix && !s.ok ? ` (fix: ${s.fix})` : ''),
+        stateCell(s.stateAfter),
+      ]),
       notes,
     },
     exitCode: r.ok ? 0 : 3,

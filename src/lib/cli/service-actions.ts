@@ -37,7 +37,12 @@ export async function serviceAction(
       exitCode: 0,
     }
   }
-  await confirmEffects(`${action === 'cycle' ? 'Cycle' : action === 'stop' ? 'Stop' : 'Start'} ${service} on ${node.name}?`, effects, flags.yes, io.notice)
+  await confirmEffects(
+    `${action === 'cycle' ? 'Cycle' : action === 'stop' ? 'Stop' : 'Start'} ${service} on ${node.name}?`,
+    effects,
+    flags.yes,
+    io.notice,
+  )
   return submitAction(client, `${path}/${action}`, undefined, flags, io.progress)
 }
 
@@ -52,7 +57,10 @@ export abstract class ServiceActionCommand extends BaseCommand<typeof ServiceAct
 
   async run(): Promise<Envelope> {
     const {client, node} = await this.node(this.flags.node)
-    const r = await serviceAction(client, node, this.action, this.args.service, this.flags, {progress: (m) => this.progress(m), notice: (m) => this.notice(m)})
+    const r = await serviceAction(client, node, this.action, this.args.service, this.flags, {
+      progress: (m) => this.progress(m),
+      notice: (m) => this.notice(m),
+    })
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -45,7 +45,11 @@ export async function nodeServices(target: Target, names: string[], warn: (m: st
       columns: ['NODE', ...COLUMNS],
       stateColumn: 2,
       keyColumns: [1],
-      rows: answers.flatMap((a) => (a.ok ? a.value.services.map((s) => [a.node.name, ...row(s)]) : [[a.node.name, '', unreadMark(a.error), '', '', '', '', '', a.error.message]])),
+      rows: answers.flatMap((a) =>
+        a.ok
+          ? a.value.services.map((s) => [a.node.name, ...row(s)])
+          : [[a.node.name, '', unreadMark(a.error), '', '', '', '', '', a.error.message]],
+      ),
     },
   }
 }

@@ -37,7 +37,10 @@ interface SoftphoneDoc {
 
 /** The CTI OS environment as the agent's model holds it, from its status and its softphones. */
 async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironment> {
-  const [status, {softphones}] = await Promise.all([client.get<CtiosStatusDoc>('/v1/ctios'), client.get<{softphones: SoftphoneDoc[]}>('/v1/ctios/softphones')])
+  const [status, {softphones}] = await Promise.all([
+    client.get<CtiosStatusDoc>('/v1/ctios'),
+    client.get<{softphones: SoftphoneDoc[]}>('/v1/ctios/softphones'),
+  ])
   const part = (c: string) => status.components.filter((x) => x.component === c)
   const pair = (c: string): Pair => {
     const p = part(c)[0]
@@ -54,7 +57,10 @@ async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironm
     // LOAD-2 and LOAD-5 as they act at run time on this node (SPEC §9).
     afterFailover: status.afterFailover?.agentState ?? 'Not Ready',
     rejectIfAlreadyLoggedIn: status.desktopConnectionProfile?.rejectIfAlreadyLoggedIn ?? 0,
-    ctios: {local: {name: node, online: local.state === 'online'}, peer: {name: peer.id, online: peer.state === 'online', capacity: peer.capacity ?? 0}},
+    ctios: {
+      local: {name: node, online: local.state === 'online'},
+      peer: {name: peer.id, online: peer.state === 'online', capacity: peer.capacity ?? 0},
+    },
     agents: Object.fromEntries(
       softphones.map((a) => [
         a.id,
@@ -94,7 +100,13 @@ async function readNode(client: AgentClient): Promise<SimNode> {
   }
   if (info.product === 'cuc') {
     const s = await client.get<ServerDoc>('/v1/cluster')
-    node.connection = {status: s.status, takingCalls: s.takingCalls, callsInProgress: s.callsInProgress, peer: s.peer.name, degraded: s.degraded}
+    node.connection = {
+      status: s.status,
+      takingCalls: s.takingCalls,
+      callsInProgress: s.callsInProgress,
+      peer: s.peer.name,
+      degraded: s.degraded,
+    }
   }
   return node
 }
@@ -105,22 +117,35 @@ export async function readDeployment(target: Target): Promise<Deployment> {
   requireAnAnswer(answers, `context ${target.context}`)
   const unread = unreadOf(answers)
   if (unread.length > 0) {
-    throw new UnreachableError(`could not read ${unread.length} node(s) of context ${target.context}: ${unread.map((u) => `${u.name}: ${u.error.message}`).join('; ')}`)
+    throw new UnreachableError(
+      `could not read ${unread.length} node(s) of context ${target.context}: ${unread.map((u) => `${u.name}: ${u.error.message}`).join('; ')}`,
+    )
   }
   const nodes = answers.flatMap((a) => (a.ok ? [a.value] : []))
   const {groups, unread: unreadGroups} = await presenceGroups(target)
-  if (unreadGroups.length > 0) throw new UnreachableError(`could not read the presence redundancy state of ${unreadGroups.map((u) => u.name).join(', ')}`)
+  if (unreadGroups.length > 0)
+    throw new UnreachableError(`could not read the presence redundancy state of ${unreadGroups.map((u) => u.name).join(', ')}`)
   for (const g of groups) {
     for (const [name, view] of g.byNode) {
       const n = nodes.find((x) => x.name === name)
-      if (n) n.facts = {...(view.facts.capacity !== undefined ? {capacity: view.facts.capacity} : {}), ...(view.facts.cpuPercent !== undefined ? {cpuPercent: view.facts.cpuPercent} : {})}
+      if (n)
+        n.facts = {
+          ...(view.facts.capacity !== undefined ? {capacity: view.facts.capacity} : {}),
+          ...(view.facts.cpuPercent !== undefined ? {cpuPercent: view.facts.cpuPercent} : {}),
+        }
     }
   }
   return {nodes, groups: groups.map((g) => g.best.state)}
 }
 
 function snapshotDocument(context: string, d: Deployment, nowMs: number): Envelope {
-  return envelope('Snapshot', {snapshotVersion: SNAPSHOT_VERSION, context, takenAt: new Date(nowMs).toISOString(), nodes: d.nodes, groups: d.groups})
+  return envelope('Snapshot', {
+    snapshotVersion: SNAPSHOT_VERSION,
+    context,
+    takenAt: new Date(nowMs).toISOString(),
+    nodes: d.nodes,
+    groups: d.groups,
+  })
 }
 
 /** Writes an operator's file whole or not at all; a file that cannot be written is exit 2. */

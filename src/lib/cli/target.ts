@@ -52,12 +52,19 @@ export async function resolveTarget(opts: {context?: string; notice: (m: string)
 export function pickNode(target: Target, name: string | undefined): NodeRef {
   if (!name) {
     if (target.nodes.length === 1) return target.nodes[0]
-    throw new UsageError('--node is required: this context has several nodes', {hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+    throw new UsageError('--node is required: this context has several nodes', {
+      hint: `nodes: ${target.nodes.map((n) => n.name).join(', ')}`,
+    })
   }
   const node = matchName(name, target.nodes, (n) => n.name)
   if (!node) {
-    const guess = nearest(name, target.nodes.map((n) => n.name))
-    throw new NotFoundError(`no node "${name}" in context ${target.context}`, {hint: guess ? `did you mean ${guess}?` : `nodes: ${target.nodes.map((n) => n.name).join(', ')}`})
+    const guess = nearest(
+      name,
+      target.nodes.map((n) => n.name),
+    )
+    throw new NotFoundError(`no node "${name}" in context ${target.context}`, {
+      hint: guess ? `did you mean ${guess}?` : `nodes: ${target.nodes.map((n) => n.name).join(', ')}`,
+    })
   }
   return node
 }

@@ -39,15 +39,28 @@ export interface ThrottleStatusDoc {
 
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
 export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
-  return throttleStatusOutcome(target.context, await readProductNodes(target, 'cucm', getThrottle, name), `context ${target.context}`, notice)
+  return throttleStatusOutcome(
+    target.context,
+    await readProductNodes(target, 'cucm', getThrottle, name),
+    `context ${target.context}`,
+    notice,
+  )
 }
 
 /** ThrottleStatus from one outcome per Unified CM node: a node not read is listed with its error. */
-export function throttleStatusOutcome(context: string, outcomes: Array<NodeOutcome<ThrottleStatusDoc>>, title: string, notice: (m: string) => void): Outcome {
+export function throttleStatusOutcome(
+  context: string,
+  outcomes: Array<NodeOutcome<ThrottleStatusDoc>>,
+  title: string,
+  notice: (m: string) => void,
+): Outcome {
   // THR-1 (run time): the investigation, on each node in Code Yellow or that entered it repeatedly.
   const ok = outcomes.flatMap((a) => {
     if (!a.ok) return []
-    const investigation = throttleInvestigation({state: a.value.state, counters: {TotalCodeYellowEntry: a.value.counters.TotalCodeYellowEntry ?? 0}})
+    const investigation = throttleInvestigation({
+      state: a.value.state,
+      counters: {TotalCodeYellowEntry: a.value.counters.TotalCodeYellowEntry ?? 0},
+    })
     return [{...a.value, name: a.node.name, ...(investigation ? {investigation} : {})}]
   })
   const unread = unreadOf(outcomes)
@@ -58,16 +71,19 @@ export function throttleStatusOutcome(context: string, outcomes: Array<NodeOutco
       title,
       columns: ['NODE', 'STATE', 'AVG DELAY', 'SAMPLE ACTIVITY', 'ENTRY', 'EXIT', 'REJECTED', 'CODE YELLOW ENTRIES'],
       stateColumn: 1,
-      rows: [...ok.map((s) => [
-        s.name,
-        s.state,
-        `${s.averageExpectedDelayMs} ms`,
-        `${s.throttlingSampleActivity}/${s.sampleSize}`,
-        `${s.thresholds.entryMs} ms`,
-        `${s.thresholds.exitMs} ms`,
-        s.callsRejected,
-        s.counters.TotalCodeYellowEntry,
-      ]), ...unread.map((u) => [u.name, unreadMark(u.error)])],
+      rows: [
+        ...ok.map((s) => [
+          s.name,
+          s.state,
+          `${s.averageExpectedDelayMs} ms`,
+          `${s.throttlingSampleActivity}/${s.sampleSize}`,
+          `${s.thresholds.entryMs} ms`,
+          `${s.thresholds.exitMs} ms`,
+          s.callsRejected,
+          s.counters.TotalCodeYellowEntry,
+        ]),
+        ...unread.map((u) => [u.name, unreadMark(u.error)]),
+      ],
       notes: ok.flatMap((s) => (s.investigation ? [`THR-1: ${s.name} ${s.investigation.why}: ${s.investigation.steps.join('; ')}`] : [])),
     },
     exitCode: 0,
@@ -79,7 +95,9 @@ async function getThrottle(client: AgentClient): Promise<ThrottleStatusDoc> {
     return await client.get<ThrottleStatusDoc>('/v1/throttle')
   } catch (error) {
     if (error instanceof UcctlError && error.code === 'NotFound') {
-      throw new UsageError(`${client.node.name} is not a Unified CM node: call throttling runs on Unified CM`, {hint: 'ucctl status shows each node\'s product'})
+      throw new UsageError(`${client.node.name} is not a Unified CM node: call throttling runs on Unified CM`, {
+        hint: "ucctl status shows each node's product",
+      })
     }
     throw error
   }
@@ -125,7 +143,8 @@ export function agentThrottleParams(client: AgentClient): ThrottleParamsStore {
   return {
     node: client.node.name,
     read: async () => (await getThrottle(client)).params,
-    write: (values) => client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values),
+    write: (values) =>
+      client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values),
   }
 }
 
@@ -182,13 +201,18 @@ export async function setLatencyFault(client: AgentClient, ms: number, flags: {'
     const s = await getThrottle(client)
     const changes = [`added latency per message on ${node}: ${String(s.latencyFaultMs ?? 0)} → ${ms} ms`]
     const rules = ['THR-2: the average expected delay rises with it; above the entry latency the node enters Code Yellow']
-    return {doc: envelope('OperationPlan', {node, action: 'lab latency', changes, rules}), view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes[0], rules[0]]]}, exitCode: 0}
+    return {
+      doc: envelope('OperationPlan', {node, action: 'lab latency', changes, rules}),
+      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes[0], rules[0]]]},
+      exitCode: 0,
+    }
   }
   let r: {node: string; latencyMs: number}
   try {
     r = (await client.post<{node: string; latencyMs: number}>('/v1/faults/latency', {ms})).body
   } catch (error) {
-    if (error instanceof UcctlError && error.code === 'NotFound') throw new UsageError(`${node} is not a Unified CM node: the latency fault is on Unified CM agents`)
+    if (error instanceof UcctlError && error.code === 'NotFound')
+      throw new UsageError(`${node} is not a Unified CM node: the latency fault is on Unified CM agents`)
     throw error
   }
   return {

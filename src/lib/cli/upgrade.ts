@@ -36,7 +36,8 @@ function pickCluster(reports: NodePartitions[], wanted: string | undefined, sour
   if (names.length === 0) throw new NotFoundError(`${source} has no Unified CM or IM and Presence node`)
   let name = wanted
   if (name === undefined) {
-    if (names.length > 1) throw new UsageError(`${source} has several Unified CM clusters: ${names.join(', ')}`, {hint: 'choose one with --cluster NAME'})
+    if (names.length > 1)
+      throw new UsageError(`${source} has several Unified CM clusters: ${names.join(', ')}`, {hint: 'choose one with --cluster NAME'})
     name = names[0]
   } else if (!names.includes(name)) {
     throw new NotFoundError(`no Unified CM cluster "${name}" in ${source}`, {hint: `clusters: ${names.join(', ')}`})
@@ -53,8 +54,17 @@ export async function clusterFromTopology(path: string, clusterName?: string): P
     .filter((n) => UPGRADE_PRODUCTS.includes(n.product))
     .map((n) => {
       const inactive = n.settings?.inactiveVersion
-      if (inactive !== undefined && typeof inactive !== 'string') throw new UsageError(`topology ${path}: node ${n.name}: settings.inactiveVersion must be a version string`)
-      return {node: n.name, product: n.product as NodePartitions['product'], role: n.role, cluster: n.cluster, active: n.version, inactive: inactive ?? null, history: []}
+      if (inactive !== undefined && typeof inactive !== 'string')
+        throw new UsageError(`topology ${path}: node ${n.name}: settings.inactiveVersion must be a version string`)
+      return {
+        node: n.name,
+        product: n.product as NodePartitions['product'],
+        role: n.role,
+        cluster: n.cluster,
+        active: n.version,
+        inactive: inactive ?? null,
+        history: [],
+      }
     })
   return pickCluster(reports, clusterName, `topology ${path}`)
 }
@@ -108,7 +118,8 @@ export async function parseRunbook(text: string, source: string): Promise<Runboo
     throw new UsageError(`runbook ${source} has no steps: expected a list of {number, action, nodes} or a document with steps:`)
   }
   const steps = doc.steps.map((s: unknown, i): PlanStep => {
-    if (!s || typeof s !== 'object' || Array.isArray(s)) throw new UsageError(`runbook ${source}: step ${i + 1} is not a {number, action, nodes} mapping: ${JSON.stringify(s)}`)
+    if (!s || typeof s !== 'object' || Array.isArray(s))
+      throw new UsageError(`runbook ${source}: step ${i + 1} is not a {number, action, nodes} mapping: ${JSON.stringify(s)}`)
     const {number, action, nodes} = s as PlanStep
     return {number, action, nodes}
   })
@@ -153,6 +164,8 @@ export function planOutcome(plan: UpgradePlan, picture: ClusterPicture): {doc: E
 export async function assertUpgradable(client: AgentClient): Promise<void> {
   const info = await client.get<{product: string; productName?: string}>('/v1/node')
   if (!UPGRADE_PRODUCTS.includes(info.product)) {
-    throw new UsageError(`${client.node.name} is ${withArticle(info.productName ?? info.product)} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`)
+    throw new UsageError(
+      `${client.node.name} is ${withArticle(info.productName ?? info.product)} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`,
+    )
   }
 }

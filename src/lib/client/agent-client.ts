@@ -31,7 +31,10 @@ const DEFAULT_TIMEOUT_MS = 10_000
  * of every CLI start).
  */
 function idempotencyKey(): string {
-  const part = () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')
+  const part = () =>
+    Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0')
   return `${Date.now().toString(16)}-${part()}${part()}${part()}`
 }
 
@@ -91,7 +94,7 @@ function unreachable(node: NodeRef, error: unknown): UnreachableError {
   const tls = TLS_ERRORS[code]
   if (tls) {
     return new UnreachableError(`node ${node.name} (${node.url}) was not trusted: ${tls} (${code})`, {
-      hint: 'give the context the CA that signed the agents\' certificates: ucctl context add NAME --agent URL --ca FILE',
+      hint: "give the context the CA that signed the agents' certificates: ucctl context add NAME --agent URL --ca FILE",
       details: {node: node.name, url: node.url, cause: code},
     })
   }
@@ -201,7 +204,12 @@ export class AgentClient {
     const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
     let res: Dispatcher.ResponseData
     try {
-      const headers = {accept: 'text/event-stream', ...this.authHeader(), ...this.opts.headers, ...(resume?.lastEventId === undefined ? {} : {'last-event-id': resume.lastEventId})}
+      const headers = {
+        accept: 'text/event-stream',
+        ...this.authHeader(),
+        ...this.opts.headers,
+        ...(resume?.lastEventId === undefined ? {} : {'last-event-id': resume.lastEventId}),
+      }
       res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
     } catch (error) {
       if (signal?.aborted) return

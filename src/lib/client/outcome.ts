@@ -51,11 +51,17 @@ export function requireAnAnswer<T>(outcomes: Array<NodeOutcome<T>>, what: string
     const Cls = bad.every((o) => o.error.code === 'Forbidden') ? ForbiddenError : UnauthorizedError
     // The first refusal says what was refused (a token, a password, an SSH login) and how to fix it.
     const hint = (first instanceof UcctlError && first.hint) || 'log in again: ucctl login (or set UCCTL_TOKEN)'
-    throw new Cls(`${what}: every node refused the credentials (${detail}); ${bad[0].error.message}`, {hint, details: {nodes: errorsByNode(bad)}})
+    throw new Cls(`${what}: every node refused the credentials (${detail}); ${bad[0].error.message}`, {
+      hint,
+      details: {nodes: errorsByNode(bad)},
+    })
   }
   if (bad.length === 1 && bad[0].cause instanceof UnreachableError) throw bad[0].cause
   const cause = bad.find((o) => o.cause instanceof UcctlError && o.cause.hint)?.cause as UcctlError | undefined
-  throw new UnreachableError(`${what}: no node answered (${detail})`, {hint: cause?.hint ?? "are their agents running? (ucctl lab status, or the nodes' ucctl-agent service)", details: {nodes: errorsByNode(bad)}})
+  throw new UnreachableError(`${what}: no node answered (${detail})`, {
+    hint: cause?.hint ?? "are their agents running? (ucctl lab status, or the nodes' ucctl-agent service)",
+    details: {nodes: errorsByNode(bad)},
+  })
 }
 
 function errorsByNode(bad: Array<{node: NodeRef; error: NodeError}>): Record<string, NodeError> {
@@ -68,7 +74,10 @@ export function warnUnread(unread: Array<{name: string; error: NodeError}>, noti
 }
 
 /** A check never passes on what it did not read: one error finding per node not read. */
-export function unreadFindings(unread: Array<{name: string; error: NodeError}>, rule: string): Array<{rule: string; severity: 'error'; node: string; message: string; fix: string}> {
+export function unreadFindings(
+  unread: Array<{name: string; error: NodeError}>,
+  rule: string,
+): Array<{rule: string; severity: 'error'; node: string; message: string; fix: string}> {
   return unread.map((u) => ({
     rule,
     severity: 'error' as const,

@@ -13,13 +13,16 @@ export interface SseFrame {
  * Returns a function to feed with chunks of the stream; calls `onData` once per event, and
  * `onId` for a frame that carries only an id (it sets where a resumed stream starts).
  */
-export function sseParser(onData: (data: unknown, frame: SseFrame) => void, onId?: (id: string) => void): (chunk: string | Uint8Array) => void {
+export function sseParser(
+  onData: (data: unknown, frame: SseFrame) => void,
+  onId?: (id: string) => void,
+): (chunk: string | Uint8Array) => void {
   const decoder = new TextDecoder('utf-8')
   let buf = ''
   return (chunk) => {
     buf += typeof chunk === 'string' ? chunk : decoder.decode(chunk, {stream: true})
     buf = buf.replaceAll('\r\n', '\n')
-    let idx
+    let idx: number
     while ((idx = buf.indexOf('\n\n')) >= 0) {
       const lines = buf.slice(0, idx).split('\n')
       buf = buf.slice(idx + 2)

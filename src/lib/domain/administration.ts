@@ -13,8 +13,21 @@ export type UcServiceType = (typeof UC_SERVICE_TYPES)[number]
 /** ADM-4: the three kinds of directory service, and what each takes. */
 export const DIRECTORY_TYPES = [
   {type: 'uds', name: 'User Data Service', description: 'users stored in Unified CM', customTftpFile: false, attributeMappings: false},
-  {type: 'enhanced', name: 'enhanced directory', description: 'clients find directory settings and attribute mappings from the desktop; a custom TFTP file on Unified CM changes the defaults', customTftpFile: true, attributeMappings: false},
-  {type: 'basic', name: 'basic directory', description: 'every LDAP attribute mapping is set on the server (Application > Legacy Clients > Settings) and clients download it', customTftpFile: false, attributeMappings: true},
+  {
+    type: 'enhanced',
+    name: 'enhanced directory',
+    description:
+      'clients find directory settings and attribute mappings from the desktop; a custom TFTP file on Unified CM changes the defaults',
+    customTftpFile: true,
+    attributeMappings: false,
+  },
+  {
+    type: 'basic',
+    name: 'basic directory',
+    description: 'every LDAP attribute mapping is set on the server (Application > Legacy Clients > Settings) and clients download it',
+    customTftpFile: false,
+    attributeMappings: true,
+  },
 ] as const
 export type DirectoryType = (typeof DIRECTORY_TYPES)[number]['type']
 export const DIRECTORY_TYPE_NAMES = DIRECTORY_TYPES.map((d) => d.type)
@@ -43,12 +56,20 @@ export interface UcService {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 export function checkName(what: string, name: string): string {
-  if (!NAME.test(name)) throw new UsageError(`${what} name "${name}" is not valid: letters, digits, '.', '_' and '-', at most 64 characters`)
+  if (!NAME.test(name))
+    throw new UsageError(`${what} name "${name}" is not valid: letters, digits, '.', '_' and '-', at most 64 characters`)
   return name
 }
 
 /** ADM-3/ADM-4: a UC service as given by an administrator, validated. */
-export function ucService(input: {name: string; type: string; directoryType?: string; host: string; customTftpFile?: string; mappings?: readonly string[]}): UcService {
+export function ucService(input: {
+  name: string
+  type: string
+  directoryType?: string
+  host: string
+  customTftpFile?: string
+  mappings?: readonly string[]
+}): UcService {
   checkName('UC service', input.name)
   if (!(UC_SERVICE_TYPES as readonly string[]).includes(input.type))
     throw new UsageError(`UC service type "${input.type}" is not one of ${UC_SERVICE_TYPES.join(', ')}`, {rule: 'ADM-3'})
@@ -62,9 +83,13 @@ export function ucService(input: {name: string; type: string; directoryType?: st
   const kind = DIRECTORY_TYPES.find((d) => d.type === input.directoryType)
   if (!kind) throw new UsageError(`a directory UC service needs --directory-type ${DIRECTORY_TYPE_NAMES.join('|')}`, {rule: 'ADM-4'})
   if (input.customTftpFile && !kind.customTftpFile)
-    throw new UsageError(`--custom-tftp-file is for enhanced directory (it changes the defaults clients find from the desktop)`, {rule: 'ADM-4'})
+    throw new UsageError(`--custom-tftp-file is for enhanced directory (it changes the defaults clients find from the desktop)`, {
+      rule: 'ADM-4',
+    })
   if (input.mappings?.length && !kind.attributeMappings)
-    throw new UsageError(`--mapping is for basic directory: ${kind.name} clients do not download attribute mappings from the server`, {rule: 'ADM-4'})
+    throw new UsageError(`--mapping is for basic directory: ${kind.name} clients do not download attribute mappings from the server`, {
+      rule: 'ADM-4',
+    })
   const out: UcService = {name: input.name, type, directoryType: kind.type, host: input.host}
   if (kind.customTftpFile && input.customTftpFile) out.customTftpFile = input.customTftpFile
   if (kind.attributeMappings) {
@@ -73,7 +98,10 @@ export function ucService(input: {name: string; type: string; directoryType?: st
       const match = /^([A-Za-z]+)=([A-Za-z0-9;-]+)$/.exec(m)
       if (!match) throw new UsageError(`--mapping "${m}" must be FIELD=ldapAttribute (e.g. BusinessPhone=ipPhone)`, {rule: 'ADM-4'})
       if (!(match[1] in DEFAULT_LDAP_ATTRIBUTE_MAPPINGS))
-        throw new UsageError(`--mapping: unknown field ${match[1]}`, {rule: 'ADM-4', hint: `fields: ${Object.keys(DEFAULT_LDAP_ATTRIBUTE_MAPPINGS).join(', ')}`})
+        throw new UsageError(`--mapping: unknown field ${match[1]}`, {
+          rule: 'ADM-4',
+          hint: `fields: ${Object.keys(DEFAULT_LDAP_ATTRIBUTE_MAPPINGS).join(', ')}`,
+        })
       mappings[match[1]] = match[2]
     }
     out.attributeMappings = mappings
@@ -109,7 +137,14 @@ export interface UserTemplate {
 }
 
 /** The columns of a BAT users file: userid is required, the others optional. */
-export const CSV_COLUMNS = {userid: 'id', firstname: 'firstName', lastname: 'lastName', mailid: 'mailId', device: 'device', extension: 'extension'} as const
+export const CSV_COLUMNS = {
+  userid: 'id',
+  firstname: 'firstName',
+  lastname: 'lastName',
+  mailid: 'mailId',
+  device: 'device',
+  extension: 'extension',
+} as const
 export type CsvColumn = keyof typeof CSV_COLUMNS
 export type UserFields = Partial<Pick<EndUser, 'firstName' | 'lastName' | 'mailId' | 'device' | 'extension'>>
 
@@ -175,10 +210,12 @@ export function checkUserId(id: string): string {
 export function parseUsersCsv(text: string): {users: CsvUser[]; rejected: Rejected[]} {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   const header = splitCsvLine(lines[0] ?? '')
-  if (typeof header === 'string' || header.every((h) => h === '')) throw new UsageError('the file has no header line (e.g. userid,firstname,lastname,mailid,device,extension)')
+  if (typeof header === 'string' || header.every((h) => h === ''))
+    throw new UsageError('the file has no header line (e.g. userid,firstname,lastname,mailid,device,extension)')
   const columns = header.map((h) => h.toLowerCase())
   for (const c of columns)
-    if (!(c in CSV_COLUMNS)) throw new UsageError(`line 1: unknown column "${c}"`, {hint: `columns: ${Object.keys(CSV_COLUMNS).join(', ')} (userid required)`})
+    if (!(c in CSV_COLUMNS))
+      throw new UsageError(`line 1: unknown column "${c}"`, {hint: `columns: ${Object.keys(CSV_COLUMNS).join(', ')} (userid required)`})
   if (!columns.includes('userid')) throw new UsageError('line 1: the column userid is required')
   const dup = columns.find((c, i) => columns.indexOf(c) !== i)
   if (dup) throw new UsageError(`line 1: the column ${dup} appears twice`)
@@ -207,7 +244,8 @@ export function parseUsersCsv(text: string): {users: CsvUser[]; rejected: Reject
       else if (v !== '') fields[CSV_COLUMNS[c as CsvColumn] as keyof UserFields] = v
     })
     if (!USER_ID.test(id)) problem = id === '' ? 'userid is empty' : `userid "${id}" is not valid (1 to 128 letters, digits or . _ @ + -)`
-    else if (fields.extension && !DIRECTORY_NUMBER.test(fields.extension)) problem = `extension "${fields.extension}" is not a directory number`
+    else if (fields.extension && !DIRECTORY_NUMBER.test(fields.extension))
+      problem = `extension "${fields.extension}" is not a directory number`
     else if (fields.extension !== undefined && fields.device === undefined) problem = 'an extension needs the device it appears on (ADM-6)'
     else if (fields.mailId && !/^[^@\s]+@[^@\s]+$/.test(fields.mailId)) problem = `mailid "${fields.mailId}" is not an e-mail address`
     else if (seen.has(id.toLowerCase())) problem = `userid ${id} is already on line ${seen.get(id.toLowerCase())}`
@@ -224,7 +262,11 @@ export function parseUsersCsv(text: string): {users: CsvUser[]; rejected: Reject
 export function usersCsv(users: readonly EndUser[]): string {
   const q = (v: string | null | undefined) => (v == null ? '' : /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)
   const cols = Object.entries(CSV_COLUMNS)
-  return [cols.map(([c]) => c).join(','), ...users.map((u) => cols.map(([, f]) => q(u[f as keyof EndUser] as string | null)).join(','))].join('\n') + '\n'
+  return (
+    [cols.map(([c]) => c).join(','), ...users.map((u) => cols.map(([, f]) => q(u[f as keyof EndUser] as string | null)).join(','))].join(
+      '\n',
+    ) + '\n'
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,13 +328,24 @@ export function effectiveProfile(user: Pick<EndUser, 'serviceProfile'>, defaultP
 }
 
 /** Users named in one finding, the first few and how many more. */
-const listUsers = (ids: readonly string[]) => (ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`)
+const listUsers = (ids: readonly string[]) =>
+  ids.length <= 5 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`
 
 export function checkUsers(input: CheckInput): {ok: boolean; findings: AdminFinding[]} {
   const profileFindings: AdminFinding[] = []
   // Per-user findings of one kind become one finding naming the users (15,000 lines help nobody).
-  const grouped = new Map<string, {rule: string; severity: AdminFinding['severity']; text: (who: string, n: number) => string; fix: string; users: string[]}>()
-  const per = (key: string, rule: string, severity: AdminFinding['severity'], user: string, text: (who: string, n: number) => string, fix: string) => {
+  const grouped = new Map<
+    string,
+    {rule: string; severity: AdminFinding['severity']; text: (who: string, n: number) => string; fix: string; users: string[]}
+  >()
+  const per = (
+    key: string,
+    rule: string,
+    severity: AdminFinding['severity'],
+    user: string,
+    text: (who: string, n: number) => string,
+    fix: string,
+  ) => {
     const g = grouped.get(key) ?? {rule, severity, text, fix, users: []}
     g.users.push(user)
     grouped.set(key, g)
@@ -303,49 +356,142 @@ export function checkUsers(input: CheckInput): {ok: boolean; findings: AdminFind
   const profileChecked = new Set<string>()
   for (const u of input.users) {
     if (!u.imAndPresence) continue
-    if (!u.homeCluster) per('home', 'ADM-2', 'error', u.id, (w) => `${w}: enabled for IM and Presence but Home Cluster is off`, 'ucctl user update USER --home-cluster')
+    if (!u.homeCluster)
+      per(
+        'home',
+        'ADM-2',
+        'error',
+        u.id,
+        (w) => `${w}: enabled for IM and Presence but Home Cluster is off`,
+        'ucctl user update USER --home-cluster',
+      )
     licensed++
     if (licensed > input.presenceLicences)
-      per('licence', 'ADM-1', 'error', u.id, (w, n) => `${n} user(s) have no presence licence (${input.presenceLicences} licences): ${w}`, 'add presence licences, or disable IM and Presence for users who do not need it')
+      per(
+        'licence',
+        'ADM-1',
+        'error',
+        u.id,
+        (w, n) => `${n} user(s) have no presence licence (${input.presenceLicences} licences): ${w}`,
+        'add presence licences, or disable IM and Presence for users who do not need it',
+      )
     const profileName = effectiveProfile(u, input.defaultProfile)
     const profile = profileName ? profiles.get(profileName.toLowerCase()) : undefined
     if (!profile)
-      per('profile', 'ADM-1', 'error', u.id, (w, n) => `${n} user(s) have no service profile and there is no default profile: ${w}`, 'ucctl service-profile set-default NAME, or ucctl service-profile assign NAME USER')
+      per(
+        'profile',
+        'ADM-1',
+        'error',
+        u.id,
+        (w, n) => `${n} user(s) have no service profile and there is no default profile: ${w}`,
+        'ucctl service-profile set-default NAME, or ucctl service-profile assign NAME USER',
+      )
     else if (!profileChecked.has(profile.name)) {
       profileChecked.add(profile.name)
       const has = (s: string) => services.get(s.toLowerCase())
-      const kinds = new Set(profile.services.map(has).filter((s) => s?.type === 'directory').map((s) => s!.directoryType))
+      const kinds = new Set(
+        profile.services
+          .map(has)
+          .filter((s) => s?.type === 'directory')
+          .map((s) => s!.directoryType),
+      )
       const missing = DIRECTORY_TYPE_NAMES.filter((k) => !kinds.has(k))
-      const pf = (rule: string, severity: AdminFinding['severity'], message: string, fix: string) => profileFindings.push({rule, severity, message, fix})
+      const pf = (rule: string, severity: AdminFinding['severity'], message: string, fix: string) =>
+        profileFindings.push({rule, severity, message, fix})
       if (!profile.services.some((s) => has(s)?.type === 'im-and-presence'))
-        pf('ADM-1', 'error', `service profile ${profile.name} has no IM and Presence UC service`, `ucctl uc-service add NAME --type im-and-presence --host IMP-NODE, then put it in ${profile.name}`)
+        pf(
+          'ADM-1',
+          'error',
+          `service profile ${profile.name} has no IM and Presence UC service`,
+          `ucctl uc-service add NAME --type im-and-presence --host IMP-NODE, then put it in ${profile.name}`,
+        )
       if (missing.length > 0)
-        pf('ADM-5', 'warning', `service profile ${profile.name} lacks ${missing.map((k) => `${k} directory`).join(', ')}: clients support different directory services`, `put a UDS, an enhanced and a basic directory service in ${profile.name}`)
+        pf(
+          'ADM-5',
+          'warning',
+          `service profile ${profile.name} lacks ${missing.map((k) => `${k} directory`).join(', ')}: clients support different directory services`,
+          `put a UDS, an enhanced and a basic directory service in ${profile.name}`,
+        )
       if (kinds.has('uds') && input.multiCluster && !input.fullEnterpriseList)
-        pf('ADM-5', 'error', `service profile ${profile.name} uses UDS, but this cluster's database does not hold the full enterprise user list (multi-cluster)`, `use enhanced directory (the Jabber for Windows default) in ${profile.name} instead of UDS`)
+        pf(
+          'ADM-5',
+          'error',
+          `service profile ${profile.name} uses UDS, but this cluster's database does not hold the full enterprise user list (multi-cluster)`,
+          `use enhanced directory (the Jabber for Windows default) in ${profile.name} instead of UDS`,
+        )
     }
     if (!u.device || !u.extension)
-      per('line', 'ADM-6', 'error', u.id, (w, n) => `${n} user(s) have no line appearance associated (phone availability cannot be shown): ${w}`, 'ucctl user update USER --device NAME --extension DN')
-    if (!u.presenceNode) per('unassigned', 'ADM-7', 'error', u.id, (w, n) => `${n} user(s) are not assigned to an IM and Presence node: ${w}`, 'ucctl pcluster users assign USER --node NODE')
+      per(
+        'line',
+        'ADM-6',
+        'error',
+        u.id,
+        (w, n) => `${n} user(s) have no line appearance associated (phone availability cannot be shown): ${w}`,
+        'ucctl user update USER --device NAME --extension DN',
+      )
+    if (!u.presenceNode)
+      per(
+        'unassigned',
+        'ADM-7',
+        'error',
+        u.id,
+        (w, n) => `${n} user(s) are not assigned to an IM and Presence node: ${w}`,
+        'ucctl pcluster users assign USER --node NODE',
+      )
     else {
       const node = u.presenceNode
       const states = input.nodeServices.get(node)
-      if (!states) per(`unread:${node}`, 'ADM-7', 'error', u.id, (w, n) => `could not read the services of ${node}, the node of ${n} user(s): ${w}`, `check that the agent of ${node} answers (ucctl status)`)
+      if (!states)
+        per(
+          `unread:${node}`,
+          'ADM-7',
+          'error',
+          u.id,
+          (w, n) => `could not read the services of ${node}, the node of ${n} user(s): ${w}`,
+          `check that the agent of ${node} answers (ucctl status)`,
+        )
       else {
         const down = PRESENCE_VIEWER_SERVICES.filter((s) => states[s] !== 'Running')
         if (down.length > 0)
-          per(`down:${node}`, 'ADM-7', 'error', u.id, (w, n) => `${down.join(', ')} not running on ${node}: presence is not valid for its ${n} user(s): ${w}`, `ucctl service start "${down[0]}" --node ${node}`)
+          per(
+            `down:${node}`,
+            'ADM-7',
+            'error',
+            u.id,
+            (w, n) => `${down.join(', ')} not running on ${node}: presence is not valid for its ${n} user(s): ${w}`,
+            `ucctl service start "${down[0]}" --node ${node}`,
+          )
       }
     }
     const c = input.contacts.get(u.id)
     if (c && c.contacts > input.limits.maxContacts)
-      per('contacts', 'ADM-7', 'warning', u.id, (w, n) => `${n} user(s) have more contacts than the configured maximum of ${input.limits.maxContacts}: ${w}`, 'remove contacts, or raise Maximum Contact List Size')
+      per(
+        'contacts',
+        'ADM-7',
+        'warning',
+        u.id,
+        (w, n) => `${n} user(s) have more contacts than the configured maximum of ${input.limits.maxContacts}: ${w}`,
+        'remove contacts, or raise Maximum Contact List Size',
+      )
     if (c && c.watchers > input.limits.maxWatchers)
-      per('watchers', 'ADM-7', 'warning', u.id, (w, n) => `${n} user(s) have more watchers than the configured maximum of ${input.limits.maxWatchers}: ${w}`, 'raise Maximum Watchers, or review who watches these users')
+      per(
+        'watchers',
+        'ADM-7',
+        'warning',
+        u.id,
+        (w, n) => `${n} user(s) have more watchers than the configured maximum of ${input.limits.maxWatchers}: ${w}`,
+        'raise Maximum Watchers, or review who watches these users',
+      )
   }
   const findings = [
     ...profileFindings,
-    ...[...grouped.values()].map((g) => ({rule: g.rule, severity: g.severity, message: g.text(listUsers(g.users), g.users.length), fix: g.fix, users: g.users.slice(0, 100)})),
+    ...[...grouped.values()].map((g) => ({
+      rule: g.rule,
+      severity: g.severity,
+      message: g.text(listUsers(g.users), g.users.length),
+      fix: g.fix,
+      users: g.users.slice(0, 100),
+    })),
   ]
   return {ok: !findings.some((x) => x.severity === 'error'), findings}
 }
@@ -356,9 +502,30 @@ export function checkUsers(input: CheckInput): {ok: boolean; findings: AdminFind
 export const SRM_PARAMETERS = [
   {key: 'keepaliveIntervalSeconds', flag: 'keepalive-interval', description: 'Server Heartbeat Interval', default: 15, min: 5, max: 60},
   {key: 'keepaliveTimeoutSeconds', flag: 'keepalive-timeout', description: 'Server Heartbeat Timeout', default: 60, min: 15, max: 300},
-  {key: 'initializationKeepaliveTimeoutSeconds', flag: 'initialization-keepalive-timeout', description: 'Initialization Heartbeat Timeout', default: 120, min: 30, max: 300},
-  {key: 'criticalServiceDownDelaySeconds', flag: 'critical-service-down-delay', description: 'Critical Service Down Delay', default: 90, min: 0, max: 600},
-  {key: 'automaticFallbackDelayMinutes', flag: 'automatic-fallback-delay', description: 'Automatic Failback Delay (after the primary is healthy again)', default: 30, min: 1, max: 1440},
+  {
+    key: 'initializationKeepaliveTimeoutSeconds',
+    flag: 'initialization-keepalive-timeout',
+    description: 'Initialization Heartbeat Timeout',
+    default: 120,
+    min: 30,
+    max: 300,
+  },
+  {
+    key: 'criticalServiceDownDelaySeconds',
+    flag: 'critical-service-down-delay',
+    description: 'Critical Service Down Delay',
+    default: 90,
+    min: 0,
+    max: 600,
+  },
+  {
+    key: 'automaticFallbackDelayMinutes',
+    flag: 'automatic-fallback-delay',
+    description: 'Automatic Failback Delay (after the primary is healthy again)',
+    default: 30,
+    min: 1,
+    max: 1440,
+  },
 ] as const
 export type SrmParameter = (typeof SRM_PARAMETERS)[number]['key']
 export type SrmParameters = Record<SrmParameter, number>
@@ -370,10 +537,14 @@ export function srmParameters(base: SrmParameters, changes: Partial<Record<SrmPa
   for (const p of SRM_PARAMETERS) {
     const v = changes[p.key]
     if (v === undefined) continue
-    if (!Number.isInteger(v) || v < p.min || v > p.max) throw new UsageError(`--${p.flag} ${v}: ${p.description} is ${p.min} to ${p.max}`, {rule: 'PRG-3'})
+    if (!Number.isInteger(v) || v < p.min || v > p.max)
+      throw new UsageError(`--${p.flag} ${v}: ${p.description} is ${p.min} to ${p.max}`, {rule: 'PRG-3'})
     out[p.key] = v
   }
   if (out.keepaliveTimeoutSeconds <= out.keepaliveIntervalSeconds)
-    throw new UsageError(`the heartbeat timeout (${out.keepaliveTimeoutSeconds} s) must be longer than the heartbeat interval (${out.keepaliveIntervalSeconds} s)`, {rule: 'PRG-3'})
+    throw new UsageError(
+      `the heartbeat timeout (${out.keepaliveTimeoutSeconds} s) must be longer than the heartbeat interval (${out.keepaliveIntervalSeconds} s)`,
+      {rule: 'PRG-3'},
+    )
   return out
 }

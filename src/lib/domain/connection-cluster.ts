@@ -26,22 +26,85 @@ export interface StatusDefinition {
 }
 
 export const SERVER_STATUSES = [
-  {status: 'Primary', replicates: "publishes DB + message store; receives the peer's data", adminChanges: 'shows and accepts', answersCalls: 'yes', clientConnections: 'yes',
-    notes: 'sends MWI and notifications (Connection Notifier), SMTP and VPIM (Message Transfer Agent), single-inbox sync; cannot be deactivated',
-    takesCalls: true, acceptsAdminChanges: true, transient: false},
-  {status: 'Secondary', replicates: 'receives from Primary, sends its own to Primary', adminChanges: 'shows and accepts', answersCalls: 'yes', clientConnections: 'yes',
-    notes: 'the only status that can be deactivated', takesCalls: true, acceptsAdminChanges: true, transient: false},
+  {
+    status: 'Primary',
+    replicates: "publishes DB + message store; receives the peer's data",
+    adminChanges: 'shows and accepts',
+    answersCalls: 'yes',
+    clientConnections: 'yes',
+    notes:
+      'sends MWI and notifications (Connection Notifier), SMTP and VPIM (Message Transfer Agent), single-inbox sync; cannot be deactivated',
+    takesCalls: true,
+    acceptsAdminChanges: true,
+    transient: false,
+  },
+  {
+    status: 'Secondary',
+    replicates: 'receives from Primary, sends its own to Primary',
+    adminChanges: 'shows and accepts',
+    answersCalls: 'yes',
+    clientConnections: 'yes',
+    notes: 'the only status that can be deactivated',
+    takesCalls: true,
+    acceptsAdminChanges: true,
+    transient: false,
+  },
   // Seed: a Deactivated server also accepts admin changes and replicates them to the Primary.
-  {status: 'Deactivated', replicates: 'receives from Primary', adminChanges: 'shows and accepts', answersCalls: 'no', clientConnections: 'no',
-    notes: '', takesCalls: false, acceptsAdminChanges: true, transient: false},
-  {status: 'Not Functioning', replicates: 'no', adminChanges: 'no admin UI', answersCalls: 'no', clientConnections: 'no',
-    notes: 'usually shut down', takesCalls: false, acceptsAdminChanges: false, transient: false},
-  {status: 'Starting', replicates: 'receives and sends', adminChanges: '', answersCalls: 'no', clientConnections: '',
-    notes: 'lasts a few minutes, then the fitting status; no single-inbox sync', takesCalls: false, acceptsAdminChanges: false, transient: true},
-  {status: 'Replicating Data', replicates: 'sends and receives', adminChanges: '', answersCalls: 'temporarily no', clientConnections: 'temporarily no',
-    notes: 'a few minutes, then back to the previous status', takesCalls: false, acceptsAdminChanges: false, transient: true},
-  {status: 'Split Brain Recovery', replicates: 'updates DB and message store on the server chosen Primary, replicates to the other', adminChanges: '',
-    answersCalls: 'temporarily no', clientConnections: 'temporarily no', notes: 'a few minutes, then back', takesCalls: false, acceptsAdminChanges: false, transient: true},
+  {
+    status: 'Deactivated',
+    replicates: 'receives from Primary',
+    adminChanges: 'shows and accepts',
+    answersCalls: 'no',
+    clientConnections: 'no',
+    notes: '',
+    takesCalls: false,
+    acceptsAdminChanges: true,
+    transient: false,
+  },
+  {
+    status: 'Not Functioning',
+    replicates: 'no',
+    adminChanges: 'no admin UI',
+    answersCalls: 'no',
+    clientConnections: 'no',
+    notes: 'usually shut down',
+    takesCalls: false,
+    acceptsAdminChanges: false,
+    transient: false,
+  },
+  {
+    status: 'Starting',
+    replicates: 'receives and sends',
+    adminChanges: '',
+    answersCalls: 'no',
+    clientConnections: '',
+    notes: 'lasts a few minutes, then the fitting status; no single-inbox sync',
+    takesCalls: false,
+    acceptsAdminChanges: false,
+    transient: true,
+  },
+  {
+    status: 'Replicating Data',
+    replicates: 'sends and receives',
+    adminChanges: '',
+    answersCalls: 'temporarily no',
+    clientConnections: 'temporarily no',
+    notes: 'a few minutes, then back to the previous status',
+    takesCalls: false,
+    acceptsAdminChanges: false,
+    transient: true,
+  },
+  {
+    status: 'Split Brain Recovery',
+    replicates: 'updates DB and message store on the server chosen Primary, replicates to the other',
+    adminChanges: '',
+    answersCalls: 'temporarily no',
+    clientConnections: 'temporarily no',
+    notes: 'a few minutes, then back',
+    takesCalls: false,
+    acceptsAdminChanges: false,
+    transient: true,
+  },
 ] as const satisfies readonly StatusDefinition[]
 
 export type ServerStatus = (typeof SERVER_STATUSES)[number]['status']
@@ -61,12 +124,19 @@ export function answersCalls(status: ServerStatus, takingCalls: boolean): boolea
  * in status `from` to its peer in status `to`.
  */
 export function replicationAllowed(from: ServerStatus, to: ServerStatus): {allowed: boolean; rule: string; why: string} {
-  if (from === 'Not Functioning' || to === 'Not Functioning') return {allowed: false, rule: 'UC-2', why: 'a Not Functioning server neither sends nor receives'}
-  if (from === 'Primary' && to === 'Primary') return {allowed: false, rule: 'UC-11', why: 'split brain: both servers are Primary and do not replicate'}
+  if (from === 'Not Functioning' || to === 'Not Functioning')
+    return {allowed: false, rule: 'UC-2', why: 'a Not Functioning server neither sends nor receives'}
+  if (from === 'Primary' && to === 'Primary')
+    return {allowed: false, rule: 'UC-11', why: 'split brain: both servers are Primary and do not replicate'}
   if (from === 'Split Brain Recovery' || to === 'Split Brain Recovery') {
-    return {allowed: true, rule: 'UC-11', why: 'Split Brain Recovery: the data of both servers is merged on the one chosen Primary and replicated to the other'}
+    return {
+      allowed: true,
+      rule: 'UC-11',
+      why: 'Split Brain Recovery: the data of both servers is merged on the one chosen Primary and replicated to the other',
+    }
   }
-  if (from === 'Primary') return {allowed: true, rule: 'UC-2', why: `the Primary publishes its database and message store to the ${to} server`}
+  if (from === 'Primary')
+    return {allowed: true, rule: 'UC-2', why: `the Primary publishes its database and message store to the ${to} server`}
   if (to === 'Primary') return {allowed: true, rule: 'UC-2', why: `a ${from} server sends its own data to the Primary`}
   return {allowed: false, rule: 'UC-2', why: `neither server is Primary (${from}, ${to}): nothing is replicated`}
 }
@@ -137,13 +207,28 @@ const TRANSIENT_WAIT = 'wait until the transient status ends (ucctl cluster stat
  * What a manual action on `self` does given its peer's status, or a RefusedError naming the rule.
  * `peer` is undefined when the peer is Not Functioning or unreachable.
  */
-export function planManualAction(action: ManualAction, self: ServerView, peer: Pick<ServerView, 'name' | 'status'> | undefined): ActionPlan {
+export function planManualAction(
+  action: ManualAction,
+  self: ServerView,
+  peer: Pick<ServerView, 'name' | 'status'> | undefined,
+): ActionPlan {
   const plan = (changes: string[], rules: string[], extra: Partial<ActionPlan> = {}): ActionPlan => ({
-    action, server: self.name, changes, rules, warnings: [], noop: changes.length === 0, dropsCalls: 0, ...extra,
+    action,
+    server: self.name,
+    changes,
+    rules,
+    warnings: [],
+    noop: changes.length === 0,
+    dropsCalls: 0,
+    ...extra,
   })
   const s = self.status
   if (statusDefinition(s).transient) {
-    throw new RefusedError(`${self.name} is ${s}: no manual status change until it ends`, {rule: 'UC-2', hint: TRANSIENT_WAIT, details: {status: s}})
+    throw new RefusedError(`${self.name} is ${s}: no manual status change until it ends`, {
+      rule: 'UC-2',
+      hint: TRANSIENT_WAIT,
+      details: {status: s},
+    })
   }
   if (s === 'Not Functioning') throw new RefusedError(`${self.name} is Not Functioning`, {rule: 'UC-2'})
   switch (action) {
@@ -151,46 +236,79 @@ export function planManualAction(action: ManualAction, self: ServerView, peer: P
       if (s === 'Primary') return plan([], ['UC-14: already Primary; nothing to do'])
       if (s !== 'Secondary') {
         throw new RefusedError(`${self.name} is ${s}: only a Secondary server can be made Primary`, {
-          rule: 'UC-14', hint: s === 'Deactivated' ? `activate it first: ucctl cluster activate ${self.name}` : undefined, details: {status: s},
+          rule: 'UC-14',
+          hint: s === 'Deactivated' ? `activate it first: ucctl cluster activate ${self.name}` : undefined,
+          details: {status: s},
         })
       }
-      if (!peer || peer.status !== 'Primary') {
-        throw new RefusedError(`${self.name} cannot be made Primary: its peer is ${peer?.status ?? 'not reachable'}, and the Primary's role manager must be told (step 2)`, {
-          rule: 'UC-14', details: {peerStatus: peer?.status ?? null},
-        })
+      if (peer?.status !== 'Primary') {
+        throw new RefusedError(
+          `${self.name} cannot be made Primary: its peer is ${peer?.status ?? 'not reachable'}, and the Primary's role manager must be told (step 2)`,
+          {
+            rule: 'UC-14',
+            details: {peerStatus: peer?.status ?? null},
+          },
+        )
       }
       return plan(
         [`${peer.name}: Primary → Secondary`, `${self.name}: Secondary → Primary`, `${self.name}: starts its critical services`],
-        ['UC-14: manual status change (Make Primary)', `UC-3: the other server becomes Secondary automatically`, 'UC-8: made manually, calls in progress are not affected'],
+        [
+          'UC-14: manual status change (Make Primary)',
+          `UC-3: the other server becomes Secondary automatically`,
+          'UC-8: made manually, calls in progress are not affected',
+        ],
       )
     }
     case 'deactivate': {
       if (s === 'Deactivated') return plan([], ['UC-7: already Deactivated; nothing to do'])
       if (s !== 'Secondary') {
         throw new RefusedError(`${self.name} is ${s}: only a Secondary server can be deactivated; a Primary cannot`, {
-          rule: 'UC-7', hint: s === 'Primary' && peer?.status === 'Secondary' ? `make the other server Primary first: ucctl cluster make-primary ${peer.name}` : undefined, details: {status: s},
+          rule: 'UC-7',
+          hint:
+            s === 'Primary' && peer?.status === 'Secondary'
+              ? `make the other server Primary first: ucctl cluster make-primary ${peer.name}`
+              : undefined,
+          details: {status: s},
         })
       }
       const n = self.callsInProgress
-      return plan([`${self.name}: Secondary → Deactivated (answers no calls, accepts no messages)`], ['UC-7: only a Secondary can be deactivated', 'UC-8: Secondary → Deactivated drops calls in progress'], {
-        warnings: n > 0 ? [`${n} call${n === 1 ? '' : 's'} in progress on ${self.name} will be dropped (UC-8); to avoid it: --drain (Stop Taking Calls, wait for the calls to end, then deactivate)`] : [],
-        dropsCalls: n,
-      })
+      return plan(
+        [`${self.name}: Secondary → Deactivated (answers no calls, accepts no messages)`],
+        ['UC-7: only a Secondary can be deactivated', 'UC-8: Secondary → Deactivated drops calls in progress'],
+        {
+          warnings:
+            n > 0
+              ? [
+                  `${n} call${n === 1 ? '' : 's'} in progress on ${self.name} will be dropped (UC-8); to avoid it: --drain (Stop Taking Calls, wait for the calls to end, then deactivate)`,
+                ]
+              : [],
+          dropsCalls: n,
+        },
+      )
     }
     case 'activate': {
       if (s !== 'Deactivated') {
         if (s === 'Primary' || s === 'Secondary') return plan([], [`UC-4: ${self.name} is ${s}, already active; nothing to do`])
       }
-      return plan([`${self.name}: Deactivated → Starting → ${peer?.status === 'Primary' ? 'Secondary' : 'the fitting status'}`], ['UC-4: once activated again it resumes its share of calls', 'UC-2: Starting lasts a few minutes, then the fitting status'])
+      return plan(
+        [`${self.name}: Deactivated → Starting → ${peer?.status === 'Primary' ? 'Secondary' : 'the fitting status'}`],
+        ['UC-4: once activated again it resumes its share of calls', 'UC-2: Starting lasts a few minutes, then the fitting status'],
+      )
     }
     case 'stop-taking-calls': {
       if (!self.takingCalls) return plan([], ['UC-8: already not taking calls; nothing to do'])
       if (!statusDefinition(s).takesCalls) return plan([], [`UC-2: ${s} answers no calls anyway; nothing to do`])
-      return plan([`${self.name}: stops taking new calls (status stays ${s}); ${self.callsInProgress} call(s) in progress continue`], ['UC-8: Stop Taking Calls, then wait until the calls have ended before deactivating'])
+      return plan(
+        [`${self.name}: stops taking new calls (status stays ${s}); ${self.callsInProgress} call(s) in progress continue`],
+        ['UC-8: Stop Taking Calls, then wait until the calls have ended before deactivating'],
+      )
     }
     case 'take-calls': {
       if (self.takingCalls) return plan([], ['Take Calls: already taking calls; nothing to do'])
-      return plan([`${self.name}: takes calls again${statusDefinition(s).takesCalls ? '' : ` (once its status answers calls; now ${s})`}`], ['Take Calls resumes a server\'s ports after Stop Taking Calls (SPEC §4)'])
+      return plan(
+        [`${self.name}: takes calls again${statusDefinition(s).takesCalls ? '' : ` (once its status answers calls; now ${s})`}`],
+        ["Take Calls resumes a server's ports after Stop Taking Calls (SPEC §4)"],
+      )
     }
   }
 }
@@ -209,7 +327,10 @@ export function checkClusterMembers(servers: ReadonlyArray<{name: string; role: 
   const pubs = servers.filter((s) => s.role === 'publisher')
   const subs = servers.filter((s) => s.role === 'subscriber')
   if (servers.length !== 2 || pubs.length !== 1 || subs.length !== 1) {
-    throw new UsageError(`a Unity Connection cluster has exactly two servers, one publisher and one subscriber; got ${servers.map((s) => `${s.name} (${s.role})`).join(', ') || 'none'}`, {rule: 'UC-1'})
+    throw new UsageError(
+      `a Unity Connection cluster has exactly two servers, one publisher and one subscriber; got ${servers.map((s) => `${s.name} (${s.role})`).join(', ') || 'none'}`,
+      {rule: 'UC-1'},
+    )
   }
 }
 
@@ -228,7 +349,12 @@ export interface CriticalStopEffect {
 }
 
 export const CRITICAL_STOP_TABLE: ReadonlyArray<{role: Role; status: ServerStatus; effect: string}> = [
-  {role: 'publisher', status: 'Primary', effect: 'publisher becomes Secondary and the subscriber Primary, unless the subscriber is Deactivated or Not Functioning: then no server is Primary until one is'},
+  {
+    role: 'publisher',
+    status: 'Primary',
+    effect:
+      'publisher becomes Secondary and the subscriber Primary, unless the subscriber is Deactivated or Not Functioning: then no server is Primary until one is',
+  },
   {role: 'publisher', status: 'Secondary', effect: 'degraded, status unchanged'},
   {role: 'subscriber', status: 'Primary', effect: 'degraded, status unchanged'},
 ]
@@ -236,9 +362,17 @@ export const CRITICAL_STOP_TABLE: ReadonlyArray<{role: Role; status: ServerStatu
 export function criticalStopEffect(role: Role, status: ServerStatus, peerStatus: ServerStatus | undefined): CriticalStopEffect {
   if (role === 'publisher' && status === 'Primary') {
     if (peerStatus === undefined || peerStatus === 'Not Functioning' || peerStatus === 'Deactivated') {
-      return {effect: 'no-primary', rule: 'UC-10', why: `on the publisher while Primary: the publisher becomes Secondary (degraded); the subscriber is ${peerStatus ?? 'Not Functioning'}, so no server is Primary until one is`}
+      return {
+        effect: 'no-primary',
+        rule: 'UC-10',
+        why: `on the publisher while Primary: the publisher becomes Secondary (degraded); the subscriber is ${peerStatus ?? 'Not Functioning'}, so no server is Primary until one is`,
+      }
     }
-    return {effect: 'status-change', rule: 'UC-10', why: 'on the publisher while Primary: the publisher becomes Secondary and the subscriber Primary'}
+    return {
+      effect: 'status-change',
+      rule: 'UC-10',
+      why: 'on the publisher while Primary: the publisher becomes Secondary and the subscriber Primary',
+    }
   }
   return {effect: 'degraded', rule: 'UC-10', why: `on the ${role} while ${status}: degraded, status unchanged`}
 }
@@ -247,12 +381,20 @@ export function criticalStopEffect(role: Role, status: ServerStatus, peerStatus:
  * UC-10 (literal): what to do while no server is Primary, for `cluster status`; null when a
  * server is Primary (or the cluster is in a transient status).
  */
-export function noPrimaryAdvice(servers: ReadonlyArray<{name: string; role?: Role; status: ServerStatus; degraded?: readonly string[]}>): string | null {
-  if (servers.some((s) => s.status === 'Primary' || s.status === 'Starting' || s.status === 'Replicating Data' || s.status === 'Split Brain Recovery')) return null
+export function noPrimaryAdvice(
+  servers: ReadonlyArray<{name: string; role?: Role; status: ServerStatus; degraded?: readonly string[]}>,
+): string | null {
+  if (
+    servers.some(
+      (s) => s.status === 'Primary' || s.status === 'Starting' || s.status === 'Replicating Data' || s.status === 'Split Brain Recovery',
+    )
+  )
+    return null
   const pub = servers.find((s) => s.role === 'publisher')
   const sub = servers.find((s) => s.role === 'subscriber')
   const fixes: string[] = []
-  if (pub?.degraded?.length) fixes.push(`start ${pub.degraded.join(', ')} on ${pub.name} (ucctl service start NAME --node ${pub.name}): it becomes Primary again`)
+  if (pub?.degraded?.length)
+    fixes.push(`start ${pub.degraded.join(', ')} on ${pub.name} (ucctl service start NAME --node ${pub.name}): it becomes Primary again`)
   if (sub?.status === 'Deactivated') fixes.push(`or activate ${sub.name} (ucctl cluster activate ${sub.name})`)
   else if (sub?.status === 'Not Functioning') fixes.push(`or bring ${sub.name} back`)
   return `UC-10: no server is Primary: ${pub ? `${pub.name} is ${pub.status}${pub.degraded?.length ? ` (degraded: ${pub.degraded.join(', ')} stopped)` : ''}` : 'the publisher is unknown'}${sub ? `, ${sub.name} is ${sub.status}` : ''}; no server answers as Primary (MWI, notifications, message transfer) until one is. To do: ${fixes.join('; ') || 'start the stopped critical services on the publisher'}`
@@ -263,7 +405,10 @@ export function noPrimaryAdvice(servers: ReadonlyArray<{name: string; role?: Rol
  * server answer. With no known server configured only localhost can be checked (ucctl's
  * choice; the lab's topology gives every server its known servers).
  */
-export function networkFine(localhost: boolean, known: ReadonlyArray<{name: string; answered: boolean}>): {ok: boolean; unreachable: string[]} {
+export function networkFine(
+  localhost: boolean,
+  known: ReadonlyArray<{name: string; answered: boolean}>,
+): {ok: boolean; unreachable: string[]} {
   const unreachable = [...(localhost ? [] : ['localhost']), ...known.filter((k) => !k.answered).map((k) => k.name)]
   return {ok: localhost && (known.length === 0 || known.some((k) => k.answered)), unreachable}
 }
@@ -338,7 +483,14 @@ export type RoleEvent =
   | {type: 'manual'; action: ManualAction}
 
 export type RoleEffect =
-  | {type: 'event'; eventType: 'ClusterStatus' | 'Alarm' | 'RoleManager'; message: string; rule: string; step?: number; data?: Record<string, unknown>}
+  | {
+      type: 'event'
+      eventType: 'ClusterStatus' | 'Alarm' | 'RoleManager'
+      message: string
+      rule: string
+      step?: number
+      data?: Record<string, unknown>
+    }
   | {type: 'startServices'; services: string[]; why: string}
   | {type: 'checkNetwork'}
   | {type: 'handover'; phase: 'notify' | 'commit' | 'demote'}
@@ -352,14 +504,33 @@ export interface RoleStep {
   effects: RoleEffect[]
 }
 
-export function initialRoleState(opts: {self: string; role: Role; peer: string; nowMs: number; saved?: {status?: ServerStatus; takingCalls?: boolean; lastChange?: StatusChange | null}}): RoleState {
+export function initialRoleState(opts: {
+  self: string
+  role: Role
+  peer: string
+  nowMs: number
+  saved?: {status?: ServerStatus; takingCalls?: boolean; lastChange?: StatusChange | null}
+}): RoleState {
   // A server that (re)starts goes through Starting, unless an administrator had deactivated it.
   const status: ServerStatus = opts.saved?.status === 'Deactivated' ? 'Deactivated' : 'Starting'
   return {
-    self: opts.self, role: opts.role, peer: opts.peer, status, resumeStatus: null, statusSinceMs: opts.nowMs,
-    takingCalls: opts.saved?.takingCalls ?? true, lastChange: opts.saved?.lastChange ?? null, bootMs: opts.nowMs,
-    peerLastHeardMs: null, peerInfo: null, peerLost: false, networkCheck: {inFlight: false, lastMs: null, ok: null},
-    handover: null, sbr: null, down: [], pendingToPeer: 0,
+    self: opts.self,
+    role: opts.role,
+    peer: opts.peer,
+    status,
+    resumeStatus: null,
+    statusSinceMs: opts.nowMs,
+    takingCalls: opts.saved?.takingCalls ?? true,
+    lastChange: opts.saved?.lastChange ?? null,
+    bootMs: opts.nowMs,
+    peerLastHeardMs: null,
+    peerInfo: null,
+    peerLost: false,
+    networkCheck: {inFlight: false, lastMs: null, ok: null},
+    handover: null,
+    sbr: null,
+    down: [],
+    pendingToPeer: 0,
   }
 }
 
@@ -379,7 +550,14 @@ class Stepper {
   ) {}
 
   event(message: string, rule: string, step?: number, data?: Record<string, unknown>): void {
-    this.effects.push({type: 'event', eventType: 'RoleManager', message: step ? `step ${step}: ${message}` : message, rule, ...(step ? {step} : {}), ...(data ? {data} : {})})
+    this.effects.push({
+      type: 'event',
+      eventType: 'RoleManager',
+      message: step ? `step ${step}: ${message}` : message,
+      rule,
+      ...(step ? {step} : {}),
+      ...(data ? {data} : {}),
+    })
   }
 
   alarm(message: string, rule: string, step?: number): void {
@@ -391,7 +569,14 @@ class Stepper {
     if (from === to) return
     this.s = {...this.s, status: to, statusSinceMs: this.now, lastChange: {time: iso(this.now), from, to, reason, rule}}
     const text = `${this.s.self} ${from} → ${to}: ${reason}`
-    this.effects.push({type: 'event', eventType: 'ClusterStatus', message: step ? `step ${step}: ${text}` : text, rule, ...(step ? {step} : {}), data: {from, to, reason}})
+    this.effects.push({
+      type: 'event',
+      eventType: 'ClusterStatus',
+      message: step ? `step ${step}: ${text}` : text,
+      rule,
+      ...(step ? {step} : {}),
+      data: {from, to, reason},
+    })
     this.effects.push({type: 'persist'}, {type: 'kickKeepalive'})
   }
 
@@ -399,7 +584,11 @@ class Stepper {
   becomePrimary(reason: string, rule: string, first: number): void {
     this.setStatus('Primary', reason, rule, first)
     this.event('the new Primary starts its critical services', rule, first + 1)
-    this.effects.push({type: 'startServices', services: [...CRITICAL_SERVICES], why: `the new Primary starts its critical services (${rule})`})
+    this.effects.push({
+      type: 'startServices',
+      services: [...CRITICAL_SERVICES],
+      why: `the new Primary starts its critical services (${rule})`,
+    })
     this.event('the data connector switches to the database of the new Primary', rule, first + 2)
     this.event('replication of the database and message store continues where possible', rule, first + 3)
     this.alarm(`status change complete: ${this.s.self} is Primary`, rule, first + 4)
@@ -456,7 +645,10 @@ function onTick(st: Stepper, t: RoleTiming): void {
   // UC-5: the peer is declared lost when no keepalive came within the timeout.
   if (!s.peerLost && st.now - heard > t.keepaliveTimeoutMs) {
     st.s = {...st.s, peerLost: true, networkCheck: {inFlight: false, lastMs: null, ok: null}}
-    st.event(`no keepalive from ${s.peer} for ${Math.round((st.now - heard) / 1000)} s: ${s.peer} is Not Functioning or unreachable`, 'UC-5')
+    st.event(
+      `no keepalive from ${s.peer} for ${Math.round((st.now - heard) / 1000)} s: ${s.peer} is Not Functioning or unreachable`,
+      'UC-5',
+    )
     if (st.s.status === 'Primary') st.event(`this server handles all calls and keeps the database and message store (UC-4)`, 'UC-4')
   }
   const cur = st.s
@@ -487,7 +679,9 @@ function endStarting(st: Stepper): void {
   } else {
     // UC-3: a healthy cluster has the publisher Primary; UC-4: with no Primary peer, this one handles everything.
     const healthy = s.role === 'publisher' && (peer === 'Starting' || peer === 'Secondary')
-    const why = healthy ? 'started; the publisher is Primary when the cluster is healthy' : `started; ${s.peer} is ${peer ?? 'Not Functioning'}`
+    const why = healthy
+      ? 'started; the publisher is Primary when the cluster is healthy'
+      : `started; ${s.peer} is ${peer ?? 'Not Functioning'}`
     st.setStatus('Primary', why, healthy ? 'UC-3' : 'UC-4')
     st.effects.push({type: 'startServices', services: [...CRITICAL_SERVICES], why: 'the Primary runs every critical service'})
   }
@@ -510,7 +704,12 @@ function onNetworkChecked(st: Stepper, e: {ok: boolean; unreachable: string[]}):
   st.s = {...s, networkCheck: {inFlight: false, lastMs: st.now, ok: e.ok}}
   if (s.status !== 'Secondary' || !s.peerLost) return
   if (!e.ok) {
-    if (before !== false) st.event(`network not fine (no answer from ${e.unreachable.join(', ')}): no status change; the remaining steps do not happen`, 'UC-13', 3)
+    if (before !== false)
+      st.event(
+        `network not fine (no answer from ${e.unreachable.join(', ')}): no status change; the remaining steps do not happen`,
+        'UC-13',
+        3,
+      )
     return
   }
   st.alarm(`status change starting: ${s.self} takes over from ${s.peer} (heard nothing from the Primary)`, 'UC-13', 3)
@@ -534,7 +733,11 @@ function onKeepalive(st: Stepper, peer: PeerInfo, t: RoleTiming): void {
   if (!fresh) return
   const s = st.s
   // UC-11: contact returns with both Primary (or the peer already recovering): Split Brain Recovery.
-  if (s.status === 'Primary' && !s.handover && (peer.status === 'Primary' || (peer.status === 'Split Brain Recovery' && peer.sbrPhase !== 'subscriber-started'))) {
+  if (
+    s.status === 'Primary' &&
+    !s.handover &&
+    (peer.status === 'Primary' || (peer.status === 'Split Brain Recovery' && peer.sbrPhase !== 'subscriber-started'))
+  ) {
     st.alarm(`split brain: ${s.self} and ${s.peer} are both Primary; Split Brain Recovery starts`, 'UC-11')
     st.setStatus('Split Brain Recovery', `contact with ${s.peer} returned while both were Primary`, 'UC-11')
     st.s = {...st.s, sbr: {phase: null, sinceMs: st.now, inFlight: false}}
@@ -559,8 +762,16 @@ function onServicesDown(st: Stepper, down: string[]): void {
     st.event(`critical services running again (${s.down.join(', ')}): no longer degraded`, 'UC-10')
     // UC-10: no server was Primary because of this one: with the peer still unable, it takes Primary again.
     const peer = peerStatusOf(s)
-    if (s.status === 'Secondary' && s.lastChange?.rule === 'UC-10' && (peer === undefined || peer === 'Not Functioning' || peer === 'Deactivated')) {
-      st.setStatus('Primary', `critical services running again and ${s.peer} is ${peer ?? 'Not Functioning'}: no other server is Primary`, 'UC-10')
+    if (
+      s.status === 'Secondary' &&
+      s.lastChange?.rule === 'UC-10' &&
+      (peer === undefined || peer === 'Not Functioning' || peer === 'Deactivated')
+    ) {
+      st.setStatus(
+        'Primary',
+        `critical services running again and ${s.peer} is ${peer ?? 'Not Functioning'}: no other server is Primary`,
+        'UC-10',
+      )
       st.effects.push({type: 'startServices', services: [...CRITICAL_SERVICES], why: 'the Primary runs every critical service'})
     }
     return
@@ -569,7 +780,10 @@ function onServicesDown(st: Stepper, down: string[]): void {
   const effect = criticalStopEffect(s.role, s.status, peerStatusOf(s))
   if (effect.effect === 'no-primary' && !s.handover) {
     st.event(`critical service stopped (${added.join(', ')}): ${effect.why}`, 'UC-10')
-    st.alarm(`no server is Primary: ${s.self} became Secondary (critical service stopped: ${added.join(', ')}) and ${s.peer} is ${peerStatusOf(s) ?? 'Not Functioning'}`, 'UC-10')
+    st.alarm(
+      `no server is Primary: ${s.self} became Secondary (critical service stopped: ${added.join(', ')}) and ${s.peer} is ${peerStatusOf(s) ?? 'Not Functioning'}`,
+      'UC-10',
+    )
     st.becomeSecondary(`critical service stopped: ${added.join(', ')}; ${s.peer} is ${peerStatusOf(s) ?? 'Not Functioning'}`, 'UC-10')
     return
   }
@@ -627,7 +841,8 @@ export function acceptPeerHandover(s: RoleState, phase: 'notify' | 'commit' | 'd
   if (s.status === 'Deactivated' || s.status === 'Not Functioning') {
     throw new RefusedError(`${s.self} is ${s.status}: it does not become Primary`, {rule: 'UC-10'})
   }
-  if (s.status !== 'Secondary' && s.status !== 'Primary') throw new RefusedError(`${s.self} is ${s.status}: no status change now`, {rule: 'UC-12'})
+  if (s.status !== 'Secondary' && s.status !== 'Primary')
+    throw new RefusedError(`${s.self} is ${s.status}: no status change now`, {rule: 'UC-12'})
 }
 
 function onManual(st: Stepper, action: ManualAction): void {
@@ -682,20 +897,39 @@ export function nextSbrStep(
   opts: {merged: boolean; elapsedMs: number; minimumMs: number},
 ): SbrAction | null {
   if (mine === null) {
-    return {phase: 'stopped', start: [], stop: [...DELIVERY_SERVICES, ...SINGLE_INBOX_SERVICES],
-      why: 'Message Transfer Agent and Notifier stop (no delivery, no notifications), Mailbox Sync and Exchange Notification Web Service stop (no single-inbox sync), the message store is unmounted ("mailbox temporarily unavailable")'}
+    return {
+      phase: 'stopped',
+      start: [],
+      stop: [...DELIVERY_SERVICES, ...SINGLE_INBOX_SERVICES],
+      why: 'Message Transfer Agent and Notifier stop (no delivery, no notifications), Mailbox Sync and Exchange Notification Web Service stop (no single-inbox sync), the message store is unmounted ("mailbox temporarily unavailable")',
+    }
   }
   if (role === 'publisher') {
     if (mine === 'stopped' && sbrAtLeast(peers, 'stopped') && opts.merged && opts.elapsedMs >= opts.minimumMs) {
-      return {phase: 'publisher-started', start: [...DELIVERY_SERVICES], stop: [], why: 'the message store is mounted again; Message Transfer Agent and Notifier start on the publisher'}
+      return {
+        phase: 'publisher-started',
+        start: [...DELIVERY_SERVICES],
+        stop: [],
+        why: 'the message store is mounted again; Message Transfer Agent and Notifier start on the publisher',
+      }
     }
     if (mine === 'publisher-started' && sbrAtLeast(peers, 'subscriber-started')) {
-      return {phase: 'done', start: [...SINGLE_INBOX_SERVICES], stop: [], why: 'the publisher ends Primary; Mailbox Sync and Exchange Notification Web Service start on the Primary'}
+      return {
+        phase: 'done',
+        start: [...SINGLE_INBOX_SERVICES],
+        stop: [],
+        why: 'the publisher ends Primary; Mailbox Sync and Exchange Notification Web Service start on the Primary',
+      }
     }
     return null
   }
   if (mine === 'stopped' && sbrAtLeast(peers, 'publisher-started')) {
-    return {phase: 'subscriber-started', start: [...DELIVERY_SERVICES], stop: [], why: 'the message store is mounted again; Message Transfer Agent and Notifier start on the subscriber, which ends Secondary'}
+    return {
+      phase: 'subscriber-started',
+      start: [...DELIVERY_SERVICES],
+      stop: [],
+      why: 'the message store is mounted again; Message Transfer Agent and Notifier start on the subscriber, which ends Secondary',
+    }
   }
   return null
 }
@@ -705,7 +939,12 @@ function advanceSbr(st: Stepper, t: RoleTiming): void {
   if (s.status !== 'Split Brain Recovery' || !s.sbr || s.sbr.inFlight) return
   const merged = s.pendingToPeer === 0 && (s.peerInfo?.pendingToPeer ?? 1) === 0
   // A subscriber that finished its part is Secondary again and no longer says its phase.
-  const peerPhase = s.peerInfo?.status === 'Split Brain Recovery' ? s.peerInfo.sbrPhase : s.peerInfo?.status === 'Secondary' && s.role === 'publisher' ? 'subscriber-started' : null
+  const peerPhase =
+    s.peerInfo?.status === 'Split Brain Recovery'
+      ? s.peerInfo.sbrPhase
+      : s.peerInfo?.status === 'Secondary' && s.role === 'publisher'
+        ? 'subscriber-started'
+        : null
   const next = nextSbrStep(s.role, s.sbr.phase, peerPhase, {merged, elapsedMs: st.now - s.sbr.sinceMs, minimumMs: t.splitBrainRecoveryMs})
   if (!next) return
   if (next.phase === 'done') {
@@ -737,7 +976,11 @@ function abandonSbr(st: Stepper): void {
   // Contact lost again mid-recovery: this server carries on alone and delivers again.
   st.s = {...st.s, sbr: null}
   st.setStatus('Primary', `contact with ${st.s.peer} lost during Split Brain Recovery`, 'UC-11')
-  st.effects.push({type: 'startServices', services: [...CRITICAL_SERVICES], why: 'alone again: the message store is mounted and every critical service runs'})
+  st.effects.push({
+    type: 'startServices',
+    services: [...CRITICAL_SERVICES],
+    why: 'alone again: the message store is mounted and every critical service runs',
+  })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -759,14 +1002,46 @@ export interface PortRule {
 }
 
 export const PORT_RULES: readonly PortRule[] = [
-  {integration: 'sccp', label: 'SCCP with CUCM / CUCM Express', phoneSystem: '2N', perServer: "N (half of the phone system's)", distribution: 'subscriber answers most calls',
-    phoneSystemPorts: (n) => 2 * n, perServerPorts: (n) => n, samePortsOnBoth: false},
-  {integration: 'sip-trunk', label: 'SIP trunk with CUCM / CUCM Express', phoneSystem: 'N', perServer: 'N/2', distribution: 'even',
-    phoneSystemPorts: (n) => n, perServerPorts: (n) => Math.ceil(n / 2), samePortsOnBoth: false},
-  {integration: 'pimg-timg', label: 'PIMG/TIMG units', phoneSystem: 'N', perServer: 'N (the same ports on both)', distribution: 'even',
-    phoneSystemPorts: (n) => n, perServerPorts: (n) => n, samePortsOnBoth: true},
-  {integration: 'sip', label: 'other SIP integrations', phoneSystem: 'N', perServer: 'N/2', distribution: 'even',
-    phoneSystemPorts: (n) => n, perServerPorts: (n) => Math.ceil(n / 2), samePortsOnBoth: false},
+  {
+    integration: 'sccp',
+    label: 'SCCP with CUCM / CUCM Express',
+    phoneSystem: '2N',
+    perServer: "N (half of the phone system's)",
+    distribution: 'subscriber answers most calls',
+    phoneSystemPorts: (n) => 2 * n,
+    perServerPorts: (n) => n,
+    samePortsOnBoth: false,
+  },
+  {
+    integration: 'sip-trunk',
+    label: 'SIP trunk with CUCM / CUCM Express',
+    phoneSystem: 'N',
+    perServer: 'N/2',
+    distribution: 'even',
+    phoneSystemPorts: (n) => n,
+    perServerPorts: (n) => Math.ceil(n / 2),
+    samePortsOnBoth: false,
+  },
+  {
+    integration: 'pimg-timg',
+    label: 'PIMG/TIMG units',
+    phoneSystem: 'N',
+    perServer: 'N (the same ports on both)',
+    distribution: 'even',
+    phoneSystemPorts: (n) => n,
+    perServerPorts: (n) => n,
+    samePortsOnBoth: true,
+  },
+  {
+    integration: 'sip',
+    label: 'other SIP integrations',
+    phoneSystem: 'N',
+    perServer: 'N/2',
+    distribution: 'even',
+    phoneSystemPorts: (n) => n,
+    perServerPorts: (n) => Math.ceil(n / 2),
+    samePortsOnBoth: false,
+  },
 ]
 
 export interface PortFinding {
@@ -795,33 +1070,53 @@ export function checkPorts(input: {
 }): {ok: boolean; findings: PortFinding[]; expected: {phoneSystem: number; perServer: number; distribution: string}} {
   const r = portRule(input.integration)
   const n = input.needed
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--needed must be a whole number of ports of at least 1, not ${n}`, {rule: 'UC-15'})
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--needed must be a whole number of ports of at least 1, not ${n}`, {rule: 'UC-15'})
   const expected = {phoneSystem: r.phoneSystemPorts(n), perServer: r.perServerPorts(n), distribution: r.distribution}
   const findings: PortFinding[] = []
-  const err = (message: string, fix: string, node?: string) => findings.push({rule: 'UC-15', severity: 'error', message, fix, ...(node ? {node} : {})})
+  const err = (message: string, fix: string, node?: string) =>
+    findings.push({rule: 'UC-15', severity: 'error', message, fix, ...(node ? {node} : {})})
   if (input.phoneSystem !== undefined && input.phoneSystem !== expected.phoneSystem) {
-    err(`${r.label}: the phone system has ${input.phoneSystem} voice-messaging ports; ${r.phoneSystem} = ${expected.phoneSystem} are needed for N = ${n}`,
-      `configure ${expected.phoneSystem} ports on the phone system${input.integration === 'sccp' ? ' (twice the ports needed: each server has half of them)' : ''}`)
+    err(
+      `${r.label}: the phone system has ${input.phoneSystem} voice-messaging ports; ${r.phoneSystem} = ${expected.phoneSystem} are needed for N = ${n}`,
+      `configure ${expected.phoneSystem} ports on the phone system${input.integration === 'sccp' ? ' (twice the ports needed: each server has half of them)' : ''}`,
+    )
   }
   const servers = input.perServer ?? []
   for (const s of servers) {
     if (s.ports < expected.perServer) {
-      err(`${r.label}: ${s.name} has ${s.ports} voice-messaging ports; ${r.perServer} = ${expected.perServer} per server are needed`,
-        `assign ${expected.perServer} ports to ${s.name} in Connection Administration`, s.name)
+      err(
+        `${r.label}: ${s.name} has ${s.ports} voice-messaging ports; ${r.perServer} = ${expected.perServer} per server are needed`,
+        `assign ${expected.perServer} ports to ${s.name} in Connection Administration`,
+        s.name,
+      )
     } else if (s.ports > expected.perServer) {
-      findings.push({rule: 'UC-15', severity: 'warning', node: s.name, message: `${r.label}: ${s.name} has ${s.ports} voice-messaging ports, more than the ${expected.perServer} per server of the table`,
-        fix: input.integration === 'sccp' ? `each server has half of the phone system's ${expected.phoneSystem} ports: ${expected.perServer}` : `${expected.perServer} ports per server are enough`})
+      findings.push({
+        rule: 'UC-15',
+        severity: 'warning',
+        node: s.name,
+        message: `${r.label}: ${s.name} has ${s.ports} voice-messaging ports, more than the ${expected.perServer} per server of the table`,
+        fix:
+          input.integration === 'sccp'
+            ? `each server has half of the phone system's ${expected.phoneSystem} ports: ${expected.perServer}`
+            : `${expected.perServer} ports per server are enough`,
+      })
     }
   }
   if (r.samePortsOnBoth && servers.length === 2 && servers[0].ports !== servers[1].ports) {
-    err(`${r.label}: the servers must share the same ports (${servers[0].name}: ${servers[0].ports}, ${servers[1].name}: ${servers[1].ports})`,
-      `give both servers the phone system's ${expected.phoneSystem} ports`)
+    err(
+      `${r.label}: the servers must share the same ports (${servers[0].name}: ${servers[0].ports}, ${servers[1].name}: ${servers[1].ports})`,
+      `give both servers the phone system's ${expected.phoneSystem} ports`,
+    )
   }
   for (const s of servers) {
     const other = servers.find((o) => o !== s)
     if (other && s.ports === 0) {
-      err(`${s.name} has no voice-messaging ports: when ${other.name} stops, ${s.name} cannot carry the calls (one server alone must carry all calls)`,
-        `assign ${expected.perServer} ports to ${s.name}`, s.name)
+      err(
+        `${s.name} has no voice-messaging ports: when ${other.name} stops, ${s.name} cannot carry the calls (one server alone must carry all calls)`,
+        `assign ${expected.perServer} ports to ${s.name}`,
+        s.name,
+      )
     }
   }
   return {ok: !findings.some((f) => f.severity === 'error'), findings, expected}
@@ -846,14 +1141,20 @@ export function normalizeMac(mac: string): string | undefined {
   return hex.match(/../g)!.join(':')
 }
 
-export function checkLicenses(servers: ReadonlyArray<{name: string; role: Role; mac?: string | null; licenseMac?: string | null}>): {ok: boolean; findings: PortFinding[]} {
+export function checkLicenses(servers: ReadonlyArray<{name: string; role: Role; mac?: string | null; licenseMac?: string | null}>): {
+  ok: boolean
+  findings: PortFinding[]
+} {
   const findings: PortFinding[] = []
   for (const s of servers) {
     const own = s.mac ? normalizeMac(s.mac) : undefined
     const lic = s.licenseMac ? normalizeMac(s.licenseMac) : undefined
     const err = (message: string, fix: string) => findings.push({rule: 'UC-16', severity: 'error', node: s.name, message, fix})
     if (!own) {
-      err(`${s.name}: its own MAC address is not known${s.mac ? ` ("${s.mac}" is not a MAC address)` : ''}`, 'set the server\'s MAC address (settings.mac of its agent)')
+      err(
+        `${s.name}: its own MAC address is not known${s.mac ? ` ("${s.mac}" is not a MAC address)` : ''}`,
+        "set the server's MAC address (settings.mac of its agent)",
+      )
       continue
     }
     if (!s.licenseMac) {
@@ -861,13 +1162,18 @@ export function checkLicenses(servers: ReadonlyArray<{name: string; role: Role; 
       continue
     }
     if (!lic) {
-      err(`${s.name}: the license MAC "${s.licenseMac}" is not a MAC address`, `install on ${s.name} a license holding its own MAC address ${own}`)
+      err(
+        `${s.name}: the license MAC "${s.licenseMac}" is not a MAC address`,
+        `install on ${s.name} a license holding its own MAC address ${own}`,
+      )
       continue
     }
     if (lic !== own) {
       const other = servers.find((o) => o !== s && o.mac && normalizeMac(o.mac) === lic)
-      err(`${s.name} (${s.role}) holds a license for MAC ${lic}${other ? ` (the MAC of ${other.name})` : ''}, not its own MAC ${own}`,
-        `install on ${s.name} the license holding ${own}${other ? `; the license for ${lic} belongs on ${other.name}` : ''}`)
+      err(
+        `${s.name} (${s.role}) holds a license for MAC ${lic}${other ? ` (the MAC of ${other.name})` : ''}, not its own MAC ${own}`,
+        `install on ${s.name} the license holding ${own}${other ? `; the license for ${lic} belongs on ${other.name}` : ''}`,
+      )
     }
   }
   return {ok: findings.length === 0, findings}

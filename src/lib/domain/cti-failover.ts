@@ -127,7 +127,8 @@ export const CTI7_TABLE: readonly Cti7Row[] = [
  */
 export function stateAfterFailover(agent: Pick<CtiAgent, 'state' | 'beforeCall'>): AgentStatus {
   const row = CTI7_TABLE.find(
-    (r) => r.before === agent.state && (r.beforeCall === undefined || (r.beforeCall === 'Available') === (agent.beforeCall === 'Available')),
+    (r) =>
+      r.before === agent.state && (r.beforeCall === undefined || (r.beforeCall === 'Available') === (agent.beforeCall === 'Available')),
   )
   return row ? row.after : agent.state
 }
@@ -239,7 +240,8 @@ export function applyFault(env0: CtiEnvironment, fault: Fault): Transition {
       return pairFault(env0, fault, 'ctiServers')
     case 'peer':
       if (fault.action === 'switch-side') throw new UsageError('switch-side is for the PG and the CTI Server pairs')
-      if (fault.id !== undefined && fault.id !== env0.ctios.peer.name) throw new UsageError(`the peer CTI OS server is ${env0.ctios.peer.name}, not "${fault.id}"`)
+      if (fault.id !== undefined && fault.id !== env0.ctios.peer.name)
+        throw new UsageError(`the peer CTI OS server is ${env0.ctios.peer.name}, not "${fault.id}"`)
       return fault.action === 'down' ? ctiosServerDown(env0, 'peer') : ctiosServerOnline(env0, 'peer')
     case 'ctios-server':
       throw new UsageError('a CTI OS server failure is a real failure of the CtiosServerNode process (CTI-3), not a model fault')
@@ -254,7 +256,9 @@ function deviceFault(env0: CtiEnvironment, fault: Fault): Transition {
   if (fault.action === 'switch-side') throw new UsageError(`switch-side is for the PG and the CTI Server pairs, not a ${what}`)
   if (fault.id === undefined) throw new UsageError(`which ${what}? (e.g. ${Object.keys(table)[0] ?? '?'})`)
   if (!table[fault.id]) {
-    throw new UsageError(`no ${what} "${fault.id}"`, {hint: `${what}s here: ${Object.keys(table).slice(0, 5).join(', ')}${Object.keys(table).length > 5 ? ', ...' : ''}`})
+    throw new UsageError(`no ${what} "${fault.id}"`, {
+      hint: `${what}s here: ${Object.keys(table).slice(0, 5).join(', ')}${Object.keys(table).length > 5 ? ', ...' : ''}`,
+    })
   }
   const env = clone(env0)
   const device = (phone ? env.ipPhones : env.switches)[fault.id]
@@ -266,7 +270,12 @@ function deviceFault(env0: CtiEnvironment, fault: Fault): Transition {
   device.inService = !down
   if (!down) {
     const out = associated.filter((a) => a.state === LOGGED_OUT).length
-    return {env, effects: [], rule, message: `${what} ${fault.id} back in service; its ${out} agent(s) stay logged out until they log in again (${rule})`}
+    return {
+      env,
+      effects: [],
+      rule,
+      message: `${what} ${fault.id} back in service; its ${out} agent(s) stay logged out until they log in again (${rule})`,
+    }
   }
   // Out of service: an event to exactly the associated softphones, which show Offline; the
   // agents are logged out and must log in manually when it is back (CTI-4, CTI-5).
@@ -298,7 +307,13 @@ function pairFault(env0: CtiEnvironment, fault: Fault, key: 'pg' | 'ctiServers')
     const to = other(pair.active)
     if (!pair.up[to]) throw new RefusedError(`the ${name}'s side ${to} is down: switching to it would take the ${name} offline`, {rule})
     pair.active = to
-    if (isPg) return {env, effects: [], rule, message: `PG switched active side ${other(to)} → ${to}: CTI OS and its clients are not affected (CTI-1)`}
+    if (isPg)
+      return {
+        env,
+        effects: [],
+        rule,
+        message: `PG switched active side ${other(to)} → ${to}: CTI OS and its clients are not affected (CTI-1)`,
+      }
     return ctiServerReconnect(env, `CTI OS reconnected to the redundant CTI Server ${to} (CTI-2)`)
   }
 
@@ -309,8 +324,17 @@ function pairFault(env0: CtiEnvironment, fault: Fault, key: 'pg' | 'ctiServers')
       if (!pair.up[pair.active]) {
         const from = pair.active
         pair.active = other(from)
-        if (isPg) return {env, effects: [], rule, message: `PG side ${from} down: the PG switched active side ${from} → ${pair.active}; CTI OS and its clients are not affected (CTI-1)`}
-        return ctiServerReconnect(env, `CTI Server ${from} down: CTI OS reconnected at once to the redundant CTI Server ${pair.active} (CTI-2)`)
+        if (isPg)
+          return {
+            env,
+            effects: [],
+            rule,
+            message: `PG side ${from} down: the PG switched active side ${from} → ${pair.active}; CTI OS and its clients are not affected (CTI-1)`,
+          }
+        return ctiServerReconnect(
+          env,
+          `CTI Server ${from} down: CTI OS reconnected at once to the redundant CTI Server ${pair.active} (CTI-2)`,
+        )
       }
       return {env, effects: [], rule, message: `${name} side ${sides.join(', ')} down; side ${pair.active} stays active: nothing affected`}
     }
@@ -348,7 +372,14 @@ function ctiServerReconnect(env: CtiEnvironment, message: string): Transition {
   if (changed.length === 0) return {env, effects: [], rule: 'CTI-2', message}
   return {
     env,
-    effects: [{send: 'AgentState', softphones: ids(changed.filter((a) => a.softphone === 'local' || a.softphone === 'peer')), rule: 'LOAD-2', reason: 'set Not Ready on failover (/LOAD 0)'}],
+    effects: [
+      {
+        send: 'AgentState',
+        softphones: ids(changed.filter((a) => a.softphone === 'local' || a.softphone === 'peer')),
+        rule: 'LOAD-2',
+        reason: 'set Not Ready on failover (/LOAD 0)',
+      },
+    ],
     rule: 'CTI-2',
     message: `${message}; ${changed.length} agent(s) set Not Ready (LOAD-2)`,
   }
@@ -461,7 +492,10 @@ export function connectSoftphone(env0: CtiEnvironment, id: string): Transition {
   const effects: Effect[] = [{send: 'Connected', softphones: [id], ...(rule ? {rule} : {})}]
   // A softphone that connects while a component is down shows Offline at once.
   for (const c of offlineCauses(env0, a)) effects.push({send: 'Offline', softphones: [id], rule: c.rule, reason: c.reason})
-  return single(env0, a, {effects, message: `softphone ${id} connected to ${env0.ctios[server].name}${rule ? `; ${before} → ${a.state} (${rule})` : ''}`})
+  return single(env0, a, {
+    effects,
+    message: `softphone ${id} connected to ${env0.ctios[server].name}${rule ? `; ${before} → ${a.state} (${rule})` : ''}`,
+  })
 }
 
 /**
@@ -476,7 +510,11 @@ export function disconnectSoftphone(env0: CtiEnvironment, id: string): Transitio
   a.softphone = 'none'
   if (env0.rejectIfAlreadyLoggedIn === 1 && a.state !== LOGGED_OUT) {
     a.desktopCrashed = true
-    return single(env0, a, {effects: [], rule: 'LOAD-5', message: `softphone ${id} disconnected while agent ${id} is ${a.state}: the agent stays logged in on the server; its next login is refused until a supervisor logs it out (LOAD-5)`})
+    return single(env0, a, {
+      effects: [],
+      rule: 'LOAD-5',
+      message: `softphone ${id} disconnected while agent ${id} is ${a.state}: the agent stays logged in on the server; its next login is refused until a supervisor logs it out (LOAD-5)`,
+    })
   }
   return single(env0, a, {effects: [], message: `softphone ${id} disconnected`})
 }
@@ -548,7 +586,14 @@ export interface AgentView {
 export type SoftphoneEvent =
   | {type: 'Connected'; server: string; agent: AgentView; rule?: CtiRule}
   | {type: 'Offline'; rule?: CtiRule; reason: string; agent: AgentView}
-  | {type: 'Snapshot'; rule?: CtiRule; server: string; agent: AgentView; devices: Array<{device: string; kind: 'IP phone' | 'switch'; inService: boolean}>; calls: Array<{agent: string; phone: string}>}
+  | {
+      type: 'Snapshot'
+      rule?: CtiRule
+      server: string
+      agent: AgentView
+      devices: Array<{device: string; kind: 'IP phone' | 'switch'; inService: boolean}>
+      calls: Array<{agent: string; phone: string}>
+    }
   | {type: 'AgentState'; agent: AgentView; rule?: CtiRule}
 
 export function agentView(a: CtiAgent): AgentView {

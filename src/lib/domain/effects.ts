@@ -12,7 +12,10 @@ export interface ActionEffect {
 }
 
 /** The node-level actions whose effect is asked before they run. */
-export type EffectAction = {type: 'service'; action: 'stop' | 'cycle' | 'start'; service: string} | {type: 'node-restart'} | {type: 'pg-restart'}
+export type EffectAction =
+  | {type: 'service'; action: 'stop' | 'cycle' | 'start'; service: string}
+  | {type: 'node-restart'}
+  | {type: 'pg-restart'}
 
 /** Whether the action stops `service` for a while (a node restart stops every service). */
 export function stopsService(a: EffectAction, service: string): boolean {
@@ -27,35 +30,79 @@ export const CTI6_WARNING: ActionEffect = {
 }
 
 /** PRG-2/PRG-3 (and PRG-9): stopping a critical service of an IM and Presence node. */
-export function presenceStopEffect(f: {node: string; peer: string | null; services: string[]; users: number; haEnabled: boolean; peerUp: boolean}): ActionEffect[] {
+export function presenceStopEffect(f: {
+  node: string
+  peer: string | null
+  services: string[]
+  users: number
+  haEnabled: boolean
+  peerUp: boolean
+}): ActionEffect[] {
   const what = `stopping ${f.services.join(', ')} on ${f.node}`
   if (!f.haEnabled) {
-    return [{rule: 'PRG-9', kind: 'change', message: `${what}: high availability is disabled, so its ${f.users} user(s) lose presence and IM until the services run again (no failover)`}]
+    return [
+      {
+        rule: 'PRG-9',
+        kind: 'change',
+        message: `${what}: high availability is disabled, so its ${f.users} user(s) lose presence and IM until the services run again (no failover)`,
+      },
+    ]
   }
   if (!f.peer || !f.peerUp) {
-    return [{rule: 'PRG-2', kind: 'change', message: `${what}: its ${f.users} user(s) lose service; the peer ${f.peer ?? '(none)'} is not up to take them over`}]
+    return [
+      {
+        rule: 'PRG-2',
+        kind: 'change',
+        message: `${what}: its ${f.users} user(s) lose service; the peer ${f.peer ?? '(none)'} is not up to take them over`,
+      },
+    ]
   }
   return [
-    {rule: 'PRG-2', kind: 'change', message: `${what}: its ${f.users} user(s) fail over to ${f.peer} (disconnected, then signed in again there)`},
-    {rule: 'PRG-3', kind: 'change', message: `the Server Recovery Manager of ${f.peer} performs the failover after the critical service down delay; users come back on fallback (PRG-8)`},
+    {
+      rule: 'PRG-2',
+      kind: 'change',
+      message: `${what}: its ${f.users} user(s) fail over to ${f.peer} (disconnected, then signed in again there)`,
+    },
+    {
+      rule: 'PRG-3',
+      kind: 'change',
+      message: `the Server Recovery Manager of ${f.peer} performs the failover after the critical service down delay; users come back on fallback (PRG-8)`,
+    },
   ]
 }
 
 /** UC-10/UC-12: stopping a critical service of a Unity Connection server. */
-export function connectionStopEffect(f: {server: string; role: Role; status: ServerStatus; peer: string; peerStatus: ServerStatus | undefined; services: string[]}): ActionEffect[] {
+export function connectionStopEffect(f: {
+  server: string
+  role: Role
+  status: ServerStatus
+  peer: string
+  peerStatus: ServerStatus | undefined
+  services: string[]
+}): ActionEffect[] {
   const e = criticalStopEffect(f.role, f.status, f.peerStatus)
   const what = `stopping ${f.services.join(', ')} on ${f.server} (${f.status})`
   if (e.effect === 'status-change') {
     return [
       {rule: 'UC-10', kind: 'change', message: `${what}: ${f.server} becomes Secondary and ${f.peer} becomes Primary`},
-      {rule: 'UC-12', kind: 'change', message: `an automatic status change: both raise "status change starting", ${f.peer} starts its critical services and the data connector switches to its database`},
+      {
+        rule: 'UC-12',
+        kind: 'change',
+        message: `an automatic status change: both raise "status change starting", ${f.peer} starts its critical services and the data connector switches to its database`,
+      },
     ]
   }
   return [{rule: 'UC-10', kind: 'change', message: `${what}: ${e.why}`}]
 }
 
 /** CTI-3 with CTI-6: stopping the CTI OS server process. */
-export function ctiosServerStopEffect(f: {server: string; softphones: number; peer: string; peerOnline: boolean; peerCapacity: number}): ActionEffect[] {
+export function ctiosServerStopEffect(f: {
+  server: string
+  softphones: number
+  peer: string
+  peerOnline: boolean
+  peerCapacity: number
+}): ActionEffect[] {
   const reconnect = f.peerOnline ? Math.min(f.softphones, f.peerCapacity) : 0
   return [
     {
@@ -70,7 +117,11 @@ export function ctiosServerStopEffect(f: {server: string; softphones: number; pe
 /** CTI-1 with CTI-6: a PG restart takes the PG offline. */
 export function pgRestartEffect(f: {softphones: number}): ActionEffect[] {
   return [
-    {rule: 'CTI-1', kind: 'change', message: `the PG goes offline: every one of the ${f.softphones} softphone(s) gets an "Offline" event until it is back online`},
+    {
+      rule: 'CTI-1',
+      kind: 'change',
+      message: `the PG goes offline: every one of the ${f.softphones} softphone(s) gets an "Offline" event until it is back online`,
+    },
     CTI6_WARNING,
   ]
 }

@@ -335,7 +335,12 @@ export function loadChangeRefusal(
   value: 0 | 1,
 ): LoadFinding | null {
   const field = withLoad(peripheral.configurationParameters, value)
-  const check = checkLoadParameter({params: field, icmVersion: peripheral.icmVersion, ctiosVersion: peripheral.ctiosVersion, usesCtios: true})
+  const check = checkLoadParameter({
+    params: field,
+    icmVersion: peripheral.icmVersion,
+    ctiosVersion: peripheral.ctiosVersion,
+    usesCtios: true,
+  })
   const error = (rule: string) => check.findings.find((f) => f.severity === 'error' && f.rule === rule)
   if (value === 1 && loadDefaultFor(peripheral.icmVersion)?.load === 1) return error('LOAD-4') ?? null
   return error('LOAD-4') ?? error('LOAD-1') ?? null

@@ -61,12 +61,20 @@ export function checkRedundancyGroups(groups: readonly PresenceGroupFacts[], nod
         rule: 'PRG-1',
         severity: 'error',
         message: `group ${g.name} has ${names.length} node(s); a presence redundancy group has one or two`,
-        fix: names.length === 0 ? `assign an IM and Presence node to ${g.name} or delete it` : `keep two nodes in ${g.name} and put the others in another group`,
+        fix:
+          names.length === 0
+            ? `assign an IM and Presence node to ${g.name} or delete it`
+            : `keep two nodes in ${g.name} and put the others in another group`,
       })
     for (const n of names) {
       memberOf.set(n, [...(memberOf.get(n) ?? []), g.name])
       if (!byName.has(n))
-        findings.push({rule: 'PRG-1', severity: 'error', message: `group ${g.name} names ${n}, which is not a known IM and Presence node`, fix: `remove ${n} from ${g.name} or add the node`})
+        findings.push({
+          rule: 'PRG-1',
+          severity: 'error',
+          message: `group ${g.name} names ${n}, which is not a known IM and Presence node`,
+          fix: `remove ${n} from ${g.name} or add the node`,
+        })
     }
     const members = names.map((n) => byName.get(n)).filter((n): n is PresenceNodeFacts => n !== undefined)
     const same = (what: string, key: (n: PresenceNodeFacts) => string, fix: string): void => {
@@ -79,13 +87,22 @@ export function checkRedundancyGroups(groups: readonly PresenceGroupFacts[], nod
           fix,
         })
     }
-    same('IM and Presence version', (n) => n.version, `run the same IM and Presence version on both nodes of ${g.name} (finish the upgrade or switch version)`)
+    same(
+      'IM and Presence version',
+      (n) => n.version,
+      `run the same IM and Presence version on both nodes of ${g.name} (finish the upgrade or switch version)`,
+    )
     same('cluster', (n) => n.cluster, `put two nodes of the same cluster in ${g.name}`)
     same('IM and Presence database publisher', (n) => n.databasePublisher, `put two nodes with the same database publisher in ${g.name}`)
   }
   for (const [n, gs] of memberOf)
     if (gs.length > 1)
-      findings.push({rule: 'PRG-1', severity: 'error', message: `${n} is in ${gs.length} groups (${gs.join(', ')}); a node belongs to one group at most`, fix: `keep ${n} in one group only`})
+      findings.push({
+        rule: 'PRG-1',
+        severity: 'error',
+        message: `${n} is in ${gs.length} groups (${gs.join(', ')}); a node belongs to one group at most`,
+        fix: `keep ${n} in one group only`,
+      })
   return result(findings)
 }
 
@@ -214,11 +231,16 @@ export function balancedAssignment(users: number, nodes: readonly string[]): rea
 }
 
 /** The moves that turn the current assignment into the balanced one; the odd users stay where they are. */
-export function rebalanceMoves(current: readonly {readonly node: string; readonly users: number}[]): readonly {readonly from: string; readonly to: string; readonly users: number}[] {
+export function rebalanceMoves(
+  current: readonly {readonly node: string; readonly users: number}[],
+): readonly {readonly from: string; readonly to: string; readonly users: number}[] {
   const total = current.reduce((a, n) => a + n.users, 0)
   // The remainder goes to the nodes that already carry the most, so fewer users move.
   const order = current.map((n, i) => ({n, i})).sort((a, b) => b.n.users - a.n.users || a.i - b.i)
-  const shares = balancedAssignment(total, order.map((o) => o.n.node))
+  const shares = balancedAssignment(
+    total,
+    order.map((o) => o.n.node),
+  )
   const target = new Map(shares.map((s) => [s.node, s.users]))
   const delta = current.map((n) => ({node: n.node, d: n.users - (target.get(n.node) ?? 0)}))
   const givers = delta.filter((s) => s.d > 0)

@@ -51,9 +51,19 @@ export interface PresenceView {
   /** The watcher whose view is shown, when asked. */
   perspective: string | null
   /** Each contact's status (the groups list ids; a contact in several groups appears once here). */
-  contacts: {count: number; groups: Array<{name: string; contacts: string[]}>; ungrouped: string[]; statuses: Record<string, PresenceStatus>}
+  contacts: {
+    count: number
+    groups: Array<{name: string; contacts: string[]}>
+    ungrouped: string[]
+    statuses: Record<string, PresenceStatus>
+  }
   /** Watchers by group, those in no group last (also in `ungrouped`). */
-  watchers: {count: number; groups: Array<{name: string; watchers: string[]}>; ungrouped: string[]; statuses: Record<string, PresenceStatus>}
+  watchers: {
+    count: number
+    groups: Array<{name: string; watchers: string[]}>
+    ungrouped: string[]
+    statuses: Record<string, PresenceStatus>
+  }
   server: {assigned: string; signedInTo: string}
   /** ADM-7's prerequisites for valid presence, each checked. */
   prerequisites: Array<{name: string; ok: boolean; detail: string}>
@@ -93,12 +103,17 @@ export function viewPresence(input: {
   for (const w of watcherRows) if (w.group) byGroup.set(w.group, [...(byGroup.get(w.group) ?? []), w.watcher])
   const ungroupedWatchers = watcherRows.filter((w) => !w.group).map((w) => w.watcher)
   if (ungroupedWatchers.length > 0) byGroup.set('(no group)', ungroupedWatchers)
-  const statusOf = (ids: Iterable<string>) => Object.fromEntries([...ids].map((id) => [id, directory.entry(id)?.status ?? 'Unavailable'])) as Record<string, PresenceStatus>
+  const statusOf = (ids: Iterable<string>) =>
+    Object.fromEntries([...ids].map((id) => [id, directory.entry(id)?.status ?? 'Unavailable'])) as Record<string, PresenceStatus>
 
   const down = PRESENCE_VIEWER_SERVICES.filter((s) => input.services[s] !== 'Running')
   const prerequisites = [
     {name: 'assigned to an IM and Presence node', ok: true, detail: input.assignment.assigned},
-    ...PRESENCE_VIEWER_SERVICES.map((svc) => ({name: `${svc} running on ${input.assignment.signedInTo}`, ok: input.services[svc] === 'Running', detail: input.services[svc] ?? 'unknown'})),
+    ...PRESENCE_VIEWER_SERVICES.map((svc) => ({
+      name: `${svc} running on ${input.assignment.signedInTo}`,
+      ok: input.services[svc] === 'Running',
+      detail: input.services[svc] ?? 'unknown',
+    })),
   ]
   if (down.length > 0) {
     warnings.push(
@@ -118,7 +133,12 @@ export function viewPresence(input: {
     ...(status === 'Custom' && entry.customText ? {customText: entry.customText} : {}),
     perspective: as ?? null,
     contacts: {count: contacts.size, groups: entry.contactGroups, ungrouped: entry.ungrouped, statuses: statusOf(contacts)},
-    watchers: {count: watchers.size, groups: [...byGroup].map(([name, ws]) => ({name, watchers: ws})), ungrouped: ungroupedWatchers, statuses: statusOf(watchers)},
+    watchers: {
+      count: watchers.size,
+      groups: [...byGroup].map(([name, ws]) => ({name, watchers: ws})),
+      ungrouped: ungroupedWatchers,
+      statuses: statusOf(watchers),
+    },
     server: input.assignment,
     prerequisites,
     warnings,
@@ -142,7 +162,18 @@ export function labDirectory(size: number, idOf: (index: number) => string, inde
     return i >= 0 && i < size ? i : undefined
   }
   const at = (i: number) => idOf(((i % size) + size) % size)
-  const STATUS_BY_DIGIT: PresenceStatus[] = ['Available', 'Available', 'Available', 'Available', 'Available', 'Away', 'Away', 'Do Not Disturb', 'Unavailable', 'Custom']
+  const STATUS_BY_DIGIT: PresenceStatus[] = [
+    'Available',
+    'Available',
+    'Available',
+    'Available',
+    'Available',
+    'Away',
+    'Away',
+    'Do Not Disturb',
+    'Unavailable',
+    'Custom',
+  ]
   const everyone = (i: number) => i % 1000 === 999
   const leader = (i: number) => i % 50 === 0 && i !== 0
 

@@ -32,7 +32,15 @@ export const NO_ESCALATION: Escalation = {automatic: false, nodeRestartAtMs: nul
 export function decideRestart(
   tracker: RestartTracker,
   run: {startedAtMs: number; nowMs: number},
-  t: Pick<Timing, 'restartInitialDelayMs' | 'restartMaxDelayMs' | 'restartBurstLimit' | 'restartBurstWindowMs' | 'restartResetAfterMs' | 'nmmRestartWindowMs'>,
+  t: Pick<
+    Timing,
+    | 'restartInitialDelayMs'
+    | 'restartMaxDelayMs'
+    | 'restartBurstLimit'
+    | 'restartBurstWindowMs'
+    | 'restartResetAfterMs'
+    | 'nmmRestartWindowMs'
+  >,
   escalation: Escalation = NO_ESCALATION,
 ): {tracker: RestartTracker; decision: RestartDecision} {
   const stableRun = run.nowMs - run.startedAtMs >= t.restartResetAfterMs
@@ -42,9 +50,14 @@ export function decideRestart(
     const burst = `${recent.length} restarts within ${t.restartBurstWindowMs} ms (burst limit ${t.restartBurstLimit})`
     const last = escalation.nodeRestartAtMs
     if (escalation.automatic && (last === null || run.nowMs - last >= t.nmmRestartWindowMs)) {
-      return {tracker: {recent, consecutive}, decision: {action: 'restart-node', reason: `${burst}: unrecoverable fault, NMM restarts the node (SVC-5)`}}
+      return {
+        tracker: {recent, consecutive},
+        decision: {action: 'restart-node', reason: `${burst}: unrecoverable fault, NMM restarts the node (SVC-5)`},
+      }
     }
-    const why = escalation.automatic ? `; it persists after NMM's node restart ${run.nowMs - (last ?? 0)} ms ago (at most one per ${t.nmmRestartWindowMs} ms)` : ''
+    const why = escalation.automatic
+      ? `; it persists after NMM's node restart ${run.nowMs - (last ?? 0)} ms ago (at most one per ${t.nmmRestartWindowMs} ms)`
+      : ''
     return {tracker: {recent, consecutive}, decision: {action: 'fail', reason: `${burst}${why}`}}
   }
   const delayMs = Math.min(t.restartInitialDelayMs * 2 ** consecutive, t.restartMaxDelayMs)

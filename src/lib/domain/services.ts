@@ -35,10 +35,34 @@ export interface ServiceDefinition {
 
 /** SVC-1: the processes of the CTI OS service, as the document lists them. */
 export const CTIOS_PROCESSES: readonly ServiceDefinition[] = [
-  {name: 'CtiosServerNode', description: 'main CTI OS server; manages CTI OS objects, listens for client connections', console: true, startup: 'Automatic', critical: true},
-  {name: 'CTIOSTrace', description: 'tracing utility, writes server messages to local logs (EMS format)', console: false, startup: 'Automatic', critical: false},
-  {name: 'NM', description: 'NodeManager: starts every process of the service, restarts abnormally terminated ones', console: false, startup: 'Automatic', critical: false},
-  {name: 'NMM', description: 'NodeManagerManager: system-level faults; restarts the host on an unrecoverable fault', console: false, startup: 'Automatic', critical: false},
+  {
+    name: 'CtiosServerNode',
+    description: 'main CTI OS server; manages CTI OS objects, listens for client connections',
+    console: true,
+    startup: 'Automatic',
+    critical: true,
+  },
+  {
+    name: 'CTIOSTrace',
+    description: 'tracing utility, writes server messages to local logs (EMS format)',
+    console: false,
+    startup: 'Automatic',
+    critical: false,
+  },
+  {
+    name: 'NM',
+    description: 'NodeManager: starts every process of the service, restarts abnormally terminated ones',
+    console: false,
+    startup: 'Automatic',
+    critical: false,
+  },
+  {
+    name: 'NMM',
+    description: 'NodeManagerManager: system-level faults; restarts the host on an unrecoverable fault',
+    console: false,
+    startup: 'Automatic',
+    critical: false,
+  },
 ]
 
 const svc = (name: string, description: string, critical = false, startup: StartupType = 'Automatic'): ServiceDefinition => ({
@@ -93,7 +117,10 @@ export function planServiceAction(
     return {changes: start, rules: ['SVC-2: operators start the processes of a service']}
   }
   if (action === 'stop') {
-    const rules = ['SVC-2: operators stop the processes of a service', 'SVC-4: a process stopped by an operator is not restarted by NodeManager']
+    const rules = [
+      'SVC-2: operators stop the processes of a service',
+      'SVC-4: a process stopped by an operator is not restarted by NodeManager',
+    ]
     if (s.startup === 'Automatic') rules.push('SVC-3: startup type Automatic: it starts again when the host restarts')
     return {changes: stop, rules}
   }
@@ -104,10 +131,16 @@ export function planServiceAction(
  * SVC-5: NMM's host restart stops every service (in reverse order), then starts the Automatic
  * ones in order, as a host boot would (SVC-3).
  */
-export function planNodeRestart(services: ReadonlyArray<{name: string; state: ServiceState; startup: StartupType}>): {changes: string[]; rules: string[]} {
+export function planNodeRestart(services: ReadonlyArray<{name: string; state: ServiceState; startup: StartupType}>): {
+  changes: string[]
+  rules: string[]
+} {
   return {
     changes: [
-      ...services.filter((s) => s.state !== 'Stopped').reverse().map((s) => `${s.name}: ${s.state} → Stopped`),
+      ...services
+        .filter((s) => s.state !== 'Stopped')
+        .reverse()
+        .map((s) => `${s.name}: ${s.state} → Stopped`),
       ...services.filter((s) => s.startup === 'Automatic').map((s) => `${s.name}: Stopped → Running`),
     ],
     rules: ['SVC-5: NMM restarts the whole node (all services)', 'SVC-3: Automatic services start with the host'],

@@ -4,7 +4,15 @@
 // file only routes an action to them and records what they say. Pure: time is passed in.
 
 import {NotFoundError, RefusedError, UcctlError, UsageError} from '../errors.js'
-import {type CtiEnvironment, ctiosServerOnline, type Fault, mergeEffects, planFault, softphoneConnection, type Transition} from './cti-failover.js'
+import {
+  type CtiEnvironment,
+  ctiosServerOnline,
+  type Fault,
+  mergeEffects,
+  planFault,
+  softphoneConnection,
+  type Transition,
+} from './cti-failover.js'
 import {criticalStopEffect, type ManualAction, planManualAction, type ServerStatus} from './connection-cluster.js'
 import {checkCapacity, checkRedundancyGroups, type PresenceFinding} from './presence-capacity.js'
 import {
@@ -18,7 +26,15 @@ import {
   type OperatorAction,
   recommendedActionFor,
 } from './presence-redundancy.js'
-import {CTIOS_PROCESSES, planNodeRestart, planServiceAction, type Product, type Role, type ServiceState, type StartupType} from './services.js'
+import {
+  CTIOS_PROCESSES,
+  planNodeRestart,
+  planServiceAction,
+  type Product,
+  type Role,
+  type ServiceState,
+  type StartupType,
+} from './services.js'
 import {checkNodeAction, clusterFromPartitions, type HistoryEntry, planUpgrade, switchVersionTarget, type UpgradeAction} from './upgrade.js'
 import {installableVersion, parseVersion} from './version.js'
 
@@ -163,7 +179,8 @@ class Step {
           break
         case 'stopCriticalServices':
         case 'startCriticalServices':
-          for (const s of nodeOf(this.d, fx.node).services) if (s.critical) s.state = fx.kind === 'stopCriticalServices' ? 'Stopped' : 'Running'
+          for (const s of nodeOf(this.d, fx.node).services)
+            if (s.critical) s.state = fx.kind === 'stopCriticalServices' ? 'Stopped' : 'Running'
           break
         case 'raiseAlarm':
           this.effects.alarms.push(`${fx.rule}: ${fx.message}`)
@@ -201,7 +218,12 @@ class Step {
     if (t.rule) this.rules.push(t.rule)
     for (const e of mergeEffects(t.effects)) {
       if (e.send === 'Offline' && e.softphones.length > 0)
-        this.effects.offline.push({node: n.name, rule: e.rule ?? 'CTI-3', ...(e.reason ? {reason: e.reason} : {}), softphones: e.softphones.length})
+        this.effects.offline.push({
+          node: n.name,
+          rule: e.rule ?? 'CTI-3',
+          ...(e.reason ? {reason: e.reason} : {}),
+          softphones: e.softphones.length,
+        })
     }
   }
 
@@ -239,13 +261,23 @@ function upgradeCluster(d: Deployment, node: SimNode) {
   return clusterFromPartitions(
     d.nodes
       .filter((n) => (n.product === 'cucm' || n.product === 'imp') && n.cluster === node.cluster)
-      .map((n) => ({node: n.name, product: n.product as 'cucm' | 'imp', role: n.role, cluster: n.cluster, active: n.version, inactive: n.inactive, history: n.history})),
+      .map((n) => ({
+        node: n.name,
+        product: n.product as 'cucm' | 'imp',
+        role: n.role,
+        cluster: n.cluster,
+        active: n.version,
+        inactive: n.inactive,
+        history: n.history,
+      })),
   )
 }
 
 function partitionAction(st: Step, node: SimNode, action: UpgradeAction, version: string): void {
   if (node.product !== 'cucm' && node.product !== 'imp') {
-    throw new UsageError(`${node.name} is a ${node.product} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`)
+    throw new UsageError(
+      `${node.name} is a ${node.product} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`,
+    )
   }
   const {cluster, history} = upgradeCluster(st.d, node)
   const refusal = checkNodeAction(cluster, history, node.name, action, version)
@@ -316,8 +348,15 @@ function clusterAction(st: Step, node: SimNode, action: ManualAction, drain: boo
   const c = node.connection
   if (!c) throw new UsageError(`${node.name} is not a Unity Connection server`)
   const peerNode = st.d.nodes.find((x) => x.name === c.peer)
-  const peer = peerNode?.connection && peerNode.connection.status !== 'Not Functioning' ? {name: peerNode.name, status: peerNode.connection.status} : undefined
-  const plan = planManualAction(action, {name: node.name, role: node.role, status: c.status, takingCalls: c.takingCalls, callsInProgress: c.callsInProgress}, peer)
+  const peer =
+    peerNode?.connection && peerNode.connection.status !== 'Not Functioning'
+      ? {name: peerNode.name, status: peerNode.connection.status}
+      : undefined
+  const plan = planManualAction(
+    action,
+    {name: node.name, role: node.role, status: c.status, takingCalls: c.takingCalls, callsInProgress: c.callsInProgress},
+    peer,
+  )
   st.changes.push(...plan.changes)
   st.rules.push(...plan.rules)
   st.message = plan.noop ? `${node.name}: nothing to do` : `${node.name}: ${action}`
@@ -357,7 +396,8 @@ function presenceAction(st: Step, event: OperatorAction, group: string | undefin
     if (gi < 0) throw new NotFoundError(`${event.node} is not in a presence redundancy group`)
   } else if (group !== undefined) {
     gi = st.d.groups.findIndex((g) => g.name === group)
-    if (gi < 0) throw new NotFoundError(`no presence redundancy group ${group}`, {hint: `groups: ${st.d.groups.map((g) => g.name).join(', ')}`})
+    if (gi < 0)
+      throw new NotFoundError(`no presence redundancy group ${group}`, {hint: `groups: ${st.d.groups.map((g) => g.name).join(', ')}`})
   } else {
     if (st.d.groups.length !== 1) throw new UsageError('name the presence redundancy group: there are several or none')
     gi = 0
@@ -369,8 +409,11 @@ function presenceAction(st: Step, event: OperatorAction, group: string | undefin
   const g = st.d.groups[gi]
   const to = classifyGroup(g)?.row.row
   const cell = (n: GroupState['nodes'][number]) => `${n.state ?? 'down'} / ${n.reason ?? '-'}`
-  for (const i of [0, 1] as const) if (cell(before.nodes[i]) !== cell(g.nodes[i])) st.changes.push(`${g.nodes[i].name}: ${cell(before.nodes[i])} → ${cell(g.nodes[i])}`)
-  st.rules.push(`${event.type === 'haEnable' || event.type === 'haDisable' ? 'PRG-9' : 'PRG-8'}: ${describeAction(event)} is allowed in this state`)
+  for (const i of [0, 1] as const)
+    if (cell(before.nodes[i]) !== cell(g.nodes[i])) st.changes.push(`${g.nodes[i].name}: ${cell(before.nodes[i])} → ${cell(g.nodes[i])}`)
+  st.rules.push(
+    `${event.type === 'haEnable' || event.type === 'haDisable' ? 'PRG-9' : 'PRG-8'}: ${describeAction(event)} is allowed in this state`,
+  )
   if (g.haEnabled) st.rules.push(`PRG-7: row ${from ?? '-'} → row ${to ?? '-'}`)
   st.message = `${g.name}: ${g.nodes.map((n) => `${n.name} ${n.state ?? 'down'} / ${n.reason ?? '-'}`).join(', ')}`
 }
@@ -437,7 +480,9 @@ function apply(st: Step, a: SimAction): void {
       const findings = checkPresence(st.d, a.group)
       st.findings.push(...findings)
       const errors = findings.filter((f) => f.severity === 'error')
-      st.message = errors.length ? `pcluster check would fail: ${errors.map((f) => `${f.rule} ${f.message}`).join('; ')}` : `pcluster check passes${findings.length ? ' with warnings' : ''}`
+      st.message = errors.length
+        ? `pcluster check would fail: ${errors.map((f) => `${f.rule} ${f.message}`).join('; ')}`
+        : `pcluster check passes${findings.length ? ' with warnings' : ''}`
       if (errors.length) throw new CheckFinding(errors[0])
       return
     }
@@ -485,7 +530,14 @@ export function simulateStep(d: Deployment, action: SimAction, nowMs: number): S
       return {...base, ok: false, rule: error.finding.rule, message: st.message, fix: error.finding.fix, deployment: st.d}
     }
     if (error instanceof UcctlError) {
-      return {...base, ok: false, ...(error.rule ? {rule: error.rule} : {}), message: error.message, ...(error.hint ? {fix: error.hint} : {}), deployment: d}
+      return {
+        ...base,
+        ok: false,
+        ...(error.rule ? {rule: error.rule} : {}),
+        message: error.message,
+        ...(error.hint ? {fix: error.hint} : {}),
+        deployment: d,
+      }
     }
     throw error
   }
@@ -525,7 +577,12 @@ export function stateView(d: Deployment): StateView {
         stopped: n.services.filter((s) => s.state !== 'Running').map((s) => s.name),
       }
     }),
-    groups: d.groups.map((g) => ({name: g.name, haEnabled: g.haEnabled, row: g.haEnabled ? (classifyGroup(g)?.row.row ?? null) : null, recommendedAction: recommendedActionFor(g)})),
+    groups: d.groups.map((g) => ({
+      name: g.name,
+      haEnabled: g.haEnabled,
+      row: g.haEnabled ? (classifyGroup(g)?.row.row ?? null) : null,
+      recommendedAction: recommendedActionFor(g),
+    })),
   }
 }
 
@@ -540,11 +597,20 @@ export function stateDifferences(predicted: StateView, reached: StateView): stri
   const out: string[] = []
   const flat = (v: StateView) =>
     new Map<string, string>([
-      ...v.nodes.flatMap((n) => Object.entries(n).filter(([k]) => k !== 'name').map(([k, x]) => [`${n.name}.${k}`, JSON.stringify(x)] as [string, string])),
-      ...v.groups.flatMap((g) => Object.entries(g).filter(([k]) => k !== 'name').map(([k, x]) => [`${g.name}.${k}`, JSON.stringify(x)] as [string, string])),
+      ...v.nodes.flatMap((n) =>
+        Object.entries(n)
+          .filter(([k]) => k !== 'name')
+          .map(([k, x]) => [`${n.name}.${k}`, JSON.stringify(x)] as [string, string]),
+      ),
+      ...v.groups.flatMap((g) =>
+        Object.entries(g)
+          .filter(([k]) => k !== 'name')
+          .map(([k, x]) => [`${g.name}.${k}`, JSON.stringify(x)] as [string, string]),
+      ),
     ])
   const a = flat(predicted)
   const b = flat(reached)
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) out.push(`${k}: predicted ${a.get(k) ?? 'nothing'}, reached ${b.get(k) ?? 'nothing'}`)
+  for (const k of new Set([...a.keys(), ...b.keys()]))
+    if (a.get(k) !== b.get(k)) out.push(`${k}: predicted ${a.get(k) ?? 'nothing'}, reached ${b.get(k) ?? 'nothing'}`)
   return out
 }

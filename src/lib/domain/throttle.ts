@@ -309,7 +309,12 @@ export function stepThrottle(
   const events: ThrottleEvent[] = []
   if (size === 0) {
     if (state.state === 'Code Yellow') {
-      events.push({type: 'CodeYellowExit', timeMs: t, averageExpectedDelayMs: 0, message: 'throttling disabled (System Throttle Sample Size 0)'})
+      events.push({
+        type: 'CodeYellowExit',
+        timeMs: t,
+        averageExpectedDelayMs: 0,
+        message: 'throttling disabled (System Throttle Sample Size 0)',
+      })
     }
     const counters = {...state.counters, AverageExpectedDelay: 0, ThrottlingSampleActivity: 0, CodeYellowEntryExit: 0 as const}
     return {state: {...state, state: 'Normal', window: [], codeYellowSinceMs: null, lastTimeMs: t, counters}, events}
@@ -421,7 +426,13 @@ export function describeThrottleChanges(current: ThrottleParams, partial: Readon
 // THR-1 (run time): the documents' investigation (seed 004, "troubleshooting call throttling").
 
 /** Causes of overload to examine, in the document's order. */
-export const THROTTLE_CAUSES = ['heavy call activity', 'low CPU available to Unified CM', 'routing loops', 'disk I/O limits', 'disk fragmentation'] as const
+export const THROTTLE_CAUSES = [
+  'heavy call activity',
+  'low CPU available to Unified CM',
+  'routing loops',
+  'disk I/O limits',
+  'disk fragmentation',
+] as const
 
 /** Code Yellow entries from which throttling "repeats". */
 export const REPEATED_CODE_YELLOW_ENTRIES = 2
@@ -437,7 +448,10 @@ export interface ThrottleInvestigation {
  * THR-1 (run time): the investigation, while a node is in Code Yellow (or Code Red) or has
  * entered Code Yellow repeatedly; null otherwise. Repeated throttling adds the support step.
  */
-export function throttleInvestigation(s: {state: ThrottleStateName; counters: {TotalCodeYellowEntry: number}}): ThrottleInvestigation | null {
+export function throttleInvestigation(s: {
+  state: ThrottleStateName
+  counters: {TotalCodeYellowEntry: number}
+}): ThrottleInvestigation | null {
   const entries = s.counters.TotalCodeYellowEntry
   const repeated = entries >= REPEATED_CODE_YELLOW_ENTRIES
   if (s.state === 'Normal' && !repeated) return null
@@ -447,6 +461,7 @@ export function throttleInvestigation(s: {state: ThrottleStateName; counters: {T
     'watch ThrottlingSampleActivity (Cisco CallManager System Performance): frequent non-zero values signal overload',
   ]
   if (repeated) steps.push('throttling repeats: contact the Cisco Technical Assistance Center (TAC) with the trace files')
-  const why = s.state !== 'Normal' ? `in ${s.state}${repeated ? ` (${entries} Code Yellow entries)` : ''}` : `${entries} Code Yellow entries`
+  const why =
+    s.state !== 'Normal' ? `in ${s.state}${repeated ? ` (${entries} Code Yellow entries)` : ''}` : `${entries} Code Yellow entries`
   return {rule: 'THR-1', why, steps}
 }

@@ -243,8 +243,7 @@ export function sourceVersion(node: ClusterNode, target: VersionLike): string {
 
 function pathFor(product: UpgradeProduct, source: Version) {
   return UPGRADE_PATHS.find(
-    (p) =>
-      p.product === product && (p.match === 'release' ? isReleaseOf(source, p.from) : isAtOrBefore(source, p.from)),
+    (p) => p.product === product && (p.match === 'release' ? isReleaseOf(source, p.from) : isAtOrBefore(source, p.from)),
   )
 }
 
@@ -295,10 +294,10 @@ export function planUpgrade(cluster: Cluster, target: UpgradeTarget | VersionLik
   assertCluster(cluster)
   const t = normalizeTarget(target)
   if (!areCompatible(t.cucm, t.imp)) {
-    throw new RefusedError(
-      `UPG-1: target Unified CM ${t.cucm.text} and IM and Presence ${t.imp.text} differ in major or minor release`,
-      {rule: 'UPG-1', hint: 'choose targets with the same major.minor, e.g. 9.0 for both'},
-    )
+    throw new RefusedError(`UPG-1: target Unified CM ${t.cucm.text} and IM and Presence ${t.imp.text} differ in major or minor release`, {
+      rule: 'UPG-1',
+      hint: 'choose targets with the same major.minor, e.g. 9.0 for both',
+    })
   }
   const type = upgradeType(sourceVersion(publisher(cluster, 'cucm'), t.cucm), sourceVersion(publisher(cluster, 'imp'), t.imp))
   const order = UPGRADE_ORDERS[type]
@@ -344,7 +343,9 @@ function assertProposedSteps(steps: readonly PlanStep[]): void {
 }
 
 function describe(items: readonly Item[], expected: ReadonlyMap<string, number>): string {
-  return items.map((a) => `${a.action} ${a.node} (runbook step ${a.step}, documents' step ${expected.get(key(a.action, a.node))})`).join(', ')
+  return items
+    .map((a) => `${a.action} ${a.node} (runbook step ${a.step}, documents' step ${expected.get(key(a.action, a.node))})`)
+    .join(', ')
 }
 
 /**
@@ -546,10 +547,7 @@ export function checkUpgradeAllowed(
             first.version === null
               ? `cannot tell which version the first upgraded IM and Presence node ${first.node} installed`
               : `IM and Presence ${node} target ${t.imp.text} does not match ${first.version} of the first upgraded IM and Presence node ${first.node} in all five fields`,
-          hint:
-            first.version === null
-              ? `record the version ${first.node} installed`
-              : `upgrade ${node} to exactly ${first.version}`,
+          hint: first.version === null ? `record the version ${first.node} installed` : `upgrade ${node} to exactly ${first.version}`,
         }
       }
     }
@@ -645,7 +643,12 @@ export function allowedBecause(
  * of another major.minor is refused by UPG-1; before that, `version` stands for both and UPG-3
  * refuses it (the release is on no CUCM partition yet).
  */
-export function upgradeTargetFor(cluster: Cluster, node: string, version: string, history: readonly HistoryEntry[]): UpgradeTarget | string {
+export function upgradeTargetFor(
+  cluster: Cluster,
+  node: string,
+  version: string,
+  history: readonly HistoryEntry[],
+): UpgradeTarget | string {
   const n = findNode(cluster, node)
   if (n.product !== 'imp') return version
   const pub = cluster.nodes.find((x) => x.product === 'cucm' && x.role === 'publisher')
@@ -670,7 +673,11 @@ export function checkNodeAction(
 }
 
 /** What a switch-version activates: what the node's upgrade installed; refused when the inactive partition is empty. */
-export function switchVersionTarget(p: {readonly node: string; readonly inactive: string | null; readonly history: readonly HistoryEntry[]}): string {
+export function switchVersionTarget(p: {
+  readonly node: string
+  readonly inactive: string | null
+  readonly history: readonly HistoryEntry[]
+}): string {
   if (p.inactive === null) {
     throw new RefusedError(`the inactive partition of ${p.node} is empty: nothing to switch to`, {
       rule: 'UPG-5',

@@ -115,7 +115,8 @@ export async function freePorts(count: number, taken: ReadonlySet<number> = new 
   const tried = new Set(taken)
   try {
     while (held.length < count) {
-      if (tried.size > LAB_PORTS.last - LAB_PORTS.first) throw new InternalError(`no free port left in ${LAB_PORTS.first}-${LAB_PORTS.last} on 127.0.0.1`)
+      if (tried.size > LAB_PORTS.last - LAB_PORTS.first)
+        throw new InternalError(`no free port left in ${LAB_PORTS.first}-${LAB_PORTS.last} on 127.0.0.1`)
       const port = LAB_PORTS.first + Math.floor(Math.random() * (LAB_PORTS.last - LAB_PORTS.first + 1))
       if (tried.has(port)) continue
       tried.add(port)
@@ -149,7 +150,8 @@ function openssl(cwd: string, ...args: string[]): void {
     execFileSync('openssl', args, {cwd, stdio: 'pipe'})
   } catch (error) {
     const e = error as NodeJS.ErrnoException & {stderr?: Buffer}
-    if (e.code === 'ENOENT') throw new UsageError('lab up --tls needs the openssl command', {hint: 'install it (Debian: apt-get install openssl)'})
+    if (e.code === 'ENOENT')
+      throw new UsageError('lab up --tls needs the openssl command', {hint: 'install it (Debian: apt-get install openssl)'})
     throw new InternalError(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? e.message}`)
   }
 }
@@ -158,7 +160,22 @@ function ensureLabCa(dir: string): {pem: string; dir: string} {
   const tlsDir = join(dir, 'tls')
   mkdirSync(tlsDir, {recursive: true, mode: 0o700})
   if (!existsSync(join(tlsDir, 'ca.pem'))) {
-    openssl(tlsDir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '365', '-subj', '/CN=ucctl lab CA')
+    openssl(
+      tlsDir,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '365',
+      '-subj',
+      '/CN=ucctl lab CA',
+    )
   }
   return {pem: readFileSync(join(tlsDir, 'ca.pem'), 'utf8'), dir: tlsDir}
 }
@@ -171,7 +188,24 @@ function ensureNodeCertificate(dir: string, node: string, ca: {dir: string}): {c
   if (!existsSync(cert)) {
     openssl(nodeDir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'agent.key', '-out', 'agent.csr', '-subj', `/CN=${node}`)
     writeFileSync(join(nodeDir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
-    openssl(nodeDir, 'x509', '-req', '-in', 'agent.csr', '-CA', join(ca.dir, 'ca.pem'), '-CAkey', join(ca.dir, 'ca.key'), '-CAcreateserial', '-out', 'agent.pem', '-days', '365', '-extfile', 'san.cnf')
+    openssl(
+      nodeDir,
+      'x509',
+      '-req',
+      '-in',
+      'agent.csr',
+      '-CA',
+      join(ca.dir, 'ca.pem'),
+      '-CAkey',
+      join(ca.dir, 'ca.key'),
+      '-CAcreateserial',
+      '-out',
+      'agent.pem',
+      '-days',
+      '365',
+      '-extfile',
+      'san.cnf',
+    )
   }
   return {cert, key, ca: join(ca.dir, 'ca.pem')}
 }
@@ -277,7 +311,9 @@ const NOT_STARTED = 'not started'
  * ports are kept, across lab down too, so peers' URLs and contexts stay valid). Idempotent: agents
  * a failed or killed attempt left are adopted or stopped, never duplicated.
  */
-export async function labUp(opts: {topology?: string; timing?: TimingProfile; tls?: boolean; onProgress?: (m: string) => void} = {}): Promise<LabState> {
+export async function labUp(
+  opts: {topology?: string; timing?: TimingProfile; tls?: boolean; onProgress?: (m: string) => void} = {},
+): Promise<LabState> {
   return withLabLock(opts.onProgress, async () => {
     const previous = readLab()
     // Loaded here only: every other command reads lab.json and needs no topology code.
@@ -294,7 +330,9 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
     const configOf = (name: string) => join(dir, name, 'node.yaml')
     // Agents of nodes the topology no longer has: stopped, not orphaned.
     const wanted = new Set(topology.nodes.map((n) => configOf(n.name)))
-    await Promise.all([...running].filter(([config]) => !wanted.has(config)).flatMap(([, pids]) => pids.map((p) => stopProcess(p, STOP_TIMEOUT_MS))))
+    await Promise.all(
+      [...running].filter(([config]) => !wanted.has(config)).flatMap(([, pids]) => pids.map((p) => stopProcess(p, STOP_TIMEOUT_MS))),
+    )
 
     // Ports are kept (contexts made from the lab stay valid) unless another program took one.
     const scheme = tls ? 'https:' : 'http:'
@@ -314,7 +352,14 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
       config: configOf(n.name),
       log: join(dir, n.name, 'agent.log'),
     }))
-    const state: LabState = {name: topology.name, topology: topologyPath, timing, tls, startedAt: previous?.startedAt ?? new Date().toISOString(), nodes}
+    const state: LabState = {
+      name: topology.name,
+      topology: topologyPath,
+      timing,
+      tls,
+      startedAt: previous?.startedAt ?? new Date().toISOString(),
+      nodes,
+    }
     // Every node's configuration path is on record before any agent starts.
     saveLab(state)
 
@@ -385,7 +430,9 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
         const ln = nodes.find((x) => x.name === ref.name)!
         const how = await bring(ln)
         ready++
-        opts.onProgress?.(`${ln.name}: ${how === 'adopted' ? 'already running' : 'ready'} (pid ${ln.pid}, ${ln.url}) [${ready}/${nodes.length}, ${((Date.now() - t0) / 1000).toFixed(1)} s]`)
+        opts.onProgress?.(
+          `${ln.name}: ${how === 'adopted' ? 'already running' : 'ready'} (pid ${ln.pid}, ${ln.url}) [${ready}/${nodes.length}, ${((Date.now() - t0) / 1000).toFixed(1)} s]`,
+        )
         return how
       },
       labParallelism(),
@@ -410,7 +457,9 @@ export async function labUp(opts: {topology?: string; timing?: TimingProfile; tl
  * Stops every agent of the lab, recorded or not (SIGTERM: each stops its services and flushes its
  * state). The ports stay on record for the next lab up; --purge forgets them with the state.
  */
-export async function labDown(opts: {purge?: boolean; onProgress?: (m: string) => void} = {}): Promise<{lab: LabState | undefined; stopped: number}> {
+export async function labDown(
+  opts: {purge?: boolean; onProgress?: (m: string) => void} = {},
+): Promise<{lab: LabState | undefined; stopped: number}> {
   return withLabLock(opts.onProgress, async () => {
     const lab = readLab()
     const nameOf = (config: string) => lab?.nodes.find((n) => n.config === config)?.name ?? config

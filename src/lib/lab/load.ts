@@ -21,7 +21,16 @@ export interface LoadOptions {
 export interface NodeLoad {
   name: string
   calls: {attempted: number; answered: number; rejected: number; unanswered: number}
-  messages: {supported: boolean; sent: number; accepted: number; duplicates: number; rejected: number; unanswered: number; acceptedIds?: string[]; unansweredIds?: string[]}
+  messages: {
+    supported: boolean
+    sent: number
+    accepted: number
+    duplicates: number
+    rejected: number
+    unanswered: number
+    acceptedIds?: string[]
+    unansweredIds?: string[]
+  }
   /** Rejections by the rule the node named (UC-2, UC-5, UC-8, THR-...). */
   rejectedBy: Record<string, number>
 }
@@ -32,7 +41,14 @@ export interface LoadReport {
   stoppedEarly: boolean
   rates: {callsPerSecondPerNode: number; callDurationS: number; messagesPerSecondPerNode: number}
   nodes: NodeLoad[]
-  totals: {callsAttempted: number; callsAnswered: number; callsRejected: number; messagesSent: number; messagesAccepted: number; messagesRejected: number}
+  totals: {
+    callsAttempted: number
+    callsAnswered: number
+    callsRejected: number
+    messagesSent: number
+    messagesAccepted: number
+    messagesRejected: number
+  }
 }
 
 const TICK_MS = 20
@@ -51,7 +67,15 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
     report: {
       name: n.name,
       calls: {attempted: 0, answered: 0, rejected: 0, unanswered: 0},
-      messages: {supported: true, sent: 0, accepted: 0, duplicates: 0, rejected: 0, unanswered: 0, ...(opts.listIds ? {acceptedIds: [], unansweredIds: []} : {})},
+      messages: {
+        supported: true,
+        sent: 0,
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+        unanswered: 0,
+        ...(opts.listIds ? {acceptedIds: [], unansweredIds: []} : {}),
+      },
       rejectedBy: {},
     } as NodeLoad,
   }))
@@ -84,7 +108,12 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
     const id = `${run}-${s.node.name}-${seq}`
     r.messages.sent++
     try {
-      const {status} = await s.client.post('/v1/messages', {id, from: `caller-${seq % 100}`, to: `mailbox-${seq % 50}`, text: `voice message ${seq} (load ${run})`})
+      const {status} = await s.client.post('/v1/messages', {
+        id,
+        from: `caller-${seq % 100}`,
+        to: `mailbox-${seq % 50}`,
+        text: `voice message ${seq} (load ${run})`,
+      })
       if (status === 200) r.messages.duplicates++
       else {
         r.messages.accepted++
@@ -123,7 +152,11 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
       while (s.report.messages.supported && s.outstanding < MAX_OUTSTANDING && s.messages < Math.floor(elapsed * opts.messagesPerSecond)) {
         const seq = ++s.messages
         s.outstanding++
-        track(message(s, seq).catch(() => {}).finally(() => s.outstanding--))
+        track(
+          message(s, seq)
+            .catch(() => {})
+            .finally(() => s.outstanding--),
+        )
       }
     }
     await sleep(TICK_MS)
@@ -135,7 +168,11 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     stoppedEarly: opts.signal?.aborted ?? false,
-    rates: {callsPerSecondPerNode: opts.callsPerSecond, callDurationS: opts.callDurationS, messagesPerSecondPerNode: opts.messagesPerSecond},
+    rates: {
+      callsPerSecondPerNode: opts.callsPerSecond,
+      callDurationS: opts.callDurationS,
+      messagesPerSecondPerNode: opts.messagesPerSecond,
+    },
     nodes: reports,
     totals: {
       callsAttempted: sum((n) => n.calls.attempted),

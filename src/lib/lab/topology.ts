@@ -63,7 +63,10 @@ export async function loadTopology(path = DEFAULT_TOPOLOGY): Promise<Topology> {
   }
   for (const n of t.nodes) {
     for (const k of knownServersOf(n)) {
-      if (typeof k === 'string' && !names.has(k)) throw new UsageError(`topology ${path}: ${n.name} names unknown known server "${k}"`, {hint: 'a node of the topology, or {name, url}'})
+      if (typeof k === 'string' && !names.has(k))
+        throw new UsageError(`topology ${path}: ${n.name} names unknown known server "${k}"`, {
+          hint: 'a node of the topology, or {name, url}',
+        })
     }
   }
   return {name: t.name, timing: t.timing ?? 'fast', nodes: t.nodes, groups: t.groups ?? []}

@@ -5,9 +5,13 @@ import {ROLES} from '../../../lib/agent/auth.js'
 
 export default class AgentTokenAdd extends LocalCommand<typeof AgentTokenAdd> {
   static override summary = 'Make a token for this agent: printed once, its SHA-256 added to node.yaml'
-  static override description = 'The running agent reads its tokens when it starts: restart it (systemctl restart ucctl-agent) for the token to work.'
+  static override description =
+    'The running agent reads its tokens when it starts: restart it (systemctl restart ucctl-agent) for the token to work.'
   static override args = {id: Args.string({description: 'who holds the token (recorded in the audit log)', required: true})}
-  static override flags = {config: nodeConfigFlag, role: Flags.string({description: 'viewer reads; operator reads and acts', options: [...ROLES], required: true})}
+  static override flags = {
+    config: nodeConfigFlag,
+    role: Flags.string({description: 'viewer reads; operator reads and acts', options: [...ROLES], required: true}),
+  }
   static override examples = ['<%= config.bin %> agent token add alice --role operator --config /etc/ucctl/node.yaml']
 
   async run() {

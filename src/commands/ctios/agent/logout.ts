@@ -5,8 +5,10 @@ import {logoutAgent} from '../../../lib/cli/ctios-settings.js'
 import {productNode} from '../../../lib/cli/product-nodes.js'
 
 export default class CtiosAgentLogout extends BaseCommand<typeof CtiosAgentLogout> {
-  static override summary = 'Log an agent out on the CTI OS server, as a supervisor (LOAD-5: after a desktop crash with RejectIfAlreadyLoggedIn = 1)'
-  static override description = `The agent is Logged Out on the server; its desktop, if connected, sees it. Then the agent restarts the desktop and logs
+  static override summary =
+    'Log an agent out on the CTI OS server, as a supervisor (LOAD-5: after a desktop crash with RejectIfAlreadyLoggedIn = 1)'
+  static override description =
+    `The agent is Logged Out on the server; its desktop, if connected, sees it. Then the agent restarts the desktop and logs
 in by hand with the password.`
   static override args = {agent: Args.string({description: 'agent ID (as its softphone: agent-001)', required: true})}
   static override flags = {

@@ -3,7 +3,8 @@ import {BaseCommand, mutatingFlags} from '../../../lib/cli/base-command.js'
 import {groupAction} from '../../../lib/cli/presence.js'
 
 export default class PclusterHaEnable extends BaseCommand<typeof PclusterHaEnable> {
-  static override summary = "Enable high availability of a group: needs replication and critical services on a node; a node with its services down fails over at once (PRG-9)"
+  static override summary =
+    'Enable high availability of a group: needs replication and critical services on a node; a node with its services down fails over at once (PRG-9)'
   static override args = {group: Args.string({description: 'presence redundancy group', required: true})}
   static override flags = {...mutatingFlags}
   static override examples = ['<%= config.bin %> pcluster ha enable prg1 --yes']

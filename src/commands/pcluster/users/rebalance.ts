@@ -6,7 +6,10 @@ export default class PclusterUsersRebalance extends BaseCommand<typeof PclusterU
   static override summary = 'Spread the users of a group evenly over its nodes, and move them there (PRG-10)'
   static override args = {group: Args.string({description: 'presence redundancy group (default: the only one)'})}
   static override flags = {...mutatingFlags}
-  static override examples = ['<%= config.bin %> pcluster users rebalance prg1 --yes', '<%= config.bin %> pcluster users rebalance --dry-run']
+  static override examples = [
+    '<%= config.bin %> pcluster users rebalance prg1 --yes',
+    '<%= config.bin %> pcluster users rebalance --dry-run',
+  ]
 
   async run() {
     const target = await this.target()

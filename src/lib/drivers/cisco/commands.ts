@@ -16,7 +16,17 @@ import {parseVersion} from '../../domain/version.js'
 import {RefusedError, UsageError} from '../../errors.js'
 import {connectionAction, haAction, serviceAction} from './actions.js'
 import {CALLMANAGER_SERVICE, THROTTLE_SERVICE_PARAMETERS} from './mapping.js'
-import {connectionServers, groupDoc, groupFromHa, haStatus, nodeList, partitions, serviceStatuses, throttleOfNode, throttleParams} from './reads.js'
+import {
+  connectionServers,
+  groupDoc,
+  groupFromHa,
+  haStatus,
+  nodeList,
+  partitions,
+  serviceStatuses,
+  throttleOfNode,
+  throttleParams,
+} from './reads.js'
 import type {CiscoNode, CiscoSession} from './session.js'
 
 export interface CommandIO {
@@ -38,7 +48,10 @@ const acts = (flags: Record<string, any>) => !flags['dry-run']
 const service = (action: 'start' | 'stop' | 'cycle'): Handler => ({
   mutating: acts,
   async run(s, io) {
-    const r = await serviceAction(s, s.node(io.flags.node), action, io.args.service, io.flags as any, {progress: io.progress, confirm: confirm(io)})
+    const r = await serviceAction(s, s.node(io.flags.node), action, io.args.service, io.flags as any, {
+      progress: io.progress,
+      confirm: confirm(io),
+    })
     return io.output(r.doc, r.view, r.exitCode)
   },
 })
@@ -46,7 +59,11 @@ const service = (action: 'start' | 'stop' | 'cycle'): Handler => ({
 const connection = (action: ManualAction): Handler => ({
   mutating: acts,
   async run(s, io) {
-    const r = await connectionAction(s, s.node(io.args.server, 'cuc', `cluster ${action}`), action, io.flags as any, {progress: io.progress, notice: io.notice, confirm: confirm(io)})
+    const r = await connectionAction(s, s.node(io.args.server, 'cuc', `cluster ${action}`), action, io.flags as any, {
+      progress: io.progress,
+      notice: io.notice,
+      confirm: confirm(io),
+    })
     return io.output(r.doc, r.view, r.exitCode)
   },
 })
@@ -54,7 +71,10 @@ const connection = (action: ManualAction): Handler => ({
 const ha = (action: 'failover' | 'fallback' | 'recover'): Handler => ({
   mutating: acts,
   async run(s, io) {
-    const r = await haAction(s, action, {node: io.args.node, group: io.args.group}, io.flags as any, {progress: io.progress, confirm: confirm(io)})
+    const r = await haAction(s, action, {node: io.args.node, group: io.args.group}, io.flags as any, {
+      progress: io.progress,
+      confirm: confirm(io),
+    })
     return io.output(r.doc, r.view, r.exitCode)
   },
 })
@@ -68,21 +88,31 @@ async function livePicture(s: CiscoSession) {
 const HANDLERS: Record<string, Handler> = {
   status: {
     async run(s, io) {
-      const r = nodeListOutcome(s.context, await nodeList(s), {check: io.flags.check === true, title: `context ${s.context} (cisco)`, notice: io.notice})
+      const r = nodeListOutcome(s.context, await nodeList(s), {
+        check: io.flags.check === true,
+        title: `context ${s.context} (cisco)`,
+        notice: io.notice,
+      })
       return io.output(r.doc, r.view, r.exitCode)
     },
   },
   'service:list': {
     async run(s, io) {
       const names: string[] = [io.flags.node ?? []].flat()
-      if (names.length > 1) throw new UsageError('a cisco context lists one node at a time', {hint: `ucctl service list --node ${names[0]}`})
+      if (names.length > 1)
+        throw new UsageError('a cisco context lists one node at a time', {hint: `ucctl service list --node ${names[0]}`})
       const node = s.node(names[0])
       const services = await serviceStatuses(s, node)
       return io.output(envelope('ServiceList', {context: s.context, node: node.name, services}), {
         title: `context ${s.context} · node ${node.name}`,
         columns: ['SERVICE', 'STATE', 'ACTIVATION', 'UPTIME'],
         stateColumn: 1,
-        rows: services.map((x) => [x.name, x.state, x.activated ? 'Activated' : (x.reason ?? 'Service Not Activated'), x.uptimeMs === null ? '' : `${Math.floor(x.uptimeMs / 60_000)}m`]),
+        rows: services.map((x) => [
+          x.name,
+          x.state,
+          x.activated ? 'Activated' : (x.reason ?? 'Service Not Activated'),
+          x.uptimeMs === null ? '' : `${Math.floor(x.uptimeMs / 60_000)}m`,
+        ]),
       })
     },
   },
@@ -109,12 +139,19 @@ const HANDLERS: Record<string, Handler> = {
         read: () => throttleParams(s, node),
         async write(values) {
           for (const [key, value] of Object.entries(values)) {
-            await s.axl('updateServiceParameter', {processNodeName: node.name, name: THROTTLE_SERVICE_PARAMETERS[key as keyof ThrottleParams], service: CALLMANAGER_SERVICE, value: String(value)})
+            await s.axl('updateServiceParameter', {
+              processNodeName: node.name,
+              name: THROTTLE_SERVICE_PARAMETERS[key as keyof ThrottleParams],
+              service: CALLMANAGER_SERVICE,
+              value: String(value),
+            })
           }
           return {params: await throttleParams(s, node)}
         },
       }
-      const r = io.flags.set?.length ? await setThrottleParams(store, io.flags.set, io.flags as any, {notice: io.notice, confirm: confirm(io)}) : await showThrottleParams(store)
+      const r = io.flags.set?.length
+        ? await setThrottleParams(store, io.flags.set, io.flags as any, {notice: io.notice, confirm: confirm(io)})
+        : await showThrottleParams(store)
       return io.output(r.doc, r.view, r.exitCode)
     },
   },
@@ -127,7 +164,13 @@ const HANDLERS: Record<string, Handler> = {
         title: `Unity Connection cluster (context ${s.context}, CUPI)`,
         columns: ['SERVER', 'ROLE', 'STATUS', 'ANSWERS CALLS', 'CUPI STATE'],
         stateColumn: 2,
-        rows: servers.map((x) => [x.name, x.role, (x.error ? `${unreadMark(x.error)}; ` : '') + x.status, x.answersCalls ? 'yes' : 'no', `${x.cupi.serverState}/${x.cupi.serverDisplayState}`]),
+        rows: servers.map((x) => [
+          x.name,
+          x.role,
+          (x.error ? `${unreadMark(x.error)}; ` : '') + x.status,
+          x.answersCalls ? 'yes' : 'no',
+          `${x.cupi.serverState}/${x.cupi.serverDisplayState}`,
+        ]),
         notes,
       })
     },
@@ -142,8 +185,13 @@ const HANDLERS: Record<string, Handler> = {
       const {ha: st, seenBy, unread} = await haStatus(s)
       warnUnread(unread, io.notice)
       for (const l of st.unknownLines) io.notice(`note: utils ha status printed a line ucctl does not know: ${l}`)
-      const subs = io.args.group ? st.subclusters.filter((x) => x.name.toLowerCase() === String(io.args.group).toLowerCase()) : st.subclusters
-      if (io.args.group && subs.length === 0) throw new UsageError(`no presence redundancy group ${io.args.group}`, {hint: `groups: ${st.subclusters.map((x) => x.name).join(', ')}`})
+      const subs = io.args.group
+        ? st.subclusters.filter((x) => x.name.toLowerCase() === String(io.args.group).toLowerCase())
+        : st.subclusters
+      if (io.args.group && subs.length === 0)
+        throw new UsageError(`no presence redundancy group ${io.args.group}`, {
+          hint: `groups: ${st.subclusters.map((x) => x.name).join(', ')}`,
+        })
       const groups = subs.map((sub) => groupDoc(groupFromHa(sub), sub, seenBy, unread))
       const members = new Set(st.subclusters.flatMap((x) => x.nodes.map((n) => n.name.toLowerCase())))
       const others = unread.filter((u) => !members.has(u.name.toLowerCase()))
@@ -152,10 +200,21 @@ const HANDLERS: Record<string, Handler> = {
         columns: ['GROUP', 'HA', 'NODE', 'STATE', 'REASON'],
         stateColumn: 3,
         rows: [
-          ...groups.flatMap((g) => g.nodes.map((n) => [g.name, g.haEnabled ? 'on' : 'off', n.name, n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state, n.reason ?? ''])),
+          ...groups.flatMap((g) =>
+            g.nodes.map((n) => [
+              g.name,
+              g.haEnabled ? 'on' : 'off',
+              n.name,
+              n.error ? `${unreadMark(n.error)}; ${n.state}` : n.state,
+              n.reason ?? '',
+            ]),
+          ),
           ...others.map((u) => ['?', '', u.name, unreadMark(u.error), '']),
         ],
-        notes: groups.flatMap((g) => [`${g.name}: ${g.row ? `PRG-7 row ${g.row}` : g.haEnabled ? 'pair not in the PRG-7 table' : 'high availability disabled'}; recommended: ${g.recommendedAction}`, `${g.name}: allowed now: ${g.allowedActions.join(', ') || 'none'}`]),
+        notes: groups.flatMap((g) => [
+          `${g.name}: ${g.row ? `PRG-7 row ${g.row}` : g.haEnabled ? 'pair not in the PRG-7 table' : 'high availability disabled'}; recommended: ${g.recommendedAction}`,
+          `${g.name}: allowed now: ${g.allowedActions.join(', ') || 'none'}`,
+        ]),
       })
     },
   },
@@ -168,7 +227,8 @@ const HANDLERS: Record<string, Handler> = {
       const source = io.flags.plan === '-' ? 'stdin' : io.flags.plan
       const runbook = await parseRunbook(await readInput(io.flags.plan), source)
       const target = io.flags.to === undefined ? runbook.target : parseVersion(io.flags.to).text
-      if (target === undefined) throw new UsageError(`runbook ${source} names no target version`, {hint: 'pass --to 9.0(1), or add `to: 9.0(1)` to the runbook'})
+      if (target === undefined)
+        throw new UsageError(`runbook ${source} names no target version`, {hint: 'pass --to 9.0(1), or add `to: 9.0(1)` to the runbook'})
       const picture = await livePicture(s)
       const r = checkOutcome(validatePlan(picture.cluster, target, runbook.steps), {plan: source, cluster: picture.name, target})
       return io.output(r.doc, r.view, r.exitCode)
@@ -201,15 +261,25 @@ export function servesCommand(id: string): boolean {
 }
 
 /** Runs command `id` against a cisco context, or refuses it; read-only contexts refuse every change. */
-export async function runCiscoCommand(id: string, session: () => Promise<CiscoSession>, readOnly: boolean, context: string, io: CommandIO): Promise<Envelope> {
+export async function runCiscoCommand(
+  id: string,
+  session: () => Promise<CiscoSession>,
+  readOnly: boolean,
+  context: string,
+  io: CommandIO,
+): Promise<Envelope> {
   const words = id.replaceAll(':', ' ')
   const handler = HANDLERS[id]
   if (!handler) {
-    const why = REFUSALS.find(([re]) => re.test(id))?.[1] ?? "the products' published interfaces do not offer it, or the cisco driver does not cover it yet"
+    const why =
+      REFUSALS.find(([re]) => re.test(id))?.[1] ??
+      "the products' published interfaces do not offer it, or the cisco driver does not cover it yet"
     throw new RefusedError(`ucctl ${words} is not available for context ${context} of kind cisco: ${why}; nothing was sent`)
   }
   if (readOnly && handler.mutating?.(io.flags)) {
-    throw new RefusedError(`context ${context} is read-only: ucctl ${words} would change the cluster; nothing was sent`, {hint: '--dry-run shows what it would do; a context without --read-only can act'})
+    throw new RefusedError(`context ${context} is read-only: ucctl ${words} would change the cluster; nothing was sent`, {
+      hint: '--dry-run shows what it would do; a context without --read-only can act',
+    })
   }
   const s = await session()
   try {

@@ -41,16 +41,29 @@ function transportError(ep: Endpoint, error: unknown): UcctlError {
       details: {node: ep.node, url: ep.url, cause: code},
     })
   }
-  return new UnreachableError(`node ${ep.node} (${ep.url}) did not answer: ${code}`, {hint: `is ${ep.node} up, and ${ep.url} reachable from here?`, details: {node: ep.node, url: ep.url, cause: code}})
+  return new UnreachableError(`node ${ep.node} (${ep.url}) did not answer: ${code}`, {
+    hint: `is ${ep.node} up, and ${ep.url} reachable from here?`,
+    details: {node: ep.node, url: ep.url, cause: code},
+  })
 }
 
 /** One HTTPS request; throws for transport failures and 401/403 only. */
-export function send(ep: Endpoint, s: HttpSettings, opts: {method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string}): Promise<HttpAnswer> {
+export function send(
+  ep: Endpoint,
+  s: HttpSettings,
+  opts: {method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string},
+): Promise<HttpAnswer> {
   const url = new URL(opts.path, ep.url)
   const auth = 'Basic ' + Buffer.from(`${s.username}:${s.password}`).toString('base64')
   const headers: Record<string, string | number> = {...opts.headers, authorization: auth}
   if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body)
-  s.log.exchange(ep.node, 'sent', `${opts.method} ${url.href}\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${opts.body ?? ''}`)
+  s.log.exchange(
+    ep.node,
+    'sent',
+    `${opts.method} ${url.href}\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n')}\n\n${opts.body ?? ''}`,
+  )
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
@@ -64,9 +77,19 @@ export function send(ep: Endpoint, s: HttpSettings, opts: {method: 'GET' | 'POST
           s.log.exchange(ep.node, 'received', `HTTP ${res.statusCode}\n\n${body}`)
           const status = res.statusCode ?? 0
           if (status === 401) {
-            reject(new UnauthorizedError(`node ${ep.node} refused the credentials of user ${s.username} (HTTP 401)`, {hint: `store the right password: ucctl context add ${s.context} --cisco … --force (or set UCCTL_CISCO_PASSWORD)`, details: {node: ep.node}}))
+            reject(
+              new UnauthorizedError(`node ${ep.node} refused the credentials of user ${s.username} (HTTP 401)`, {
+                hint: `store the right password: ucctl context add ${s.context} --cisco … --force (or set UCCTL_CISCO_PASSWORD)`,
+                details: {node: ep.node},
+              }),
+            )
           } else if (status === 403) {
-            reject(new ForbiddenError(`node ${ep.node}: user ${s.username} may not do this (HTTP 403)`, {hint: 'the user needs the Standard AXL API Access / Standard CCM Admin Users roles (or the platform administrator for the CLI)', details: {node: ep.node}}))
+            reject(
+              new ForbiddenError(`node ${ep.node}: user ${s.username} may not do this (HTTP 403)`, {
+                hint: 'the user needs the Standard AXL API Access / Standard CCM Admin Users roles (or the platform administrator for the CLI)',
+                details: {node: ep.node},
+              }),
+            )
           } else resolve({status, body, headers: res.headers})
         })
       },
@@ -88,7 +111,13 @@ async function xml(): Promise<{parser: XmlParser; validate: XmlValidate}> {
   if (!parser) {
     const {XMLParser, XMLValidator} = await import('fast-xml-parser')
     parser = {
-      parser: new XMLParser({removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => REPEATED.has(name)}),
+      parser: new XMLParser({
+        removeNSPrefix: true,
+        ignoreAttributes: true,
+        parseTagValue: false,
+        trimValues: true,
+        isArray: (name) => REPEATED.has(name),
+      }),
       validate: (text) => XMLValidator.validate(text) as true | {err: {msg: string; line: number}},
     }
   }
@@ -101,7 +130,8 @@ const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({'<': '&lt;', '>'
 export type XmlTree = {[element: string]: string | XmlTree | Array<string | XmlTree>}
 
 function serialize(tree: XmlTree, prefix: string): string {
-  const el = (name: string, v: string | XmlTree) => `<${prefix}${name}>${typeof v === 'string' ? escapeXml(v) : serialize(v, prefix)}</${prefix}${name}>`
+  const el = (name: string, v: string | XmlTree) =>
+    `<${prefix}${name}>${typeof v === 'string' ? escapeXml(v) : serialize(v, prefix)}</${prefix}${name}>`
   return Object.entries(tree)
     .map(([name, v]) => (Array.isArray(v) ? v.map((x) => el(name, x)).join('') : el(name, v)))
     .join('')
@@ -127,7 +157,9 @@ function faultError(ep: Endpoint, call: SoapCall, fault: any): UcctlError {
   const axl = fault?.detail?.axlError?.axlmessage
   const message = `node ${ep.node}: ${call.operation} failed: ${axl ?? text}`
   const details = {node: ep.node, operation: call.operation, faultcode: code}
-  return /client/i.test(code) ? new UsageError(message, {details}) : new InternalError(message, {details, hint: 'run again with --debug-wire FILE and report the exchange'})
+  return /client/i.test(code)
+    ? new UsageError(message, {details})
+    : new InternalError(message, {details, hint: 'run again with --debug-wire FILE and report the exchange'})
 }
 
 /** Sends one SOAP 1.1 request; returns the parsed content of the response element (`<operation>Response`). */
@@ -141,25 +173,47 @@ export async function soap(ep: Endpoint, s: HttpSettings, call: SoapCall): Promi
   const started = Date.now()
   let outcome = 'error'
   try {
-    const res = await send(ep, s, {method: 'POST', path: call.path, headers: {'content-type': 'text/xml; charset=utf-8', soapaction: `"${call.action}"`, accept: 'text/xml'}, body}).catch((e: UcctlError) => {
+    const res = await send(ep, s, {
+      method: 'POST',
+      path: call.path,
+      headers: {'content-type': 'text/xml; charset=utf-8', soapaction: `"${call.action}"`, accept: 'text/xml'},
+      body,
+    }).catch((e: UcctlError) => {
       outcome = e.code
       throw e
     })
     outcome = `HTTP ${res.status}`
-    if (res.status === 503) throw Object.assign(new UnreachableError(`node ${ep.node} is throttling ${call.interface} requests (HTTP 503)`, {details: {node: ep.node}}), {retryAfter: Number(res.headers['retry-after'] ?? 1)})
+    if (res.status === 503)
+      throw Object.assign(
+        new UnreachableError(`node ${ep.node} is throttling ${call.interface} requests (HTTP 503)`, {details: {node: ep.node}}),
+        {retryAfter: Number(res.headers['retry-after'] ?? 1)},
+      )
     const {parser: p, validate} = await xml()
     const valid = validate(res.body)
-    if (valid !== true) throw new InternalError(`node ${ep.node} answered ${call.operation} with malformed XML (line ${valid.err.line}: ${valid.err.msg})`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+    if (valid !== true)
+      throw new InternalError(`node ${ep.node} answered ${call.operation} with malformed XML (line ${valid.err.line}: ${valid.err.msg})`, {
+        hint: 'run again with --debug-wire FILE and report the exchange',
+      })
     const doc = p.parse(res.body)
     const envelopeBody = doc?.Envelope?.Body
     if (envelopeBody?.Fault) throw faultError(ep, call, envelopeBody.Fault)
     if (res.status !== 200) throw new InternalError(`node ${ep.node} answered ${call.operation} with HTTP ${res.status}`)
     const answer = envelopeBody?.[`${call.operation}Response`]
-    if (answer === undefined) throw new InternalError(`node ${ep.node} answered ${call.operation} without a ${call.operation}Response element`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+    if (answer === undefined)
+      throw new InternalError(`node ${ep.node} answered ${call.operation} without a ${call.operation}Response element`, {
+        hint: 'run again with --debug-wire FILE and report the exchange',
+      })
     outcome = 'ok'
     return answer
   } finally {
-    s.log.audit({context: s.context, node: ep.node, interface: call.interface, operation: call.operation, outcome, ms: Date.now() - started})
+    s.log.audit({
+      context: s.context,
+      node: ep.node,
+      interface: call.interface,
+      operation: call.operation,
+      outcome,
+      ms: Date.now() - started,
+    })
   }
 }
 
@@ -203,7 +257,9 @@ export async function cupiGet(ep: Endpoint, s: HttpSettings, path: string): Prom
       outcome = 'ok'
       return parsed
     } catch {
-      throw new InternalError(`node ${ep.node} answered GET ${path} with a body that is not JSON`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+      throw new InternalError(`node ${ep.node} answered GET ${path} with a body that is not JSON`, {
+        hint: 'run again with --debug-wire FILE and report the exchange',
+      })
     }
   } finally {
     s.log.audit({context: s.context, node: ep.node, interface: 'CUPI', operation: `GET ${path}`, outcome, ms: Date.now() - started})

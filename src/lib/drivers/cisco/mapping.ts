@@ -23,7 +23,11 @@ export function serviceState(status: string | undefined): (typeof SERVICE_STATE_
 }
 
 /** The state a control action waits for (soapDoControlServices ControlType). */
-export const CONTROL_TYPES = {start: {controlType: 'Start', final: 'Started'}, stop: {controlType: 'Stop', final: 'Stopped'}, cycle: {controlType: 'Restart', final: 'Started'}} as const
+export const CONTROL_TYPES = {
+  start: {controlType: 'Start', final: 'Started'},
+  stop: {controlType: 'Stop', final: 'Stopped'},
+  cycle: {controlType: 'Restart', final: 'Started'},
+} as const
 
 /**
  * CUPI `ServerDisplayState` codes (Cisco's CUPI SDK enum: Unknown 0, Down 1, Initializing 2,
@@ -47,7 +51,14 @@ export function connectionStatus(displayState: unknown): ServerStatus | null {
 
 /** PerfMon object of the Code Yellow counters (THR-6). */
 export const THROTTLE_OBJECT = 'Cisco CallManager System Performance'
-export const THROTTLE_COUNTERS = ['AverageExpectedDelay', 'ThrottlingSampleActivity', 'CallsRejectedDueToThrottling', 'TotalCodeYellowEntry', 'CodeYellowEntryExit', 'CodeRedEntryExit'] as const
+export const THROTTLE_COUNTERS = [
+  'AverageExpectedDelay',
+  'ThrottlingSampleActivity',
+  'CallsRejectedDueToThrottling',
+  'TotalCodeYellowEntry',
+  'CodeYellowEntryExit',
+  'CodeRedEntryExit',
+] as const
 
 /**
  * THR-6: the node's state from its counters. CodeYellowEntryExit and CodeRedEntryExit are 1

@@ -48,7 +48,13 @@ export function parseHaStatus(text: string): HaStatus {
       if (HA_NOT_ENABLED.test(stateText) || HA_NOT_ENABLED.test(reasonText ?? '')) current.haEnabled = false
       const split = /^(.*?)\s+Reason\s*:\s*(.*)$/i.exec(stateText)
       if (split) [stateText, reasonText] = [split[1], split[2]]
-      current.nodes.push({name, state: normalizeState(stateText) ?? null, reason: reasonText ? (normalizeReason(reasonText) ?? null) : null, stateText, reasonText: reasonText ?? null})
+      current.nodes.push({
+        name,
+        state: normalizeState(stateText) ?? null,
+        reason: reasonText ? (normalizeReason(reasonText) ?? null) : null,
+        stateText,
+        reasonText: reasonText ?? null,
+      })
       continue
     }
     if (current && HA_NOT_ENABLED.test(line)) {
@@ -73,7 +79,13 @@ export interface CucClusterRow {
   internalState: string
 }
 
-const CUC_ALIASES: Record<string, ServerStatus> = {idle: 'Deactivated', down: 'Not Functioning', initializing: 'Starting', 'in db sync': 'Replicating Data', 'in sbr': 'Split Brain Recovery'}
+const CUC_ALIASES: Record<string, ServerStatus> = {
+  idle: 'Deactivated',
+  down: 'Not Functioning',
+  initializing: 'Starting',
+  'in db sync': 'Replicating Data',
+  'in sbr': 'Split Brain Recovery',
+}
 
 /**
  * `show cuc cluster status`: a table with a header line (Server Name, Member ID, Server State,

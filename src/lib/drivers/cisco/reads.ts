@@ -6,7 +6,15 @@ import {answersCalls, type ServerStatus} from '../../domain/connection-cluster.j
 import {groupStatus, describePair, type GroupState, classifyGroup} from '../../domain/presence-redundancy.js'
 import type {ThrottleParams} from '../../domain/throttle.js'
 import {InternalError, NotFoundError, UcctlError} from '../../errors.js'
-import {CALLMANAGER_SERVICE, connectionStatus, serviceState, THROTTLE_COUNTERS, THROTTLE_OBJECT, THROTTLE_SERVICE_PARAMETERS, throttleStateFromCounters} from './mapping.js'
+import {
+  CALLMANAGER_SERVICE,
+  connectionStatus,
+  serviceState,
+  THROTTLE_COUNTERS,
+  THROTTLE_OBJECT,
+  THROTTLE_SERVICE_PARAMETERS,
+  throttleStateFromCounters,
+} from './mapping.js'
 import {type HaStatus, parseHaStatus, parseShowVersion} from './platform-cli.js'
 import type {CiscoNode, CiscoSession} from './session.js'
 
@@ -59,7 +67,11 @@ type Unread = Array<{name: string; error: NodeError}>
  * nodes asked before it that could not be read. When none answered: exit 4 or 7
  * (DESIGN.md "Reading several nodes"). A refusal is ucctl's own answer, not the node's: it stops.
  */
-async function firstAnswer<N extends NodeRef, T>(nodes: N[], read: (node: N) => Promise<T>, what: string): Promise<{value: T; node: N; unread: Unread}> {
+async function firstAnswer<N extends NodeRef, T>(
+  nodes: N[],
+  read: (node: N) => Promise<T>,
+  what: string,
+): Promise<{value: T; node: N; unread: Unread}> {
   const tried: Array<NodeOutcome<T>> = []
   for (const node of nodes) {
     try {
@@ -80,7 +92,13 @@ export async function nodeList(s: CiscoSession) {
     const [services, info] = await Promise.all([serviceStatuses(s, n), s.controlCenter(n, 'getProductInformationList', {ServiceInfo: ''})])
     const active = services.filter((x) => x.activated)
     const running = active.filter((x) => x.state === 'Running').length
-    return {product: n.product, role: n.role ?? null, version: text(info.getProductInformationListReturn?.ActiveServerVersion), health: running === active.length ? 'ok' : 'degraded', services: {running, total: active.length}}
+    return {
+      product: n.product,
+      role: n.role ?? null,
+      version: text(info.getProductInformationListReturn?.ActiveServerVersion),
+      health: running === active.length ? 'ok' : 'degraded',
+      services: {running, total: active.length},
+    }
   })
 }
 
@@ -90,7 +108,10 @@ export async function throttleParams(s: CiscoSession, node: CiscoNode): Promise<
   for (const [key, name] of Object.entries(THROTTLE_SERVICE_PARAMETERS)) {
     const r = await s.axl('getServiceParameter', {processNodeName: node.name, name, service: CALLMANAGER_SERVICE})
     const value = Number(r.return?.serviceParameter?.value)
-    if (!Number.isInteger(value)) throw new InternalError(`AXL getServiceParameter ${name} of ${node.name} answered ${JSON.stringify(r.return?.serviceParameter?.value)}, not an integer`)
+    if (!Number.isInteger(value))
+      throw new InternalError(
+        `AXL getServiceParameter ${name} of ${node.name} answered ${JSON.stringify(r.return?.serviceParameter?.value)}, not an integer`,
+      )
     out[key] = value
   }
   return out as unknown as ThrottleParams
@@ -117,7 +138,10 @@ export async function throttleOfNode(s: CiscoSession, node: CiscoNode) {
     callsRejected: counters.CallsRejectedDueToThrottling,
     sampleSize: params.systemThrottleSampleSizeSec,
     enabled: params.systemThrottleSampleSizeSec > 0,
-    thresholds: {entryMs: params.codeYellowEntryLatencyMs, exitMs: (params.codeYellowEntryLatencyMs * params.codeYellowExitLatencyPercent) / 100},
+    thresholds: {
+      entryMs: params.codeYellowEntryLatencyMs,
+      exitMs: (params.codeYellowEntryLatencyMs * params.codeYellowExitLatencyPercent) / 100,
+    },
     counters,
     params,
   }
@@ -138,7 +162,10 @@ export interface CupiServer {
 /** CUPI `GET /vmrest/vmsservers`: each Unity Connection server's status (UC-2), asked of the first server that answers. */
 export async function connectionServers(s: CiscoSession): Promise<{servers: CupiServer[]; unread: Unread}> {
   const cuc = s.nodes.filter((n) => n.product === 'cuc')
-  if (cuc.length === 0) throw new NotFoundError(`no Unity Connection node in context ${s.context}`, {hint: 'add them by hand: ucctl context add NAME --cisco URL --node cuc-pub=cuc@https://HOST'})
+  if (cuc.length === 0)
+    throw new NotFoundError(`no Unity Connection node in context ${s.context}`, {
+      hint: 'add them by hand: ucctl context add NAME --cisco URL --node cuc-pub=cuc@https://HOST',
+    })
   const {value: answer, node: n, unread} = await firstAnswer(cuc, (c) => s.cupi(c, '/vmrest/vmsservers'), `CUPI of context ${s.context}`)
   const list: any[] = Array.isArray(answer?.VmsServer) ? answer.VmsServer : answer?.VmsServer ? [answer.VmsServer] : []
   if (list.length === 0) throw new InternalError(`CUPI of ${n.name} listed no server in /vmrest/vmsservers`)
@@ -147,7 +174,11 @@ export async function connectionServers(s: CiscoSession): Promise<{servers: Cupi
     const known = cuc.find((c) => c.name.toLowerCase() === host.toLowerCase().split('.')[0] || c.name.toLowerCase() === host.toLowerCase())
     const status = connectionStatus(v.ServerDisplayState)
     const down = unread.find((u) => u.name === (known?.name ?? host))
-    if (status === null) throw new InternalError(`CUPI of ${n.name}: server ${host} has ServerDisplayState ${JSON.stringify(v.ServerDisplayState)}, which has no UC-2 status`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+    if (status === null)
+      throw new InternalError(
+        `CUPI of ${n.name}: server ${host} has ServerDisplayState ${JSON.stringify(v.ServerDisplayState)}, which has no UC-2 status`,
+        {hint: 'run again with --debug-wire FILE and report the exchange'},
+      )
     return {
       name: known?.name ?? host,
       role: String(v.ClusterMemberId) === '0' ? 'publisher' : 'subscriber',
@@ -168,7 +199,15 @@ export async function connectionServers(s: CiscoSession): Promise<{servers: Cupi
 export async function haStatus(s: CiscoSession): Promise<{ha: HaStatus; seenBy: string; unread: Unread}> {
   const imp = s.nodes.filter((n) => n.product === 'imp').sort((a, b) => (a.role === 'publisher' ? -1 : b.role === 'publisher' ? 1 : 0))
   if (imp.length === 0) throw new NotFoundError(`no IM and Presence node in context ${s.context}`)
-  const {value: ha, node, unread} = await firstAnswer(imp, async (n) => parseHaStatus(await (await s.shell(n)).run('utils ha status', {timeoutMs: 90_000})), `utils ha status in context ${s.context}`)
+  const {
+    value: ha,
+    node,
+    unread,
+  } = await firstAnswer(
+    imp,
+    async (n) => parseHaStatus(await (await s.shell(n)).run('utils ha status', {timeoutMs: 90_000})),
+    `utils ha status in context ${s.context}`,
+  )
   return {ha, seenBy: node.name, unread}
 }
 
@@ -185,7 +224,15 @@ export function groupFromHa(sub: HaStatus['subclusters'][number]): GroupState {
     users: 0,
     assignedUsers: 0,
   })
-  const g: GroupState = {name: sub.name, haEnabled: sub.haEnabled, autoFallback: false, replicationReady: true, nodes: [node(sub.nodes[0]), node(sub.nodes[1])], node1: null, healthySinceMs: null}
+  const g: GroupState = {
+    name: sub.name,
+    haEnabled: sub.haEnabled,
+    autoFallback: false,
+    replicationReady: true,
+    nodes: [node(sub.nodes[0]), node(sub.nodes[1])],
+    node1: null,
+    healthySinceMs: null,
+  }
   const c = classifyGroup(g)
   return c && c.row.row !== 1 ? {...g, node1: c.node1} : g
 }
@@ -198,7 +245,12 @@ export function groupDoc(g: GroupState, sub: HaStatus['subclusters'][number], se
     ...st,
     pair: describePair(g),
     seenBy,
-    nodes: st.nodes.map((n, i) => ({...n, users: null, ...(errorOf(n.name) ? {error: errorOf(n.name)} : {}), printed: {state: sub.nodes[i].stateText, reason: sub.nodes[i].reasonText}})),
+    nodes: st.nodes.map((n, i) => ({
+      ...n,
+      users: null,
+      ...(errorOf(n.name) ? {error: errorOf(n.name)} : {}),
+      printed: {state: sub.nodes[i].stateText, reason: sub.nodes[i].reasonText},
+    })),
   }
 }
 
@@ -209,9 +261,20 @@ export async function partitions(s: CiscoSession) {
     const n = ref as CiscoNode
     const shell = await s.shell(n)
     const active = parseShowVersion(await shell.run('show version active'), 'active')
-    if (!active) throw new InternalError(`show version active on ${n.name} printed no "Active Master Version"`, {hint: 'run again with --debug-wire FILE and report the exchange'})
+    if (!active)
+      throw new InternalError(`show version active on ${n.name} printed no "Active Master Version"`, {
+        hint: 'run again with --debug-wire FILE and report the exchange',
+      })
     const inactive = parseShowVersion(await shell.run('show version inactive'), 'inactive')
-    return {node: n.name, product: n.product as 'cucm' | 'imp', role: n.role ?? 'subscriber', cluster: s.context, active, inactive, history: []}
+    return {
+      node: n.name,
+      product: n.product as 'cucm' | 'imp',
+      role: n.role ?? 'subscriber',
+      cluster: s.context,
+      active,
+      inactive,
+      history: [],
+    }
   })
   // A plan checked against part of the cluster would be a guess.
   requireAnAnswer(failed(outcomes), `show version of the Unified CM and IM and Presence nodes of context ${s.context}`)

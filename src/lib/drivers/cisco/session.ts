@@ -50,10 +50,13 @@ export class CiscoSession {
     const candidates = product ? this.nodes.filter((n) => n.product === product) : this.nodes
     if (name === undefined) {
       if (candidates.length === 1) return candidates[0]
-      throw new UsageError(`--node is required: context ${this.context} has ${candidates.length} ${product ? `${product} ` : ''}nodes`, {hint: `nodes: ${candidates.map((n) => n.name).join(', ')}`})
+      throw new UsageError(`--node is required: context ${this.context} has ${candidates.length} ${product ? `${product} ` : ''}nodes`, {
+        hint: `nodes: ${candidates.map((n) => n.name).join(', ')}`,
+      })
     }
     const node = this.nodes.find((n) => n.name.toLowerCase() === name.toLowerCase())
-    if (!node) throw new NotFoundError(`no node "${name}" in context ${this.context}`, {hint: `nodes: ${this.nodes.map((n) => n.name).join(', ')}`})
+    if (!node)
+      throw new NotFoundError(`no node "${name}" in context ${this.context}`, {hint: `nodes: ${this.nodes.map((n) => n.name).join(', ')}`})
     if (product && node.product !== product) throw new UsageError(`${node.name} is a ${node.product} node: ${what} is on ${product} nodes`)
     return node
   }
@@ -65,18 +68,47 @@ export class CiscoSession {
   /** AXL on the publisher: one request at a time, backing off on its throttle answer. */
   axl(operation: string, body: XmlTree, version = this.settings.axlVersion): Promise<any> {
     const ep = {node: 'publisher', url: this.settings.publisher}
-    const call = {path: '/axl/', namespace: `http://www.cisco.com/AXL/API/${version}`, action: `CUCM:DB ver=${version} ${operation}`, operation, body, qualified: false, interface: 'AXL'}
-    return serialized(() => withThrottleBackoff(() => soap(ep, this.http, call), (s) => this.notice(`ucctl: AXL is throttling requests; trying again in ${s} s`)))
+    const call = {
+      path: '/axl/',
+      namespace: `http://www.cisco.com/AXL/API/${version}`,
+      action: `CUCM:DB ver=${version} ${operation}`,
+      operation,
+      body,
+      qualified: false,
+      interface: 'AXL',
+    }
+    return serialized(() =>
+      withThrottleBackoff(
+        () => soap(ep, this.http, call),
+        (s) => this.notice(`ucctl: AXL is throttling requests; trying again in ${s} s`),
+      ),
+    )
   }
 
   /** Control Center Services of one node (ControlCenterServices.wsdl). */
   controlCenter(node: CiscoNode, operation: string, body: XmlTree): Promise<any> {
-    return soap(this.endpoint(node), this.http, {path: '/controlcenterservice2/services/ControlCenterServices', namespace: AST_NS, action: operation, operation, body, qualified: true, interface: 'Control Center Services'})
+    return soap(this.endpoint(node), this.http, {
+      path: '/controlcenterservice2/services/ControlCenterServices',
+      namespace: AST_NS,
+      action: operation,
+      operation,
+      body,
+      qualified: true,
+      interface: 'Control Center Services',
+    })
   }
 
   /** PerfMon of one node (PerfmonService.wsdl). */
   perfmon(node: CiscoNode, operation: string, body: XmlTree): Promise<any> {
-    return soap(this.endpoint(node), this.http, {path: '/perfmonservice2/services/PerfmonService', namespace: AST_NS, action: operation, operation, body, qualified: true, interface: 'PerfMon'})
+    return soap(this.endpoint(node), this.http, {
+      path: '/perfmonservice2/services/PerfmonService',
+      namespace: AST_NS,
+      action: operation,
+      operation,
+      body,
+      qualified: true,
+      interface: 'PerfMon',
+    })
   }
 
   cupi(node: CiscoNode, path: string): Promise<any> {
@@ -95,7 +127,11 @@ export class CiscoSession {
   }
 
   async close(): Promise<void> {
-    for (const s of this.shells.values()) await s.then((x) => x.close(), () => undefined)
+    for (const s of this.shells.values())
+      await s.then(
+        (x) => x.close(),
+        () => undefined,
+      )
     this.shells.clear()
   }
 }

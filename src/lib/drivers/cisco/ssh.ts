@@ -29,27 +29,39 @@ export interface PlatformShell {
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
 
-export async function openShell(node: string, address: {host: string; port: number}, s: HttpSettings, notice: (m: string) => void): Promise<PlatformShell> {
+export async function openShell(
+  node: string,
+  address: {host: string; port: number},
+  s: HttpSettings,
+  notice: (m: string) => void,
+): Promise<PlatformShell> {
   const {Client: SshClient} = (await import('ssh2')).default as unknown as {Client: new () => Client}
   const id = `${address.host}:${address.port}`
   const pins = readJsonFile<Record<string, string>>(knownHostsPath()) ?? {}
   let mismatch: string | undefined
   const started = Date.now()
-  const audit = (operation: string, outcome: string, t0: number) => s.log.audit({context: s.context, node, interface: 'platform CLI', operation, outcome, ms: Date.now() - t0})
+  const audit = (operation: string, outcome: string, t0: number) =>
+    s.log.audit({context: s.context, node, interface: 'platform CLI', operation, outcome, ms: Date.now() - t0})
   const client = new SshClient()
   await new Promise<void>((resolve, reject) => {
     client.on('ready', () => resolve())
     client.on('error', (e: Error & {level?: string; code?: string}) => {
       let err: UcctlError
       if (mismatch) {
-        err = new RefusedError(`the SSH host key of ${node} (${id}) is ${mismatch}, not the one pinned on first use (${pins[id]}): nothing was sent`, {
-          hint: `if the node was reinstalled or its key regenerated, check the new key with its administrator, then remove the entry "${id}" from ${knownHostsPath()}`,
-          details: {node, pinned: pins[id], presented: mismatch},
-        })
+        err = new RefusedError(
+          `the SSH host key of ${node} (${id}) is ${mismatch}, not the one pinned on first use (${pins[id]}): nothing was sent`,
+          {
+            hint: `if the node was reinstalled or its key regenerated, check the new key with its administrator, then remove the entry "${id}" from ${knownHostsPath()}`,
+            details: {node, pinned: pins[id], presented: mismatch},
+          },
+        )
       } else if (e.level === 'client-authentication') {
         err = new UnauthorizedError(`node ${node} refused the platform CLI login of ${s.username} over SSH`, {details: {node}})
       } else {
-        err = new UnreachableError(`node ${node} (${id}) did not answer over SSH: ${e.code ?? e.message}`, {hint: `is ${node} up, and SSH (${id}) reachable from here?`, details: {node, cause: e.code ?? e.message}})
+        err = new UnreachableError(`node ${node} (${id}) did not answer over SSH: ${e.code ?? e.message}`, {
+          hint: `is ${node} up, and SSH (${id}) reachable from here?`,
+          details: {node, cause: e.code ?? e.message},
+        })
       }
       audit('ssh login', err.code, started)
       reject(err)
@@ -79,7 +91,9 @@ export async function openShell(node: string, address: {host: string; port: numb
   })
   audit('ssh login', 'ok', started)
   const channel: ClientChannel = await new Promise((resolve, reject) =>
-    client.shell({term: 'dumb', cols: 200, rows: 50}, (err, ch) => (err ? reject(new UnreachableError(`node ${node}: no platform CLI shell: ${err.message}`)) : resolve(ch))),
+    client.shell({term: 'dumb', cols: 200, rows: 50}, (err, ch) =>
+      err ? reject(new UnreachableError(`node ${node}: no platform CLI shell: ${err.message}`)) : resolve(ch),
+    ),
   )
   let buffer = ''
   let waiter: (() => void) | undefined
@@ -98,7 +112,11 @@ export async function openShell(node: string, address: {host: string; port: numb
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiter = undefined
-        reject(new WaitTimeoutError(`node ${node}: the platform CLI did not answer within ${Math.round(timeoutMs / 1000)} s`, {details: {node, lastOutput: buffer.slice(-500)}}))
+        reject(
+          new WaitTimeoutError(`node ${node}: the platform CLI did not answer within ${Math.round(timeoutMs / 1000)} s`, {
+            details: {node, lastOutput: buffer.slice(-500)},
+          }),
+        )
       }, timeoutMs)
       const check = () => {
         if (PROMPT.test(buffer)) {
