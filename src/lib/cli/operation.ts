@@ -23,10 +23,39 @@ export interface OperationDoc {
 
 const POLL_SLICE_MS = 10_000
 
+/**
+ * One Ctrl-C listener for a whole submit-and-wait. Removing a listener and adding the next one
+ * between the agent's answer and the wait could drop a Ctrl-C that arrives with that answer: the
+ * CLI would then wait on, deaf to it, until the operation ended.
+ */
+export interface Interrupt {
+  readonly fired: boolean
+  /** Resolves when Ctrl-C comes (at once if it came already). */
+  wait(): Promise<void>
+  done(): void
+}
+
+export function listenForInterrupt(): Interrupt {
+  let fired = false
+  const waiters: Array<() => void> = []
+  const onSigint = () => {
+    fired = true
+    for (const w of waiters.splice(0)) w()
+  }
+  process.on('SIGINT', onSigint)
+  return {
+    get fired() {
+      return fired
+    },
+    wait: () => new Promise<void>((resolve) => (fired ? resolve() : waiters.push(resolve))),
+    done: () => process.off('SIGINT', onSigint),
+  }
+}
+
 export async function waitForOperation(
   client: AgentClient,
   op: OperationDoc,
-  opts: {timeoutMs: number; onTransition: (message: string) => void},
+  opts: {timeoutMs: number; onTransition: (message: string) => void; interrupt?: Interrupt},
 ): Promise<{op: OperationDoc; timedOut: boolean}> {
   const deadline = Date.now() + opts.timeoutMs
   let shown = 0
@@ -34,12 +63,11 @@ export async function waitForOperation(
     for (; shown < o.transitions.length; shown++) opts.onTransition(o.transitions[shown].message)
   }
   // Ctrl-C stops the waiting, not the operation: say how to follow it (DESIGN.md "Exit codes").
-  let onSigint!: () => void
-  const interrupted = new Promise<never>((_resolve, reject) => {
-    onSigint = () => reject(interruptedWaiting(op, client.node.name))
+  const interrupt = opts.interrupt ?? listenForInterrupt()
+  const interrupted = interrupt.wait().then((): never => {
+    throw interruptedWaiting(op, client.node.name)
   })
   interrupted.catch(() => {})
-  process.once('SIGINT', onSigint)
   try {
     show(op)
     while (op.state === 'running') {
@@ -54,7 +82,7 @@ export async function waitForOperation(
     }
     return {op, timedOut: false}
   } finally {
-    process.off('SIGINT', onSigint)
+    if (!opts.interrupt) interrupt.done()
   }
 }
 
@@ -109,24 +137,22 @@ export async function submitAction(
   progress: (message: string) => void,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
-  let early = false
-  const onEarly = () => (early = true)
-  process.once('SIGINT', onEarly)
-  let op: OperationDoc
+  const interrupt = listenForInterrupt()
   try {
-    op = (await client.post<OperationDoc>(path, body)).body
+    const op = (await client.post<OperationDoc>(path, body)).body
+    if (interrupt.fired && op.state === 'running') throw interruptedWaiting(op, client.node.name)
+    if (!flags.wait) return operationOutcome(op, false)
+    // The countdown to --timeout on the node's progress line.
+    progressDeadline(client.node.name, Date.now() + flags.timeout * 1000)
+    const {op: last, timedOut} = await waitForOperation(client, op, {
+      timeoutMs: flags.timeout * 1000,
+      onTransition: (m) => progress(`${client.node.name}: ${m}`),
+      interrupt,
+    }).finally(() => progressDeadline(client.node.name, undefined))
+    return operationOutcome(last, timedOut)
   } finally {
-    process.off('SIGINT', onEarly)
+    interrupt.done()
   }
-  if (early && op.state === 'running') throw interruptedWaiting(op, client.node.name)
-  if (!flags.wait) return operationOutcome(op, false)
-  // The countdown to --timeout on the node's progress line.
-  progressDeadline(client.node.name, Date.now() + flags.timeout * 1000)
-  const {op: last, timedOut} = await waitForOperation(client, op, {
-    timeoutMs: flags.timeout * 1000,
-    onTransition: (m) => progress(`${client.node.name}: ${m}`),
-  }).finally(() => progressDeadline(client.node.name, undefined))
-  return operationOutcome(last, timedOut)
 }
 
 /** One line of `operation list`: what an agent holds of an operation. */
