@@ -10,6 +10,7 @@ import {hashToken} from '../../src/lib/agent/auth.js'
 import {type Agent, startAgent} from '../../src/lib/agent/server.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {type Timing, timingFor} from '../../src/lib/domain/timing.js'
+import {freePort} from '../../src/lib/lab/launcher.js'
 
 /** Every test agent accepts these (issue 7: every route but /v1/health needs a token). */
 export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef'
@@ -95,6 +96,29 @@ export async function startTestAgent(
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+/** A Unity Connection pair (publisher and subscriber) that name each other as peers. */
+export async function startConnectionPair(
+  settings: {pub?: NodeConfig['settings']; sub?: NodeConfig['settings']} = {},
+): Promise<{pub: TestAgent; sub: TestAgent}> {
+  const [pa, pb] = [await freePort(), await freePort()]
+  const pub = await startTestAgent({
+    name: 'cuc-pub',
+    product: 'cuc',
+    port: pa,
+    peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
+    ...(settings.pub ? {settings: settings.pub} : {}),
+  })
+  const sub = await startTestAgent({
+    name: 'cuc-sub',
+    product: 'cuc',
+    role: 'subscriber',
+    port: pb,
+    peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+    ...(settings.sub ? {settings: settings.sub} : {}),
+  })
+  return {pub, sub}
+}
+
 export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {

@@ -7,23 +7,14 @@ import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {rmSync, writeFileSync} from 'node:fs'
 import {createServer as createHttpServer, type Server} from 'node:http'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {labCredentials} from '../../src/lib/lab/launcher.js'
-import {eventually, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
+import {eventually, startConnectionPair, tempDir, type TestAgent} from '../helpers/agents.js'
 import {BIN, runCli, schemaProblems, writeContext} from '../helpers/cli.js'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as {port: number}
-      s.close(() => resolve(port))
-    })
-  })
-}
+import {freePort} from '../../src/lib/lab/launcher.js'
 
 type Doc = Record<string, any>
 
@@ -36,25 +27,13 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
   const status = async (a: TestAgent) => (await api(a).get<Doc>('/v1/cluster')).status as string
 
   before(async () => {
-    const [pa, pb] = [await freePort(), await freePort()]
     const conn = (mac: string, licenseMac: string, ports: number) => ({
       connection: {mac, licenseMac, integration: 'sip-trunk', ports, phoneSystemPorts: 16},
     })
-    pub = await startTestAgent({
-      name: 'cuc-pub',
-      product: 'cuc',
-      port: pa,
-      peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
-      settings: conn('00:50:56:00:00:01', '00:50:56:00:00:01', 8),
-    })
-    sub = await startTestAgent({
-      name: 'cuc-sub',
-      product: 'cuc',
-      role: 'subscriber',
-      port: pb,
-      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
-      settings: conn('00:50:56:00:00:02', '00:50:56:00:00:01', 4),
-    })
+    ;({pub, sub} = await startConnectionPair({
+      pub: conn('00:50:56:00:00:01', '00:50:56:00:00:01', 8),
+      sub: conn('00:50:56:00:00:02', '00:50:56:00:00:01', 4),
+    }))
     home = tempDir()
     writeContext(home, 't', [
       {name: 'cuc-pub', url: pub.url},

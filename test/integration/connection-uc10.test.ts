@@ -4,8 +4,7 @@ import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
-import {freePort} from '../../src/lib/lab/launcher.js'
-import {eventually, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
+import {eventually, startConnectionPair, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 
 describe('UC-10 (literal) with two real Unity Connection agents', () => {
@@ -19,15 +18,7 @@ describe('UC-10 (literal) with two real Unity Connection agents', () => {
     eventually(async () => ((await status(pub)).status === p && (await status(sub)).status === s ? true : undefined), 20_000, what)
 
   before(async () => {
-    const [pa, pb] = [await freePort(), await freePort()]
-    pub = await startTestAgent({name: 'cuc-pub', product: 'cuc', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}]})
-    sub = await startTestAgent({
-      name: 'cuc-sub',
-      product: 'cuc',
-      role: 'subscriber',
-      port: pb,
-      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
-    })
+    ;({pub, sub} = await startConnectionPair())
     home = tempDir()
     writeContext(home, 't', [
       {name: 'cuc-pub', url: pub.url},

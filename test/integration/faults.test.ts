@@ -1,9 +1,8 @@
 // Lab network faults: real requests between real agents stop in both directions.
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
-import {freePort} from '../../src/lib/lab/launcher.js'
 import {after, before, describe, it} from 'node:test'
-import {startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
+import {startConnectionPair, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 
 describe('lab network faults (isolate / heal)', () => {
@@ -11,15 +10,7 @@ describe('lab network faults (isolate / heal)', () => {
   let b: TestAgent
   let home: string
   before(async () => {
-    const [pa, pb] = [await freePort(), await freePort()]
-    a = await startTestAgent({name: 'cuc-pub', product: 'cuc', port: pa, peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}]})
-    b = await startTestAgent({
-      name: 'cuc-sub',
-      product: 'cuc',
-      role: 'subscriber',
-      port: pb,
-      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
-    })
+    ;({pub: a, sub: b} = await startConnectionPair())
     home = tempDir()
     writeContext(home, 't', [
       {name: 'cuc-pub', url: a.url},

@@ -340,22 +340,7 @@ export class ConfigurationDatabase {
   }
 
   insertUser(u: EndUser): void {
-    this.db
-      .prepare(
-        'INSERT INTO end_user (id, first_name, last_name, mail_id, home_cluster, im_and_presence, service_profile, presence_node, device, extension) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        u.id,
-        u.firstName,
-        u.lastName,
-        u.mailId,
-        u.homeCluster ? 1 : 0,
-        u.imAndPresence ? 1 : 0,
-        u.serviceProfile,
-        u.presenceNode,
-        u.device,
-        u.extension,
-      )
+    this.insertUsers([u])
   }
 
   /** Many users with one prepared statement (inside the caller's transaction). */
