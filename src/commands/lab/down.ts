@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {labDown} from '../../lib/lab/launcher.js'
+import {labDown, labStatusNodes} from '../../lib/lab/launcher.js'
 
 export default class LabDown extends BaseCommand<typeof LabDown> {
   static override summary = "Stop the lab's agents (each stops its services and flushes its state)"
@@ -12,14 +12,7 @@ export default class LabDown extends BaseCommand<typeof LabDown> {
 
   async run() {
     const {lab, stopped} = await labDown({purge: this.flags.purge, onProgress: (m) => this.progress(m)})
-    const nodes = (lab?.nodes ?? []).map((n) => ({
-      name: n.name,
-      product: n.product,
-      role: n.role,
-      url: n.url,
-      pid: n.pid ?? null,
-      state: 'stopped',
-    }))
+    const nodes = labStatusNodes(lab, () => 'stopped')
     return this.output(
       envelope('LabStatus', {name: lab?.name ?? null, timing: lab?.timing ?? null, topology: lab?.topology ?? null, nodes}),
       {

@@ -1,5 +1,5 @@
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {nodeState, observeLab} from '../../lib/lab/launcher.js'
+import {labStatusNodes, observeLab} from '../../lib/lab/launcher.js'
 
 export default class LabStatus extends BaseCommand<typeof LabStatus> {
   static override summary = "The lab's agent processes: URL, pid, running or stopped (exit 3 when the lab is not up)"
@@ -7,14 +7,7 @@ export default class LabStatus extends BaseCommand<typeof LabStatus> {
 
   async run() {
     const lab = observeLab()
-    const nodes = (lab?.nodes ?? []).map((n) => ({
-      name: n.name,
-      product: n.product,
-      role: n.role,
-      url: n.url,
-      pid: n.pid ?? null,
-      state: nodeState(n),
-    }))
+    const nodes = labStatusNodes(lab)
     const up = nodes.length > 0 && nodes.every((n) => n.state === 'running')
     return this.output(
       envelope('LabStatus', {name: lab?.name ?? null, timing: lab?.timing ?? null, topology: lab?.topology ?? null, nodes}),

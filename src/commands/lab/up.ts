@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {labCaPath, labDir, labUp, nodeState} from '../../lib/lab/launcher.js'
+import {labCaPath, labDir, labStatusNodes, labUp} from '../../lib/lab/launcher.js'
 import {TIMING_PROFILES} from '../../lib/domain/timing.js'
 
 export default class LabUp extends BaseCommand<typeof LabUp> {
@@ -23,14 +23,7 @@ export default class LabUp extends BaseCommand<typeof LabUp> {
       onProgress: (m) => this.progress(m),
     })
     if (lab.tls) this.notice(`lab CA (for ucctl context add ... --ca): ${labCaPath()}; tokens: ${labDir()}/credentials.json (0600)`)
-    const nodes = lab.nodes.map((n) => ({
-      name: n.name,
-      product: n.product,
-      role: n.role,
-      url: n.url,
-      pid: n.pid ?? null,
-      state: nodeState(n),
-    }))
+    const nodes = labStatusNodes(lab)
     return this.output(envelope('LabStatus', {name: lab.name, timing: lab.timing, tls: lab.tls ?? false, topology: lab.topology, nodes}), {
       title: `lab ${lab.name} (timing ${lab.timing})`,
       columns: ['NODE', 'PRODUCT', 'ROLE', 'URL', 'PID', 'STATE'],

@@ -79,6 +79,18 @@ export function observeLab(env?: NodeJS.ProcessEnv): LabState | undefined {
 }
 
 /** Running only while its recorded pid is still its agent (a reused pid is not). */
+/** The nodes of a LabStatus document (lab status, up and down): each node's identity, URL, agent pid and state. */
+export function labStatusNodes(lab: LabState | undefined, stateOf: (n: LabNode) => LabNodeState = nodeState) {
+  return (lab?.nodes ?? []).map((n) => ({
+    name: n.name,
+    product: n.product,
+    role: n.role,
+    url: n.url,
+    pid: n.pid ?? null,
+    state: stateOf(n),
+  }))
+}
+
 export function nodeState(n: LabNode): LabNodeState {
   return isAgentOf(n.pid, n.config) ? 'running' : 'stopped'
 }
