@@ -22,5 +22,6 @@ if (files.length === 0) {
 // TAP when piped (CI reads its closing summary), the friendlier spec reporter on a terminal.
 const reporter = process.stdout.isTTY ? 'spec' : 'tap'
 const args = ['--test', `--test-reporter=${reporter}`, '--test-concurrency=2', '--test-timeout=120000', ...files]
-const r = spawnSync(process.execPath, args, {stdio: 'inherit'})
+// Every agent the tests start checks each answer against the API contract (src/lib/agent/route.ts).
+const r = spawnSync(process.execPath, args, {stdio: 'inherit', env: {...process.env, UCCTL_CHECK_RESPONSES: '1'}})
 process.exit(r.status ?? 1)

@@ -1,9 +1,8 @@
 import * as Args from '@oclif/core/args'
-import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
-import {confirmEffects, effectLine, effectsOf} from '../../lib/cli/effects.js'
+import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
+import {confirmEffects} from '../../lib/cli/effects.js'
 import {submitAction} from '../../lib/cli/operation.js'
-import type {ServiceStatus} from '../../lib/agent/node-manager.js'
-import {planNodeRestart} from '../../lib/domain/services.js'
+import {planOutcome} from '../../lib/cli/plan.js'
 
 export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
   static override summary =
@@ -14,19 +13,13 @@ export default class NodeRestart extends BaseCommand<typeof NodeRestart> {
 
   async run() {
     const {client, node} = await this.node(this.args.node)
-    const effects = await effectsOf(client, {action: 'node-restart'})
+    const plan = await client.preview('POST /v1/node/restart')
     if (this.flags['dry-run']) {
-      const {services} = await client.get<{services: ServiceStatus[]}>('/v1/services')
-      const plan = planNodeRestart(services)
-      const changes = [...plan.changes, ...effects.map(effectLine)]
-      const rules = [...plan.rules, ...effects.map((e) => e.rule)]
-      return this.output(envelope('OperationPlan', {node: node.name, action: 'restart', changes, rules, effects}), {
-        columns: ['WOULD CHANGE'],
-        rows: changes.map((c) => [c]),
-      })
+      const r = planOutcome(plan)
+      return this.output(r.doc, r.view)
     }
-    await confirmEffects(`Restart every service of ${node.name}?`, effects, this.flags.yes, (m) => this.notice(m), true)
-    const r = await submitAction(client, '/v1/node/restart', undefined, this.flags, (m) => this.progress(m))
+    await confirmEffects(`Restart every service of ${node.name}?`, plan.effects ?? [], this.flags.yes, (m) => this.notice(m), true)
+    const r = await submitAction(client, 'POST /v1/node/restart', undefined, this.flags, (m) => this.progress(m))
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

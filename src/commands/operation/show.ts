@@ -11,7 +11,7 @@ export default class OperationShow extends BaseCommand<typeof OperationShow> {
     const target = await this.target()
     const {op} = await findOperation(target.nodes, this.args.id, target.context)
     const r = operationOutcome(op, false)
-    r.view.rows = op.transitions.map((t) => [op.id, op.group ?? op.node, op.action, t.time, t.message])
+    r.view.rows = op.transitions.map((t) => [op.id, op.node, op.action, t.time, t.message])
     r.view.columns = ['OPERATION', 'NODE', 'ACTION', 'TIME', 'TRANSITION']
     r.view.notes = [`state: ${op.state}${op.error ? ` (${op.error.code}: ${op.error.message})` : ''}`]
     return this.output(r.doc, r.view)

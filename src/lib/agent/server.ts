@@ -1,10 +1,9 @@
 // The node agent's HTTP/1.1 JSON API under /v1 (DESIGN.md "Agent API"). Request parameters and
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
-import type {ServerResponse} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
 import {ForbiddenError, NotFoundError, UcctlError, UsageError} from '../errors.js'
-import type {EffectAction} from '../domain/effects.js'
-import {PRODUCT_NAMES, STARTUP_TYPES} from '../domain/services.js'
+import type {ActionEffect, EffectAction} from '../domain/effects.js'
+import {PRODUCT_NAMES, planNodeRestart, planServiceAction} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
 import {mkdirSync, readFileSync} from 'node:fs'
@@ -15,7 +14,9 @@ import {NetworkFaults, PEER_HEADER} from './faults.js'
 import type {AgentContext, AgentModule} from './module.js'
 import {modulesFor} from './modules.js'
 import {NodeManager} from './node-manager.js'
-import {OperationRegistry, type Operation} from './operations.js'
+import {OperationRegistry} from './operations.js'
+import {openApiDocument, serve} from './route.js'
+import {type EventStream, openEventStream} from './sse.js'
 
 export interface Agent {
   readonly url: string
@@ -36,24 +37,13 @@ export interface AgentOptions {
   logger?: boolean | {level: string}
 }
 
-const SERVICE_ACTIONS = ['start', 'stop', 'cycle'] as const
-type ServiceAction = (typeof SERVICE_ACTIONS)[number]
-const MAX_WAIT_MS = 30_000
-const SSE_PING_MS = 15_000
-
-const nameParam = {
-  type: 'object',
-  required: ['name'],
-  properties: {name: {type: 'string', minLength: 1, maxLength: 200}},
-} as const
-
 export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = {}): Promise<Agent> {
   const events = new EventLog(config.stateDir, config.name)
   const operations = new OperationRegistry(config.stateDir, config.name)
   const nodeManager = new NodeManager(config.services, {stateDir: config.stateDir, timing: config.timingValues, events})
   const startedAt = new Date().toISOString()
-  /** Open event streams, each with what ends it (unsubscribe first: no write after the end). */
-  const streams = new Map<ServerResponse, () => void>()
+  /** Open event streams (ended on close: no write after the end). */
+  const streams = new Set<EventStream>()
 
   const logger =
     opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
@@ -154,49 +144,39 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   const auth = config.auth ? installAuth(app, config.auth, config.stateDir) : undefined
 
   // The pid lets a launcher tell its own agent from a process that reused a recorded pid.
-  app.get('/v1/health', async () => ({status: 'ok', node: config.name, pid: process.pid, time: new Date().toISOString()}))
-  app.get<{Querystring: {limit?: number}}>(
-    '/v1/audit',
-    {
-      schema: {
-        querystring: {type: 'object', additionalProperties: false, properties: {limit: {type: 'integer', minimum: 1, maximum: 10_000}}},
-      },
-    },
-    async (req) => {
-      // Who did what is for operators only.
-      if (req.caller && req.caller.role !== 'operator') throw new ForbiddenError('the audit log is for operator tokens')
-      return {node: config.name, records: auth?.audit(req.query.limit) ?? []}
-    },
-  )
-  app.get('/v1/node', async () => nodeInfo())
-  app.get('/v1/services', async () => ({node: config.name, services: nodeManager.list()}))
-  app.get<{Params: {name: string}}>('/v1/services/:name', {schema: {params: nameParam}}, async (req) => ({
-    node: config.name,
-    service: nodeManager.status(req.params.name),
-  }))
+  serve(app, 'GET /v1/health', async () => ({status: 'ok' as const, node: config.name, pid: process.pid, time: new Date().toISOString()}))
+  serve(app, 'GET /v1/openapi.json', async () => openApiDocument())
+  serve(app, 'GET /v1/audit', async (req) => {
+    // Who did what is for operators only.
+    if (req.caller && req.caller.role !== 'operator') throw new ForbiddenError('the audit log is for operator tokens')
+    return {node: config.name, records: auth?.audit(req.query.limit) ?? []}
+  })
+  serve(app, 'GET /v1/node', async () => nodeInfo())
+  serve(app, 'GET /v1/services', async () => ({node: config.name, services: nodeManager.list()}))
+  serve(app, 'GET /v1/services/:name', async (req) => ({node: config.name, service: nodeManager.status(req.params.name)}))
 
-  app.post<{Params: {name: string; action: ServiceAction}}>(
-    '/v1/services/:name/:action',
-    {
-      schema: {
-        params: {
-          type: 'object',
-          required: ['name', 'action'],
-          properties: {name: nameParam.properties.name, action: {enum: [...SERVICE_ACTIONS]}},
-        },
-      },
-    },
+  /** What `a` on this node would do beyond it, from each product module's state. */
+  const effectsOf = (a: EffectAction) => modules.flatMap((m) => m.effects?.(a) ?? [])
+  const withEffects = (plan: {changes: string[]; rules: string[]}, effects: ActionEffect[]) => ({
+    changes: [...plan.changes, ...effects.map((e) => `${e.kind === 'warning' ? 'warning: ' : ''}${e.message} (${e.rule})`)],
+    rules: [...plan.rules, ...effects.map((e) => e.rule)],
+    effects,
+  })
+
+  serve(
+    app,
+    'POST /v1/services/:name/:action',
     async (req, reply) => {
       const {action} = req.params
       // 404 before anything is recorded; the service's own name (as typed, it may differ in case).
       const name = nodeManager.status(req.params.name).name
       const target = {service: name}
       if (action === 'start' && nodeManager.isRunning(name)) {
-        return reply.status(200).send(operations.done(action, target, `${name} is already Running`, {service: nodeManager.status(name)}))
+        return operations.done(action, target, `${name} is already Running`, {service: nodeManager.status(name)})
       }
       if (action === 'stop' && nodeManager.isStopped(name)) {
         await nodeManager.stop(name)
-        return reply.status(200).send(operations.done(action, target, `${name} is already Stopped`, {service: nodeManager.status(name)}))
+        return operations.done(action, target, `${name} is already Stopped`, {service: nodeManager.status(name)})
       }
       const op = operations.start(action, target, [`service:${name}`], async (progress) => {
         let last = ''
@@ -207,20 +187,21 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
         const service = await nodeManager[action](name, onChange)
         return {service}
       })
-      return reply.status(202).send(op)
+      reply.code(202)
+      return op
+    },
+    async (req) => {
+      const {action} = req.params
+      const s = nodeManager.status(req.params.name)
+      const plan = withEffects(planServiceAction(s, action), effectsOf({type: 'service', action, service: s.name}))
+      return {node: config.name, action, service: s.name, currentState: s.state, ...plan}
     },
   )
 
-  app.put<{Params: {name: string}; Body: {startup: (typeof STARTUP_TYPES)[number]}}>(
-    '/v1/services/:name/startup',
-    {
-      schema: {
-        params: nameParam,
-        body: {type: 'object', additionalProperties: false, required: ['startup'], properties: {startup: {enum: [...STARTUP_TYPES]}}},
-      },
-    },
-    async (req) => ({node: config.name, service: nodeManager.setStartup(req.params.name, req.body.startup)}),
-  )
+  serve(app, 'PUT /v1/services/:name/startup', async (req) => ({
+    node: config.name,
+    service: nodeManager.setStartup(req.params.name, req.body.startup),
+  }))
 
   // SVC-5: the operator's node restart and NMM's own on an unrecoverable fault are one operation.
   const restartNode = (why: string) =>
@@ -240,115 +221,78 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     )
   // SVC-1: only a node that runs NMM (CTI OS) escalates a process past its burst limit.
   if (nodeManager.names().includes('NMM')) nodeManager.nodeRestarter = (why) => void restartNode(why)
-  app.post('/v1/node/restart', async (_req, reply) => reply.status(202).send(restartNode('')))
-
-  app.get<{Params: {id: string}; Querystring: {wait?: number; seen?: number}}>(
-    '/v1/operations/:id',
-    {
-      schema: {
-        params: {type: 'object', required: ['id'], properties: {id: {type: 'string', maxLength: 64}}},
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {wait: {type: 'integer', minimum: 0, maximum: MAX_WAIT_MS}, seen: {type: 'integer', minimum: 0}},
-        },
-      },
+  serve(
+    app,
+    'POST /v1/node/restart',
+    async (_req, reply) => {
+      reply.code(202)
+      return restartNode('')
     },
-    async (req): Promise<Operation> => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0),
+    async () => ({
+      node: config.name,
+      action: 'restart' as const,
+      ...withEffects(planNodeRestart(nodeManager.list()), effectsOf({type: 'node-restart'})),
+    }),
   )
 
-  app.get<{Querystring: {action: 'stop' | 'cycle' | 'start' | 'node-restart' | 'pg-restart'; service?: string}}>(
-    '/v1/effects',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['action'],
-          properties: {action: {enum: ['stop', 'cycle', 'start', 'node-restart', 'pg-restart']}, service: nameParam.properties.name},
-        },
-      },
-    },
-    async (req) => {
-      const {action, service} = req.query
-      let a: EffectAction
-      if (action === 'node-restart' || action === 'pg-restart') a = {type: action}
-      else {
-        if (!service) throw new UsageError(`the effect of ${action} needs the service`)
-        nodeManager.status(service) // 404 for an unknown service
-        a = {type: 'service', action, service}
-      }
-      return {node: config.name, effects: modules.flatMap((m) => m.effects?.(a) ?? [])}
-    },
-  )
+  serve(app, 'GET /v1/operations/:id', async (req) => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0))
 
-  app.get('/v1/operations', async () => ({
+  serve(app, 'GET /v1/effects', async (req) => {
+    const {action, service} = req.query
+    let a: EffectAction
+    if (action === 'node-restart' || action === 'pg-restart') a = {type: action}
+    else {
+      if (!service) throw new UsageError(`the effect of ${action} needs the service`)
+      nodeManager.status(service) // 404 for an unknown service
+      a = {type: 'service', action, service}
+    }
+    return {node: config.name, effects: effectsOf(a)}
+  })
+
+  serve(app, 'GET /v1/operations', async () => ({
     node: config.name,
     operations: operations.list().map(({transitions, result: _r, ...o}) => ({...o, last: transitions.at(-1)?.message ?? null})),
   }))
 
-  app.post<{Params: {id: string}}>(
-    '/v1/operations/:id/cancel',
-    {schema: {params: {type: 'object', required: ['id'], properties: {id: {type: 'string', maxLength: 64}}}}},
-    async (req, reply) => reply.status(202).send(operations.cancel(req.params.id)),
-  )
+  serve(app, 'POST /v1/operations/:id/cancel', async (req, reply) => {
+    reply.code(202)
+    return operations.cancel(req.params.id)
+  })
 
-  app.get<{Querystring: {since?: string; after?: number; limit?: number; follow?: string}}>(
-    '/v1/events',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            since: {type: 'string', format: 'date-time'},
-            after: {type: 'integer', minimum: 0},
-            limit: {type: 'integer', minimum: 1, maximum: 10_000},
-            follow: {enum: ['1', '0', 'true', 'false']},
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      const {since, limit} = req.query
-      const follow = req.query.follow === '1' || req.query.follow === 'true'
-      // A client that reconnects says the last event it got (SSE Last-Event-ID): it gets every
-      // later one, once. An id beyond this history (its state was purged) means all of it.
-      const lastEventId = Number(req.headers['last-event-id'])
-      let after = req.query.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined)
-      if (after !== undefined && after > events.lastSeq()) after = 0
-      const backlog = events.list({since: since ? new Date(since).toISOString() : undefined, afterSeq: after, limit})
-      if (!follow) return {node: config.name, events: backlog}
-      reply.hijack()
-      const res = reply.raw
-      res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
-      const send = (e: AgentEvent) => res.write(`id: ${e.seq}\nevent: event\ndata: ${JSON.stringify(e)}\n\n`)
-      // Only what was asked for from the past; then everything new as it happens.
-      // First, where this stream starts (the event after which it sends): a client that loses the
-      // stream before any event resumes there, and sees a history that started again.
-      const replay = since !== undefined || after !== undefined ? backlog : []
-      const from = replay.length > 0 ? replay[0].seq - 1 : events.lastSeq()
-      // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
-      res.write(`: resume after event ${from}\nid: ${from}\n\n`)
-      for (const e of replay) send(e)
-      const unsubscribe = events.subscribe(send)
-      const ping = setInterval(() => res.write(': ping\n\n'), SSE_PING_MS)
-      const end = () => {
-        clearInterval(ping)
-        unsubscribe()
-        streams.delete(res)
-        if (!res.writableEnded) res.end()
-      }
-      streams.set(res, end)
-      res.on('close', end)
-    },
-  )
+  serve(app, 'GET /v1/events', async (req, reply) => {
+    const {since, limit} = req.query
+    const follow = req.query.follow === '1' || req.query.follow === 'true'
+    // A client that reconnects says the last event it got (SSE Last-Event-ID): it gets every
+    // later one, once. An id beyond this history (its state was purged) means all of it.
+    const lastEventId = Number(req.headers['last-event-id'])
+    let after = req.query.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined)
+    if (after !== undefined && after > events.lastSeq()) after = 0
+    const backlog = events.list({since: since ? new Date(since).toISOString() : undefined, afterSeq: after, limit})
+    if (!follow) return {node: config.name, events: backlog}
+    // Only what was asked for from the past; then everything new as it happens.
+    // First, where this stream starts (the event after which it sends): a client that loses the
+    // stream before any event resumes there, and sees a history that started again.
+    const replay = since !== undefined || after !== undefined ? backlog : []
+    const from = replay.length > 0 ? replay[0].seq - 1 : events.lastSeq()
+    let unsubscribe = () => {}
+    const stream = openEventStream(reply, () => {
+      unsubscribe()
+      streams.delete(stream)
+    })
+    streams.add(stream)
+    // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
+    stream.send({comment: `resume after event ${from}`, id: from})
+    const send = (e: AgentEvent) => stream.send({id: e.seq, event: 'event', data: e})
+    for (const e of replay) send(e)
+    unsubscribe = events.subscribe(send)
+    return undefined
+  })
 
   for (const m of modules) m.routes?.(app)
 
   app.addHook('preClose', async () => {
     operations.wakeAll()
-    for (const end of [...streams.values()]) end()
+    for (const stream of [...streams]) stream.end()
   })
 
   nodeManager.boot()

@@ -1,25 +1,16 @@
 // Submitting an action to an agent and waiting for its operation to reach a stable state,
 // showing each transition as it happens (DESIGN.md "Long operations").
+import type {Args, OperationRoute} from '../api/index.js'
+import type {Operation} from '../api/schemas.js'
 import {AgentClient, type NodeRef} from '../client/agent-client.js'
 import {failed, type NodeError, readNodes, requireAnAnswer, unreadMark, unreadOf} from '../client/outcome.js'
-import {errorFromWire, InterruptedError, NotFoundError, type WireError} from '../errors.js'
+import {errorFromWire, InterruptedError, NotFoundError} from '../errors.js'
 import type {View} from './render.js'
 import {type Envelope, envelope} from './base-command.js'
 import {progressDeadline} from './progress.js'
 
-export interface OperationDoc {
-  id: string
-  node: string
-  action: string
-  target?: Record<string, string>
-  state: 'running' | 'succeeded' | 'failed' | 'cancelled'
-  group?: string
-  createdAt: string
-  updatedAt: string
-  transitions: Array<{time: string; message: string}>
-  result?: Record<string, unknown>
-  error?: WireError
-}
+/** An operation as its agent reports it (the contract's Operation). */
+export type OperationDoc = Operation
 
 const POLL_SLICE_MS = 10_000
 
@@ -75,7 +66,7 @@ export async function waitForOperation(
       if (left <= 0) return {op, timedOut: true}
       const wait = Math.min(left, POLL_SLICE_MS)
       op = await Promise.race([
-        client.get<OperationDoc>(`/v1/operations/${op.id}`, {wait, seen: op.transitions.length}, wait + 5000),
+        client.call('GET /v1/operations/:id', {params: {id: op.id}, query: {wait, seen: op.transitions.length}, timeoutMs: wait + 5000}),
         interrupted,
       ])
       show(op)
@@ -117,9 +108,7 @@ export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Env
   const last = op.transitions.at(-1)?.message ?? ''
   const view: View = {
     columns: ['OPERATION', 'NODE', 'ACTION', 'STATE', 'LAST'],
-    rows: [
-      [op.id, op.group ?? op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last],
-    ],
+    rows: [[op.id, op.node, op.action, timedOut ? 'running (timed out waiting)' : op.state, op.error ? op.error.message : last]],
     stateColumn: 3,
   }
   return {doc, view, exitCode}
@@ -129,17 +118,20 @@ export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Env
  * POSTs an action to an agent and, unless --no-wait, waits for its operation to reach a stable
  * state, showing transitions as progress. The one way commands run an agent action.
  */
-export async function submitAction(
+export async function submitAction<K extends OperationRoute>(
   client: AgentClient,
-  path: string,
-  body: unknown,
+  // TODO(contract): the path form goes once every route family is in src/lib/api.
+  route: K | `/v1/${string}`,
+  request: Args<K>[0] | unknown,
   flags: {wait: boolean; timeout: number},
   progress: (message: string) => void,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
   const interrupt = listenForInterrupt()
   try {
-    const op = (await client.post<OperationDoc>(path, body)).body
+    const op: OperationDoc = route.startsWith('/')
+      ? (await client.post<OperationDoc>(route, request)).body
+      : await client.call(route as K, ...([request] as Args<K>))
     if (interrupt.fired && op.state === 'running') throw interruptedWaiting(op, client.node.name)
     if (!flags.wait) return operationOutcome(op, false)
     // The countdown to --timeout on the node's progress line.
@@ -173,9 +165,7 @@ export async function listOperations(
   nodes: NodeRef[],
   opts: {all: boolean; context: string},
 ): Promise<{doc: Envelope; view: View; unread: Array<{name: string; error: NodeError}>}> {
-  const outcomes = await readNodes(nodes, (n) =>
-    new AgentClient(n, {timeoutMs: 5000}).get<{operations: OperationSummary[]}>('/v1/operations'),
-  )
+  const outcomes = await readNodes(nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).call('GET /v1/operations'))
   requireAnAnswer(outcomes, `operations of context ${opts.context}`)
   const unread = unreadOf(outcomes)
   const operations = outcomes
@@ -209,7 +199,7 @@ export async function findOperation(nodes: NodeRef[], id: string, context: strin
   const outcomes = await readNodes(nodes, async (n) => {
     const client = new AgentClient(n)
     try {
-      return {client, op: await client.get<OperationDoc>(`/v1/operations/${encodeURIComponent(id)}`)}
+      return {client, op: await client.call('GET /v1/operations/:id', {params: {id}})}
     } catch (error) {
       if (error instanceof NotFoundError) return null
       throw error
@@ -234,7 +224,7 @@ export async function cancelOperation(
   progress: (m: string) => void,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   const {client} = await findOperation(nodes, id, context)
-  const {body: op} = await client.post<OperationDoc>(`/v1/operations/${encodeURIComponent(id)}/cancel`)
+  const op = await client.call('POST /v1/operations/:id/cancel', {params: {id}})
   const {op: last, timedOut} = flags.wait
     ? await waitForOperation(client, op, {timeoutMs: flags.timeout * 1000, onTransition: (m) => progress(`${client.node.name}: ${m}`)})
     : {op, timedOut: false}

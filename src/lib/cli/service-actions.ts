@@ -2,11 +2,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import type {AgentClient, NodeRef} from '../client/agent-client.js'
-import {planServiceAction, type ServiceAction, type ServiceState, type StartupType} from '../domain/services.js'
-import {BaseCommand, type Envelope, envelope, mutatingFlags} from './base-command.js'
-import {confirmEffects, effectLine, effectsOf} from './effects.js'
+import type {ServiceAction} from '../domain/services.js'
+import {BaseCommand, type Envelope, mutatingFlags} from './base-command.js'
+import {confirmEffects} from './effects.js'
 import {submitAction} from './operation.js'
-import type {View} from './render.js'
+import {type Outcome, planOutcome} from './plan.js'
 
 export interface ActionFlags {
   wait: boolean
@@ -22,28 +22,16 @@ export async function serviceAction(
   service: string,
   flags: ActionFlags,
   io: {progress: (m: string) => void; notice: (m: string) => void},
-): Promise<{doc: Envelope; view: View; exitCode: number}> {
-  const path = `/v1/services/${encodeURIComponent(service)}`
-  // What it does beyond the service (a failover, a status change, softphones Offline), asked first.
-  const effects = await effectsOf(client, {action, service})
-  if (flags['dry-run']) {
-    const {service: s} = await client.get<{service: {name: string; state: ServiceState; startup: StartupType}}>(path)
-    const plan = planServiceAction(s, action)
-    const changes = [...plan.changes, ...effects.map(effectLine)]
-    const rules = [...plan.rules, ...effects.map((e) => e.rule)]
-    return {
-      doc: envelope('OperationPlan', {node: node.name, action, service, currentState: s.state, ...plan, changes, rules, effects}),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
-      exitCode: 0,
-    }
-  }
-  await confirmEffects(
-    `${action === 'cycle' ? 'Cycle' : action === 'stop' ? 'Stop' : 'Start'} ${service} on ${node.name}?`,
-    effects,
-    flags.yes,
-    io.notice,
-  )
-  return submitAction(client, `${path}/${action}`, undefined, flags, io.progress)
+): Promise<Outcome> {
+  const route = 'POST /v1/services/:name/:action'
+  const request = {params: {name: service, action}}
+  // The agent's preview: what it would do, and its effects beyond the service (a failover, a
+  // status change, softphones Offline), confirmed before it happens.
+  const plan = await client.preview(route, request)
+  if (flags['dry-run']) return planOutcome(plan)
+  const verb = action === 'cycle' ? 'Cycle' : action === 'stop' ? 'Stop' : 'Start'
+  await confirmEffects(`${verb} ${service} on ${node.name}?`, plan.effects ?? [], flags.yes, io.notice)
+  return submitAction(client, route, request, flags, io.progress)
 }
 
 export abstract class ServiceActionCommand extends BaseCommand<typeof ServiceActionCommand> {

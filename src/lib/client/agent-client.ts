@@ -4,6 +4,8 @@ import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {setFlagsFromString} from 'node:v8'
 import type {Agent as UndiciAgent, Dispatcher} from 'undici'
+import type {Answer, Args, Preview, PreviewRoute, Route, StreamEvent} from '../api/index.js'
+import {methodOf, pathOf} from '../api/contract.js'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
 import {type SseFrame, sseParser} from './sse.js'
 
@@ -104,6 +106,14 @@ function unreachable(node: NodeRef, error: unknown): UnreachableError {
   })
 }
 
+/** What every route's request is, untyped (the contract's types say which parts a route has). */
+interface CallRequest {
+  params?: Record<string, unknown>
+  query?: Record<string, string | number | boolean | undefined>
+  body?: unknown
+  timeoutMs?: number
+}
+
 export interface AgentResponse<T> {
   status: number
   body: T
@@ -117,6 +127,38 @@ export class AgentClient {
     readonly node: NodeRef,
     private readonly opts: ClientOptions = {},
   ) {}
+
+  /**
+   * Calls a route of the contract (src/lib/api): the request and the answer are the route's
+   * declared types, e.g. `client.call('GET /v1/services/:name', {params: {name}})`.
+   */
+  async call<K extends Route>(route: K, ...[request]: Args<K>): Promise<Answer<K>> {
+    return (await this.exchange(route, ...([request] as Args<K>))).body
+  }
+
+  /** Like call, with the answer's HTTP status (200 done at once, 202 accepted). */
+  exchange<K extends Route>(route: K, ...[request]: Args<K>): Promise<AgentResponse<Answer<K>>> {
+    const r = (request ?? {}) as CallRequest
+    return this.send<Answer<K>>(methodOf(route), pathOf(route, r.params), r.body, r.query, r.timeoutMs)
+  }
+
+  /** What an action would do, changing nothing: the agent's preview of it (the one dry-run path). */
+  async preview<K extends PreviewRoute>(route: K, ...[request]: Args<K>): Promise<Preview<K>> {
+    const r = (request ?? {}) as CallRequest
+    return (await this.send<Preview<K>>(methodOf(route), pathOf(route, r.params), r.body, {...r.query, dryRun: true}, r.timeoutMs)).body
+  }
+
+  /** Follows a route's event stream (see stream) with the route's declared event type. */
+  follow<K extends Route>(
+    route: K,
+    request: Args<K>[0],
+    onEvent: (data: StreamEvent<K>, frame: SseFrame) => void,
+    signal?: AbortSignal,
+    resume?: {lastEventId?: string; onId: (id: string) => void},
+  ): Promise<void> {
+    const r = (request ?? {}) as CallRequest
+    return this.stream(pathOf(route, r.params), r.query ?? {}, onEvent as (data: unknown, frame: SseFrame) => void, signal, resume)
+  }
 
   get<T>(path: string, query?: Record<string, string | number | boolean | undefined>, timeoutMs?: number): Promise<T> {
     return this.send<T>('GET', path, undefined, query, timeoutMs).then((r) => r.body)
@@ -135,8 +177,9 @@ export class AgentClient {
     path: string,
     body?: unknown,
     query?: Record<string, string | number | boolean | undefined>,
-    timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: number | undefined = undefined,
   ): Promise<AgentResponse<T>> {
+    timeoutMs ??= this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()

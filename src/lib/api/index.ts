@@ -1,0 +1,23 @@
+// The whole agent API: every family's routes in one table. Import its types anywhere; import its
+// values only at build time and in tests (TypeBox is slow to load: see contract.ts).
+import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, StreamOf} from './contract.js'
+import {coreRoutes} from './routes/core.js'
+
+export const ROUTES = {
+  ...coreRoutes,
+}
+
+export type Routes = typeof ROUTES
+export type Route = keyof Routes
+export type Params<K extends Route> = ParamsOf<Routes[K]>
+export type Query<K extends Route> = QueryOf<Routes[K]>
+export type Body<K extends Route> = BodyOf<Routes[K]>
+export type Answer<K extends Route> = AnswerOf<Routes[K]>
+export type StreamEvent<K extends Route> = StreamOf<Routes[K]>
+export type Preview<K extends Route> = PreviewOf<Routes[K]>
+/** The routes the agent previews (dry run). */
+export type PreviewRoute = {[K in Route]: Routes[K] extends {readonly preview: object} ? K : never}[Route]
+export type Args<K extends Route> = RequestArgs<Routes[K]>
+/** The routes whose answer is an operation (submitted, then waited for). */
+export type OperationRoute = {[K in Route]: Answer<K> extends OperationAnswer ? K : never}[Route]
+type OperationAnswer = import('./schemas.js').Operation
