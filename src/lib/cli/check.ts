@@ -1,14 +1,10 @@
 // The one rendering of a check (DESIGN.md CheckResult): findings with rule, severity, message
 // and fix; exit 3 when any finding is an error.
 import {type Envelope, envelope} from './base-command.js'
+import type {Finding} from '../domain/finding.js'
 import type {View} from './render.js'
 
-export interface Finding {
-  rule: string
-  severity: 'error' | 'warning'
-  message: string
-  fix: string
-}
+export type {Finding} from '../domain/finding.js'
 
 export function checkOutcome<F extends Finding>(
   result: {ok: boolean; findings: readonly F[]},

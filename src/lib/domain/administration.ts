@@ -5,6 +5,7 @@
 // Pure: the configuration database and the nodes' service states are passed in.
 import {UsageError} from '../errors.js'
 import {PRESENCE_VIEWER_SERVICES} from './presence-viewer.js'
+import type {Finding} from './finding.js'
 
 /** ADM-3: the types of UC service. */
 export const UC_SERVICE_TYPES = ['voicemail', 'mailstore', 'conferencing', 'cti', 'im-and-presence', 'directory'] as const
@@ -295,11 +296,7 @@ export function balancedNodes(load: ReadonlyArray<{name: string; users: number}>
 // ---------------------------------------------------------------------------------------------
 // `user check` (ADM-1, ADM-5, ADM-6, ADM-7, contact and watcher limits)
 
-export interface AdminFinding {
-  rule: string
-  severity: 'error' | 'warning'
-  message: string
-  fix: string
+export interface AdminFinding extends Finding {
   /** The users concerned (at most 100). */
   users?: string[]
 }

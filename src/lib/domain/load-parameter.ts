@@ -2,6 +2,7 @@
 // Pure: parses the PG Explorer "Configuration Parameters" field and checks it.
 
 import {type VersionLike, isAtOrBefore, isReleaseOf, toVersion} from './version.js'
+import type {Finding} from './finding.js'
 
 export interface ConfigurationParameter {
   /** As written, without the slash (`LOAD`). */
@@ -141,12 +142,7 @@ export function loadDefaultFor(icmVersion: VersionLike): (typeof LOAD_DEFAULTS_B
   return LOAD_DEFAULTS_BY_ICM.find((row) => (row.match === 'release' ? isReleaseOf(v, row.icm) : isAtOrBefore(v, row.icm)))
 }
 
-export interface LoadFinding {
-  readonly rule: string
-  readonly severity: 'error' | 'warning'
-  readonly message: string
-  readonly fix: string
-}
+export type LoadFinding = Finding
 
 export interface LoadCheckResult {
   readonly ok: boolean

@@ -37,6 +37,7 @@ import {
 } from './services.js'
 import {checkNodeAction, clusterFromPartitions, type HistoryEntry, planUpgrade, switchVersionTarget, type UpgradeAction} from './upgrade.js'
 import {installableVersion, parseVersion} from './version.js'
+import type {Finding} from './finding.js'
 
 // ---------------------------------------------------------------------------------------
 // The deployment (the content of a Snapshot document)
@@ -112,12 +113,7 @@ export interface StepEffects {
   alarms: string[]
 }
 
-export interface StepFinding {
-  rule: string
-  severity: 'error' | 'warning'
-  message: string
-  fix: string
-}
+export type StepFinding = Finding
 
 export interface StepOutcome {
   ok: boolean
