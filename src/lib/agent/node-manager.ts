@@ -13,6 +13,7 @@ import type {Timing} from '../domain/timing.js'
 import type {EventLog} from './events.js'
 import {JsonStore} from '../durable.js'
 import {matchName, nearest} from '../suggest.js'
+import type {ServiceStatus} from '../api/schemas.js'
 
 export interface ServiceConfig {
   name: string
@@ -25,19 +26,8 @@ export interface ServiceConfig {
   critical: boolean
 }
 
-export interface ServiceStatus {
-  name: string
-  description?: string
-  state: ServiceState
-  pid: number | null
-  restarts: number
-  startup: StartupType
-  console: boolean
-  critical: boolean
-  uptimeMs: number | null
-  lastExit: {code: number | null; signal: string | null; time: string; abnormal: boolean} | null
-  failure?: string
-}
+/** A service's status on the wire (the contract's ServiceStatus). */
+export type {ServiceStatus}
 
 interface Persisted {
   services: Record<string, {startup?: StartupType; stoppedByOperator?: boolean}>
