@@ -3,7 +3,7 @@
 import type {TSchema} from 'typebox'
 import {errorFromWire} from '../errors.js'
 import type {RouteDecl} from './contract.js'
-import {ErrorAnswer} from './schemas.js'
+import {COMPONENTS, ErrorAnswer} from './schemas.js'
 
 /** A route as the agent registers it: fastify's schema parts, plain JSON. */
 export interface CompiledRoute {
@@ -106,12 +106,28 @@ export function openApiDocument(table: Record<string, RouteDecl>, version: strin
     }
   }
   return {
+    ...withRefs({paths}),
     openapi: '3.1.0',
     info: {title: 'ucctl node agent', version, description: 'The HTTP API of the ucctl node agent (one per server).'},
-    components: {schemas: {Error: plain(ErrorAnswer)}, securitySchemes: {token: {type: 'http', scheme: 'bearer'}}},
+    components: {
+      schemas: {Error: plain(ErrorAnswer), ...Object.fromEntries(Object.entries(COMPONENTS).map(([k, v]) => [k, plain(v)]))},
+      securitySchemes: {token: {type: 'http', scheme: 'bearer'}},
+    },
     security: [{token: []}],
-    paths,
   }
+}
+
+/** The document with each shared shape (schemas.ts COMPONENTS) named once and referred to. */
+function withRefs<T>(doc: T): T {
+  const named = new Map(Object.entries(COMPONENTS).map(([name, schema]) => [JSON.stringify(schema), name]))
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk)
+    if (v === null || typeof v !== 'object') return v
+    const name = named.get(JSON.stringify(v))
+    if (name) return {$ref: `#/components/schemas/${name}`}
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+  }
+  return walk(doc) as T
 }
 
 /** The HTTP status of a wire error code (errors.ts is the one table). */

@@ -92,3 +92,6 @@ export const Plan = Type.Object({
   effects: Type.Optional(Type.Array(ActionEffect)),
 })
 export type Plan = Static<typeof Plan>
+
+/** Shapes the OpenAPI document names once (components.schemas) and refers to. */
+export const COMPONENTS = {ServiceStatus, Operation, AgentEvent, ActionEffect, Plan}
