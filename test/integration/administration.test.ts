@@ -15,14 +15,10 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
   after(() => lab?.dispose())
 
   it('ADM-10: the seeded directory is in the publisher database; the subscriber reads through it and refuses writes', async () => {
-    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).get<{schemaVersion: number; publisher: boolean}>(
-      '/v1/config',
-    )
+    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).call('GET /v1/config')
     assert.deepEqual([pub.publisher, pub.schemaVersion], [true, 2])
-    const viaSub = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{
-      total: number
-      users: Array<{id: string; presenceNode: string}>
-    }>('/v1/config/users', {limit: 2})
+    const sub = new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')})
+    const viaSub = await sub.call('GET /v1/config/users', {query: {limit: 2}})
     assert.equal(viaSub.total, SEEDED)
     assert.deepEqual(
       viaSub.users.map((u) => [u.id, u.presenceNode]),
@@ -32,7 +28,7 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
       ],
     )
     await assert.rejects(
-      new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).post('/v1/config/uc-services', {name: 'x', type: 'cti', host: 'h'}),
+      sub.call('POST /v1/config/uc-services', {body: {name: 'x', type: 'cti', host: 'h'}}),
       (e: Error & {rule?: string}) => e.rule === 'ADM-10',
     )
     // Filters and pages, through the CLI.
@@ -44,9 +40,7 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     // The group lives in the same database (ADM-10): it survives the publisher's restart.
     await lab.agents['cucm-pub'].dispose({keepState: true})
     await lab.boot('cucm-pub')
-    const list = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{groups: Array<{name: string; nodes: string[]}>}>(
-      '/v1/config/presence-groups',
-    )
+    const list = await sub.call('GET /v1/config/presence-groups')
     assert.deepEqual(
       list.groups.map((g) => [g.name, g.nodes]),
       [['prg1', ['imp-pub', 'imp-sub']]],
