@@ -2,6 +2,7 @@
 // commands, exit codes, and JSON against schemas/.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {contractRoutes} from '../../src/lib/agent/route.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {AdminLab, ok, SEEDED} from './administration-lab.js'
 
@@ -31,6 +32,23 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
       sub.call('POST /v1/config/uc-services', {body: {name: 'x', type: 'cti', host: 'h'}}),
       (e: Error & {rule?: string}) => e.rule === 'ADM-10',
     )
+    await assert.rejects(
+      sub.preview('POST /v1/config/users/import', {body: {csv: 'userid\nx', mode: 'insert'}}),
+      (e: Error & {rule?: string}) => e.rule === 'ADM-10',
+    )
+    const one = await sub.call('GET /v1/config/users/:id', {params: {id: 'user00002@example.com'}})
+    assert.equal(one.user.presenceNode, 'imp-pub')
+    // Publisher and subscriber serve the same routes: every configuration route of the contract, nothing more.
+    const configRoutes = (name: string) =>
+      lab.agents[name].routes
+        .map((r) => `${r.method} ${r.url}`)
+        .filter((k) => / \/v1\/config(\/|$)/.test(k))
+        .sort()
+    const declared = Object.keys(contractRoutes())
+      .filter((k) => / \/v1\/config(\/|$)/.test(k))
+      .sort()
+    assert.deepEqual(configRoutes('cucm-pub'), declared)
+    assert.deepEqual(configRoutes('cucm-sub'), declared)
     // Filters and pages, through the CLI.
     const page = ok(await cli('user', 'list', '--enabled', '--node', 'imp-sub', '--limit', '2', '--offset', '1', '--json'), 'UserList')
     assert.deepEqual(
