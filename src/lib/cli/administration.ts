@@ -4,7 +4,7 @@
 // documents and their tables, and `user check`, which also reads the IM and Presence nodes.
 import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
-import type {Answer, Args, Body, PreviewRoute, Route} from '../api/index.js'
+import type {Answer, Args, Body, Route} from '../api/index.js'
 import {AgentClient} from '../client/agent-client.js'
 import {failed, readNodes, requireAnAnswer, unreadFindings, unreadOf} from '../client/outcome.js'
 import {NotFoundError, UsageError} from '../errors.js'
@@ -232,15 +232,11 @@ export async function configCall<K extends Route>(target: Target, route: K, ...r
   return (await configurationClient(target)).call(route, ...request)
 }
 
-/** The publisher's preview of a change (its dry run): the change's outcome, nothing written. */
-export async function configPreview<K extends PreviewRoute>(target: Target, route: K, ...request: Args<K>) {
-  return (await configurationClient(target)).preview(route, ...request)
-}
-
-/** BAT Insert or Update Users, or with dryRun the publisher's preview of it. */
+/** BAT Insert or Update Users, or with dryRun the publisher's preview of it (its outcome, nothing written). */
 export async function importUsers(target: Target, body: ImportBody, dryRun: boolean): Promise<ImportAnswer> {
+  const client = await configurationClient(target)
   const route = 'POST /v1/config/users/import'
-  return dryRun ? configPreview(target, route, {body}) : configCall(target, route, {body})
+  return dryRun ? client.preview(route, {body}) : client.call(route, {body})
 }
 type ImportBody = Body<'POST /v1/config/users/import'>
 
