@@ -4,20 +4,13 @@ import {parseSince} from '../lib/cli/since.js'
 import {pickNode} from '../lib/cli/target.js'
 import {AgentClient} from '../lib/client/agent-client.js'
 import {readNodes, requireAnAnswer, unreadMark, unreadOf, warnUnread} from '../lib/client/outcome.js'
-import type {AgentEvent} from '../lib/agent/events.js'
 
-interface AuditDoc {
-  time: string
-  tokenId: string | null
-  role: string | null
-  method: string
-  route: string
-  params?: Record<string, unknown>
-  status: number
-}
+import type {Answer} from '../lib/api/index.js'
+
+type AuditRecord = Answer<'GET /v1/audit'>['records'][number]
 
 /** The request as it was made: `POST /v1/services/NM/stop`, not the route's template (the body is in the JSON). */
-export function auditRequest(r: Pick<AuditDoc, 'method' | 'route' | 'params'>): string {
+export function auditRequest(r: Pick<AuditRecord, 'method' | 'route'> & {params?: AuditRecord['params']}): string {
   return `${r.method} ${r.route.replaceAll(/:(\w+)/g, (m, k: string) => (r.params?.[k] === undefined ? m : String(r.params[k])))}`
 }
 
@@ -41,9 +34,7 @@ export default class Events extends BaseCommand<typeof Events> {
     const since = this.flags.since ? parseSince(this.flags.since, Date.now()) : undefined
     if (this.flags.follow) return this.follow(nodes, since)
     if (this.flags.audit) return this.audit(target.context, nodes, since)
-    const answers = await readNodes(nodes, (n) =>
-      new AgentClient(n).get<{events: AgentEvent[]}>('/v1/events', {since, limit: this.flags.limit}),
-    )
+    const answers = await readNodes(nodes, (n) => new AgentClient(n).call('GET /v1/events', {query: {since, limit: this.flags.limit}}))
     requireAnAnswer(answers, `events of context ${target.context}`)
     const unread = unreadOf(answers)
     warnUnread(unread, (m) => this.notice(m))
@@ -59,9 +50,7 @@ export default class Events extends BaseCommand<typeof Events> {
   }
 
   private async audit(context: string, nodes: Array<{name: string; url: string}>, since: string | undefined) {
-    const answers = await readNodes(nodes, (n) =>
-      new AgentClient(n).get<{node: string; records: AuditDoc[]}>('/v1/audit', {limit: this.flags.limit}),
-    )
+    const answers = await readNodes(nodes, (n) => new AgentClient(n).call('GET /v1/audit', {query: {limit: this.flags.limit}}))
     requireAnAnswer(answers, `audit logs of context ${context}`)
     const unread = unreadOf(answers)
     warnUnread(unread, (m) => this.notice(m))

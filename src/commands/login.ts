@@ -29,7 +29,7 @@ export default class Login extends BaseCommand<typeof Login> {
     const {readFileSync} = await import('node:fs')
     const ca = ctx.ca ? readFileSync(ctx.ca, 'utf8') : undefined
     // Checked before stored: a wrong token is exit 4 and nothing changes.
-    await new AgentClient(ctx.nodes[0] as NodeRef, {token, ca}).get('/v1/node')
+    await new AgentClient(ctx.nodes[0] as NodeRef, {token, ca}).call('GET /v1/node')
     const kind = await storeSecret(name, token, (m) => this.notice(m))
     ctx.credential = kind
     writeContexts(file)

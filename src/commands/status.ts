@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand, watchFlag} from '../lib/cli/base-command.js'
 import {AgentClient} from '../lib/client/agent-client.js'
 import {readNodes} from '../lib/client/outcome.js'
-import {type NodeInfo, nodeListOutcome} from '../lib/cli/node-list.js'
+import {nodeListOutcome} from '../lib/cli/node-list.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Every node of the context: product, role, version, URL, health, services running/total'
@@ -20,7 +20,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run() {
     const target = await this.target()
-    const outcomes = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeInfo>('/v1/node'))
+    const outcomes = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).call('GET /v1/node'))
     const r = nodeListOutcome(target.context, outcomes, {
       check: this.flags.check,
       title: `context ${target.context}`,

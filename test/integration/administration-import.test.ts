@@ -17,8 +17,8 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     return f
   }
 
-  const total = async () => (await t.lab().config.get<{total: number}>('/v1/config/users', {limit: 1})).total
-  const user = async (id: string) => (await t.lab().config.get<{user: {device: string; extension: string}}>(`/v1/config/users/${id}`)).user
+  const total = async () => (await t.lab().config.call('GET /v1/config/users', {query: {limit: 1}})).total
+  const user = async (id: string) => (await t.lab().config.call('GET /v1/config/users/:id', {params: {id}})).user
 
   it('ADM-2: BAT Insert Users with a template, one transaction: a bad line rejects the file by line number; --dry-run changes nothing', async () => {
     ok(

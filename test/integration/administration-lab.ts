@@ -77,18 +77,16 @@ export class AdminLab {
       ['vm1', 'voicemail', undefined, 'cuc-pub'],
       ['imp1', 'im-and-presence', undefined, 'imp-pub'],
     ] as const)
-      await c.post('/v1/config/uc-services', {name, type, host, ...(directoryType ? {directoryType} : {})})
-    await c.post('/v1/config/service-profiles', {name: 'standard', services: ['dir-uds', 'dir-enh', 'dir-basic', 'vm1', 'imp1']})
-    await c.post('/v1/config/service-profiles/standard/default')
-    if (!opts.users) return
-    await c.post('/v1/config/user-templates', {
-      name: 'staff',
-      kind: 'user',
-      homeCluster: true,
-      imAndPresence: true,
-      serviceProfile: 'standard',
+      await c.call('POST /v1/config/uc-services', {body: {name, type, host, ...(directoryType ? {directoryType} : {})}})
+    await c.call('POST /v1/config/service-profiles', {
+      body: {name: 'standard', services: ['dir-uds', 'dir-enh', 'dir-basic', 'vm1', 'imp1']},
     })
-    await c.post('/v1/config/users', {id: 'nohome'})
+    await c.call('POST /v1/config/service-profiles/:name/default', {params: {name: 'standard'}})
+    if (!opts.users) return
+    await c.call('POST /v1/config/user-templates', {
+      body: {name: 'staff', kind: 'user', homeCluster: true, imAndPresence: true, serviceProfile: 'standard'},
+    })
+    await c.call('POST /v1/config/users', {body: {id: 'nohome'}})
   }
 
   cli(...args: string[]): Promise<CliResult> {

@@ -2,6 +2,7 @@
 // commands, exit codes, and JSON against schemas/.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {contractRoutes} from '../../src/lib/agent/route.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {AdminLab, ok, SEEDED} from './administration-lab.js'
 
@@ -15,14 +16,10 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
   after(() => lab?.dispose())
 
   it('ADM-10: the seeded directory is in the publisher database; the subscriber reads through it and refuses writes', async () => {
-    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).get<{schemaVersion: number; publisher: boolean}>(
-      '/v1/config',
-    )
+    const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).call('GET /v1/config')
     assert.deepEqual([pub.publisher, pub.schemaVersion], [true, 2])
-    const viaSub = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{
-      total: number
-      users: Array<{id: string; presenceNode: string}>
-    }>('/v1/config/users', {limit: 2})
+    const sub = new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')})
+    const viaSub = await sub.call('GET /v1/config/users', {query: {limit: 2}})
     assert.equal(viaSub.total, SEEDED)
     assert.deepEqual(
       viaSub.users.map((u) => [u.id, u.presenceNode]),
@@ -32,9 +29,26 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
       ],
     )
     await assert.rejects(
-      new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).post('/v1/config/uc-services', {name: 'x', type: 'cti', host: 'h'}),
+      sub.call('POST /v1/config/uc-services', {body: {name: 'x', type: 'cti', host: 'h'}}),
       (e: Error & {rule?: string}) => e.rule === 'ADM-10',
     )
+    await assert.rejects(
+      sub.preview('POST /v1/config/users/import', {body: {csv: 'userid\nx', mode: 'insert'}}),
+      (e: Error & {rule?: string}) => e.rule === 'ADM-10',
+    )
+    const one = await sub.call('GET /v1/config/users/:id', {params: {id: 'user00002@example.com'}})
+    assert.equal(one.user.presenceNode, 'imp-pub')
+    // Publisher and subscriber serve the same routes: every configuration route of the contract, nothing more.
+    const configRoutes = (name: string) =>
+      lab.agents[name].routes
+        .map((r) => `${r.method} ${r.url}`)
+        .filter((k) => / \/v1\/config(\/|$)/.test(k))
+        .sort()
+    const declared = Object.keys(contractRoutes())
+      .filter((k) => / \/v1\/config(\/|$)/.test(k))
+      .sort()
+    assert.deepEqual(configRoutes('cucm-pub'), declared)
+    assert.deepEqual(configRoutes('cucm-sub'), declared)
     // Filters and pages, through the CLI.
     const page = ok(await cli('user', 'list', '--enabled', '--node', 'imp-sub', '--limit', '2', '--offset', '1', '--json'), 'UserList')
     assert.deepEqual(
@@ -44,9 +58,7 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     // The group lives in the same database (ADM-10): it survives the publisher's restart.
     await lab.agents['cucm-pub'].dispose({keepState: true})
     await lab.boot('cucm-pub')
-    const list = await new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')}).get<{groups: Array<{name: string; nodes: string[]}>}>(
-      '/v1/config/presence-groups',
-    )
+    const list = await sub.call('GET /v1/config/presence-groups')
     assert.deepEqual(
       list.groups.map((g) => [g.name, g.nodes]),
       [['prg1', ['imp-pub', 'imp-sub']]],

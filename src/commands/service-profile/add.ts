@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, type ProfileRow, profileListOutcome} from '../../lib/cli/administration.js'
+import {configCall, profileListOutcome} from '../../lib/cli/administration.js'
 
 export default class ServiceProfileAdd extends BaseCommand<typeof ServiceProfileAdd> {
   static override summary =
@@ -17,10 +17,7 @@ export default class ServiceProfileAdd extends BaseCommand<typeof ServiceProfile
 
   async run() {
     const target = await this.target()
-    const r = await configRequest<{profile: ProfileRow}>(target, 'POST', '/v1/config/service-profiles', {
-      name: this.args.name,
-      services: this.flags.service,
-    })
+    const r = await configCall(target, 'POST /v1/config/service-profiles', {body: {name: this.args.name, services: this.flags.service}})
     const o = profileListOutcome([r.profile])
     return this.output(envelope('ServiceProfile', {profile: r.profile}), o.view)
   }

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, enc, type ProfileRow, profileListOutcome} from '../../lib/cli/administration.js'
+import {configCall, profileListOutcome} from '../../lib/cli/administration.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class ServiceProfileAssign extends BaseCommand<typeof ServiceProfileAssign> {
@@ -18,8 +18,8 @@ export default class ServiceProfileAssign extends BaseCommand<typeof ServiceProf
     const users = (argv as string[]).slice(1)
     if (users.length === 0) throw new UsageError('name at least one user')
     const target = await this.target()
-    await configRequest(target, 'POST', `/v1/config/service-profiles/${enc(this.args.name)}/assign`, {users})
-    const r = await configRequest<{profiles: ProfileRow[]}>(target, 'GET', '/v1/config/service-profiles')
+    await configCall(target, 'POST /v1/config/service-profiles/:name/assign', {params: {name: this.args.name}, body: {users}})
+    const r = await configCall(target, 'GET /v1/config/service-profiles')
     const o = profileListOutcome(r.profiles)
     return this.output(o.doc, o.view)
   }

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {enc, removeThenList, type ProfileRow, profileListOutcome} from '../../lib/cli/administration.js'
+import {removeThenList, profileListOutcome} from '../../lib/cli/administration.js'
 
 export default class ServiceProfileRemove extends BaseCommand<typeof ServiceProfileRemove> {
   static override summary = 'Remove a service profile that is not the default and that no user or template names; prints the profiles left'
@@ -9,10 +9,11 @@ export default class ServiceProfileRemove extends BaseCommand<typeof ServiceProf
   static override examples = ['<%= config.bin %> service-profile remove old']
 
   async run() {
-    const r = await removeThenList<{profiles: ProfileRow[]}>(
+    const r = await removeThenList(
       await this.target(),
-      `/v1/config/service-profiles/${enc(this.args.name)}`,
-      '/v1/config/service-profiles',
+      'DELETE /v1/config/service-profiles/:name',
+      this.args.name,
+      'GET /v1/config/service-profiles',
     )
     const o = profileListOutcome(r.profiles)
     return this.output(o.doc, o.view)

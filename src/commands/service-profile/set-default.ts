@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, enc, type ProfileRow, profileListOutcome} from '../../lib/cli/administration.js'
+import {configCall, profileListOutcome} from '../../lib/cli/administration.js'
 
 export default class ServiceProfileSetDefault extends BaseCommand<typeof ServiceProfileSetDefault> {
   static override summary = 'Make a service profile the system-wide default: users without their own profile get it (ADM-3)'
@@ -9,11 +9,7 @@ export default class ServiceProfileSetDefault extends BaseCommand<typeof Service
   static override examples = ['<%= config.bin %> service-profile set-default standard']
 
   async run() {
-    const r = await configRequest<{profiles: ProfileRow[]}>(
-      await this.target(),
-      'POST',
-      `/v1/config/service-profiles/${enc(this.args.name)}/default`,
-    )
+    const r = await configCall(await this.target(), 'POST /v1/config/service-profiles/:name/default', {params: {name: this.args.name}})
     const o = profileListOutcome(r.profiles)
     return this.output(o.doc, o.view)
   }

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {configRequest, type ProfileRow} from '../../lib/cli/administration.js'
-import type {UcService} from '../../lib/domain/administration.js'
+import {configCall} from '../../lib/cli/administration.js'
 import {NotFoundError} from '../../lib/errors.js'
 
 export default class ServiceProfileShow extends BaseCommand<typeof ServiceProfileShow> {
@@ -11,13 +10,13 @@ export default class ServiceProfileShow extends BaseCommand<typeof ServiceProfil
 
   async run() {
     const target = await this.target()
-    const {profiles} = await configRequest<{profiles: ProfileRow[]}>(target, 'GET', '/v1/config/service-profiles')
+    const {profiles} = await configCall(target, 'GET /v1/config/service-profiles')
     const p = profiles.find((x) => x.name.toLowerCase() === this.args.name.toLowerCase())
     if (!p)
       throw new NotFoundError(`no service profile ${this.args.name}`, {
         hint: profiles.length ? `profiles: ${profiles.map((x) => x.name).join(', ')}` : 'ucctl service-profile add ...',
       })
-    const {services} = await configRequest<{services: UcService[]}>(target, 'GET', '/v1/config/uc-services')
+    const {services} = await configCall(target, 'GET /v1/config/uc-services')
     const mine = p.services.map((n) => services.find((s) => s.name === n)!).filter(Boolean)
     return this.output(envelope('ServiceProfile', {profile: p, services: mine}), {
       title: `service profile ${p.name}${p.default ? ' (system default)' : ''} · ${p.users} users`,

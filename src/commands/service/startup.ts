@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import type {ServiceStatus} from '../../lib/agent/node-manager.js'
 import {STARTUP_TYPES} from '../../lib/domain/services.js'
 
 export default class ServiceStartup extends BaseCommand<typeof ServiceStartup> {
@@ -19,10 +18,10 @@ export default class ServiceStartup extends BaseCommand<typeof ServiceStartup> {
   async run() {
     const {target, client} = await this.node(this.flags.node)
     if (this.args.type === 'Manual') this.notice('warning: Manual services do not start with the host; Automatic is recommended (SVC-3)')
-    const {node, service} = await client.put<{node: string; service: ServiceStatus}>(
-      `/v1/services/${encodeURIComponent(this.args.service)}/startup`,
-      {startup: this.args.type},
-    )
+    const {node, service} = await client.call('PUT /v1/services/:name/startup', {
+      params: {name: this.args.service},
+      body: {startup: this.args.type as (typeof STARTUP_TYPES)[number]},
+    })
     return this.output(envelope('Service', {context: target.context, node, service}), {
       columns: ['NODE', 'SERVICE', 'STARTUP', 'STATE'],
       rows: [[node, service.name, service.startup, service.state]],

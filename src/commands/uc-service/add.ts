@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, ucServiceListOutcome} from '../../lib/cli/administration.js'
-import {DEFAULT_LDAP_ATTRIBUTE_MAPPINGS, DIRECTORY_TYPE_NAMES, UC_SERVICE_TYPES, type UcService} from '../../lib/domain/administration.js'
+import {configCall, ucServiceListOutcome} from '../../lib/cli/administration.js'
+import {DEFAULT_LDAP_ATTRIBUTE_MAPPINGS, DIRECTORY_TYPE_NAMES, UC_SERVICE_TYPES} from '../../lib/domain/administration.js'
 
 export default class UcServiceAdd extends BaseCommand<typeof UcServiceAdd> {
   static override summary =
@@ -27,13 +27,15 @@ export default class UcServiceAdd extends BaseCommand<typeof UcServiceAdd> {
 
   async run() {
     const f = this.flags
-    const r = await configRequest<{service: UcService}>(await this.target(), 'POST', '/v1/config/uc-services', {
-      name: this.args.name,
-      type: f.type,
-      host: f.host,
-      ...(f['directory-type'] ? {directoryType: f['directory-type']} : {}),
-      ...(f['custom-tftp-file'] ? {customTftpFile: f['custom-tftp-file']} : {}),
-      ...(f.mapping ? {mappings: f.mapping} : {}),
+    const r = await configCall(await this.target(), 'POST /v1/config/uc-services', {
+      body: {
+        name: this.args.name,
+        type: f.type,
+        host: f.host,
+        ...(f['directory-type'] ? {directoryType: f['directory-type']} : {}),
+        ...(f['custom-tftp-file'] ? {customTftpFile: f['custom-tftp-file']} : {}),
+        ...(f.mapping ? {mappings: f.mapping} : {}),
+      },
     })
     const o = ucServiceListOutcome([r.service])
     return this.output(envelope('UcService', {service: r.service}), o.view)

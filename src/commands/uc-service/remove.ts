@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {enc, removeThenList, ucServiceListOutcome} from '../../lib/cli/administration.js'
-import type {UcService} from '../../lib/domain/administration.js'
+import {removeThenList, ucServiceListOutcome} from '../../lib/cli/administration.js'
 
 export default class UcServiceRemove extends BaseCommand<typeof UcServiceRemove> {
   static override summary = 'Remove a UC service that no service profile holds; prints the UC services left'
@@ -10,11 +9,7 @@ export default class UcServiceRemove extends BaseCommand<typeof UcServiceRemove>
   static override examples = ['<%= config.bin %> uc-service remove vm1']
 
   async run() {
-    const r = await removeThenList<{services: UcService[]}>(
-      await this.target(),
-      `/v1/config/uc-services/${enc(this.args.name)}`,
-      '/v1/config/uc-services',
-    )
+    const r = await removeThenList(await this.target(), 'DELETE /v1/config/uc-services/:name', this.args.name, 'GET /v1/config/uc-services')
     const o = ucServiceListOutcome(r.services)
     return this.output(o.doc, o.view)
   }

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {configRequest} from '../../lib/cli/administration.js'
-import type {UcService} from '../../lib/domain/administration.js'
+import {configCall} from '../../lib/cli/administration.js'
 import {NotFoundError} from '../../lib/errors.js'
 
 export default class UcServiceShow extends BaseCommand<typeof UcServiceShow> {
@@ -10,7 +9,7 @@ export default class UcServiceShow extends BaseCommand<typeof UcServiceShow> {
   static override examples = ['<%= config.bin %> uc-service show dir-basic']
 
   async run() {
-    const r = await configRequest<{services: UcService[]}>(await this.target(), 'GET', '/v1/config/uc-services')
+    const r = await configCall(await this.target(), 'GET /v1/config/uc-services')
     const s = r.services.find((x) => x.name.toLowerCase() === this.args.name.toLowerCase())
     if (!s)
       throw new NotFoundError(`no UC service ${this.args.name}`, {

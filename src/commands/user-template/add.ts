@@ -1,8 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, templateListOutcome} from '../../lib/cli/administration.js'
-import type {UserTemplate} from '../../lib/domain/administration.js'
+import {configCall, templateListOutcome} from '../../lib/cli/administration.js'
 
 export default class UserTemplateAdd extends BaseCommand<typeof UserTemplateAdd> {
   static override summary =
@@ -22,12 +21,14 @@ export default class UserTemplateAdd extends BaseCommand<typeof UserTemplateAdd>
 
   async run() {
     const f = this.flags
-    const r = await configRequest<{template: UserTemplate}>(await this.target(), 'POST', '/v1/config/user-templates', {
-      name: this.args.name,
-      kind: f['feature-group'] ? 'feature-group' : 'user',
-      homeCluster: f['home-cluster'],
-      imAndPresence: f['im-and-presence'],
-      serviceProfile: f['service-profile'] ?? null,
+    const r = await configCall(await this.target(), 'POST /v1/config/user-templates', {
+      body: {
+        name: this.args.name,
+        kind: f['feature-group'] ? 'feature-group' : 'user',
+        homeCluster: f['home-cluster'],
+        imAndPresence: f['im-and-presence'],
+        serviceProfile: f['service-profile'] ?? null,
+      },
     })
     const o = templateListOutcome([r.template])
     return this.output(envelope('UserTemplate', {template: r.template}), o.view)

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {enc, removeThenList, templateListOutcome} from '../../lib/cli/administration.js'
-import type {UserTemplate} from '../../lib/domain/administration.js'
+import {removeThenList, templateListOutcome} from '../../lib/cli/administration.js'
 
 export default class UserTemplateRemove extends BaseCommand<typeof UserTemplateRemove> {
   static override summary =
@@ -11,10 +10,11 @@ export default class UserTemplateRemove extends BaseCommand<typeof UserTemplateR
   static override examples = ['<%= config.bin %> user-template remove staff']
 
   async run() {
-    const r = await removeThenList<{templates: UserTemplate[]}>(
+    const r = await removeThenList(
       await this.target(),
-      `/v1/config/user-templates/${enc(this.args.name)}`,
-      '/v1/config/user-templates',
+      'DELETE /v1/config/user-templates/:name',
+      this.args.name,
+      'GET /v1/config/user-templates',
     )
     const o = templateListOutcome(r.templates)
     return this.output(o.doc, o.view)

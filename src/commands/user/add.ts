@@ -1,8 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, userFieldFlags, userFields, userOutcome} from '../../lib/cli/administration.js'
-import type {EndUser} from '../../lib/domain/administration.js'
+import {configCall, userFieldFlags, userFields, userOutcome} from '../../lib/cli/administration.js'
 
 export default class UserAdd extends BaseCommand<typeof UserAdd> {
   static override summary =
@@ -19,10 +18,12 @@ export default class UserAdd extends BaseCommand<typeof UserAdd> {
   ]
 
   async run() {
-    const r = await configRequest<{user: EndUser; warnings: string[]}>(await this.target(), 'POST', '/v1/config/users', {
-      id: this.args.user,
-      ...userFields(this.flags),
-      ...(this.flags.template ? {template: this.flags.template} : {}),
+    const r = await configCall(await this.target(), 'POST /v1/config/users', {
+      body: {
+        id: this.args.user,
+        ...userFields(this.flags),
+        ...(this.flags.template ? {template: this.flags.template} : {}),
+      },
     })
     const o = userOutcome(r)
     for (const warning of o.warnings) this.notice(`warning: ${warning}`)

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, enc, userOutcome} from '../../lib/cli/administration.js'
-import type {EndUser} from '../../lib/domain/administration.js'
+import {configCall, userOutcome} from '../../lib/cli/administration.js'
 
 export default class UserEnable extends BaseCommand<typeof UserEnable> {
   static override summary =
@@ -11,12 +10,7 @@ export default class UserEnable extends BaseCommand<typeof UserEnable> {
   static override examples = ['<%= config.bin %> user enable jdoe']
 
   async run() {
-    const r = await configRequest<{user: EndUser; warnings: string[]}>(
-      await this.target(),
-      'POST',
-      `/v1/config/users/${enc(this.args.user)}/enable`,
-      undefined,
-    )
+    const r = await configCall(await this.target(), 'POST /v1/config/users/:id/enable', {params: {id: this.args.user}})
     const o = userOutcome(r)
     for (const warning of o.warnings) this.notice(`warning: ${warning}`)
     return this.output(o.doc, o.view)

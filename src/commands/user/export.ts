@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {writeFileSync} from 'node:fs'
 import {BaseCommand, envelope} from '../../lib/cli/base-command.js'
-import {configRequest} from '../../lib/cli/administration.js'
-import {type EndUser, usersCsv} from '../../lib/domain/administration.js'
+import {configCall} from '../../lib/cli/administration.js'
+import {usersCsv} from '../../lib/domain/administration.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class UserExport extends BaseCommand<typeof UserExport> {
@@ -14,9 +14,7 @@ export default class UserExport extends BaseCommand<typeof UserExport> {
   static override examples = ['<%= config.bin %> user export > users.csv', '<%= config.bin %> user export --file users.csv --json']
 
   async run() {
-    const r = await configRequest<{users: EndUser[]}>(await this.target(), 'GET', '/v1/config/users', undefined, {
-      enabled: this.flags.enabled,
-    })
+    const r = await configCall(await this.target(), 'GET /v1/config/users', {query: {enabled: this.flags.enabled}})
     const csv = usersCsv(r.users)
     if (this.flags.file) {
       try {

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {configRequest, type ImportAnswer, importOutcome, readCsvFile} from '../../lib/cli/administration.js'
+import {importOutcome, importUsers, readCsvFile} from '../../lib/cli/administration.js'
 
 export default class UserImport extends BaseCommand<typeof UserImport> {
   static override summary =
@@ -21,12 +21,11 @@ export default class UserImport extends BaseCommand<typeof UserImport> {
 
   async run() {
     const csv = readCsvFile(this.args.file)
-    const r = await configRequest<ImportAnswer>(await this.target(), 'POST', '/v1/config/users/import', {
-      csv,
-      mode: 'insert',
-      dryRun: this.flags['dry-run'],
-      ...(this.flags.template ? {template: this.flags.template} : {}),
-    })
+    const r = await importUsers(
+      await this.target(),
+      {csv, mode: 'insert', ...(this.flags.template ? {template: this.flags.template} : {})},
+      this.flags['dry-run'],
+    )
     const o = importOutcome(r)
     for (const warning of r.warnings) this.notice(`warning: ${warning}`)
     return this.output(o.doc, o.view, o.exitCode)

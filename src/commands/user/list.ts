@@ -1,7 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {configRequest, userListOutcome} from '../../lib/cli/administration.js'
-import type {EndUser} from '../../lib/domain/administration.js'
+import {configCall, userListOutcome} from '../../lib/cli/administration.js'
 
 export default class UserList extends BaseCommand<typeof UserList> {
   static override summary =
@@ -17,13 +16,7 @@ export default class UserList extends BaseCommand<typeof UserList> {
 
   async run() {
     const {enabled, profile, node, limit, offset} = this.flags
-    const r = await configRequest<{total: number; defaultProfile: string | null; users: EndUser[]}>(
-      await this.target(),
-      'GET',
-      '/v1/config/users',
-      undefined,
-      {enabled, profile, node, limit, offset},
-    )
+    const r = await configCall(await this.target(), 'GET /v1/config/users', {query: {enabled, profile, node, limit, offset}})
     const o = userListOutcome(r, {limit, offset})
     return this.output(o.doc, o.view)
   }

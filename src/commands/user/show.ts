@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand} from '../../lib/cli/base-command.js'
-import {configRequest, enc, userOutcome} from '../../lib/cli/administration.js'
-import type {EndUser} from '../../lib/domain/administration.js'
+import {configCall, userOutcome} from '../../lib/cli/administration.js'
 
 export default class UserShow extends BaseCommand<typeof UserShow> {
   static override summary = 'One end user as End User Configuration shows it'
@@ -9,7 +8,7 @@ export default class UserShow extends BaseCommand<typeof UserShow> {
   static override examples = ['<%= config.bin %> user show jdoe']
 
   async run() {
-    const r = await configRequest<{user: EndUser}>(await this.target(), 'GET', `/v1/config/users/${enc(this.args.user)}`)
+    const r = await configCall(await this.target(), 'GET /v1/config/users/:id', {params: {id: this.args.user}})
     const o = userOutcome(r)
     return this.output(o.doc, o.view)
   }

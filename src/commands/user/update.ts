@@ -1,17 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
-import {
-  configRequest,
-  enc,
-  type ImportAnswer,
-  importOutcome,
-  readCsvFile,
-  userFieldFlags,
-  userFields,
-  userOutcome,
-} from '../../lib/cli/administration.js'
-import type {EndUser} from '../../lib/domain/administration.js'
+import {configCall, importOutcome, importUsers, readCsvFile, userFieldFlags, userFields, userOutcome} from '../../lib/cli/administration.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class UserUpdate extends BaseCommand<typeof UserUpdate> {
@@ -36,11 +26,7 @@ export default class UserUpdate extends BaseCommand<typeof UserUpdate> {
     if (this.flags.file) {
       if (this.args.user || Object.keys(fields).length)
         throw new UsageError('--file takes the changes from the file: give no user id and no field flags with it')
-      const r = await configRequest<ImportAnswer>(target, 'POST', '/v1/config/users/import', {
-        csv: readCsvFile(this.flags.file),
-        mode: 'update',
-        dryRun: this.flags['dry-run'],
-      })
+      const r = await importUsers(target, {csv: readCsvFile(this.flags.file), mode: 'update'}, this.flags['dry-run'])
       const o = importOutcome(r)
       for (const warning of r.warnings) this.notice(`warning: ${warning}`)
       return this.output(o.doc, o.view, o.exitCode)
@@ -49,12 +35,7 @@ export default class UserUpdate extends BaseCommand<typeof UserUpdate> {
     if (Object.keys(fields).length === 0)
       throw new UsageError('nothing to change: give at least one field flag', {hint: 'ucctl user update --help'})
     if (this.flags['dry-run']) throw new UsageError('--dry-run is for --file (one user: ucctl user show shows it as it is)')
-    const r = await configRequest<{user: EndUser; warnings: string[]}>(
-      target,
-      'POST',
-      `/v1/config/users/${enc(this.args.user)}/update`,
-      fields,
-    )
+    const r = await configCall(target, 'POST /v1/config/users/:id/update', {params: {id: this.args.user}, body: fields})
     const o = userOutcome(r)
     for (const warning of o.warnings) this.notice(`warning: ${warning}`)
     return this.output(o.doc, o.view)

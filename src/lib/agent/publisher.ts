@@ -7,7 +7,7 @@ export async function findCucmPublisher(ctx: AgentContext): Promise<{name: strin
   let asked = true
   for (const p of ctx.config.peers) {
     try {
-      const info = await ctx.peer(p.name, {timeoutMs: 2000}).get<{product: string; role: string}>('/v1/node')
+      const info = await ctx.peer(p.name, {timeoutMs: 2000}).call('GET /v1/node')
       if (info.product === 'cucm' && info.role === 'publisher') return {name: p.name, asked: true}
     } catch {
       // Not answering now: it may be the publisher; ask again later.

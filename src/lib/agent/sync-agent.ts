@@ -8,6 +8,7 @@ import {labDirectory, type Directory} from '../domain/presence-viewer.js'
 import type {AgentContext} from './module.js'
 import type {UserTable} from './presence-users.js'
 import {findCucmPublisher} from './publisher.js'
+import {serve} from './route.js'
 
 /** How often the revision is asked (the product syncs on change notifications; this is the lab's stand-in). */
 export const SYNC_INTERVAL_MS = 500
@@ -51,11 +52,9 @@ export class SyncAgent {
       if (!this.publisher) return false
     }
     const client = this.ctx.peer(this.publisher, {timeoutMs: 5000})
-    const {revision} = await client.get<{revision: number}>('/v1/config/revision')
+    const {revision} = await client.call('GET /v1/config/revision')
     if (revision === this.table.revision) return true
-    const r = await client.get<{revision: number; users: Array<{id: string; node: string}>}>('/v1/config/presence-users', {
-      nodes: this.table.nodes.join(','),
-    })
+    const r = await client.call('GET /v1/config/presence-users', {query: {nodes: this.table.nodes.join(',')}})
     const done = this.table.sync(r.revision, r.users)
     if (done) this.onSynced()
     this.lastError = null
@@ -74,7 +73,7 @@ export function directoryOf(table: UserTable): Directory {
 
 /** Users over the configured maximum of contacts or watchers (for `user check`). */
 export function syncAgentRoutes(app: FastifyInstance, table: UserTable, limits: () => {maxContacts: number; maxWatchers: number}): void {
-  app.get('/v1/presence/over-limits', async () => {
+  serve(app, 'GET /v1/presence/over-limits', async () => {
     const directory = directoryOf(table)
     const l = limits()
     const users: Array<{id: string; contacts: number; watchers: number}> = []

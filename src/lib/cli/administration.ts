@@ -4,6 +4,7 @@
 // documents and their tables, and `user check`, which also reads the IM and Presence nodes.
 import {readFileSync} from 'node:fs'
 import * as Flags from '@oclif/core/flags'
+import type {Answer, Args, Body, Route} from '../api/index.js'
 import {AgentClient} from '../client/agent-client.js'
 import {failed, readNodes, requireAnAnswer, unreadFindings, unreadOf} from '../client/outcome.js'
 import {NotFoundError, UsageError} from '../errors.js'
@@ -25,9 +26,7 @@ import type {Target} from './target.js'
 
 /** The Unified CM publisher's agent (a subscriber answers reads through it when the publisher is not in the context). */
 export async function configurationClient(target: Target): Promise<AgentClient> {
-  const answers = await readNodes(target.nodes, (n) =>
-    new AgentClient(n, {timeoutMs: 5000}).get<{product: string; role: string}>('/v1/node'),
-  )
+  const answers = await readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).call('GET /v1/node'))
   const cucm = answers.filter((a) => a.ok && a.value.product === 'cucm')
   const pub = cucm.find((a) => a.ok && a.value.role === 'publisher') ?? cucm[0]
   if (pub) return new AgentClient(pub.node)
@@ -94,17 +93,7 @@ export function userOutcome(r: {user: EndUser; warnings?: string[]}): {doc: Enve
   }
 }
 
-export interface ImportAnswer {
-  applied: boolean
-  dryRun: boolean
-  inserted: number
-  updated: number
-  wouldInsert?: number
-  wouldUpdate?: number
-  assigned: Record<string, number>
-  rejected: Array<{line: number; message: string}>
-  warnings: string[]
-}
+export type ImportAnswer = Answer<'POST /v1/config/users/import'>
 
 /** UserImport; exit 2 when a line was rejected (then nothing was written). */
 export function importOutcome(r: ImportAnswer): {doc: Envelope; view: View; exitCode: number} {
@@ -155,12 +144,7 @@ export function ucServiceListOutcome(services: UcService[]): {doc: Envelope; vie
   }
 }
 
-export interface ProfileRow {
-  name: string
-  default: boolean
-  services: string[]
-  users: number
-}
+export type ProfileRow = Answer<'GET /v1/config/service-profiles'>['profiles'][number]
 
 export function profileListOutcome(profiles: ProfileRow[]): {doc: Envelope; view: View} {
   return {
@@ -182,12 +166,7 @@ export function templateListOutcome(templates: UserTemplate[]): {doc: Envelope; 
   }
 }
 
-export interface GroupRow {
-  name: string
-  nodes: string[]
-  automaticFallback: boolean
-  srmParameters: Record<SrmParameter, number>
-}
+export type GroupRow = Answer<'GET /v1/config/presence-groups'>['groups'][number]
 
 export function groupConfigOutcome(groups: GroupRow[]): {doc: Envelope; view: View} {
   return {
@@ -201,33 +180,17 @@ export function groupConfigOutcome(groups: GroupRow[]): {doc: Envelope; view: Vi
 
 // --- user check
 
-interface CheckInputAnswer {
-  users: EndUser[]
-  profiles: Array<{name: string; services: string[]}>
-  defaultProfile: string | null
-  services: UcService[]
-  presenceLicences: number
-  multiCluster: boolean
-  fullEnterpriseList: boolean
-  groups: GroupRow[]
-}
-
 /** `user check [USER...]`: the database's users and profiles, and each IM and Presence node's services and contact lists. */
 export async function userCheck(target: Target, ids: readonly string[]): Promise<{doc: Envelope; view: View; exitCode: number}> {
   const client = await configurationClient(target)
-  const input = await client.get<CheckInputAnswer>('/v1/config/check-input', {ids: ids.length ? ids.join(',') : undefined})
+  const input = await client.call('GET /v1/config/check-input', {query: {ids: ids.length ? ids.join(',') : undefined}})
   const imNodes = [...new Set(input.groups.flatMap((g) => g.nodes))]
   const refs = imNodes.map((n) => target.nodes.find((x) => x.name === n) ?? {name: n, url: ''})
   const reads = await readNodes(
     refs.filter((r) => r.url),
     async (n) => {
       const c = new AgentClient(n, {timeoutMs: 10_000})
-      const [services, limits] = await Promise.all([
-        c.get<{services: Array<{name: string; state: string}>}>('/v1/services'),
-        c.get<{limits: {maxContacts: number; maxWatchers: number}; users: Array<{id: string; contacts: number; watchers: number}>}>(
-          '/v1/presence/over-limits',
-        ),
-      ])
+      const [services, limits] = await Promise.all([c.call('GET /v1/services'), c.call('GET /v1/presence/over-limits')])
       return {services: Object.fromEntries(services.services.map((s) => [s.name, s.state])), limits}
     },
   )
@@ -264,19 +227,18 @@ export async function userCheck(target: Target, ids: readonly string[]): Promise
 
 // --- the one way commands reach the database
 
-export async function configRequest<T>(
-  target: Target,
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  body?: unknown,
-  query?: Record<string, string | number | boolean | undefined>,
-): Promise<T> {
-  const client = await configurationClient(target)
-  if (method === 'GET') return client.get<T>(path, query)
-  return (await client.send<T>(method, path, body)).body
+/** Calls a route of the contract on the publisher's agent. */
+export async function configCall<K extends Route>(target: Target, route: K, ...request: Args<K>): Promise<Answer<K>> {
+  return (await configurationClient(target)).call(route, ...request)
 }
 
-export const enc = encodeURIComponent
+/** BAT Insert or Update Users, or with dryRun the publisher's preview of it (its outcome, nothing written). */
+export async function importUsers(target: Target, body: ImportBody, dryRun: boolean): Promise<ImportAnswer> {
+  const client = await configurationClient(target)
+  const route = 'POST /v1/config/users/import'
+  return dryRun ? client.preview(route, {body}) : client.call(route, {body})
+}
+type ImportBody = Body<'POST /v1/config/users/import'>
 
 /** End user fields an administrator sets (End User Configuration). */
 export const userFieldFlags = {
@@ -311,10 +273,13 @@ export function userFields(flags: Record<string, unknown>): Partial<EndUser> {
   )
 }
 
+type RemoveRoute = Extract<Route, `DELETE /v1/config/${string}/:name`>
+
 /** Removes one thing, then reads what is left (a remove command prints the list after it). */
-export async function removeThenList<T>(target: Target, path: string, listPath: string): Promise<T> {
-  await configRequest(target, 'DELETE', path)
-  return configRequest<T>(target, 'GET', listPath)
+export async function removeThenList<K extends Route>(target: Target, remove: RemoveRoute, name: string, list: K, ...request: Args<K>) {
+  const client = await configurationClient(target)
+  await client.call(remove, {params: {name}})
+  return client.call(list, ...request)
 }
 
 /** `pcluster group add|set`: nodes, automatic fallback, and the SRM service parameters (PRG-3). */

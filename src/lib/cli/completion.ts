@@ -184,11 +184,11 @@ export const contextNames: NameSource = async (kind, scope) => {
   AgentClient.credentials = {token: target.token, ca: target.ca}
   try {
     if (kind === 'group') {
-      const answers = await fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 1000}).get<{group?: string}>('/v1/node'))
+      const answers = await fanOut(target.nodes, (n) => new AgentClient(n, {timeoutMs: 1000}).call('GET /v1/node'))
       return [...new Set(answers.flatMap((a) => (a.ok && a.value.group ? [a.value.group] : [])))].sort()
     }
     const nodes = scope.node ? target.nodes.filter((n) => n.name.toLowerCase() === scope.node!.toLowerCase()) : target.nodes
-    const answers = await fanOut(nodes, (n) => new AgentClient(n, {timeoutMs: 1000}).get<{services: Array<{name: string}>}>('/v1/services'))
+    const answers = await fanOut(nodes, (n) => new AgentClient(n, {timeoutMs: 1000}).call('GET /v1/services'))
     return [...new Set(answers.flatMap((a) => (a.ok ? a.value.services.map((s) => s.name) : [])))].sort()
   } finally {
     await closeClients()

@@ -106,7 +106,7 @@ export async function contextNodes(specs: AgentSpec[], ca: string | undefined, w
   const {readNodes} = await import('../client/outcome.js')
   const outcomes = await readNodes(
     specs.map((s) => ({name: s.name ?? s.url, url: s.url})),
-    (n) => new AgentClient(n, {timeoutMs: 5000, ca}).get<{node: string}>('/v1/health'),
+    (n) => new AgentClient(n, {timeoutMs: 5000, ca}).call('GET /v1/health'),
   )
   return outcomes.map((o, i) => {
     const given = specs[i].name

@@ -4,7 +4,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {AgentClient, type NodeRef} from '../client/agent-client.js'
 import {type NodeOutcome, nodeError, requireAnAnswer} from '../client/outcome.js'
-import type {AgentEvent} from '../agent/events.js'
+import type {AgentEvent} from '../api/schemas.js'
 
 export interface FollowOptions {
   since?: string
@@ -51,11 +51,10 @@ function followNode(node: NodeRef, opts: FollowOptions): {first: Promise<NodeOut
     let delay = backoff.first
     while (!opts.signal.aborted) {
       try {
-        await client.stream(
-          '/v1/events',
-          {follow: true, since: lastId === undefined ? opts.since : undefined},
-          (data, frame) => {
-            const e = data as AgentEvent
+        await client.follow(
+          'GET /v1/events',
+          {query: {follow: 'true', since: lastId === undefined ? opts.since : undefined}},
+          (e, frame) => {
             if (e.seq <= lastSeq) return
             lastSeq = e.seq
             lastId = frame.id ?? String(e.seq)

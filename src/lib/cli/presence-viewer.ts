@@ -5,7 +5,7 @@ import {AgentClient, type NodeRef} from '../client/agent-client.js'
 import type {EndUser} from '../domain/administration.js'
 import type {PresenceView} from '../domain/presence-viewer.js'
 import {NotFoundError, RefusedError} from '../errors.js'
-import {configRequest} from './administration.js'
+import {configCall} from './administration.js'
 import type {Target} from './target.js'
 
 export async function viewerOf(
@@ -20,7 +20,7 @@ export async function viewerOf(
     if (!(error instanceof NotFoundError)) throw error
     let u: EndUser | undefined
     try {
-      u = (await configRequest<{user: EndUser}>(target, 'GET', `/v1/config/users/${encodeURIComponent(user)}`)).user
+      u = (await configCall(target, 'GET /v1/config/users/:id', {params: {id: user}})).user
     } catch {
       // No database to ask (or no such user there either): the node's answer stands.
     }

@@ -22,7 +22,7 @@ export async function readProductNodes<T>(
   const nodes = name === undefined ? target.nodes : [pickNode(target, name)]
   const all = await readNodes(nodes, async (n) => {
     const client = new AgentClient(n, {timeoutMs: 5000})
-    const info = await client.get<{product: Product}>('/v1/node')
+    const info = await client.call('GET /v1/node')
     if (info.product !== product) {
       if (name !== undefined)
         throw new UsageError(`${n.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node, not ${PRODUCT_NAMES[product]}`)
@@ -74,7 +74,7 @@ export async function productNode(
   }
   const node = pickNode(target, name)
   const client = new AgentClient(node)
-  const info = await client.get<{product: Product}>('/v1/node')
+  const info = await client.call('GET /v1/node')
   if (info.product !== product) {
     throw new UsageError(
       `${node.name} is ${withArticle(PRODUCT_NAMES[info.product] ?? info.product)} node: ${what} is on ${PRODUCT_NAMES[product]} nodes`,

@@ -3,14 +3,12 @@
 import {readFileSync} from 'node:fs'
 import {writeFileDurably} from '../durable.js'
 import type {PartitionsReport} from '../agent/partitions.js'
-import type {ServiceStatus} from '../agent/node-manager.js'
 import {AgentClient} from '../client/agent-client.js'
 import {readNodes, requireAnAnswer, unreadOf} from '../client/outcome.js'
 import {UnreachableError, UsageError} from '../errors.js'
 import {readYamlFile} from '../yaml-file.js'
 import type {AgentStatus, Connection, CtiEnvironment, Pair, Side} from '../domain/cti-failover.js'
 import type {Deployment, SimNode} from '../domain/simulation.js'
-import type {NodeIdentity} from '../node-identity.js'
 import {type Envelope, envelope} from './base-command.js'
 import type {ServerDoc} from './connection-cluster.js'
 import {presenceGroups} from './presence.js'
@@ -78,8 +76,8 @@ async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironm
 }
 
 async function readNode(client: AgentClient): Promise<SimNode> {
-  const info = await client.get<NodeIdentity>('/v1/node')
-  const {services} = await client.get<{services: ServiceStatus[]}>('/v1/services')
+  const info = await client.call('GET /v1/node')
+  const {services} = await client.call('GET /v1/services')
   const node: SimNode = {
     name: info.name,
     product: info.product,

@@ -1,12 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../../lib/cli/base-command.js'
-import {
-  configRequest,
-  type GroupRow,
-  groupConfigOutcome,
-  presenceGroupFlags,
-  presenceGroupSettings,
-} from '../../../lib/cli/administration.js'
+import {configCall, groupConfigOutcome, presenceGroupFlags, presenceGroupSettings} from '../../../lib/cli/administration.js'
 
 export default class PclusterGroupAdd extends BaseCommand<typeof PclusterGroupAdd> {
   static override summary =
@@ -16,10 +10,8 @@ export default class PclusterGroupAdd extends BaseCommand<typeof PclusterGroupAd
   static override examples = ['<%= config.bin %> pcluster group add prg2 --node imp-3 --node imp-4 --automatic-fallback']
 
   async run() {
-    const r = await configRequest<{group: GroupRow; warnings: string[]}>(await this.target(), 'POST', '/v1/config/presence-groups', {
-      name: this.args.name,
-      nodes: [],
-      ...presenceGroupSettings(this.flags),
+    const r = await configCall(await this.target(), 'POST /v1/config/presence-groups', {
+      body: {name: this.args.name, nodes: [], ...presenceGroupSettings(this.flags)},
     })
     for (const warning of r.warnings) this.notice(`warning: ${warning}`)
     const o = groupConfigOutcome([r.group])

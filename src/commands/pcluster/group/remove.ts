@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../../lib/cli/base-command.js'
-import {enc, removeThenList, type GroupRow, groupConfigOutcome} from '../../../lib/cli/administration.js'
+import {removeThenList, groupConfigOutcome} from '../../../lib/cli/administration.js'
 
 export default class PclusterGroupRemove extends BaseCommand<typeof PclusterGroupRemove> {
   static override summary =
@@ -10,10 +10,11 @@ export default class PclusterGroupRemove extends BaseCommand<typeof PclusterGrou
   static override examples = ['<%= config.bin %> pcluster group remove prg2']
 
   async run() {
-    const r = await removeThenList<{groups: GroupRow[]}>(
+    const r = await removeThenList(
       await this.target(),
-      `/v1/config/presence-groups/${enc(this.args.name)}`,
-      '/v1/config/presence-groups',
+      'DELETE /v1/config/presence-groups/:name',
+      this.args.name,
+      'GET /v1/config/presence-groups',
     )
     const o = groupConfigOutcome(r.groups)
     return this.output({...o.doc, warnings: []}, o.view)

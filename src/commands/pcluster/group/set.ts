@@ -1,13 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {BaseCommand, mutatingFlags} from '../../../lib/cli/base-command.js'
-import {
-  configRequest,
-  enc,
-  type GroupRow,
-  groupConfigOutcome,
-  presenceGroupFlags,
-  presenceGroupSettings,
-} from '../../../lib/cli/administration.js'
+import {configCall, groupConfigOutcome, presenceGroupFlags, presenceGroupSettings} from '../../../lib/cli/administration.js'
 
 export default class PclusterGroupSet extends BaseCommand<typeof PclusterGroupSet> {
   static override summary =
@@ -17,12 +10,10 @@ export default class PclusterGroupSet extends BaseCommand<typeof PclusterGroupSe
   static override examples = ['<%= config.bin %> pcluster group set prg1 --automatic-fallback --keepalive-interval 10']
 
   async run() {
-    const r = await configRequest<{group: GroupRow; warnings: string[]}>(
-      await this.target(),
-      'POST',
-      `/v1/config/presence-groups/${enc(this.args.name)}/set`,
-      presenceGroupSettings(this.flags),
-    )
+    const r = await configCall(await this.target(), 'POST /v1/config/presence-groups/:name/set', {
+      params: {name: this.args.name},
+      body: presenceGroupSettings(this.flags),
+    })
     for (const warning of r.warnings) this.notice(`warning: ${warning}`)
     const o = groupConfigOutcome([r.group])
     return this.output({...o.doc, warnings: r.warnings}, o.view)

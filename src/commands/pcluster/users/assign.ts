@@ -1,8 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand, mutatingFlags} from '../../../lib/cli/base-command.js'
-import {configRequest, userOutcome} from '../../../lib/cli/administration.js'
-import type {EndUser} from '../../../lib/domain/administration.js'
+import {configCall, userOutcome} from '../../../lib/cli/administration.js'
 
 export default class PclusterUsersAssign extends BaseCommand<typeof PclusterUsersAssign> {
   static override summary =
@@ -15,9 +14,8 @@ export default class PclusterUsersAssign extends BaseCommand<typeof PclusterUser
   static override examples = ['<%= config.bin %> pcluster users assign jdoe --node imp-sub']
 
   async run() {
-    const r = await configRequest<{user: EndUser; warnings: string[]}>(await this.target(), 'POST', '/v1/config/presence-users/assign', {
-      user: this.args.user,
-      node: this.flags.node,
+    const r = await configCall(await this.target(), 'POST /v1/config/presence-users/assign', {
+      body: {user: this.args.user, node: this.flags.node},
     })
     const o = userOutcome(r)
     for (const warning of o.warnings) this.notice(`warning: ${warning}`)
