@@ -10,7 +10,8 @@ module.enableCompileCache?.()
 // tier is plenty. Set before any WebAssembly is compiled, for this process only: never for the
 // long-running agent (`agent serve`), whose parser should be optimised. Node >= 22 compiles
 // WebAssembly lazily and has nothing to wait for.
-if (Number(process.versions.node.split('.')[0]) < 22 && !(process.argv[2] === 'agent' && process.argv[3] === 'serve')) {
+const agentServe = process.argv[2] === 'agent:serve' || (process.argv[2] === 'agent' && process.argv[3] === 'serve')
+if (Number(process.versions.node.split('.')[0]) < 22 && !agentServe) {
   setFlagsFromString('--liftoff-only')
 }
 // The bundle (scripts/bundle.js): oclif and the commands in a few files, not hundreds.
