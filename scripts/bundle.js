@@ -82,6 +82,33 @@ const narrowUndici = {
 const narrow = undiciPartsArePublic()
 if (!narrow) console.warn('bundle: undici has moved its Agent; the CLI bundles its whole public entry')
 
+/**
+ * `await import('pkg')` of a CommonJS package gives its named exports in Node, but only
+ * `default` from a chunk of the bundle: for a bundled package, a module in between names them.
+ */
+const namedExports = {
+  name: 'named-exports-of-commonjs',
+  setup(b) {
+    const require = createRequire(join(process.cwd(), 'package.json'))
+    const bundled = (p) => [...BUNDLED].some((n) => p === n || p.startsWith(`${n}/`))
+    b.onResolve({filter: /.*/}, (args) =>
+      args.kind === 'dynamic-import' && bundled(args.path) ? {path: args.path, namespace: 'named-exports'} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'named-exports'}, (args) => {
+      const names =
+        narrow && args.path === 'undici'
+          ? ['Agent']
+          : Object.keys(require(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default')
+      return {
+        resolveDir: process.cwd(),
+        loader: 'js',
+        // module.exports as default, as in Node
+        contents: `const m = require('${args.path}')\nexport default m\nexport const {${names.join(', ')}} = m\n`,
+      }
+    })
+  },
+}
+
 await build({
   entryPoints: [join(SRC, 'cli-entry.js'), ...files(join(SRC, 'commands')), ...files(join(SRC, 'hooks'))],
   outbase: SRC,
@@ -103,7 +130,7 @@ await build({
   keepNames: true,
   // CommonJS packages in the bundle (undici, oclif's dependencies) require Node's modules.
   banner: {js: "import {createRequire as __bundleRequire} from 'node:module';const require=__bundleRequire(import.meta.url);"},
-  plugins: [ownUrls, ...(narrow ? [narrowUndici] : [])],
+  plugins: [ownUrls, namedExports, ...(narrow ? [narrowUndici] : [])],
   legalComments: 'none',
   logLevel: 'warning',
 })
