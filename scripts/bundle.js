@@ -14,6 +14,8 @@ import {join, relative, sep} from 'node:path'
 import {build} from 'esbuild'
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
+/** Resolves as the package does (the installed undici and oclif). */
+const require = createRequire(join(process.cwd(), 'package.json'))
 const SRC = 'dist/src'
 /** The packages of the CLI's hot path; every other dependency stays external. */
 const BUNDLED = new Set(['@oclif/core', 'undici'])
@@ -42,8 +44,8 @@ const ownUrls = {
 }
 
 /**
- * undici's public entry also loads fetch, WebSocket, caches, mocks and interceptors: a third of
- * a CLI run on Node 20. The client uses only undici's Agent and Dispatcher#request, so the
+ * undici's public entry also loads fetch, WebSocket, caches, mocks and interceptors: a quarter of
+ * a CLI run's CPU on Node 20. The client uses only undici's Agent and Dispatcher#request, so the
  * bundle takes just the modules that the public entry takes those from, after checking here,
  * against the installed undici, that they are the very same objects. If a release moves them,
  * the bundle takes the whole public entry (slower, never broken). Agents, unbundled, load the
@@ -55,7 +57,6 @@ const UNDICI_PARTS = {
   agent: 'undici/lib/dispatcher/agent.js',
 }
 function undiciPartsArePublic() {
-  const require = createRequire(join(process.cwd(), 'package.json'))
   try {
     const pub = require('undici')
     const [dispatcher, api, agent] = Object.values(UNDICI_PARTS).map((p) => require(p))
@@ -89,7 +90,6 @@ if (!narrow) console.warn('bundle: undici has moved its Agent; the CLI bundles i
 const namedExports = {
   name: 'named-exports-of-commonjs',
   setup(b) {
-    const require = createRequire(join(process.cwd(), 'package.json'))
     const bundled = (p) => [...BUNDLED].some((n) => p === n || p.startsWith(`${n}/`))
     b.onResolve({filter: /.*/}, (args) =>
       args.kind === 'dynamic-import' && bundled(args.path) ? {path: args.path, namespace: 'named-exports'} : undefined,
