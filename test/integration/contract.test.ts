@@ -40,7 +40,9 @@ async function everyProduct(): Promise<TestAgent[]> {
       name: 'cuc-pub',
       product: 'cuc',
       peers: [{name: 'cuc-sub', url: 'http://127.0.0.1:9'}],
-      settings: {connection: {mac: '00:50:56:9a:3c:01', licenseMac: '00:50:56:9a:3c:01', integration: 'sccp', ports: 16, phoneSystemPorts: 32}},
+      settings: {
+        connection: {mac: '00:50:56:9a:3c:01', licenseMac: '00:50:56:9a:3c:01', integration: 'sccp', ports: 16, phoneSystemPorts: 32},
+      },
     }),
     startTestAgent({name: 'ctios-a', product: 'ctios'}),
   ])

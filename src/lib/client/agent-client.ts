@@ -1,9 +1,7 @@
 // The one typed client for node agents (undici). Maps transport failures to UnreachableError
 // and agent error answers back to the typed errors of ../errors.ts.
-import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {setFlagsFromString} from 'node:v8'
-import type {Agent as UndiciAgent, Dispatcher} from 'undici'
+import type {Dispatcher} from 'undici'
 import type {Answer, Args, Preview, PreviewRoute, Route, StreamEvent} from '../api/index.js'
 import {methodOf, pathOf} from '../api/contract.js'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
@@ -44,12 +42,8 @@ function idempotencyKey(): string {
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const RETRIES = 3
 
-type RequestFn = (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
-
 /** Connection pools by trusted CA ('' = the system's CAs). */
 const pools = new Map<string, Dispatcher>()
-let requestFn: RequestFn | undefined
-let AgentCtor: typeof UndiciAgent | undefined
 
 /** Certificate problems: a clear reason, never a silent bypass (exit 7 like any unreachable node). */
 export const TLS_ERRORS: Record<string, string> = {
@@ -63,25 +57,21 @@ export const TLS_ERRORS: Record<string, string> = {
 }
 
 /**
- * undici's index also loads fetch, WebSocket, caches and mocks: about 35 ms of a 90 ms CLI start
- * (bench/). We load only its connection pool and request API; the version is pinned for that.
+ * The connection pool for `ca`, undici loaded on first use through its public entry (a CLI run
+ * that sends nothing never loads it; the CLI's bundle, scripts/bundle.js, makes it cheap).
  */
-function undici(ca = ''): {agent: Dispatcher; request: RequestFn} {
-  if (!requestFn || !AgentCtor) {
-    // undici parses HTTP with WebAssembly; V8's optimising tier compiles it in the background
-    // and a process exit waits for that (~50 ms). Answers here are small: the baseline tier is
-    // plenty, and a CLI run exits at once.
-    setFlagsFromString('--liftoff-only')
-    const require = createRequire(import.meta.url)
-    AgentCtor = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
-    requestFn = require('undici/lib/api/api-request.js') as RequestFn
-  }
+async function pool(ca = ''): Promise<Dispatcher> {
   let agent = pools.get(ca)
   if (!agent) {
-    agent = new AgentCtor({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
+    // module.exports of the CommonJS package: the same in Node and in the CLI's bundle.
+    const {
+      default: {Agent},
+    } = await import('undici')
+    // Another caller may have made it while we waited for the import.
+    agent = pools.get(ca) ?? new Agent({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
     pools.set(ca, agent)
   }
-  return {agent, request: requestFn}
+  return agent
 }
 
 /** Closes the connection pools so the CLI process can exit at once. */
@@ -183,7 +173,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
+    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca)
     const headers: Record<string, string> = {accept: 'application/json', ...this.authHeader(), ...this.opts.headers}
     if (body !== undefined) headers['content-type'] = 'application/json'
     // An action carries an idempotency key, so a retry after a dropped connection (the agent may
@@ -192,7 +182,7 @@ export class AgentClient {
     let res: Dispatcher.ResponseData
     for (let attempt = 1; ; attempt++) {
       try {
-        res = await request.call(agent, {
+        res = await agent.request({
           origin: url.origin,
           path: url.pathname + url.search,
           method,
@@ -244,7 +234,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
+    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca)
     let res: Dispatcher.ResponseData
     try {
       const headers = {
@@ -253,7 +243,7 @@ export class AgentClient {
         ...this.opts.headers,
         ...(resume?.lastEventId === undefined ? {} : {'last-event-id': resume.lastEventId}),
       }
-      res = await request.call(agent, {origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
+      res = await agent.request({origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal, bodyTimeout: 0})
     } catch (error) {
       if (signal?.aborted) return
       throw unreachable(this.node, error)
