@@ -2,35 +2,31 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {RefusedError, UsageError} from '../../src/lib/errors.js'
+import {checkLicenses, checkPorts, parsePerServer, PORT_RULES} from '../../src/lib/domain/connection-checks.js'
+import {checkClusterMembers, noPrimaryAdvice, planManualAction, planRemoveServer} from '../../src/lib/domain/connection-cluster.js'
 import {
   acceptPeerHandover,
-  answersCalls,
-  checkClusterMembers,
-  checkLicenses,
-  checkPorts,
-  CRITICAL_SERVICES,
-  CRITICAL_STOP_TABLE,
-  criticalStopEffect,
   networkFine,
-  noPrimaryAdvice,
-  DELIVERY_SERVICES,
   initialRoleState,
   nextSbrStep,
-  parsePerServer,
-  planManualAction,
-  planRemoveServer,
-  PORT_RULES,
-  replicationAllowed,
   type RoleEffect,
   type RoleEvent,
   type RoleState,
   type RoleTiming,
+  stepRole,
+} from '../../src/lib/domain/connection-role.js'
+import {
+  answersCalls,
+  CRITICAL_SERVICES,
+  CRITICAL_STOP_TABLE,
+  criticalStopEffect,
+  DELIVERY_SERVICES,
+  replicationAllowed,
   SERVER_STATUSES,
   type ServerStatus,
   servicesWanted,
   SINGLE_INBOX_SERVICES,
-  stepRole,
-} from '../../src/lib/domain/connection-cluster.js'
+} from '../../src/lib/domain/connection-statuses.js'
 import {statusOutcome} from '../../src/lib/cli/connection-cluster.js'
 import {TIMING_TABLE, timingFor} from '../../src/lib/domain/timing.js'
 

@@ -1,10 +1,12 @@
 // The whole agent API: every family's routes in one table. Import its types anywhere; import its
 // values only at build time and in tests (TypeBox is slow to load: see contract.ts).
 import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, StreamOf} from './contract.js'
+import {connectionRoutes} from './routes/connection.js'
 import {coreRoutes} from './routes/core.js'
 
 export const ROUTES = {
   ...coreRoutes,
+  ...connectionRoutes,
 }
 
 export type Routes = typeof ROUTES
