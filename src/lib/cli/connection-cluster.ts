@@ -123,9 +123,8 @@ export async function clusterAction(
   io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
 ): Promise<Outcome> {
   const route = 'POST /v1/cluster/:action'
-  const body: Body<typeof route> = {}
   // With --drain, the agent stops taking calls and waits up to --timeout for them; then it deactivates.
-  if (action === 'deactivate' && flags.drain) Object.assign(body, {drain: true, drainTimeoutMs: flags.timeout * 1000})
+  const body: Body<typeof route> = action === 'deactivate' && flags.drain ? {drain: true, drainTimeoutMs: flags.timeout * 1000} : {}
   const plan = await client.preview(route, {params: {action}, body})
   if (flags['dry-run']) return planOutcome(plan)
   if (plan.dropsCalls > 0) {

@@ -2,9 +2,11 @@
 // changes, the role managers' peer-to-peer messages (keepalive, handover, replicate), and the
 // simulated traffic (calls, voice messages, administrative changes) that replicates.
 import {Type} from 'typebox'
+import {INTEGRATIONS} from '../../domain/connection-checks.js'
 import {MANUAL_ACTIONS} from '../../domain/connection-cluster.js'
 import {HANDOVER_PHASES} from '../../domain/connection-role.js'
 import {RECORD_KINDS, SBR_PHASES, STATUS_NAMES} from '../../domain/connection-statuses.js'
+import {ROLES} from '../../domain/services.js'
 import {routes} from '../contract.js'
 import {Operation, Plan, Time} from '../schemas.js'
 
@@ -39,7 +41,7 @@ const StatusChange = Type.Object({time: Time, from: Status, to: Status, reason: 
 /** GET /v1/cluster: one server of the cluster as it tells itself (UC-2). */
 export const ConnectionServer = Type.Object({
   name: Type.String(),
-  role: Type.Union([Type.Literal('publisher'), Type.Literal('subscriber')]),
+  role: Type.Enum(ROLES),
   status: Status,
   answersCalls: Type.Boolean(),
   takingCalls: Type.Boolean(),
@@ -48,7 +50,7 @@ export const ConnectionServer = Type.Object({
   degraded: Type.Array(Type.String()),
   ports: Type.Union([Count, Type.Null()]),
   phoneSystemPorts: Type.Union([Count, Type.Null()]),
-  integration: Type.Union([Type.String(), Type.Null()]),
+  integration: Type.Union([Type.Enum(INTEGRATIONS), Type.Null()]),
   mac: Type.Union([Type.String(), Type.Null()]),
   licenseMac: Type.Union([Type.String(), Type.Null()]),
   lastChange: Type.Union([StatusChange, Type.Null()]),
