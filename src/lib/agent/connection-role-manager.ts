@@ -114,9 +114,9 @@ function afterThisTurn(task: () => void): () => void {
   }
 }
 
-export type RoleManager = Awaited<ReturnType<typeof roleManager>>
+export type RoleManager = ReturnType<typeof roleManager>
 
-async function roleManager(ctx: AgentContext) {
+function roleManager(ctx: AgentContext) {
   const self = ctx.config.name
   const role = ctx.config.role
   const settings = parseSettings(ctx.config.settings.connection)
@@ -526,6 +526,7 @@ async function roleManager(ctx: AgentContext) {
     records,
     calls,
     counters,
+    callsDropped: () => saved.data.callsDropped,
     state,
     dispatch,
     view,
@@ -537,7 +538,6 @@ async function roleManager(ctx: AgentContext) {
     manual,
     wake,
     replicateSoon: () => setImmediate(() => void replicate()),
-    host,
     start(app: FastifyInstance) {
       appRef = app
       emit('ClusterStatus', `${self} is ${state().status} (agent started; the ${role})`, {rule: 'UC-2', to: state().status})
@@ -574,7 +574,7 @@ async function roleManager(ctx: AgentContext) {
 }
 
 export async function connectionRoleManagerModule(ctx: AgentContext): Promise<AgentModule> {
-  const rm = await roleManager(ctx)
+  const rm = roleManager(ctx)
   let app: FastifyInstance | undefined
   return {
     effects: rm.effects,

@@ -129,7 +129,7 @@ export function serveConnection(app: FastifyInstance, rm: RoleManager, ctx: Agen
     calls: [...calls.values()].map(({timer: _t, ...c}) => c),
     answered: counters.callsAnswered,
     rejected: counters.callsRejected,
-    dropped: rm.view().counters.callsDropped,
+    dropped: rm.callsDropped(),
   }))
 
   serve(app, 'POST /v1/messages', async (req, reply) => {
