@@ -2,7 +2,9 @@
 // Connection role manager): a pure reducer folds each event into the state and says which effects
 // follow; one serial executor runs those effects in order, one at a time (as Patroni's one async
 // executor), and what an effect learns comes back as events. Nothing else holds state: no flags
-// beside the reducer's state, no effect run outside the executor.
+// beside the reducer's state, no effect run outside the executor, except those that take no time
+// (performNow: say an event, save the state), done as their event is folded so that they never
+// wait behind a long effect; the host's loop (its timers) never waits on the executor either.
 export interface Step<S, F> {
   state: S
   effects: readonly F[]
