@@ -40,7 +40,7 @@ async function main() {
     const client = (name: string) => new AgentClient(nodes.find((n) => n.name === name)!, {timeoutMs: 2000})
     const status = async (name: string) => {
       try {
-        return (await client(name).get<Doc>('/v1/cluster')).status as string
+        return (await client(name).call('GET /v1/cluster')).status
       } catch {
         return 'down'
       }
@@ -60,14 +60,14 @@ async function main() {
       const primary = (await status('cuc-pub')) === 'Primary' ? 'cuc-pub' : 'cuc-sub'
       const other = primary === 'cuc-pub' ? 'cuc-sub' : 'cuc-pub'
       const pid = ucctl('lab', 'status').nodes.find((n: Doc) => n.name === primary).pid as number
-      const {events} = await client(other).get<{events: Array<{seq: number}>}>('/v1/events', {limit: 1})
+      const {events} = await client(other).call('GET /v1/events', {query: {limit: 1}})
       const after = events.at(-1)?.seq ?? 0
       const killedAt = Date.now()
       process.kill(pid, 'SIGKILL')
       let at: number | undefined
       while (at === undefined) {
         await sleep(20)
-        const fresh = (await client(other).get<{events: Doc[]}>('/v1/events', {after})).events
+        const fresh = (await client(other).call('GET /v1/events', {query: {after}})).events
         const e = fresh.find((x) => x.type === 'ClusterStatus' && x.data?.to === 'Primary')
         if (e) at = Date.parse(e.time)
       }
@@ -76,7 +76,7 @@ async function main() {
       await until(async () => (await status(primary)) === 'Secondary', `${primary} back as Secondary`)
     }
     const sorted = [...takeover].sort((a, b) => a - b)
-    const t = lab.nodes.length && (await client('cuc-pub').get<Doc>('/v1/node')).timing
+    const t = lab.nodes.length && (await client('cuc-pub').call('GET /v1/node')).timing
     console.log(`1. SIGKILL of the Primary → peer Primary (timing ${t}, keepalive timeout 2000 ms, interval 300 ms), ${KILLS} kills:`)
     console.log(
       `   median ${sorted[Math.floor(sorted.length / 2)]} ms, min ${sorted[0]} ms, max ${sorted.at(-1)} ms  [${takeover.join(', ')}]`,
@@ -86,7 +86,7 @@ async function main() {
     if ((await status('cuc-pub')) !== 'Primary') ucctl('cluster', 'make-primary', 'cuc-pub')
 
     // 2. Split brain under a load of voice messages on both servers.
-    const count = async (name: string) => (await client(name).get<Doc>('/v1/messages')).count as number
+    const count = async (name: string) => (await client(name).call('GET /v1/messages')).count
     const abort = new AbortController()
     const loading = runLoad(nodes, {
       callsPerSecond: 0,
@@ -108,7 +108,7 @@ async function main() {
     abort.abort()
     const report = await loading
     await until(async () => {
-      const [a, b] = [await client('cuc-pub').get<Doc>('/v1/cluster'), await client('cuc-sub').get<Doc>('/v1/cluster')]
+      const [a, b] = [await client('cuc-pub').call('GET /v1/cluster'), await client('cuc-sub').call('GET /v1/cluster')]
       return a.replication.pendingToPeer === 0 && b.replication.pendingToPeer === 0
     }, 'replication caught up')
     const accepted = report.nodes.flatMap((n) => n.messages.acceptedIds ?? [])
@@ -118,7 +118,7 @@ async function main() {
       `   whole run: sent ${report.totals.messagesSent}, accepted ${report.totals.messagesAccepted}, rejected ${report.totals.messagesRejected} (statuses that take none)`,
     )
     for (const name of ['cuc-pub', 'cuc-sub']) {
-      const {ids} = await client(name).get<{ids: string[]}>('/v1/messages', {ids: 1})
+      const {ids = []} = await client(name).call('GET /v1/messages', {query: {ids: '1'}})
       const have = new Set(ids)
       const lost = accepted.filter((id) => !have.has(id)).length
       console.log(`   ${name} holds ${ids.length} messages after recovery: ${lost} lost, ${ids.length - have.size} duplicated`)

@@ -116,6 +116,29 @@ describe('Unity Connection cluster: API and CLI contracts (in-process agents)', 
     await assert.rejects(api(sub).post('/v1/cluster/deactivate', {}), (e: any) => e.name === 'RefusedError' && e.rule === 'UC-8')
   })
 
+  it('UC-8: the agent previews a deactivation (dry run): the calls it would drop, or with --drain its wait for them; nothing changes', async () => {
+    const preview = (a: TestAgent, action: 'deactivate' | 'activate', body: {drain?: boolean; drainTimeoutMs?: number}) =>
+      api(a).preview('POST /v1/cluster/:action', {params: {action}, body})
+    const plain = await preview(sub, 'deactivate', {})
+    assert.equal(plain.dropsCalls, 1)
+    assert.deepEqual(
+      plain.effects?.map((e) => [e.rule, e.kind]),
+      [['UC-8', 'warning']],
+    )
+    const drained = await preview(sub, 'deactivate', {drain: true, drainTimeoutMs: 30_000})
+    assert.equal(drained.dropsCalls, 0)
+    assert.deepEqual(drained.warnings, [])
+    assert.equal(drained.changes[0], 'cuc-sub: stops taking calls; waits up to 30 s for its 1 call(s) to end')
+    const dry = await runCli(['cluster', 'deactivate', 'cuc-sub', '--drain', '--timeout', '30', '--dry-run', '--json'], env)
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.deepEqual(schemaProblems(dry.json), [])
+    assert.deepEqual(dry.json.changes, drained.changes)
+    await assert.rejects(preview(pub, 'deactivate', {}), (e: any) => e.name === 'RefusedError' && e.rule === 'UC-7')
+    await assert.rejects(preview(sub, 'activate', {drain: true}), (e: Error) => e.name === 'UsageError')
+    const server = await api(sub).call('GET /v1/cluster')
+    assert.deepEqual([server.status, server.takingCalls, server.callsInProgress], ['Secondary', true, 1])
+  })
+
   it('UC-8: with --yes the Secondary is Deactivated and its calls are dropped; it answers no calls (429 Rejected, UC-2)', async () => {
     const r = await runCli(['cluster', 'deactivate', 'cuc-sub', '--yes', '--json'], env)
     assert.equal(r.code, 0, r.stderr)

@@ -3,7 +3,7 @@
 // Control Center's service states, and the redaction of wire logs.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {STATUS_NAMES} from '../../src/lib/domain/connection-cluster.js'
+import {STATUS_NAMES} from '../../src/lib/domain/connection-statuses.js'
 import {classifyGroup} from '../../src/lib/domain/presence-redundancy.js'
 import {connectionStatus, CUPI_DISPLAY_STATES, serviceState, throttleStateFromCounters} from '../../src/lib/drivers/cisco/mapping.js'
 import {haRequestAccepted, parseCucClusterStatus, parseHaStatus, parseShowVersion} from '../../src/lib/drivers/cisco/platform-cli.js'

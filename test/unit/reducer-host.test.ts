@@ -76,4 +76,39 @@ describe('ReducerHost', () => {
     assert.deepEqual(log, ['start 1'])
     assert.deepEqual(h.state.done, [], 'what the last effect learnt after close is not folded')
   })
+
+  it('an event that needs no effect does not stall the executor: later effects still run', async () => {
+    const {h, log, release} = host()
+    h.dispatch({type: 'done', n: 0})
+    assert.equal(h.busy, false)
+    h.dispatch({type: 'ask', n: 1})
+    await release()
+    await h.idle()
+    assert.deepEqual(log, ['start 1'])
+    assert.deepEqual(h.state.done, [0, 1])
+  })
+
+  it('effects that take no time are performed as their event is folded, never behind the running effect', async () => {
+    const said: string[] = []
+    const states: number[] = []
+    let gate: (() => void) | undefined
+    type Say = {type: 'say'; text: string} | {type: 'long'}
+    const h = new ReducerHost<number, number, Say>(0, {
+      reduce: (s, e) => ({state: s + e, effects: [{type: 'long'}, {type: 'say', text: `+${e}`}]}),
+      performNow: (f) => f.type === 'say' && said.push(f.text) > 0,
+      perform: () => new Promise<undefined>((resolve) => (gate = () => resolve(undefined))),
+      failed: () => undefined,
+      changed: (s) => states.push(s),
+    })
+    h.dispatch(1)
+    h.dispatch(2)
+    assert.deepEqual(said, ['+1', '+2'], 'said at once, in order, while the first long effect runs')
+    assert.deepEqual(states, [1, 3])
+    assert.deepEqual(h.performing, {type: 'long'})
+    while (h.busy) {
+      gate?.()
+      await new Promise((r) => setImmediate(r))
+    }
+    assert.equal(h.performing, undefined)
+  })
 })

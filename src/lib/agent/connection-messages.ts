@@ -5,20 +5,12 @@
 // holding every record exactly once.
 import {createHash} from 'node:crypto'
 import {join} from 'node:path'
+import type {Body} from '../api/index.js'
+import type {RecordKind} from '../domain/connection-statuses.js'
 import {JsonLinesLog, JsonStore} from '../durable.js'
 
-export type RecordKind = 'message' | 'admin'
-
-export interface ClusterRecord {
-  id: string
-  kind: RecordKind
-  /** The server that accepted it from a caller or an administrator. */
-  acceptedBy: string
-  acceptedAt: string
-  /** Set on the copy a peer replicated here. */
-  receivedFrom?: string
-  data: Record<string, unknown>
-}
+/** A voice message or an administrative change; `receivedFrom` is set on the copy a peer replicated here. */
+export type ClusterRecord = Body<'POST /v1/cluster/replicate'>['records'][number]
 
 export class ReplicatedStore {
   private readonly records: ClusterRecord[]

@@ -23,8 +23,8 @@ export interface RouteDecl {
   readonly body?: TSchema
   /** The answer's body. */
   readonly response: TSchema
-  /** The answer's status: 200 by default; 202 for an operation accepted; both when it may be done at once. */
-  readonly status?: 200 | 202 | readonly [200, 202]
+  /** The answer's status: 200 by default; 202 for an operation accepted, 201 for a thing created; several when it may be either. */
+  readonly status?: 200 | 201 | 202 | readonly (200 | 201 | 202)[]
   readonly errors?: readonly ErrorCode[]
   /** With follow in the query, a text/event-stream whose events' data is this. */
   readonly stream?: TSchema

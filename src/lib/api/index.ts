@@ -2,11 +2,13 @@
 // values only at build time and in tests (TypeBox is slow to load: see contract.ts).
 import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, StreamOf} from './contract.js'
 import {configurationRoutes} from './routes/configuration.js'
+import {connectionRoutes} from './routes/connection.js'
 import {coreRoutes} from './routes/core.js'
 
 export const ROUTES = {
   ...coreRoutes,
   ...configurationRoutes,
+  ...connectionRoutes,
 }
 
 export type Routes = typeof ROUTES

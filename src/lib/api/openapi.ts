@@ -84,7 +84,7 @@ export function openApiDocument(table: Record<string, RouteDecl>, version: strin
     const responses: Record<string, unknown> = {}
     for (const s of statuses) {
       responses[String(s)] = {
-        description: s === 202 ? 'accepted: the operation runs' : 'ok',
+        description: s === 202 ? 'accepted: the operation runs' : s === 201 ? 'created' : 'ok',
         content: {
           'application/json': {schema: s === 200 && d.preview ? {anyOf: [plain(d.response), plain(d.preview)]} : plain(d.response)},
           ...(d.stream && s === 200 ? {'text/event-stream': {schema: plain(d.stream)}} : {}),

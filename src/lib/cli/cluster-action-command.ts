@@ -15,9 +15,9 @@ export abstract class ClusterActionCommand extends BaseCommand<typeof ClusterAct
   protected abstract readonly action: ManualAction
 
   async run() {
-    const {client, node} = await productNode(await this.target(), this.args.server, 'cuc', `cluster ${this.action}`)
+    const {client} = await productNode(await this.target(), this.args.server, 'cuc', `cluster ${this.action}`)
     const flags = this.flags as typeof this.flags & {drain?: boolean}
-    const r = await clusterAction(client, node, this.action, flags, {
+    const r = await clusterAction(client, this.action, flags, {
       progress: (m) => this.progress(m),
       notice: (m) => this.notice(m),
       confirm: (q) => confirmOrRefuse(q, this.flags.yes),

@@ -1,48 +1,22 @@
 // `ucctl cluster ...`: the Unity Connection cluster (SPEC §4, UC-1..16). The rules are
 // ../domain/connection-cluster.ts; this is the I/O around them (agents' GET /v1/cluster and
 // their actions).
-import type {AgentClient, NodeRef} from '../client/agent-client.js'
+import type {Answer, Body} from '../api/index.js'
+import type {AgentClient} from '../client/agent-client.js'
 import {type NodeError, unreadFindings, unreadMark, unreadOf} from '../client/outcome.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {
-  checkLicenses,
-  checkPorts,
-  type Integration,
-  type ManualAction,
-  noPrimaryAdvice,
-  planManualAction,
-  type ServerStatus,
-} from '../domain/connection-cluster.js'
-import type {Role} from '../domain/services.js'
-import {type Envelope, envelope} from './base-command.js'
+import {checkLicenses, checkPorts, type Integration} from '../domain/connection-checks.js'
+import {type ManualAction, noPrimaryAdvice} from '../domain/connection-cluster.js'
+import type {ServerStatus} from '../domain/connection-statuses.js'
+import {envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
 import {submitAction} from './operation.js'
+import {type Outcome, planOutcome} from './plan.js'
 import {readProductNodes} from './product-nodes.js'
-import type {View} from './render.js'
 import type {Target} from './target.js'
 
-type Outcome = {doc: Envelope; view: View; exitCode: number}
-
 /** GET /v1/cluster of a Unity Connection agent. */
-export interface ServerDoc {
-  name: string
-  role: Role
-  status: ServerStatus
-  answersCalls: boolean
-  takingCalls: boolean
-  callsInProgress: number
-  degraded: string[]
-  ports: number | null
-  phoneSystemPorts: number | null
-  integration: Integration | null
-  mac: string | null
-  licenseMac: string | null
-  lastChange: {time: string; from: ServerStatus; to: ServerStatus; reason: string; rule: string} | null
-  messageStore: 'mounted' | 'unmounted'
-  replication: {state: string; allowed: boolean; rule: string; why: string; pendingToPeer: number; messages: number; adminChanges: number}
-  peer: {name: string; status: ServerStatus | null; lost: boolean; lastKeepalive: string | null}
-  [more: string]: unknown
-}
+export type ServerDoc = Answer<'GET /v1/cluster'>
 
 export interface ClusterServer extends Partial<ServerDoc> {
   name: string
@@ -55,7 +29,7 @@ export interface ClusterServer extends Partial<ServerDoc> {
 
 async function getServer(client: AgentClient): Promise<ServerDoc> {
   try {
-    return await client.get<ServerDoc>('/v1/cluster')
+    return await client.call('GET /v1/cluster')
   } catch (error) {
     if (error instanceof NotFoundError) {
       throw new UsageError(`${client.node.name} is not a Unity Connection server`, {hint: "ucctl status shows each node's product"})
@@ -139,58 +113,30 @@ export interface ActionFlags {
 }
 
 /**
- * A manual action on one server: the plan checked first (a refusal names its rule and changes
+ * A manual action on one server: the agent's preview first (a refusal names its rule and changes
  * nothing), --dry-run shows it, deactivation with calls in progress asks first (UC-8).
  */
 export async function clusterAction(
   client: AgentClient,
-  node: NodeRef,
   action: ManualAction,
   flags: ActionFlags,
   io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
 ): Promise<Outcome> {
-  const s = await getServer(client)
-  const peer = s.peer.status && !s.peer.lost && s.peer.status !== 'Not Functioning' ? {name: s.peer.name, status: s.peer.status} : undefined
-  const plan = planManualAction(
-    action,
-    {name: s.name, role: s.role, status: s.status, takingCalls: s.takingCalls, callsInProgress: s.callsInProgress},
-    peer,
-  )
-  if (flags['dry-run']) {
-    const changes =
-      flags.drain && plan.dropsCalls > 0
-        ? [`${s.name}: stops taking calls; waits up to ${flags.timeout} s for its ${plan.dropsCalls} call(s) to end`, ...plan.changes]
-        : plan.changes
-    const warnings = flags.drain ? [] : plan.warnings
-    return {
-      doc: envelope('OperationPlan', {
-        node: node.name,
-        action: `cluster ${action}`,
-        currentStatus: s.status,
-        changes,
-        rules: plan.rules,
-        warnings,
-      }),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', plan.rules.join('; ')]], notes: warnings},
-      exitCode: 0,
+  const route = 'POST /v1/cluster/:action'
+  // With --drain, the agent stops taking calls and waits up to --timeout for them; then it deactivates.
+  const body: Body<typeof route> = action === 'deactivate' && flags.drain ? {drain: true, drainTimeoutMs: flags.timeout * 1000} : {}
+  const plan = await client.preview(route, {params: {action}, body})
+  if (flags['dry-run']) return planOutcome(plan)
+  if (plan.dropsCalls > 0) {
+    for (const w of plan.warnings) io.notice(`warning: ${w}`)
+    if (!(await io.confirm(`Deactivate ${client.node.name} and drop its ${plan.dropsCalls} call(s) in progress? (UC-8)`))) {
+      throw new UsageError('not confirmed; nothing was changed', {hint: '--drain stops taking calls and waits for them to end first'})
     }
-  }
-  const body: Record<string, unknown> = {}
-  if (action === 'deactivate') {
-    if (flags.drain) {
-      body.drain = true
-      body.drainTimeoutMs = flags.timeout * 1000
-    } else if (plan.dropsCalls > 0) {
-      for (const w of plan.warnings) io.notice(`warning: ${w}`)
-      if (!(await io.confirm(`Deactivate ${s.name} and drop its ${plan.dropsCalls} call(s) in progress? (UC-8)`))) {
-        throw new UsageError('not confirmed; nothing was changed', {hint: '--drain stops taking calls and waits for them to end first'})
-      }
-      body.dropCalls = true
-    }
+    body.dropCalls = true
   }
   // With --drain, --timeout bounds the wait for calls; the deactivation itself then follows.
   const wait = {wait: flags.wait, timeout: flags.drain ? flags.timeout + 30 : flags.timeout}
-  return submitAction(client, `/v1/cluster/${action}`, body, wait, io.progress)
+  return submitAction(client, route, {params: {action}, body}, wait, io.progress)
 }
 
 /** `cluster ports check` (UC-15): the flags, or the servers' own port settings for what is not given. */

@@ -10,7 +10,6 @@ import {readYamlFile} from '../yaml-file.js'
 import type {AgentStatus, Connection, CtiEnvironment, Pair, Side} from '../domain/cti-failover.js'
 import type {Deployment, SimNode} from '../domain/simulation.js'
 import {type Envelope, envelope} from './base-command.js'
-import type {ServerDoc} from './connection-cluster.js'
 import {presenceGroups} from './presence.js'
 import type {View} from './render.js'
 import type {Target} from './target.js'
@@ -97,7 +96,7 @@ async function readNode(client: AgentClient): Promise<SimNode> {
     Object.assign(node, {version: p.active, inactive: p.inactive, history: p.history})
   }
   if (info.product === 'cuc') {
-    const s = await client.get<ServerDoc>('/v1/cluster')
+    const s = await client.call('GET /v1/cluster')
     node.connection = {
       status: s.status,
       takingCalls: s.takingCalls,

@@ -1,7 +1,7 @@
 // What an action will do beyond its own node, said before it happens (issue 10): the effect of
 // stopping or cycling a service, restarting a node, restarting the PG. Each agent gathers its own
 // facts and calls these; the CLI asks for confirmation with the sentences and rule ids.
-import {criticalStopEffect, type ServerStatus} from './connection-cluster.js'
+import {criticalStopEffect, type ServerStatus} from './connection-statuses.js'
 import type {Role} from './services.js'
 
 export interface ActionEffect {

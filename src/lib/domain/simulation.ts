@@ -13,7 +13,8 @@ import {
   softphoneConnection,
   type Transition,
 } from './cti-failover.js'
-import {criticalStopEffect, type ManualAction, planManualAction, type ServerStatus} from './connection-cluster.js'
+import {type ManualAction, planManualAction} from './connection-cluster.js'
+import {criticalStopEffect, type ServerStatus} from './connection-statuses.js'
 import {checkCapacity, checkRedundancyGroups, type PresenceFinding} from './presence-capacity.js'
 import {
   applyEvent,

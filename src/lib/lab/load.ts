@@ -93,7 +93,7 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
     const r = s.report
     r.calls.attempted++
     try {
-      await s.client.post('/v1/calls', {durationMs: Math.round(opts.callDurationS * 1000)})
+      await s.client.call('POST /v1/calls', {body: {durationMs: Math.round(opts.callDurationS * 1000)}})
       r.calls.answered++
     } catch (error) {
       if (error instanceof RefusedError) {
@@ -108,11 +108,8 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
     const id = `${run}-${s.node.name}-${seq}`
     r.messages.sent++
     try {
-      const {status} = await s.client.post('/v1/messages', {
-        id,
-        from: `caller-${seq % 100}`,
-        to: `mailbox-${seq % 50}`,
-        text: `voice message ${seq} (load ${run})`,
+      const {status} = await s.client.exchange('POST /v1/messages', {
+        body: {id, from: `caller-${seq % 100}`, to: `mailbox-${seq % 50}`, text: `voice message ${seq} (load ${run})`},
       })
       if (status === 200) r.messages.duplicates++
       else {

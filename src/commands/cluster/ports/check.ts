@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../../lib/cli/base-command.js'
 import {portsCheck} from '../../../lib/cli/connection-cluster.js'
-import {INTEGRATIONS, type Integration, parsePerServer} from '../../../lib/domain/connection-cluster.js'
+import {INTEGRATIONS, type Integration, parsePerServer} from '../../../lib/domain/connection-checks.js'
 
 export default class ClusterPortsCheck extends BaseCommand<typeof ClusterPortsCheck> {
   static override summary = 'Check voice-messaging ports against the integration type (UC-15); exit 3 explaining each mismatch'

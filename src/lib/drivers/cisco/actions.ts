@@ -3,7 +3,8 @@
 // rule is checked before anything is sent; every action waits for its final state (--timeout,
 // exit 124) and reports it as an Operation, like an agent's.
 import {setTimeout as sleep} from 'node:timers/promises'
-import {planManualAction, type ManualAction, type ServerStatus} from '../../domain/connection-cluster.js'
+import {planManualAction, type ManualAction} from '../../domain/connection-cluster.js'
+import type {ServerStatus} from '../../domain/connection-statuses.js'
 import {describeAction, describePair, isTransient, type OperatorAction, planAction} from '../../domain/presence-redundancy.js'
 import {NotFoundError, RefusedError, UsageError} from '../../errors.js'
 import {type Envelope, envelope} from '../../cli/base-command.js'

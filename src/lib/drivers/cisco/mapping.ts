@@ -1,7 +1,7 @@
 // Pure tables between the products' own words and ucctl's (SPEC ids): service states of
 // Control Center Services, Unity Connection server states of CUPI, the Code Yellow counters of
 // PerfMon, the throttle service parameters of AXL. No I/O.
-import type {ServerStatus} from '../../domain/connection-cluster.js'
+import type {ServerStatus} from '../../domain/connection-statuses.js'
 import type {ThrottleParams} from '../../domain/throttle.js'
 
 /**

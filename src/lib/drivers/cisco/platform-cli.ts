@@ -1,7 +1,7 @@
 // What the platform CLI prints, parsed into SPEC terms (pure; the shapes are those of Cisco's
 // CLI reference as quoted in CISCO.md). Lines we do not know are kept, never guessed at.
 import {type NodeState, normalizeReason, normalizeState, type Reason} from '../../domain/presence-redundancy.js'
-import {STATUS_NAMES, type ServerStatus} from '../../domain/connection-cluster.js'
+import {STATUS_NAMES, type ServerStatus} from '../../domain/connection-statuses.js'
 
 export interface HaNode {
   name: string

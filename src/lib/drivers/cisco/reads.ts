@@ -2,7 +2,7 @@
 // kinds as against agents. A node that cannot be read is marked, never guessed.
 import type {NodeRef} from '../../client/agent-client.js'
 import {failed, type NodeError, nodeError, type NodeOutcome, readNodes, requireAnAnswer, unreadOf} from '../../client/outcome.js'
-import {answersCalls, type ServerStatus} from '../../domain/connection-cluster.js'
+import {answersCalls, type ServerStatus} from '../../domain/connection-statuses.js'
 import {groupStatus, describePair, type GroupState, classifyGroup} from '../../domain/presence-redundancy.js'
 import type {ThrottleParams} from '../../domain/throttle.js'
 import {InternalError, NotFoundError, UcctlError} from '../../errors.js'
