@@ -2,9 +2,19 @@
 // values only at build time and in tests (TypeBox is slow to load: see contract.ts).
 import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, StreamOf} from './contract.js'
 import {coreRoutes} from './routes/core.js'
+import {ctiosRoutes} from './routes/ctios.js'
+import {faultRoutes} from './routes/faults.js'
+import {peripheralRoutes} from './routes/peripheral.js'
+import {throttleRoutes} from './routes/throttle.js'
+import {upgradeRoutes} from './routes/upgrade.js'
 
 export const ROUTES = {
   ...coreRoutes,
+  ...ctiosRoutes,
+  ...peripheralRoutes,
+  ...throttleRoutes,
+  ...upgradeRoutes,
+  ...faultRoutes,
 }
 
 export type Routes = typeof ROUTES

@@ -25,9 +25,12 @@ export interface ClientOptions {
   token?: string
   /** PEM of the CA that signed the agents' certificates (https URLs). */
   ca?: string
+  /** Connections per agent (default 8): a fleet of event streams (the softphone simulator) holds one each. */
+  connections?: number
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+const CONNECTIONS = 8
 /**
  * Unique per action, not secret: Math.random is enough and spares loading node:crypto (a few ms
  * of every CLI start).
@@ -46,7 +49,7 @@ const RETRIES = 3
 
 type RequestFn = (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
 
-/** Connection pools by trusted CA ('' = the system's CAs). */
+/** Connection pools by trusted CA ('' = the system's CAs) and size. */
 const pools = new Map<string, Dispatcher>()
 let requestFn: RequestFn | undefined
 let AgentCtor: typeof UndiciAgent | undefined
@@ -66,7 +69,7 @@ export const TLS_ERRORS: Record<string, string> = {
  * undici's index also loads fetch, WebSocket, caches and mocks: about 35 ms of a 90 ms CLI start
  * (bench/). We load only its connection pool and request API; the version is pinned for that.
  */
-function undici(ca = ''): {agent: Dispatcher; request: RequestFn} {
+function undici(ca = '', connections = CONNECTIONS): {agent: Dispatcher; request: RequestFn} {
   if (!requestFn || !AgentCtor) {
     // undici parses HTTP with WebAssembly; V8's optimising tier compiles it in the background
     // and a process exit waits for that (~50 ms). Answers here are small: the baseline tier is
@@ -76,10 +79,11 @@ function undici(ca = ''): {agent: Dispatcher; request: RequestFn} {
     AgentCtor = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
     requestFn = require('undici/lib/api/api-request.js') as RequestFn
   }
-  let agent = pools.get(ca)
+  const key = `${connections} ${ca}`
+  let agent = pools.get(key)
   if (!agent) {
-    agent = new AgentCtor({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
-    pools.set(ca, agent)
+    agent = new AgentCtor({connections, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
+    pools.set(key, agent)
   }
   return {agent, request: requestFn}
 }
@@ -183,7 +187,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
+    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca, this.opts.connections)
     const headers: Record<string, string> = {accept: 'application/json', ...this.authHeader(), ...this.opts.headers}
     if (body !== undefined) headers['content-type'] = 'application/json'
     // An action carries an idempotency key, so a retry after a dropped connection (the agent may
@@ -244,7 +248,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca)
+    const {agent, request} = undici(this.opts.ca ?? AgentClient.credentials.ca, this.opts.connections)
     let res: Dispatcher.ResponseData
     try {
       const headers = {

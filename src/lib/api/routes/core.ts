@@ -1,6 +1,6 @@
 // Every agent's own routes: health, the node, its services and their operations, events, audit.
 import {Type} from 'typebox'
-import {PRODUCTS} from '../../domain/services.js'
+import {PRODUCTS, ROLES} from '../../domain/services.js'
 import {TIMING_PROFILES} from '../../domain/timing.js'
 import {routes} from '../contract.js'
 import {ActionEffect, AgentEvent, Id, IdParams, Name, NameParams, Operation, Plan, ServiceStatus, Time} from '../schemas.js'
@@ -16,7 +16,7 @@ export const NodeInfo = Type.Object({
   name: Type.String(),
   product: Type.Enum(PRODUCTS),
   productName: Type.String(),
-  role: Type.String(),
+  role: Type.Enum(ROLES),
   version: Type.String(),
   cluster: Type.String(),
   group: Type.Optional(Type.String()),
@@ -27,12 +27,17 @@ export const NodeInfo = Type.Object({
   pid: Type.Integer(),
   startedAt: Time,
   configuration: Type.Optional(
-    Type.Object({publisher: Type.Boolean(), schemaVersion: Type.Optional(Type.Integer()), readsFrom: Type.Optional(Type.String())}),
+    Type.Object({
+      publisher: Type.Boolean(),
+      schemaVersion: Type.Optional(Type.Integer()),
+      /** A subscriber's publisher, once found (null before). */
+      readsFrom: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    }),
   ),
   connectionCluster: Type.Optional(Type.Object({status: Type.String(), answersCalls: Type.Boolean(), peer: Type.String()})),
   ctios: Type.Optional(Type.Object({server: Type.Union([Type.Literal('online'), Type.Literal('offline')]), softphones: Type.Integer()})),
   partitions: Type.Optional(Type.Object({active: Type.String(), inactive: Type.Union([Type.String(), Type.Null()])})),
-  peripheral: Type.Optional(Type.Object({pg: Type.String(), loadInEffect: Type.Integer(), pending: Type.Unknown()})),
+  peripheral: Type.Optional(Type.Object({pg: Type.String(), loadInEffect: Type.Integer(), pending: Type.Boolean()})),
   presence: Type.Optional(
     Type.Object({group: Type.String(), peer: Type.String(), state: Type.String(), reason: Type.Union([Type.String(), Type.Null()])}),
   ),
