@@ -10,7 +10,8 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {AgentClient, closeClients} from '../src/lib/client/agent-client.js'
 import {SoftphoneFleet} from '../src/lib/lab/softphones.js'
-import type {Component, FaultAction, SoftphoneEvent} from '../src/lib/domain/cti-failover.js'
+import type {Component, FaultAction} from '../src/lib/domain/cti-failover.js'
+import type {SoftphoneEvent} from '../src/lib/domain/cti-softphones.js'
 import {PACKAGE_ROOT} from '../src/lib/paths.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'run.js')

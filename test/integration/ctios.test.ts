@@ -12,7 +12,8 @@ import {RefusedError} from '../../src/lib/errors.js'
 import {SoftphoneFleet} from '../../src/lib/lab/softphones.js'
 import type {Query} from '../../src/lib/api/index.js'
 import {CTI6_WARNING, type SoftphoneRow} from '../../src/lib/cli/ctios-status.js'
-import type {AgentStatus, Component, FaultAction, SoftphoneEvent} from '../../src/lib/domain/cti-failover.js'
+import type {AgentStatus, Component, FaultAction} from '../../src/lib/domain/cti-failover.js'
+import type {SoftphoneEvent} from '../../src/lib/domain/cti-softphones.js'
 
 const AGENTS = 210
 const PHONES = 200 // the fleet: agent-001 .. agent-200; ten are left for `clients open`

@@ -10,41 +10,29 @@ import type {Answer} from '../api/index.js'
 import {JsonStore} from '../durable.js'
 import {ConflictError, ForbiddenError, NotFoundError, RefusedError, UsageError} from '../errors.js'
 import {
-  AGENT_STATUSES,
   alreadyLoggedIn,
   applyFault,
-  causesFailover,
   connectSoftphone,
   type CtiRule,
   ctiosServerDown,
   ctiosServerOnline,
-  ctiServerOnline,
-  describeFault,
   disconnectSoftphone,
   type Effect,
   type Fault,
   initialEnvironment,
   LOGGED_OUT,
   logoutAgent,
-  mergeEffects,
-  offlineCauses,
   type Pair,
-  pgOnline,
-  planFault,
   requestState,
-  snapshotCounts,
-  softphoneConnection,
-  softphoneEvent,
   type Transition,
 } from '../domain/cti-failover.js'
+import {snapshotCounts, softphoneConnection, softphoneEvent} from '../domain/cti-softphones.js'
 import type {AgentEvent} from './events.js'
 import type {AgentContext, AgentModule} from './module.js'
+import {CTIOS_SERVER_PROCESS, ctiosStatus, faultPlan, sendSummary, softphoneOf} from './ctios-views.js'
 import {onPgRestart, peripheralOf} from './peripheral.js'
 import {serve} from './route.js'
 import {type EventStream, openEventStream} from './sse.js'
-
-/** SVC-1: the main CTI OS server process, which listens for and manages client connections. */
-export const CTIOS_SERVER_PROCESS = 'CtiosServerNode'
 
 interface CtiosSettings {
   agents: number
@@ -347,77 +335,20 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     else count('CtiDisconnect', 'softphones disconnected (desktop closed its connection)', undefined, id)
   }
 
-  // ---- views
+  // ---- views (./ctios-views.ts)
   const statusView = (): CtiosStatus => {
-    const agents = Object.values(settle().agents)
-    const p = peripheralOf(ctx)?.afterFailover()
-    const byConnection = {connected: 0, Offline: 0, disconnected: 0}
-    const byState: Record<string, number> = Object.fromEntries(AGENT_STATUSES.map((s) => [s, 0]))
-    for (const a of agents) {
-      byConnection[softphoneConnection(env, a)]++
-      byState[a.state]++
-    }
-    const sides = (p: Pair) => ({A: p.up.A ? ('up' as const) : ('down' as const), B: p.up.B ? ('up' as const) : ('down' as const)})
-    const phonesOut = Object.keys(env.ipPhones).filter((p) => !env.ipPhones[p].inService)
+    settle()
     const proc = supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS) : null
-    const onPeer = agents.filter((a) => a.softphone === 'peer').length
-    return {
+    const p = peripheralOf(ctx)?.afterFailover()
+    return ctiosStatus(env, {
       node,
-      components: [
-        {component: 'pg', id: 'PG', state: pgOnline(env) ? 'online' : 'offline', activeSide: env.pg.active, sides: sides(env.pg)},
-        {
-          component: 'cti-server',
-          id: 'CTI Server',
-          state: ctiServerOnline(env) ? 'online' : 'offline',
-          activeSide: env.ctiServers.active,
-          sides: sides(env.ctiServers),
-        },
-        {
-          component: 'ctios-server',
-          id: node,
-          state: env.ctios.local.online ? 'online' : 'offline',
-          ...(proc ? {process: {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts}} : {}),
-        },
-        {
-          component: 'peer',
-          id: env.ctios.peer.name,
-          state: env.ctios.peer.online ? 'online' : 'offline',
-          capacity: env.ctios.peer.capacity,
-          softphones: onPeer,
-        },
-        ...Object.entries(env.switches).map(([id, s]) => ({
-          component: 'switch' as const,
-          id,
-          state: s.inService ? 'in service' : 'out of service',
-          agents: agents.filter((a) => a.switch === id).length,
-        })),
-        ...phonesOut.map((id) => ({component: 'ip-phone' as const, id, state: 'out of service'})),
-      ],
-      ipPhones: {total: Object.keys(env.ipPhones).length, outOfService: phonesOut.length},
-      clients: {softphones: agents.length, ...byConnection, onPeer},
-      agents: byState,
+      process: proc && {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts},
       lastSnapshot,
       lastFailover,
-      // LOAD-2 (run time): how agents come back after the next failover; LOAD-5: who is held.
       afterFailover: {agentState: p?.mode ?? 'Not Ready', rule: p?.rule ?? 'LOAD-2', loadInEffect: p?.loadInEffect ?? null},
-      desktopConnectionProfile: {rejectIfAlreadyLoggedIn: env.rejectIfAlreadyLoggedIn},
-      loggedInWithoutDesktop: agents.filter((a) => a.desktopCrashed).map((a) => a.id),
-    }
+    })
   }
-
-  const softphoneView = (id: string) => {
-    const a = env.agents[id]
-    const server = a.softphone === 'local' ? env.ctios.local.name : a.softphone === 'peer' ? env.ctios.peer.name : null
-    return {
-      id,
-      agentState: a.state,
-      phone: a.phone,
-      switch: a.switch,
-      connection: softphoneConnection(env, a),
-      server,
-      offline: offlineCauses(env, a).filter(() => a.softphone !== 'none'),
-    }
-  }
+  const softphoneView = (id: string) => softphoneOf(env, id)
 
   const agentOf = (id: string) => {
     if (!env.agents[id])
@@ -460,34 +391,6 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     }
     return fault
   }
-
-  const planView = (fault: Fault) => {
-    const t = planFault(settle(), fault)
-    const changes = [
-      t.message,
-      ...t.effects.map(
-        (e) => `${e.send} → ${e.softphones.length} softphone(s)${e.reason ? ` (${e.reason})` : ''}${e.rule ? ` [${e.rule}]` : ''}`,
-      ),
-    ]
-    if (fault.component === 'ctios-server')
-      changes.unshift(`SIGKILL ${CTIOS_SERVER_PROCESS}; NodeManager restarts it, then a snapshot (CTI-3)`)
-    const rules = [...new Set([t.rule, ...t.effects.map((e) => e.rule)].filter((r): r is CtiRule => r !== undefined))]
-    return {
-      node,
-      action: `ctios fault ${describeFault(fault)}`,
-      changes,
-      rules,
-      failover: causesFailover(t),
-      sends: sendSummary(t.effects),
-    }
-  }
-  const sendSummary = (effects: readonly Effect[]) =>
-    mergeEffects(effects).map((e) => ({
-      send: e.send,
-      ...(e.rule ? {rule: e.rule} : {}),
-      ...(e.reason ? {reason: e.reason} : {}),
-      softphones: e.softphones.length,
-    }))
 
   return {
     nodeInfo: () => ({ctios: {server: env.ctios.local.online ? 'online' : 'offline', softphones: streams.size}}),
@@ -604,7 +507,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
             ctios: statusView(),
           })
         },
-        async (req) => planView(acceptFault(req.body)),
+        async (req) => faultPlan(settle(), node, acceptFault(req.body)),
       )
     },
   }

@@ -7,20 +7,15 @@ import type {Answer} from '../api/index.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {JsonStore} from '../durable.js'
 import {NotFoundError, RefusedError, UsageError} from '../errors.js'
+import {type Cluster, type HistoryEntry, type NodePartitions, type Refusal, type UpgradeAction, planUpgrade} from '../domain/upgrade.js'
 import {
-  type Cluster,
-  type HistoryEntry,
-  type NodePartitions,
-  type Refusal,
-  type UpgradeAction,
   allowedBecause,
   checkNodeAction,
   clusterFromPartitions,
-  planUpgrade,
   stepOf,
   switchVersionTarget,
   upgradeTargetFor,
-} from '../domain/upgrade.js'
+} from '../domain/upgrade-guards.js'
 import {installableVersion, parseVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule, AgentModuleFactory} from './module.js'
 import type {Operation, StartOptions} from './operations.js'

@@ -3,7 +3,8 @@
 // this is the I/O and the views around them.
 import type {Answer, Query} from '../api/index.js'
 import type {AgentClient} from '../client/agent-client.js'
-import type {Component, FaultAction, SoftphoneEvent} from '../domain/cti-failover.js'
+import type {Component, FaultAction} from '../domain/cti-failover.js'
+import type {SoftphoneEvent} from '../domain/cti-softphones.js'
 import {UsageError} from '../errors.js'
 import {type SoftphoneEndpoint, SoftphoneFleet} from '../lab/softphones.js'
 import {envelope} from './base-command.js'

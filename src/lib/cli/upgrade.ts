@@ -3,15 +3,8 @@
 import {readFileSync} from 'node:fs'
 import {AgentClient, fanOut} from '../client/agent-client.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {
-  type Cluster,
-  type HistoryEntry,
-  type NodePartitions,
-  type PlanStep,
-  type UpgradePlan,
-  type UpgradeTarget,
-  clusterFromPartitions,
-} from '../domain/upgrade.js'
+import type {Cluster, HistoryEntry, NodePartitions, PlanStep, UpgradePlan, UpgradeTarget} from '../domain/upgrade.js'
+import {clusterFromPartitions} from '../domain/upgrade-guards.js'
 import {parseVersion} from '../domain/version.js'
 import {withArticle} from '../domain/services.js'
 import {type Envelope, envelope} from './base-command.js'

@@ -5,7 +5,8 @@
 // bench/ctios.ts. Through the one client (AgentClient.follow and call), with a pool that holds
 // one connection per softphone.
 import {AgentClient} from '../client/agent-client.js'
-import type {AgentStatus, AgentView, CtiRule, SoftphoneEvent} from '../domain/cti-failover.js'
+import type {AgentStatus, CtiRule} from '../domain/cti-failover.js'
+import type {AgentView, SoftphoneEvent} from '../domain/cti-softphones.js'
 import {ConflictError, InternalError, UnreachableError} from '../errors.js'
 
 export interface SoftphoneEndpoint {
@@ -201,8 +202,9 @@ export class SoftphoneFleet {
 
   constructor(endpoint: SoftphoneEndpoint, ids: readonly string[], opts: SoftphoneOptions = {}) {
     const node = {name: endpoint.name ?? new URL(endpoint.url).host, url: endpoint.url}
-    // One connection per softphone (a desktop's), and a few for their requests.
-    const client = new AgentClient(node, {token: endpoint.token, ca: endpoint.ca, connections: ids.length + 8})
+    // One connection per softphone's stream (a desktop's), and one per softphone for its requests:
+    // a fleet logging in at once must not queue behind a handful of connections.
+    const client = new AgentClient(node, {token: endpoint.token, ca: endpoint.ca, connections: 2 * ids.length})
     this.phones = ids.map((id) => new Softphone(client, id, opts))
   }
 

@@ -149,6 +149,7 @@ export const ctiosRoutes = routes({
     body: Type.Object({state: Type.Enum(AGENT_STATUSES)}, {additionalProperties: false}),
     response: Type.Object({node: Type.String(), softphone: Softphone}),
     errors: ['NotFound', 'Refused'],
+    traffic: true,
   },
   'POST /v1/ctios/agents/:id/logout': {
     summary: "The supervisor's logout of an agent (LOAD-5: after a desktop crash, its only way back in)",
