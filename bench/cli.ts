@@ -61,17 +61,16 @@ async function main() {
     const client = new AgentClient(ctios, {token: operator})
     const restart: number[] = []
     for (let i = 0; i < KILLS; i++) {
-      const {service} = await client.get<{service: {pid: number; state: string}}>('/v1/services/CtiosServerNode')
-      const {events} = await client.get<{events: Array<{seq: number}>}>('/v1/events', {limit: 1})
+      const {service} = await client.call('GET /v1/services/:name', {params: {name: 'CtiosServerNode'}})
+      const {events} = await client.call('GET /v1/events', {query: {limit: 1}})
       const after = events.at(-1)?.seq ?? 0
       const killedAt = Date.now()
+      if (service.pid === null) throw new Error(`CtiosServerNode is ${service.state}: no process to kill`)
       process.kill(service.pid, 'SIGKILL')
       let runningAt: number | undefined
       while (runningAt === undefined) {
         await sleep(20)
-        const {events: fresh} = await client.get<{events: Array<{time: string; service?: string; data?: {to?: string}}>}>('/v1/events', {
-          after,
-        })
+        const {events: fresh} = await client.call('GET /v1/events', {query: {after}})
         const ev = fresh.find((e) => e.service === 'CtiosServerNode' && e.data?.to === 'Running')
         if (ev) runningAt = Date.parse(ev.time)
       }

@@ -9,9 +9,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {AgentClient, closeClients} from '../src/lib/client/agent-client.js'
-import {SoftphoneFleet} from '../src/lib/cli/ctios-softphones.js'
-import type {CtiosStatus, SoftphoneRow} from '../src/lib/cli/ctios-status.js'
-import type {SoftphoneEvent} from '../src/lib/domain/cti-failover.js'
+import {SoftphoneFleet} from '../src/lib/lab/softphones.js'
+import type {Component, FaultAction} from '../src/lib/domain/cti-failover.js'
+import type {SoftphoneEvent} from '../src/lib/domain/cti-softphones.js'
 import {PACKAGE_ROOT} from '../src/lib/paths.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
@@ -46,11 +46,11 @@ async function main() {
     const node = lab.nodes.find((n) => n.name === 'ctios-a')!
     const {operator: token} = JSON.parse(readFileSync(join(home, 'state', 'lab', 'credentials.json'), 'utf8')) as {operator: string}
     const client = new AgentClient(node, {token})
-    const status = () => client.get<CtiosStatus>('/v1/ctios')
+    const status = () => client.call('GET /v1/ctios')
     const serverOnline = async () =>
       (await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined
     await until(serverOnline, 'the CTI OS server online')
-    const {softphones} = await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones')
+    const {softphones} = await client.call('GET /v1/ctios/softphones')
     if (softphones.length < COUNT) throw new Error(`ctios-a has ${softphones.length} agents, fewer than ${COUNT}`)
 
     fleet = new SoftphoneFleet(
@@ -67,8 +67,8 @@ async function main() {
     await sleep(SETTLE_MS) // the last AgentState events
     console.log(`${COUNT} softphones opened in ${openMs.toFixed(0)} ms, logged in in ${(performance.now() - t0).toFixed(0)} ms`)
 
-    const fault = (component: string, action: string, id?: string) =>
-      client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
+    const fault = (component: Component, action: FaultAction, id?: string) =>
+      client.call('POST /v1/ctios/faults', {body: {component, action, ...(id ? {id} : {})}})
     const arrivals = (mark: number, type: SoftphoneEvent['type'], rule?: string) =>
       phones.flatMap((p) => {
         const r = p.received.find((x) => x.at >= mark && x.event.type === type && (!rule || ('rule' in x.event && x.event.rule === rule)))
@@ -110,7 +110,7 @@ async function main() {
       return got
     }
     const relogin = async () => {
-      const rows = (await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', {connection: 'connected'})).softphones
+      const rows = (await client.call('GET /v1/ctios/softphones', {query: {connection: 'connected'}})).softphones
       await Promise.all(rows.filter((r) => r.agentState !== 'Available').map((r) => fleet!.get(r.id).setState('Available')))
       await sleep(SETTLE_MS)
     }
@@ -132,7 +132,8 @@ async function main() {
     await fault('cti-server', 'up', 'B')
 
     const kill = async () => {
-      const {service} = await client.get<{service: {pid: number}}>('/v1/services/CtiosServerNode')
+      const {service} = await client.call('GET /v1/services/:name', {params: {name: 'CtiosServerNode'}})
+      if (service.pid === null) throw new Error(`CtiosServerNode is ${service.state}: no process to kill`)
       process.kill(service.pid, 'SIGKILL')
     }
     console.log('\nCTI-3, SIGKILL of CtiosServerNode:')

@@ -10,13 +10,12 @@ import {startTestAgent} from '../test/helpers/agents.js'
 async function main() {
   const agent = await startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'})
   const client = new AgentClient({name: 'cucm-pub', url: agent.url})
-  type Status = {state: string; recentSamples: Array<{delayMs: number}>}
-  const status = () => client.get<Status>('/v1/throttle')
-  const latency = (ms: number) => client.post('/v1/faults/latency', {ms})
+  const status = () => client.call('GET /v1/throttle')
+  const latency = (ms: number) => client.call('POST /v1/faults/latency', {body: {ms}})
   const sampleMs = agent.config.timingValues.throttleSampleIntervalMs
   try {
     console.log('1. added latency (ms) → measured delay, mean of the last 10 samples (ms)')
-    await client.put('/v1/throttle/params', {systemThrottleSampleSizeSec: 0}) // no throttling while measuring
+    await client.call('PUT /v1/throttle/params', {body: {systemThrottleSampleSizeSec: 0}}) // no throttling while measuring
     for (const ms of [0, 10, 20, 40, 80]) {
       await latency(ms)
       await sleep(sampleMs * 15)
@@ -24,12 +23,12 @@ async function main() {
       console.log(`   ${String(ms).padStart(3)} → ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)}`)
     }
     await latency(0)
-    await client.put('/v1/throttle/params', {systemThrottleSampleSizeSec: 10})
+    await client.call('PUT /v1/throttle/params', {body: {systemThrottleSampleSizeSec: 10}})
     await sleep(sampleMs * 5)
 
     const alarmAfter = async (name: string, since: number) => {
       for (;;) {
-        const {events} = await client.get<{events: Array<{time: string; data?: {alarm?: string}}>}>('/v1/events', {limit: 50})
+        const {events} = await client.call('GET /v1/events', {query: {limit: 50}})
         const e = events.find((x) => x.data?.alarm === name && Date.parse(x.time) >= since)
         if (e) return Date.parse(e.time) - since
         await sleep(20)

@@ -9,9 +9,8 @@ import {eventually, startTestAgent, tempDir, TEST_OPERATOR_TOKEN, type TestAgent
 import {BIN, runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {RefusedError} from '../../src/lib/errors.js'
-import {SoftphoneFleet} from '../../src/lib/cli/ctios-softphones.js'
-import type {CtiosStatus, SoftphoneRow} from '../../src/lib/cli/ctios-status.js'
-import type {AgentStatus} from '../../src/lib/domain/cti-failover.js'
+import {SoftphoneFleet} from '../../src/lib/lab/softphones.js'
+import type {AgentStatus, Component, FaultAction} from '../../src/lib/domain/cti-failover.js'
 
 const PHONES = 100
 const AGENTS = 110 // agent-101..110 are desktops of the LOAD-5 flows
@@ -25,12 +24,10 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
   const extra: SoftphoneFleet[] = []
 
   const ids = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `agent-${String(from + i).padStart(3, '0')}`)
-  const status = () =>
-    client.get<CtiosStatus & {afterFailover: {agentState: string; rule: string}; loggedInWithoutDesktop: string[]}>('/v1/ctios')
-  const rows = async () =>
-    new Map((await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones')).softphones.map((r) => [r.id, r]))
-  const fault = (component: string, action: string, id?: string) =>
-    client.post('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})
+  const status = () => client.call('GET /v1/ctios')
+  const rows = async () => new Map((await client.call('GET /v1/ctios/softphones')).softphones.map((r) => [r.id, r]))
+  const fault = (component: Component, action: FaultAction, id?: string) =>
+    client.call('POST /v1/ctios/faults', {body: {component, action, ...(id ? {id} : {})}})
   /** Server-side agent states of the fleet's 100 agents, counted. */
   const countStates = async () => {
     const r = await rows()
@@ -88,7 +85,7 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
         15_000,
         'the desktop logged in',
       )
-      if (call) await client.post(`/v1/ctios/softphones/${id}/state`, {state: 'Talking'})
+      if (call) await client.call('POST /v1/ctios/softphones/:id/state', {params: {id}, body: {state: 'Talking'}})
       return id
     } finally {
       child.kill('SIGKILL')
@@ -196,7 +193,7 @@ describe('LOAD-2 and LOAD-5 at run time with 100 real softphones (ICM 6.0, CTI O
       assert.equal((await again.setState('Available')).state, 'Available', 'logged in by hand')
       assert.equal((await status()).loggedInWithoutDesktop.includes(id), false)
       again.close()
-      await client.post(`/v1/ctios/agents/${id}/logout`)
+      await client.call('POST /v1/ctios/agents/:id/logout', {params: {id}})
     })
   }
 

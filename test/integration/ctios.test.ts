@@ -9,9 +9,11 @@ import {eventually, isAlive, startTestAgent, tempDir, TEST_OPERATOR_TOKEN, TEST_
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {RefusedError} from '../../src/lib/errors.js'
-import {SoftphoneFleet} from '../../src/lib/cli/ctios-softphones.js'
-import {CTI6_WARNING, type CtiosStatus, type SoftphoneRow} from '../../src/lib/cli/ctios-status.js'
-import type {AgentStatus, SoftphoneEvent} from '../../src/lib/domain/cti-failover.js'
+import {SoftphoneFleet} from '../../src/lib/lab/softphones.js'
+import type {Query} from '../../src/lib/api/index.js'
+import {CTI6_WARNING, type SoftphoneRow} from '../../src/lib/cli/ctios-status.js'
+import type {AgentStatus, Component, FaultAction} from '../../src/lib/domain/cti-failover.js'
+import type {SoftphoneEvent} from '../../src/lib/domain/cti-softphones.js'
 
 const AGENTS = 210
 const PHONES = 200 // the fleet: agent-001 .. agent-200; ten are left for `clients open`
@@ -27,11 +29,11 @@ describe('CTI OS failover with 200 real softphone connections', () => {
   let env: Record<string, string>
   let mark = 0
 
-  const fault = async (component: string, action: string, id?: string) =>
-    (await client.post<{state: string; id: string}>('/v1/ctios/faults', {component, action, ...(id ? {id} : {})})).body
-  const status = () => client.get<CtiosStatus>('/v1/ctios')
-  const softphones = async (query: Record<string, string> = {}) =>
-    (await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', query)).softphones
+  const fault = (component: Component, action: FaultAction, id?: string) =>
+    client.call('POST /v1/ctios/faults', {body: {component, action, ...(id ? {id} : {})}})
+  const status = () => client.call('GET /v1/ctios')
+  const softphones = async (query: Query<'GET /v1/ctios/softphones'> = {}) =>
+    (await client.call('GET /v1/ctios/softphones', {query})).softphones
   const ids = (from: number, to: number) => Array.from({length: to - from + 1}, (_, i) => `agent-${String(from + i).padStart(3, '0')}`)
   /** Softphones that received `type` (with `rule`) since the mark, sorted. */
   const got = (type?: SoftphoneEvent['type'], rule?: string) =>
@@ -173,8 +175,8 @@ describe('CTI OS failover with 200 real softphone connections', () => {
 
   it('LOAD-1, CTI-1: the PG restart after a /LOAD change takes the PG offline for real: Offline to every softphone, then a snapshot', async () => {
     // What `ucctl load set` runs once the field is written (LOAD-1: the PG must restart).
-    const {body} = await client.post<{id: string; state: string}>('/v1/peripheral/restart')
-    assert.equal(body.state, 'running')
+    const op = await client.call('POST /v1/peripheral/restart')
+    assert.equal(op.state, 'running')
     await waitGot(PHONES, 'Offline', 'CTI-1')
     await waitGot(PHONES, 'Snapshot', 'CTI-1')
     assert.deepEqual(got('Offline', 'CTI-1'), ids(1, PHONES))
@@ -328,9 +330,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     await fault('cti-server', 'down')
     await fault('cti-server', 'up')
     const events = await eventually(async () => {
-      const {events} = await client.get<{events: Array<{type: string; message: string; data?: Record<string, unknown>}>}>('/v1/events', {
-        since,
-      })
+      const {events} = await client.call('GET /v1/events', {query: {since}})
       return events.some((e) => e.type === 'CtiSnapshot') ? events : undefined
     })
     const offline = events.filter((e) => e.type === 'CtiOffline').map((e) => [e.data?.rule, e.data?.softphones])
@@ -380,7 +380,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       assert.equal(r.json.kind, 'OperationPlan')
       assert.equal(r.json.failover, true)
       assert.deepEqual(r.json.rules, ['CTI-2'])
-      assert.deepEqual(r.json.effects, [{send: 'Offline', rule: 'CTI-2', reason: 'no CTI Server', softphones: PHONES}])
+      assert.deepEqual(r.json.sends, [{send: 'Offline', rule: 'CTI-2', reason: 'no CTI Server', softphones: PHONES}])
       assert.equal((await status()).components[1].state, 'online')
       await sleep(SETTLE_MS)
       assert.deepEqual(got(), [])

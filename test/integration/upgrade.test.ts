@@ -36,7 +36,7 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
 
   const url = (n: NodeName) => `http://127.0.0.1:${ports.get(n)}`
   const client = (n: NodeName) => new AgentClient({name: n, url: url(n)})
-  const partitions = (n: NodeName) => client(n).get<any>('/v1/partitions')
+  const partitions = (n: NodeName) => client(n).call('GET /v1/partitions')
 
   /** Starts (or restarts, keeping its state) one node, its peers being the three others. */
   async function start(name: NodeName, stateDir?: string): Promise<TestAgent> {
@@ -141,7 +141,7 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     // The agent checks its input too: a 400, never a 5xx.
     await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: CUCM_NEW, force: true}), (e: any) => e.exitCode === 2)
     await assert.rejects(
-      client('cucm-pub').post('/v1/node/upgrade', {version: 'nine'}),
+      client('cucm-pub').call('POST /v1/node/upgrade', {body: {version: 'nine'}}),
       (e: any) => e.exitCode === 2 && /"nine"/.test(e.message),
     )
   })
@@ -162,11 +162,11 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(r.json.state, 'running')
-    await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: CUCM_NEW}), ConflictError)
-    assert.equal((await partitions('cucm-pub')).operation.id, r.json.id)
+    await assert.rejects(client('cucm-pub').call('POST /v1/node/upgrade', {body: {version: CUCM_NEW}}), ConflictError)
+    assert.equal((await partitions('cucm-pub')).operation?.id, r.json.id)
     const op = await eventually(
       async () => {
-        const o = await client('cucm-pub').get<any>(`/v1/operations/${r.json.id}`)
+        const o = await client('cucm-pub').call('GET /v1/operations/:id', {params: {id: r.json.id}})
         return o.state === 'running' ? undefined : o
       },
       30_000,

@@ -6,7 +6,6 @@ import {RefusedError, UsageError} from '../../src/lib/errors.js'
 import {
   type AgentStatus,
   applyFault,
-  causesFailover,
   connectSoftphone,
   CTI7_TABLE,
   type CtiEnvironment,
@@ -18,13 +17,11 @@ import {
   logoutAgent,
   LOGGED_OUT,
   offlineCauses,
-  planFault,
   requestState,
-  softphoneConnection,
-  softphoneEvent,
   stateAfterFailover,
   type Transition,
 } from '../../src/lib/domain/cti-failover.js'
+import {causesFailover, planFault, softphoneConnection, softphoneEvent} from '../../src/lib/domain/cti-softphones.js'
 
 const N = 12
 

@@ -8,15 +8,17 @@ import {
   type HistoryEntry,
   type PlanStep,
   type NodePartitions,
+  planUpgrade,
+  upgradeType,
+} from '../../src/lib/domain/upgrade.js'
+import {
   allowedBecause,
   checkSwitchVersionAllowed,
   checkUpgradeAllowed,
   clusterFromPartitions,
-  planUpgrade,
   upgradeTargetFor,
-  upgradeType,
-  validatePlan,
-} from '../../src/lib/domain/upgrade.js'
+} from '../../src/lib/domain/upgrade-guards.js'
+import {validatePlan} from '../../src/lib/domain/upgrade-runbook.js'
 import {REFRESH_STEPS, STANDARD_STEPS} from '../helpers/upgrade-orders.js'
 
 const CUCM_NEW = '9.0.1.10000-37'

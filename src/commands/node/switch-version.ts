@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
-import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
+import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {confirmOrRefuse} from '../../lib/cli/confirm.js'
 import {submitAction} from '../../lib/cli/operation.js'
+import {planOutcome} from '../../lib/cli/plan.js'
 import {assertUpgradable} from '../../lib/cli/upgrade.js'
 import {UsageError} from '../../lib/errors.js'
 
@@ -22,16 +23,13 @@ export default class NodeSwitchVersion extends BaseCommand<typeof NodeSwitchVers
     const {client, node} = await this.node(this.args.node)
     await assertUpgradable(client)
     if (this.flags['dry-run']) {
-      const {body} = await client.post<{changes: string[]; rules: string[]}>('/v1/node/switch-version', {dryRun: true})
-      return this.output(envelope('OperationPlan', {node: node.name, action: 'switch-version', changes: body.changes, rules: body.rules}), {
-        columns: ['WOULD CHANGE / ALLOWED BY'],
-        rows: [...body.changes, ...body.rules].map((c) => [c]),
-      })
+      const r = planOutcome(await client.preview('POST /v1/node/switch-version'))
+      return this.output(r.doc, r.view)
     }
     if (!(await confirmOrRefuse(`Switch ${node.name} to its inactive partition and restart every service?`, this.flags.yes))) {
       throw new UsageError('not confirmed; nothing was changed')
     }
-    const r = await submitAction(client, '/v1/node/switch-version', {}, this.flags, (m) => this.progress(m))
+    const r = await submitAction(client, 'POST /v1/node/switch-version', undefined, this.flags, (m) => this.progress(m))
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {BaseCommand, envelope, mutatingFlags} from '../../lib/cli/base-command.js'
+import {BaseCommand, mutatingFlags} from '../../lib/cli/base-command.js'
 import {submitAction} from '../../lib/cli/operation.js'
+import {planOutcome} from '../../lib/cli/plan.js'
 import {assertUpgradable} from '../../lib/cli/upgrade.js'
 import {installableVersion} from '../../lib/domain/version.js'
 
@@ -26,16 +27,12 @@ export default class NodeUpgrade extends BaseCommand<typeof NodeUpgrade> {
 
   async run() {
     const version = installableVersion(this.flags.version)
-    const {client, node} = await this.node(this.args.node)
+    const {client} = await this.node(this.args.node)
     await assertUpgradable(client)
-    if (this.flags['dry-run']) {
-      const {body} = await client.post<{changes: string[]; rules: string[]}>('/v1/node/upgrade', {version, dryRun: true})
-      return this.output(envelope('OperationPlan', {node: node.name, action: 'upgrade', changes: body.changes, rules: body.rules}), {
-        columns: ['WOULD CHANGE / ALLOWED BY'],
-        rows: [...body.changes, ...body.rules].map((c) => [c]),
-      })
-    }
-    const r = await submitAction(client, '/v1/node/upgrade', {version}, this.flags, (m) => this.progress(m))
+    const request = {body: {version}}
+    const r = this.flags['dry-run']
+      ? planOutcome(await client.preview('POST /v1/node/upgrade', request))
+      : await submitAction(client, 'POST /v1/node/upgrade', request, this.flags, (m) => this.progress(m))
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

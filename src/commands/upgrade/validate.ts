@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../lib/cli/base-command.js'
 import {checkOutcome} from '../../lib/cli/check.js'
 import {clusterFromAgents, clusterFromTopology, parseRunbook, readInput} from '../../lib/cli/upgrade.js'
-import {validatePlan} from '../../lib/domain/upgrade.js'
+import {validatePlan} from '../../lib/domain/upgrade-runbook.js'
 import {parseVersion} from '../../lib/domain/version.js'
 import {UsageError} from '../../lib/errors.js'
 

@@ -5,47 +5,34 @@
 // real death of the CtiosServerNode process (a SIGKILL, from the fault route or from anyone),
 // seen through NodeManager's ServiceState events. The rules are ../domain/cti-failover.ts.
 import {ctiosServerStopEffect, type ActionEffect, type EffectAction, pgRestartEffect, stopsService} from '../domain/effects.js'
-import type {ServerResponse} from 'node:http'
 import type {FastifyInstance} from 'fastify'
+import type {Answer} from '../api/index.js'
 import {JsonStore} from '../durable.js'
 import {ConflictError, ForbiddenError, NotFoundError, RefusedError, UsageError} from '../errors.js'
 import {
-  AGENT_STATUSES,
-  type AgentStatus,
   alreadyLoggedIn,
   applyFault,
-  causesFailover,
-  COMPONENTS,
   connectSoftphone,
   type CtiRule,
   ctiosServerDown,
   ctiosServerOnline,
-  ctiServerOnline,
-  describeFault,
   disconnectSoftphone,
   type Effect,
-  FAULT_ACTIONS,
   type Fault,
   initialEnvironment,
   LOGGED_OUT,
   logoutAgent,
-  mergeEffects,
-  offlineCauses,
   type Pair,
-  pgOnline,
-  planFault,
   requestState,
-  snapshotCounts,
-  softphoneConnection,
-  softphoneEvent,
   type Transition,
 } from '../domain/cti-failover.js'
+import {snapshotCounts, softphoneConnection, softphoneEvent} from '../domain/cti-softphones.js'
 import type {AgentEvent} from './events.js'
 import type {AgentContext, AgentModule} from './module.js'
-import {peripheralOf} from './peripheral.js'
-
-/** SVC-1: the main CTI OS server process, which listens for and manages client connections. */
-export const CTIOS_SERVER_PROCESS = 'CtiosServerNode'
+import {CTIOS_SERVER_PROCESS, ctiosStatus, faultPlan, sendSummary, softphoneOf} from './ctios-views.js'
+import {onPgRestart, peripheralOf} from './peripheral.js'
+import {serve} from './route.js'
+import {type EventStream, openEventStream} from './sse.js'
 
 interface CtiosSettings {
   agents: number
@@ -79,40 +66,21 @@ interface Persisted {
   peerOnline: boolean
 }
 
-export interface SnapshotRecord {
-  time: string
-  rule?: CtiRule
-  agents: number
-  devices: number
-  calls: number
-  softphones: number
-}
-
+type CtiosStatus = Answer<'GET /v1/ctios'>
+/** The last snapshot sent (CTI-2, CTI-3). */
+type SnapshotRecord = NonNullable<CtiosStatus['lastSnapshot']>
 /** The last CTI OS server failure (CTI-3), as its softphones lived it. */
-export interface FailoverRecord {
-  server: string
-  time: string
-  disconnected: number
-  reconnectedToPeer: number
-  offline: number
-  snapshot: number
-  online: string | null
-}
+type FailoverRecord = NonNullable<CtiosStatus['lastFailover']>
 
-const PING_MS = 15_000
 const TALLY_MS = 100
 const SAMPLE_IDS = 20
 
 async function readSettings(ctx: AgentContext): Promise<CtiosSettings> {
   const raw = ctx.config.settings.ctios
   if (raw === undefined) return DEFAULTS
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
-  if (!validate(raw)) {
-    throw new UsageError(
-      `settings.ctios of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
-    )
-  }
+  const {validatorOf, describeErrors} = await import('../schema.js')
+  const validate = validatorOf(SETTINGS_SCHEMA)
+  if (!validate(raw)) throw new UsageError(`settings.ctios of ${ctx.config.name} is invalid: ${describeErrors(validate.errors)}`)
   return {...DEFAULTS, ...(raw as Partial<CtiosSettings>)}
 }
 
@@ -148,7 +116,7 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     store.save()
   }
 
-  const streams = new Map<string, ServerResponse>()
+  const streams = new Map<string, EventStream>()
   let lastSnapshot: SnapshotRecord | null = null
   let lastFailover: FailoverRecord | null = null
   let closing = false
@@ -172,22 +140,18 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
   }
 
   // ---- delivery: effects become events on the softphones' connections, or closed connections.
-  // A stream may have ended (client gone, agent closing) before its last event: never write after the end.
-  const write = (res: ServerResponse, event: {type: string}) => {
-    if (!res.writableEnded && !res.destroyed) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
-  }
   const deliver = (t: Transition) => {
     for (const effect of t.effects) {
       for (const id of effect.softphones) {
-        const res = streams.get(id)
-        if (!res) continue
+        const stream = streams.get(id)
+        if (!stream) continue
         if (effect.send === 'Disconnect') {
           streams.delete(id)
-          res.destroy()
+          stream.end()
           continue
         }
         const event = softphoneEvent(env, effect, id)
-        if (event) write(res, event)
+        if (event) stream.send({event: event.type, data: event})
       }
     }
   }
@@ -331,12 +295,16 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       if (!(error instanceof UsageError || error instanceof RefusedError)) throw error
     }
   }
+  // CTI-1 with CTI-6: what the PG restart of `load set` does to the softphones (its preview).
+  onPgRestart(ctx, () =>
+    pgRestartEffect({softphones: Object.values(env.agents).filter((a) => softphoneConnection(env, a) === 'connected').length}),
+  )
   // Deferred: our own events then follow the ServiceState event that caused them.
   const unsubscribe = supervised ? ctx.events.subscribe((e) => queueMicrotask(() => onServiceEvent(e))) : () => {}
 
   // ---- softphones
-  const openSoftphone = (id: string, res: ServerResponse) => {
-    streams.set(id, res)
+  const openSoftphone = (id: string, stream: EventStream) => {
+    streams.set(id, stream)
     const t = connectSoftphone(settle(), id)
     apply(t)
     deliver(t)
@@ -352,8 +320,8 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       if (relogin) count('CtiAgentState', `automatic re-login: agent state → ${a.state} (${relogin})`, relogin, id)
     }
   }
-  const closeSoftphone = (id: string, res: ServerResponse) => {
-    if (closing || streams.get(id) !== res) return
+  const closeSoftphone = (id: string, stream: EventStream) => {
+    if (closing || streams.get(id) !== stream) return
     streams.delete(id)
     const t = disconnectSoftphone(settle(), id)
     apply(t)
@@ -367,82 +335,20 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     else count('CtiDisconnect', 'softphones disconnected (desktop closed its connection)', undefined, id)
   }
 
-  const ping = setInterval(() => {
-    for (const res of streams.values()) if (!res.writableEnded && !res.destroyed) res.write(': ping\n\n')
-  }, PING_MS)
-  ping.unref()
-
-  // ---- views
-  const statusView = () => {
-    const agents = Object.values(settle().agents)
-    const p = peripheralOf(ctx)?.afterFailover()
-    const byConnection = {connected: 0, Offline: 0, disconnected: 0}
-    const byState: Record<string, number> = Object.fromEntries(AGENT_STATUSES.map((s) => [s, 0]))
-    for (const a of agents) {
-      byConnection[softphoneConnection(env, a)]++
-      byState[a.state]++
-    }
-    const sides = (p: Pair) => ({A: p.up.A ? 'up' : 'down', B: p.up.B ? 'up' : 'down'})
-    const phonesOut = Object.keys(env.ipPhones).filter((p) => !env.ipPhones[p].inService)
+  // ---- views (./ctios-views.ts)
+  const statusView = (): CtiosStatus => {
+    settle()
     const proc = supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS) : null
-    const onPeer = agents.filter((a) => a.softphone === 'peer').length
-    return {
+    const p = peripheralOf(ctx)?.afterFailover()
+    return ctiosStatus(env, {
       node,
-      components: [
-        {component: 'pg', id: 'PG', state: pgOnline(env) ? 'online' : 'offline', activeSide: env.pg.active, sides: sides(env.pg)},
-        {
-          component: 'cti-server',
-          id: 'CTI Server',
-          state: ctiServerOnline(env) ? 'online' : 'offline',
-          activeSide: env.ctiServers.active,
-          sides: sides(env.ctiServers),
-        },
-        {
-          component: 'ctios-server',
-          id: node,
-          state: env.ctios.local.online ? 'online' : 'offline',
-          ...(proc ? {process: {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts}} : {}),
-        },
-        {
-          component: 'peer',
-          id: env.ctios.peer.name,
-          state: env.ctios.peer.online ? 'online' : 'offline',
-          capacity: env.ctios.peer.capacity,
-          softphones: onPeer,
-        },
-        ...Object.entries(env.switches).map(([id, s]) => ({
-          component: 'switch',
-          id,
-          state: s.inService ? 'in service' : 'out of service',
-          agents: agents.filter((a) => a.switch === id).length,
-        })),
-        ...phonesOut.map((id) => ({component: 'ip-phone', id, state: 'out of service'})),
-      ],
-      ipPhones: {total: Object.keys(env.ipPhones).length, outOfService: phonesOut.length},
-      clients: {softphones: agents.length, ...byConnection, onPeer},
-      agents: byState,
+      process: proc && {name: proc.name, state: proc.state, pid: proc.pid, restarts: proc.restarts},
       lastSnapshot,
       lastFailover,
-      // LOAD-2 (run time): how agents come back after the next failover; LOAD-5: who is held.
       afterFailover: {agentState: p?.mode ?? 'Not Ready', rule: p?.rule ?? 'LOAD-2', loadInEffect: p?.loadInEffect ?? null},
-      desktopConnectionProfile: {rejectIfAlreadyLoggedIn: env.rejectIfAlreadyLoggedIn},
-      loggedInWithoutDesktop: agents.filter((a) => a.desktopCrashed).map((a) => a.id),
-    }
+    })
   }
-
-  const softphoneView = (id: string) => {
-    const a = env.agents[id]
-    const server = a.softphone === 'local' ? env.ctios.local.name : a.softphone === 'peer' ? env.ctios.peer.name : null
-    return {
-      id,
-      agentState: a.state,
-      phone: a.phone,
-      switch: a.switch,
-      connection: softphoneConnection(env, a),
-      server,
-      offline: offlineCauses(env, a).filter(() => a.softphone !== 'none'),
-    }
-  }
+  const softphoneView = (id: string) => softphoneOf(env, id)
 
   const agentOf = (id: string) => {
     if (!env.agents[id])
@@ -462,41 +368,35 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
       onlineWaiters.add(w)
     })
 
-  const planView = (fault: Fault) => {
-    const t = planFault(settle(), fault)
-    const changes = [
-      t.message,
-      ...t.effects.map(
-        (e) => `${e.send} → ${e.softphones.length} softphone(s)${e.reason ? ` (${e.reason})` : ''}${e.rule ? ` [${e.rule}]` : ''}`,
-      ),
-    ]
-    if (fault.component === 'ctios-server')
-      changes.unshift(`SIGKILL ${CTIOS_SERVER_PROCESS}; NodeManager restarts it, then a snapshot (CTI-3)`)
-    const rules = [...new Set([t.rule, ...t.effects.map((e) => e.rule)].filter((r): r is CtiRule => r !== undefined))]
-    return {
-      node,
-      action: `ctios fault ${describeFault(fault)}`,
-      changes,
-      rules,
-      failover: causesFailover(t),
-      effects: effectSummary(t.effects),
+  /** Whether this node takes the fault: lab and test agents only; the server's own failure only while it is online (CTI-3). */
+  const acceptFault = (fault: Fault): Fault => {
+    if (!ctx.config.faultInjection) {
+      throw new ForbiddenError('fault injection is disabled on this node', {
+        hint: 'only lab and test agents (faultInjection: true) accept faults',
+      })
     }
+    if (fault.component !== 'ctios-server') return fault
+    if (fault.action !== 'down') {
+      throw new UsageError(`NodeManager restarts the CTI OS server by itself (CTI-3): only "ctios-server down" is a fault`, {
+        hint: `a stopped one starts with: ucctl service start ${CTIOS_SERVER_PROCESS} --node ${node}`,
+      })
+    }
+    if (fault.id !== undefined && fault.id !== node)
+      throw new UsageError(`this CTI OS server is ${node}, not "${fault.id}" (the peer is component "peer")`)
+    if (!supervised || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS) || !env.ctios.local.online) {
+      throw new RefusedError(
+        `the CTI OS server of ${node} is not online (${supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS).state : 'no process'})`,
+        {rule: 'CTI-3'},
+      )
+    }
+    return fault
   }
-  const effectSummary = (effects: readonly Effect[]) =>
-    mergeEffects(effects).map((e) => ({
-      send: e.send,
-      ...(e.rule ? {rule: e.rule} : {}),
-      ...(e.reason ? {reason: e.reason} : {}),
-      softphones: e.softphones.length,
-    }))
 
   return {
     nodeInfo: () => ({ctios: {server: env.ctios.local.online ? 'online' : 'offline', softphones: streams.size}}),
-    // CTI-3 (the server process stops) and CTI-1 (the PG restarts), each with CTI-6 (GET /v1/effects).
+    // CTI-3 (the server process stops), with CTI-6: the effects of a service action or a node restart.
     effects(action: EffectAction): ActionEffect[] {
       const agents = Object.values(env.agents)
-      if (action.type === 'pg-restart')
-        return pgRestartEffect({softphones: agents.filter((a) => softphoneConnection(env, a) === 'connected').length})
       if (!supervised || !stopsService(action, CTIOS_SERVER_PROCESS) || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS)) return []
       return ctiosServerStopEffect({
         server: node,
@@ -509,7 +409,6 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     stop() {
       closing = true
       unsubscribe()
-      clearInterval(ping)
       if (onlineTimer) clearTimeout(onlineTimer)
       if (tallyTimer) clearTimeout(tallyTimer)
       for (const w of [...onlineWaiters]) w(false, 'the agent is stopping')
@@ -517,43 +416,25 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
     routes(app: FastifyInstance) {
       app.addHook('preClose', async () => {
         closing = true
-        for (const res of streams.values()) res.end()
+        for (const stream of streams.values()) stream.end()
         streams.clear()
       })
 
-      app.get('/v1/ctios', async () => statusView())
+      serve(app, 'GET /v1/ctios', async () => statusView())
 
-      app.get<{Querystring: {phone?: string; switch?: string; connection?: string}}>(
-        '/v1/ctios/softphones',
-        {
-          schema: {
-            querystring: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                phone: {type: 'string', maxLength: 100},
-                switch: {type: 'string', maxLength: 100},
-                connection: {enum: ['connected', 'Offline', 'disconnected']},
-              },
-            },
-          },
-        },
-        async (req) => {
-          const {phone, switch: sw, connection} = req.query
-          if (phone !== undefined && !env.ipPhones[phone]) throw new NotFoundError(`no IP phone "${phone}" on ${node}`)
-          if (sw !== undefined && !env.switches[sw])
-            throw new NotFoundError(`no switch "${sw}" on ${node}`, {hint: `switches: ${Object.keys(env.switches).join(', ')}`})
-          const softphones = Object.values(env.agents)
-            .filter((a) => (phone === undefined || a.phone === phone) && (sw === undefined || a.switch === sw))
-            .map((a) => softphoneView(a.id))
-            .filter((s) => connection === undefined || s.connection === connection)
-          return {node, softphones}
-        },
-      )
+      serve(app, 'GET /v1/ctios/softphones', async (req) => {
+        const {phone, switch: sw, connection} = req.query
+        if (phone !== undefined && !env.ipPhones[phone]) throw new NotFoundError(`no IP phone "${phone}" on ${node}`)
+        if (sw !== undefined && !env.switches[sw])
+          throw new NotFoundError(`no switch "${sw}" on ${node}`, {hint: `switches: ${Object.keys(env.switches).join(', ')}`})
+        const softphones = Object.values(env.agents)
+          .filter((a) => (phone === undefined || a.phone === phone) && (sw === undefined || a.switch === sw))
+          .map((a) => softphoneView(a.id))
+          .filter((s) => connection === undefined || s.connection === connection)
+        return {node, softphones}
+      })
 
-      const idParam = {type: 'object', required: ['id'], properties: {id: {type: 'string', minLength: 1, maxLength: 100}}} as const
-
-      app.get<{Params: {id: string}}>('/v1/ctios/softphones/:id/events', {schema: {params: idParam}}, async (req, reply) => {
+      serve(app, 'GET /v1/ctios/softphones/:id/events', async (req, reply) => {
         const {id} = req.params
         agentOf(id)
         const a = settle().agents[id]
@@ -563,34 +444,23 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
         // With 0: one connection per softphone still (the lab's desktop is the agent's only one).
         if (streams.has(id))
           throw new ConflictError(`softphone ${id} is already connected`, {hint: 'another desktop (or client simulator) holds it'})
-        reply.hijack()
-        const res = reply.raw
-        res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
-        res.on('close', () => closeSoftphone(id, res))
-        openSoftphone(id, res)
+        const stream: EventStream = openEventStream(reply, () => closeSoftphone(id, stream))
+        openSoftphone(id, stream)
+        return undefined
       })
 
-      app.post<{Params: {id: string}; Body: {state: AgentStatus}}>(
-        '/v1/ctios/softphones/:id/state',
-        {
-          schema: {
-            params: idParam,
-            body: {type: 'object', additionalProperties: false, required: ['state'], properties: {state: {enum: [...AGENT_STATUSES]}}},
-          },
-        },
-        async (req) => {
-          const {id} = req.params
-          agentOf(id)
-          const t = requestState(env, id, req.body.state)
-          apply(t)
-          deliver(t)
-          if (t.effects.length > 0) count('CtiAgentState', `agent state → ${req.body.state}`, undefined, id)
-          return {node, softphone: softphoneView(id)}
-        },
-      )
+      serve(app, 'POST /v1/ctios/softphones/:id/state', async (req) => {
+        const {id} = req.params
+        agentOf(id)
+        const t = requestState(env, id, req.body.state)
+        apply(t)
+        deliver(t)
+        if (t.effects.length > 0) count('CtiAgentState', `agent state → ${req.body.state}`, undefined, id)
+        return {node, softphone: softphoneView(id)}
+      })
 
       // LOAD-5: the supervisor's logout of an agent (after a desktop crash, its only way back in).
-      app.post<{Params: {id: string}}>('/v1/ctios/agents/:id/logout', {schema: {params: idParam}}, async (req) => {
+      serve(app, 'POST /v1/ctios/agents/:id/logout', async (req) => {
         const {id} = req.params
         agentOf(id)
         const t = logoutAgent(env, id)
@@ -601,46 +471,13 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
         return ctx.operations.done('ctios-agent-logout', {agent: id}, t.message, {agent: id, softphone: softphoneView(id)})
       })
 
-      app.post<{Body: Fault & {dryRun?: boolean}}>(
-        '/v1/ctios/faults',
-        {
-          schema: {
-            body: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['component', 'action'],
-              properties: {
-                component: {enum: [...COMPONENTS]},
-                action: {enum: [...FAULT_ACTIONS]},
-                id: {type: 'string', minLength: 1, maxLength: 100},
-                dryRun: {type: 'boolean'},
-              },
-            },
-          },
-        },
+      serve(
+        app,
+        'POST /v1/ctios/faults',
         async (req, reply) => {
-          if (!ctx.config.faultInjection) {
-            throw new ForbiddenError('fault injection is disabled on this node', {
-              hint: 'only lab and test agents (faultInjection: true) accept faults',
-            })
-          }
-          const {dryRun, ...fault} = req.body
+          const fault = acceptFault(req.body)
           const target = {component: fault.component, action: fault.action, ...(fault.id ? {id: fault.id} : {})}
           if (fault.component === 'ctios-server') {
-            if (fault.action !== 'down') {
-              throw new UsageError(`NodeManager restarts the CTI OS server by itself (CTI-3): only "ctios-server down" is a fault`, {
-                hint: `a stopped one starts with: ucctl service start ${CTIOS_SERVER_PROCESS} --node ${node}`,
-              })
-            }
-            if (fault.id !== undefined && fault.id !== node)
-              throw new UsageError(`this CTI OS server is ${node}, not "${fault.id}" (the peer is component "peer")`)
-            if (!supervised || !ctx.nodeManager.isRunning(CTIOS_SERVER_PROCESS) || !env.ctios.local.online) {
-              throw new RefusedError(
-                `the CTI OS server of ${node} is not online (${supervised ? ctx.nodeManager.status(CTIOS_SERVER_PROCESS).state : 'no process'})`,
-                {rule: 'CTI-3'},
-              )
-            }
-            if (dryRun) return planView(fault)
             const op = ctx.operations.start(
               'ctios-fault',
               target,
@@ -659,19 +496,18 @@ export async function ctiosFailoverModule(ctx: AgentContext): Promise<AgentModul
                 return {fault: target, failover: f, ctios: statusView()}
               },
             )
-            return reply.status(202).send(op)
+            reply.code(202)
+            return op
           }
-          if (dryRun) return planView(fault)
           const t = applyFault(settle(), fault)
           commitFault(t, fault)
-          return reply.status(200).send(
-            ctx.operations.done('ctios-fault', target, t.message, {
-              fault: target,
-              effects: effectSummary(t.effects),
-              ctios: statusView(),
-            }),
-          )
+          return ctx.operations.done('ctios-fault', target, t.message, {
+            fault: target,
+            effects: sendSummary(t.effects),
+            ctios: statusView(),
+          })
         },
+        async (req) => faultPlan(settle(), node, acceptFault(req.body)),
       )
     },
   }

@@ -6,6 +6,7 @@
 import type {FastifyInstance} from 'fastify'
 import {ForbiddenError, UnreachableError, UsageError} from '../errors.js'
 import type {EventLog} from './events.js'
+import {serve} from './route.js'
 
 /** Header naming the sending node on agent-to-agent requests. */
 export const PEER_HEADER = 'x-ucctl-peer'
@@ -76,23 +77,18 @@ export class NetworkFaults {
         request.raw.socket.destroy()
       }
     })
-    const body = {
-      type: 'object',
-      additionalProperties: false,
-      properties: {peers: {type: 'array', items: {type: 'string', minLength: 1}, maxItems: 64}},
-    } as const
     const guard = () => {
       if (!enabled)
         throw new ForbiddenError('fault injection is disabled on this node', {
           hint: 'only lab and test agents (faultInjection: true) accept faults',
         })
     }
-    app.get('/v1/faults/network', async () => ({isolatedFrom: this.list(), cutOff: this.everything, peers: this.peers}))
-    app.post<{Body: {peers?: string[]} | undefined}>('/v1/faults/network/isolate', {schema: {body}}, async (req) => {
+    serve(app, 'GET /v1/faults/network', async () => ({isolatedFrom: this.list(), cutOff: this.everything, peers: [...this.peers]}))
+    serve(app, 'POST /v1/faults/network/isolate', async (req) => {
       guard()
       return {isolatedFrom: this.isolate(req.body?.peers), cutOff: this.everything}
     })
-    app.post<{Body: {peers?: string[]} | undefined}>('/v1/faults/network/heal', {schema: {body}}, async (req) => {
+    serve(app, 'POST /v1/faults/network/heal', async (req) => {
       guard()
       return {isolatedFrom: this.heal(req.body?.peers), cutOff: this.everything}
     })

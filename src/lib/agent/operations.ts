@@ -33,6 +33,18 @@ export interface StartOptions {
    * signal aborted and undoes what it began), else why not. Without it, cancel always refuses.
    */
   cancellable?: () => string | undefined
+  /** Lock keys this caller reserved while it validated the action (see reserve): the operation takes them over. */
+  reservation?: Reservation
+}
+
+/**
+ * Lock keys held while an action is validated, before its operation exists (an upgrade asks
+ * every peer first): a second action on them is 409 Busy, as with a running operation.
+ */
+export interface Reservation {
+  readonly id: string
+  /** Frees the keys the operation did not take over (idempotent). */
+  release(): void
 }
 
 const KEEP = 200
@@ -40,6 +52,8 @@ const KEEP = 200
 export class OperationRegistry {
   private readonly store: JsonStore<{operations: Operation[]}>
   private readonly locks = new Map<string, string>()
+  /** Reservations that hold locks: id → the action being validated. */
+  private readonly reservations = new Map<string, string>()
   private readonly waiters = new Map<string, Set<() => void>>()
   private readonly running = new Map<string, {abort: AbortController; cancellable?: () => string | undefined}>()
 
@@ -97,15 +111,8 @@ export class OperationRegistry {
     work: (progress: Progress, signal: AbortSignal) => Promise<Record<string, unknown>>,
     opts: StartOptions = {},
   ): Operation {
-    for (const key of lockKeys) {
-      const holder = this.locks.get(key)
-      if (holder) {
-        throw new ConflictError(`another operation (${this.get(holder).action}, ${holder}) is running on ${key}`, {
-          hint: `wait for it: ucctl events --node ${this.node}`,
-          details: {operation: holder},
-        })
-      }
-    }
+    this.claim(lockKeys, opts.reservation?.id)
+    opts.reservation?.release()
     const op = this.create(action, target)
     for (const key of lockKeys) this.locks.set(key, op.id)
     this.save(op)
@@ -140,6 +147,39 @@ export class OperationRegistry {
         this.save(op)
       })
     return op
+  }
+
+  /** Holds `lockKeys` for `action` while it is validated; start(..., {reservation}) takes them over. */
+  reserve(action: string, lockKeys: string[]): Reservation {
+    this.claim(lockKeys)
+    const id = `reservation-${randomUUID()}`
+    this.reservations.set(id, action)
+    for (const key of lockKeys) this.locks.set(key, id)
+    return {
+      id,
+      release: () => {
+        this.reservations.delete(id)
+        for (const key of lockKeys) if (this.locks.get(key) === id) this.locks.delete(key)
+      },
+    }
+  }
+
+  /** 409 Busy when another operation (or a reservation other than `mine`) holds one of the keys. */
+  private claim(lockKeys: readonly string[], mine?: string): void {
+    for (const key of lockKeys) {
+      const holder = this.locks.get(key)
+      if (!holder || holder === mine) continue
+      const validating = this.reservations.get(holder)
+      if (validating !== undefined) {
+        throw new ConflictError(`another ${validating} is being validated on ${key}`, {
+          hint: `wait for it: ucctl events --node ${this.node}`,
+        })
+      }
+      throw new ConflictError(`another operation (${this.get(holder).action}, ${holder}) is running on ${key}`, {
+        hint: `wait for it: ucctl events --node ${this.node}`,
+        details: {operation: holder},
+      })
+    }
   }
 
   /**

@@ -3,32 +3,26 @@
 // restarts the node's services. UPG-4: every action is validated before anything runs, against
 // the whole cluster's partitions and histories, read from the peers (never guessed).
 import type {FastifyInstance} from 'fastify'
+import type {Answer} from '../api/index.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {JsonStore} from '../durable.js'
-import {ConflictError, NotFoundError, RefusedError, UsageError} from '../errors.js'
+import {NotFoundError, RefusedError, UsageError} from '../errors.js'
+import {type Cluster, type HistoryEntry, type NodePartitions, type Refusal, type UpgradeAction, planUpgrade} from '../domain/upgrade.js'
 import {
-  type Cluster,
-  type HistoryEntry,
-  type NodePartitions,
-  type Refusal,
-  type UpgradeAction,
   allowedBecause,
   checkNodeAction,
   clusterFromPartitions,
-  planUpgrade,
   stepOf,
   switchVersionTarget,
   upgradeTargetFor,
-} from '../domain/upgrade.js'
+} from '../domain/upgrade-guards.js'
 import {installableVersion, parseVersion} from '../domain/version.js'
 import type {AgentContext, AgentModule, AgentModuleFactory} from './module.js'
-import type {StartOptions} from './operations.js'
+import type {Operation, StartOptions} from './operations.js'
+import {serve} from './route.js'
 
 /** GET /v1/partitions. */
-export interface PartitionsReport extends NodePartitions {
-  /** The upgrade or switch-version running on this node, if any. */
-  readonly operation: {id: string; action: UpgradeAction} | null
-}
+export type PartitionsReport = Answer<'GET /v1/partitions'>
 
 interface State {
   active: string
@@ -37,6 +31,15 @@ interface State {
 }
 
 export const UPGRADE_PRODUCTS = ['cucm', 'imp'] as const
+/** The lock key of the node's partitions: one upgrade or switch-version at a time. */
+const PARTITIONS_LOCK = 'partitions'
+
+type StartOperation = (
+  target: Record<string, string>,
+  locks: string[],
+  work: (progress: (m: string) => void, signal: AbortSignal) => Promise<Record<string, unknown>>,
+  opts?: StartOptions,
+) => Operation
 const PROGRESS_STEPS = 10
 
 export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentModule => {
@@ -53,8 +56,8 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
   store.save()
   const state = store.data
   const abort = new AbortController()
-  /** The action being validated or run: one at a time per node (409 otherwise). */
-  let busy: {action: UpgradeAction; operation?: string} | null = null
+  /** The upgrade or switch-version running on this node. */
+  let running: {id: string; action: UpgradeAction} | null = null
 
   const report = (): PartitionsReport => ({
     node: config.name,
@@ -64,7 +67,7 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     active: state.active,
     inactive: state.inactive,
     history: state.history,
-    operation: busy?.operation ? {id: busy.operation, action: busy.action} : null,
+    operation: running,
   })
 
   /** Every cucm/imp node of the cluster, this one included; a peer that does not answer refuses. */
@@ -72,9 +75,9 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     const peers = await Promise.all(
       config.peers.map(async (p): Promise<NodePartitions | null> => {
         try {
-          const info = await ctx.peer(p.name).get<{product: string}>('/v1/node')
+          const info = await ctx.peer(p.name).call('GET /v1/node')
           if (!(UPGRADE_PRODUCTS as readonly string[]).includes(info.product)) return null
-          return await ctx.peer(p.name).get<PartitionsReport>('/v1/partitions')
+          return await ctx.peer(p.name).call('GET /v1/partitions')
         } catch (error) {
           const why = error instanceof Error ? error.message : String(error)
           throw new RefusedError(
@@ -124,52 +127,35 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     }
   }
 
-  /** Claims the node for one action (409 when another is validating or running). */
   /**
    * One upgrade or switch-version at a time per node, from its validation (the peers are asked)
-   * to the end of its operation: `body` validates, then starts the operation with `start`.
+   * to the end of its operation: the partitions' lock key is reserved while `body` validates, and
+   * the operation `start` begins takes it over (a second action meanwhile is 409 Busy).
    */
-  async function exclusively<T>(action: UpgradeAction, body: (start: typeof startOperation) => Promise<T>): Promise<T> {
-    if (busy) {
-      throw new ConflictError(
-        `another ${busy.action} is ${busy.operation ? `running (operation ${busy.operation})` : 'being validated'} on ${config.name}`,
-        {
-          hint: `wait for it: ucctl events --node ${config.name}`,
-          ...(busy.operation ? {details: {operation: busy.operation}} : {}),
-        },
-      )
-    }
-    busy = {action}
+  async function exclusively<T>(action: UpgradeAction, body: (start: StartOperation) => Promise<T>): Promise<T> {
+    const reservation = operations.reserve(action, [PARTITIONS_LOCK])
     try {
-      return await body(startOperation)
+      return await body((target, locks, work, opts = {}) => {
+        const op = operations.start(
+          action,
+          target,
+          [PARTITIONS_LOCK, ...locks],
+          async (progress, signal) => {
+            try {
+              return await work(progress, signal)
+            } finally {
+              running = null
+            }
+          },
+          {...opts, reservation},
+        )
+        running = {id: op.id, action}
+        return op
+      })
     } finally {
-      // Refused, dry run or failed to start: free again. A started operation frees it when done.
-      if (busy && !busy.operation) busy = null
+      // Refused, previewed or failed to start: free again. A started operation holds the key until done.
+      reservation.release()
     }
-  }
-
-  function startOperation(
-    action: UpgradeAction,
-    target: Record<string, string>,
-    locks: string[],
-    work: (progress: (m: string) => void, signal: AbortSignal) => Promise<Record<string, unknown>>,
-    opts: StartOptions = {},
-  ) {
-    const op = operations.start(
-      action,
-      target,
-      locks,
-      async (progress, signal) => {
-        try {
-          return await work(progress, signal)
-        } finally {
-          busy = null
-        }
-      },
-      opts,
-    )
-    busy = {action, operation: op.id}
-    return op
   }
 
   function save(change: Partial<State>): void {
@@ -195,35 +181,19 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
     },
 
     routes(app: FastifyInstance) {
-      app.get('/v1/partitions', async () => report())
+      serve(app, 'GET /v1/partitions', async () => report())
 
-      app.post<{Body: {version: string; dryRun?: boolean}}>(
-        '/v1/node/upgrade',
-        {
-          schema: {
-            body: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['version'],
-              properties: {version: {type: 'string', minLength: 1, maxLength: 100}, dryRun: {type: 'boolean'}},
-            },
-          },
-        },
+      serve(
+        app,
+        'POST /v1/node/upgrade',
         async (req, reply) => {
           const version = installableVersion(req.body.version)
           return exclusively('upgrade', async (start) => {
-            const {rules, data} = await validate('upgrade', version)
-            if (req.body.dryRun) {
-              const from = state.inactive ?? 'empty'
-              return reply
-                .status(200)
-                .send({node: config.name, action: 'upgrade', changes: [`inactive partition: ${from} → ${version}`], rules})
-            }
+            const {data} = await validate('upgrade', version)
             // Cancellable: the install writes the inactive partition only; the active one runs on.
             const op = start(
-              'upgrade',
               {node: config.name, version},
-              ['partitions'],
+              [],
               async (progress, signal) => {
                 try {
                   events.emit({
@@ -261,32 +231,33 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               },
               {cancellable: () => undefined},
             )
-            return reply.status(202).send(op)
+            reply.code(202)
+            return op
+          })
+        },
+        async (req) => {
+          const version = installableVersion(req.body.version)
+          return exclusively('upgrade', async () => {
+            const {rules} = await validate('upgrade', version)
+            const from = state.inactive ?? 'empty'
+            return {node: config.name, action: 'upgrade' as const, changes: [`inactive partition: ${from} → ${version}`], rules}
           })
         },
       )
 
-      app.post<{Body: {dryRun?: boolean} | undefined}>(
-        '/v1/node/switch-version',
-        {schema: {body: {type: 'object', additionalProperties: false, properties: {dryRun: {type: 'boolean'}}}}},
-        async (req, reply) => {
+      /** What this node's upgrade installed: once switched, that is what the checks see as done. */
+      const switchTarget = () => switchVersionTarget({node: config.name, inactive: state.inactive, history: state.history})
+      serve(
+        app,
+        'POST /v1/node/switch-version',
+        async (_req, reply) => {
           return exclusively('switch-version', async (start) => {
-            // What this node's upgrade installed: once switched, that is what the checks see as done.
-            const target = switchVersionTarget({node: config.name, inactive: state.inactive, history: state.history})
-            const {rules, data} = await validate('switch-version', target)
+            const target = switchTarget()
+            const {data} = await validate('switch-version', target)
             const services = nodeManager.names()
-            if (req.body?.dryRun) {
-              const changes = [
-                `active partition: ${state.active} → ${target}`,
-                `inactive partition: ${target} → ${state.active}`,
-                `every service restarted (${services.join(', ')})`,
-              ]
-              return reply.status(200).send({node: config.name, action: 'switch-version', changes, rules})
-            }
             const op = start(
-              'switch-version',
               {node: config.name, version: target},
-              ['partitions', ...services.map((s) => `service:${s}`)],
+              services.map((s) => `service:${s}`),
               async (progress) => {
                 try {
                   const from = state.active
@@ -322,7 +293,20 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
                 }
               },
             )
-            return reply.status(202).send(op)
+            reply.code(202)
+            return op
+          })
+        },
+        async () => {
+          return exclusively('switch-version', async () => {
+            const target = switchTarget()
+            const {rules} = await validate('switch-version', target)
+            const changes = [
+              `active partition: ${state.active} → ${target}`,
+              `inactive partition: ${target} → ${state.active}`,
+              `every service restarted (${nodeManager.names().join(', ')})`,
+            ]
+            return {node: config.name, action: 'switch-version' as const, changes, rules}
           })
         },
       )

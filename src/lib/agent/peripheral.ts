@@ -15,10 +15,13 @@ import {
   type FailoverAgentState,
   loadChangeRefusal,
   parseConfigurationParameters,
+  REJECT_MEANING,
   withLoad,
 } from '../domain/load-parameter.js'
 import {toVersion} from '../domain/version.js'
+import {type ActionEffect, effectLine} from '../domain/effects.js'
 import type {AgentContext, AgentModule} from './module.js'
+import {serve} from './route.js'
 
 export type PgState = 'online' | 'offline'
 
@@ -35,6 +38,14 @@ const handles = new WeakMap<AgentContext, PeripheralHandle>()
 /** The peripheral of the node whose agent context this is (undefined before the module is made). */
 export function peripheralOf(ctx: AgentContext): PeripheralHandle | undefined {
   return handles.get(ctx)
+}
+
+/** What a PG restart does beyond it (CTI-1, CTI-6), said by the node's CTI OS server. */
+const pgRestartEffects = new WeakMap<AgentContext, () => ActionEffect[]>()
+
+/** The node's CTI OS server says what a PG restart would do to its softphones (the preview of load set). */
+export function onPgRestart(ctx: AgentContext, effects: () => ActionEffect[]): void {
+  pgRestartEffects.set(ctx, effects)
 }
 
 interface PeripheralSettings {
@@ -126,18 +137,21 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
   return {
     nodeInfo: () => ({peripheral: {pg, loadInEffect: store.data.loadInEffect, pending: view().pending}}),
     routes(app: FastifyInstance) {
-      app.get('/v1/peripheral', async () => view())
+      serve(app, 'GET /v1/peripheral', async () => view())
 
-      app.put<{Body: {value: 0 | 1}}>(
-        '/v1/peripheral/load',
-        {schema: {body: {type: 'object', additionalProperties: false, required: ['value'], properties: {value: {enum: [0, 1]}}}}},
+      /** The field with /LOAD `value`, unless the rules forbid it on this node (it uses CTI OS: LOAD-1, LOAD-4). */
+      const loadField = (value: 0 | 1) => {
+        const d = store.data
+        const broken = loadChangeRefusal(d, value)
+        if (broken) throw new RefusedError(`refusing /LOAD ${value} on ${node}: ${broken.message}`, {rule: broken.rule, hint: broken.fix})
+        return withLoad(d.configurationParameters, value)
+      }
+      serve(
+        app,
+        'PUT /v1/peripheral/load',
         async (req) => {
           const d = store.data
-          const field = withLoad(d.configurationParameters, req.body.value)
-          // Refuse a value the rules forbid for this node (it uses CTI OS: LOAD-1, LOAD-4).
-          const broken = loadChangeRefusal(d, req.body.value)
-          if (broken)
-            throw new RefusedError(`refusing /LOAD ${req.body.value} on ${node}: ${broken.message}`, {rule: broken.rule, hint: broken.fix})
+          const field = loadField(req.body.value)
           if (field !== d.configurationParameters) {
             const from = d.configurationParameters
             d.configurationParameters = field
@@ -150,22 +164,33 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
           }
           return view()
         },
+        async (req) => {
+          const d = store.data
+          const value = req.body.value
+          const field = loadField(value)
+          const changes: string[] = []
+          if (field !== d.configurationParameters) changes.push(`Configuration Parameters: "${d.configurationParameters}" → "${field}"`)
+          // The PG restart's effects on the softphones (CTI-1, CTI-6), from this node's CTI OS server.
+          const effects = req.query.restart ? (pgRestartEffects.get(ctx)?.() ?? []) : []
+          if (req.query.restart)
+            changes.push(
+              `PG: online → offline → online; /LOAD ${d.loadInEffect ?? '?'} → /LOAD ${value} in effect`,
+              ...effects.map(effectLine),
+            )
+          const rules = [
+            'LOAD-6: /LOAD is replaced in the field; the other parameters are kept',
+            'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0',
+            ...effects.map((e) => e.rule),
+          ]
+          return {node, action: 'load set', changes, rules, effects}
+        },
       )
 
       // LOAD-5 (run time): the CTI OS server's desktop connection profile.
-      app.get('/v1/ctios/settings', async () => settingsView())
-      app.put<{Body: {rejectIfAlreadyLoggedIn: 0 | 1}}>(
-        '/v1/ctios/settings',
-        {
-          schema: {
-            body: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['rejectIfAlreadyLoggedIn'],
-              properties: {rejectIfAlreadyLoggedIn: {enum: [0, 1]}},
-            },
-          },
-        },
+      serve(app, 'GET /v1/ctios/settings', async () => settingsView())
+      serve(
+        app,
+        'PUT /v1/ctios/settings',
         async (req) => {
           const d = store.data
           const to = req.body.rejectIfAlreadyLoggedIn
@@ -181,9 +206,15 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
           }
           return settingsView()
         },
+        async (req) => {
+          const from = store.data.rejectIfAlreadyLoggedIn
+          const to = req.body.rejectIfAlreadyLoggedIn
+          const changes = from === to ? [] : [`RejectIfAlreadyLoggedIn: ${from} → ${to}: ${REJECT_MEANING[to]}`]
+          return {node, action: 'ctios settings', changes, rules: ['LOAD-5']}
+        },
       )
 
-      app.post('/v1/peripheral/restart', async (_req, reply) => {
+      serve(app, 'POST /v1/peripheral/restart', async (_req, reply) => {
         const op = ctx.operations.start('pg-restart', {peripheral: 'PG'}, ['peripheral:pg'], async (progress) => {
           pg = 'offline'
           const offline = 'PG going offline (restart: it reads the Configuration Parameters when it starts, LOAD-1)'
@@ -206,7 +237,8 @@ export async function peripheralModule(ctx: AgentContext): Promise<AgentModule> 
           progress(online)
           return {peripheral: view()}
         })
-        return reply.status(202).send(op)
+        reply.code(202)
+        return op
       })
     },
   }

@@ -45,6 +45,7 @@ export function serve<K extends Route>(app: FastifyInstance, key: K, handler: Ha
     url: r.url,
     schema,
     ...(r.bodyLimit ? {bodyLimit: r.bodyLimit} : {}),
+    ...(r.traffic ? {config: {traffic: true}} : {}),
     handler: (preview
       ? (req: RouteRequest<K>, reply: FastifyReply) => ((req.query as {dryRun?: boolean}).dryRun ? preview(req) : handler(req, reply))
       : handler) as Untyped,

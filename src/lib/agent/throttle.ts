@@ -19,16 +19,15 @@ import {
   describeThrottleChanges,
   exitLatencyMs,
   initialThrottleState,
-  MAX_LATENCY_FAULT_MS,
   resolveThrottleParams,
   stepThrottle,
-  THROTTLE_PARAMETERS,
   type ThrottleEvent,
   type ThrottleParams,
   throttleStateAfterRestart,
   validateThrottleParams,
 } from '../domain/throttle.js'
 import type {AgentContext, AgentModule} from './module.js'
+import {serve} from './route.js'
 
 export const CALLMANAGER_SERVICE = 'Cisco CallManager'
 /** How often an internal message is posted (not a documented duration: the probe's rate). */
@@ -47,14 +46,6 @@ function busyWait(ms: number): void {
     // spin
   }
 }
-
-const paramsBody = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  // Types here; ranges by validateThrottleParams, so the answer names the rule (THR-2..5).
-  properties: Object.fromEntries(THROTTLE_PARAMETERS.map((r) => [r.key, {type: 'integer'}])),
-} as const
 
 export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
   const node = ctx.config.name
@@ -226,42 +217,49 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
       await restarting
     },
     routes(app: FastifyInstance) {
-      app.get('/v1/throttle', async () => status())
+      serve(app, 'GET /v1/throttle', async () => status())
 
-      app.put<{Body: Record<string, number>}>('/v1/throttle/params', {schema: {body: paramsBody}}, async (req) => {
-        const check = validateThrottleParams(req.body)
+      /** THR-2..5 ranges (the answer names the rule), then what would change. */
+      const checkParams = (values: Partial<ThrottleParams>) => {
+        const check = validateThrottleParams(values)
         const errors = check.findings.filter((f) => f.severity === 'error')
         if (errors.length > 0) throw new UsageError(errors.map((f) => f.message).join('; '), {rule: errors[0].rule, hint: errors[0].fix})
-        const changes = describeThrottleChanges(store.data.params, req.body)
-        store.data.params = {...store.data.params, ...req.body}
-        store.save()
-        ctx.events.emit({
-          type: 'ThrottleParams',
-          service: CALLMANAGER_SERVICE,
-          message: `throttle parameters changed: ${changes.join('; ')} (THR-7: discouraged unless Cisco support recommends it)`,
-          data: {changes: req.body, rule: 'THR-7'},
-        })
-        return {node, params: store.data.params, changes, findings: check.findings}
-      })
-
-      app.post<{Body: {ms: number}}>(
-        '/v1/faults/latency',
-        {
-          schema: {
-            body: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['ms'],
-              properties: {ms: {type: 'integer', minimum: 0, maximum: MAX_LATENCY_FAULT_MS}},
-            },
-          },
+        return {changes: describeThrottleChanges(store.data.params, values), findings: [...check.findings]}
+      }
+      serve(
+        app,
+        'PUT /v1/throttle/params',
+        async (req) => {
+          const {changes, findings} = checkParams(req.body)
+          store.data.params = {...store.data.params, ...req.body}
+          store.save()
+          ctx.events.emit({
+            type: 'ThrottleParams',
+            service: CALLMANAGER_SERVICE,
+            message: `throttle parameters changed: ${changes.join('; ')} (THR-7: discouraged unless Cisco support recommends it)`,
+            data: {changes: req.body, rule: 'THR-7'},
+          })
+          return {node, params: store.data.params, changes, findings}
         },
         async (req) => {
-          if (!ctx.config.faultInjection) {
-            throw new ForbiddenError('fault injection is disabled on this node', {
-              hint: 'only lab and test agents (faultInjection: true) accept faults',
-            })
-          }
+          const {changes, findings} = checkParams(req.body)
+          const warnings = findings.filter((f) => f.severity === 'warning')
+          return {node, action: 'throttle params', changes, rules: [...new Set(warnings.map((w) => `${w.rule}: ${w.message}`))], findings}
+        },
+      )
+
+      const faultsAllowed = () => {
+        if (!ctx.config.faultInjection) {
+          throw new ForbiddenError('fault injection is disabled on this node', {
+            hint: 'only lab and test agents (faultInjection: true) accept faults',
+          })
+        }
+      }
+      serve(
+        app,
+        'POST /v1/faults/latency',
+        async (req) => {
+          faultsAllowed()
           const from = latencyFaultMs
           latencyFaultMs = req.body.ms
           if (from !== latencyFaultMs) {
@@ -275,6 +273,15 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
             })
           }
           return {node, latencyMs: latencyFaultMs}
+        },
+        async (req) => {
+          faultsAllowed()
+          return {
+            node,
+            action: 'lab latency',
+            changes: [`added latency per message on ${node}: ${latencyFaultMs} → ${req.body.ms} ms`],
+            rules: ['THR-2: the average expected delay rises with it; above the entry latency the node enters Code Yellow'],
+          }
         },
       )
 

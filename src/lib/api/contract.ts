@@ -35,6 +35,8 @@ export interface RouteDecl {
   readonly preview?: TSchema
   /** Larger bodies than the agent's default (64 KiB). */
   readonly bodyLimit?: number
+  /** Simulated traffic (calls, softphones), not an administrative action: neither audited nor kept for idempotency. */
+  readonly traffic?: true
 }
 
 export type RouteTable = {readonly [K in RouteKey]?: RouteDecl}

@@ -4,11 +4,21 @@ import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, Stream
 import {configurationRoutes} from './routes/configuration.js'
 import {connectionRoutes} from './routes/connection.js'
 import {coreRoutes} from './routes/core.js'
+import {ctiosRoutes} from './routes/ctios.js'
+import {faultRoutes} from './routes/faults.js'
+import {peripheralRoutes} from './routes/peripheral.js'
+import {throttleRoutes} from './routes/throttle.js'
+import {upgradeRoutes} from './routes/upgrade.js'
 
 export const ROUTES = {
   ...coreRoutes,
   ...configurationRoutes,
   ...connectionRoutes,
+  ...ctiosRoutes,
+  ...peripheralRoutes,
+  ...throttleRoutes,
+  ...upgradeRoutes,
+  ...faultRoutes,
 }
 
 export type Routes = typeof ROUTES

@@ -14,6 +14,7 @@ export interface CompiledRoute {
   preview?: unknown
   stream?: unknown
   bodyLimit?: number
+  traffic?: true
 }
 
 const plain = (s: TSchema | undefined): unknown => (s === undefined ? undefined : JSON.parse(JSON.stringify(s)))
@@ -30,6 +31,7 @@ export function compileRoutes(table: Record<string, RouteDecl>): Record<string, 
         ...(d.preview ? {preview: plain(d.preview)} : {}),
         ...(d.stream ? {stream: plain(d.stream)} : {}),
         ...(d.bodyLimit ? {bodyLimit: d.bodyLimit} : {}),
+        ...(d.traffic ? {traffic: d.traffic} : {}),
       }
       return [key, route]
     }),

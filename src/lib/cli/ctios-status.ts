@@ -1,49 +1,22 @@
 // `ucctl ctios status|clients|fault` and the client simulator of `ctios clients open`
 // (SPEC §2, CTI-1..7). The rules are ../domain/cti-failover.ts and the agent's ctios module;
 // this is the I/O and the views around them.
+import type {Answer, Query} from '../api/index.js'
 import type {AgentClient} from '../client/agent-client.js'
+import type {Component, FaultAction} from '../domain/cti-failover.js'
+import type {SoftphoneEvent} from '../domain/cti-softphones.js'
 import {UsageError} from '../errors.js'
-import type {Component, CtiRule, FaultAction, SoftphoneEvent} from '../domain/cti-failover.js'
-import {type Envelope, envelope} from './base-command.js'
-import {SoftphoneFleet, type SoftphoneEndpoint} from './ctios-softphones.js'
+import {type SoftphoneEndpoint, SoftphoneFleet} from '../lab/softphones.js'
+import {envelope} from './base-command.js'
 import {submitAction} from './operation.js'
-import type {View} from './render.js'
-
-type Outcome = {doc: Envelope; view: View; exitCode: number}
+import {type Outcome, planOutcome} from './plan.js'
 
 /** GET /v1/ctios of a CTI OS agent. */
-export interface CtiosStatus {
-  node: string
-  components: Array<{
-    component: string
-    id: string
-    state: string
-    activeSide?: string
-    sides?: Record<string, string>
-    capacity?: number
-    softphones?: number
-    agents?: number
-    process?: {state: string; pid: number | null}
-  }>
-  ipPhones: {total: number; outOfService: number}
-  clients: {softphones: number; connected: number; Offline: number; disconnected: number; onPeer: number}
-  agents: Record<string, number>
-  lastSnapshot: {time: string; rule?: string; agents: number; devices: number; calls: number; softphones: number} | null
-  lastFailover: Record<string, unknown> | null
-}
-
-export interface SoftphoneRow {
-  id: string
-  agentState: string
-  phone: string
-  switch: string
-  connection: 'connected' | 'Offline' | 'disconnected'
-  server: string | null
-  offline: Array<{rule: string; reason: string}>
-}
+export type CtiosStatus = Answer<'GET /v1/ctios'>
+export type SoftphoneRow = Answer<'GET /v1/ctios/softphones'>['softphones'][number]
 
 export async function ctiosStatus(client: AgentClient): Promise<Outcome> {
-  const s = await client.get<CtiosStatus>('/v1/ctios')
+  const s = await client.call('GET /v1/ctios')
   const detail = (c: CtiosStatus['components'][number]) =>
     c.sides
       ? `active side ${c.activeSide}; A ${c.sides.A}, B ${c.sides.B}`
@@ -76,8 +49,8 @@ export async function ctiosStatus(client: AgentClient): Promise<Outcome> {
   }
 }
 
-export async function ctiosClients(client: AgentClient, filter: {phone?: string; switch?: string; connection?: string}): Promise<Outcome> {
-  const {node, softphones} = await client.get<{node: string; softphones: SoftphoneRow[]}>('/v1/ctios/softphones', filter)
+export async function ctiosClients(client: AgentClient, filter: Query<'GET /v1/ctios/softphones'>): Promise<Outcome> {
+  const {node, softphones} = await client.call('GET /v1/ctios/softphones', {query: filter})
   const by = (c: SoftphoneRow['connection']) => softphones.filter((s) => s.connection === c).length
   const perSwitch = new Map<string, {connected: number; offline: number}>()
   for (const s of softphones) {
@@ -116,15 +89,6 @@ export interface FaultFlags {
   yes: boolean
 }
 
-interface Plan {
-  node: string
-  action: string
-  changes: string[]
-  rules: CtiRule[]
-  failover: boolean
-  effects: Array<{send: string; rule?: string; reason?: string; softphones: number}>
-}
-
 /** CTI-6, said before anything that makes softphones fail over. */
 export const CTI6_WARNING =
   'warning: agents must not click their desktops during a failover: the desktop buffers the actions and applies them when the failover completes (CTI-6)'
@@ -141,18 +105,12 @@ export async function injectFault(
   flags: FaultFlags,
   io: {progress: (m: string) => void; notice: (m: string) => void; confirm: (question: string) => Promise<boolean>},
 ): Promise<Outcome> {
-  const body = {component: fault.component, action: fault.action, ...(fault.id !== undefined ? {id: fault.id} : {})}
-  const {body: plan} = await client.post<Plan>('/v1/ctios/faults', {...body, dryRun: true})
-  if (flags['dry-run']) {
-    return {
-      doc: envelope('OperationPlan', {...plan}),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: plan.changes.map((c, i) => [c, i === 0 ? plan.rules.join(', ') : ''])},
-      exitCode: 0,
-    }
-  }
+  const request = {body: {component: fault.component, action: fault.action, ...(fault.id !== undefined ? {id: fault.id} : {})}}
+  const plan = await client.preview('POST /v1/ctios/faults', request)
+  if (flags['dry-run']) return planOutcome(plan)
   if (plan.failover) {
     io.notice(CTI6_WARNING)
-    const affected = plan.effects
+    const affected = plan.sends
       .filter((e) => e.send === 'Offline' || e.send === 'Disconnect')
       .map((e) => `${e.send} → ${e.softphones}`)
       .join(', ')
@@ -160,7 +118,7 @@ export async function injectFault(
       throw new UsageError('not confirmed; nothing was changed')
     }
   }
-  return submitAction(client, '/v1/ctios/faults', body, flags, io.progress)
+  return submitAction(client, 'POST /v1/ctios/faults', request, flags, io.progress)
 }
 
 /** The events of a client simulator, gathered by kind, rule and reason (kind SoftphoneEvents). */
@@ -184,7 +142,7 @@ export async function runClientSimulator(
   io: {report: (d: SoftphoneEventsDoc) => void; notice: (m: string) => void},
 ): Promise<{opened: number; received: number; drops: number}> {
   // Softphones another desktop (or simulator) holds are left alone.
-  const {softphones} = await client.get<{softphones: SoftphoneRow[]}>('/v1/ctios/softphones', {connection: 'disconnected'})
+  const {softphones} = await client.call('GET /v1/ctios/softphones', {query: {connection: 'disconnected'}})
   if (opts.count > softphones.length) {
     throw new UsageError(
       `${client.node.name} has ${softphones.length} softphones free (one per agent, not already connected); --count ${opts.count} is too many`,

@@ -1,18 +1,11 @@
 // Effects before they happen (issue 10): the agent says what an action would do beyond its
 // node (PRG-2/3, UC-10/12, CTI-1/3, with CTI-6); the CLI asks for confirmation stating it, or
 // shows it with --dry-run. The rules are ../domain/effects.ts, applied by the agent.
-import type {AgentClient} from '../client/agent-client.js'
-import type {ActionEffect} from '../domain/effects.js'
+import {type ActionEffect, effectLine} from '../domain/effects.js'
 import {UsageError} from '../errors.js'
 import {confirmOrRefuse} from './confirm.js'
 
-export type EffectQuery = {action: 'stop' | 'cycle' | 'start'; service: string} | {action: 'node-restart' | 'pg-restart'}
-
-export async function effectsOf(client: AgentClient, query: EffectQuery): Promise<ActionEffect[]> {
-  return (await client.get<{effects: ActionEffect[]}>('/v1/effects', query)).effects
-}
-
-export const effectLine = (e: ActionEffect) => `${e.kind === 'warning' ? 'warning: ' : ''}${e.message} (${e.rule})`
+export {effectLine}
 
 /**
  * Confirms an action that has effects: the question states them with their numbers; without a

@@ -1,36 +1,25 @@
 // `ucctl load check|set`: the /LOAD peripheral configuration parameter of CTI OS nodes
 // (LOAD-1..6). The rules are ../domain/load-parameter.ts; this is the I/O around them.
+import type {Answer} from '../api/index.js'
 import type {AgentClient} from '../client/agent-client.js'
 import {unreadFindings, unreadOf} from '../client/outcome.js'
-import {NotFoundError, RefusedError} from '../errors.js'
-import {checkLoadParameter, type LoadFinding, loadChangeRefusal, withLoad} from '../domain/load-parameter.js'
-import {type Envelope, envelope} from './base-command.js'
+import {checkLoadParameter, type LoadFinding, withLoad} from '../domain/load-parameter.js'
+import {NotFoundError} from '../errors.js'
+import {envelope} from './base-command.js'
 import {checkOutcome} from './check.js'
-import {confirmEffects, effectLine, effectsOf} from './effects.js'
+import {confirmEffects} from './effects.js'
 import {submitAction} from './operation.js'
+import {type Outcome, planOutcome} from './plan.js'
 import {readProductNodes} from './product-nodes.js'
 import type {View} from './render.js'
 import type {Target} from './target.js'
 
 /** GET /v1/peripheral of a CTI OS agent. */
-export interface Peripheral {
-  node: string
-  configurationParameters: string
-  load: 0 | 1 | null
-  loadInEffect: 0 | 1 | null
-  pending: boolean
-  icmVersion: string
-  ctiosVersion: string | null
-  upgradedFrom: string | null
-  rejectIfAlreadyLoggedIn: 0 | 1
-  pg: {state: 'online' | 'offline'; lastRestartAt: string | null}
-}
-
-type Outcome = {doc: Envelope; view: View; exitCode: number}
+export type Peripheral = Answer<'GET /v1/peripheral'>
 
 export async function getPeripheral(client: AgentClient): Promise<Peripheral> {
   try {
-    return await client.get<Peripheral>('/v1/peripheral')
+    return await client.call('GET /v1/peripheral')
   } catch (error) {
     if (error instanceof NotFoundError) {
       throw new NotFoundError(`${client.node.name} has no peripheral: /LOAD is a setting of CTI OS nodes`, {
@@ -116,35 +105,15 @@ export async function setLoad(
 ): Promise<Outcome> {
   const node = client.node.name
   const before = await getPeripheral(client)
-  const refusal = loadChangeRefusal(before, value)
-  if (refusal) throw new RefusedError(`refusing /LOAD ${value} on ${node}: ${refusal.message}`, {rule: refusal.rule, hint: refusal.fix})
-  const field = withLoad(before.configurationParameters, value)
+  // The agent's preview: the field change and, with the PG restart, its effects on the softphones
+  // (CTI-1, CTI-6); it refuses a value the rules forbid for the node (LOAD-1, LOAD-4).
+  const plan = await client.preview('PUT /v1/peripheral/load', {body: {value}, query: {restart: flags.restart}})
   // Already written and read by the PG: a restart would only take the PG offline for nothing (CTI-1).
-  if (field === before.configurationParameters && !before.pending) {
+  if (withLoad(before.configurationParameters, value) === before.configurationParameters && !before.pending) {
     io.notice(`${node}: /LOAD ${value} is already in the field and in effect; nothing to do`)
     return {doc: envelope('Peripheral', {...before}), view: peripheralView(before), exitCode: 0}
   }
-  // The PG restart's effect on the softphones (CTI-1, CTI-6), from the agent.
-  const effects = flags.restart ? await effectsOf(client, {action: 'pg-restart'}) : []
-  if (flags['dry-run']) {
-    const changes = []
-    if (field !== before.configurationParameters) changes.push(`Configuration Parameters: "${before.configurationParameters}" → "${field}"`)
-    if (flags.restart)
-      changes.push(
-        `PG: online → offline → online; /LOAD ${before.loadInEffect ?? '?'} → /LOAD ${value} in effect`,
-        ...effects.map(effectLine),
-      )
-    const rules = [
-      'LOAD-6: /LOAD is replaced in the field; the other parameters are kept',
-      'LOAD-1: the PG must restart for the change to apply; CTI OS failover needs /LOAD 0',
-      ...effects.map((e) => e.rule),
-    ]
-    return {
-      doc: envelope('OperationPlan', {node, action: 'load set', changes, rules, effects}),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
-      exitCode: 0,
-    }
-  }
+  if (flags['dry-run']) return planOutcome(plan)
   // Allowed on an ICM version that defaults to /LOAD 1 (LOAD-3), but not what CTI OS failover wants.
   if (value === 1)
     io.notice(
@@ -153,17 +122,17 @@ export async function setLoad(
   if (flags.restart)
     await confirmEffects(
       `Set /LOAD ${value} on ${node} and restart the PG now? (LOAD-1: the PG must restart for the change to apply)`,
-      effects,
+      plan.effects,
       flags.yes,
       io.notice,
       true,
     )
-  const after = await client.put<Peripheral>('/v1/peripheral/load', {value})
+  const after = await client.call('PUT /v1/peripheral/load', {body: {value}})
   if (!flags.restart) {
     if (after.pending) io.notice(`warning: the PG of ${node} still runs with /LOAD ${after.loadInEffect ?? '?'} until it restarts (LOAD-1)`)
     return {doc: envelope('Peripheral', {...after}), view: peripheralView(after), exitCode: 0}
   }
-  return submitAction(client, '/v1/peripheral/restart', undefined, flags, io.progress)
+  return submitAction(client, 'POST /v1/peripheral/restart', undefined, flags, io.progress)
 }
 
 export function peripheralView(p: Peripheral): View {

@@ -18,13 +18,10 @@ export abstract class NetworkFaultCommand extends BaseCommand<typeof NetworkFaul
 
   async run(): Promise<Envelope> {
     const {client, node, target} = await this.node(this.args.node)
-    const {body} = await client.post<{isolatedFrom: string[]; cutOff?: boolean}>(`/v1/faults/network/${this.verb}`, {
-      peers: this.flags.from ?? [],
-    })
-    const cutOff = body.cutOff ?? false
-    return this.output(envelope('NetworkFault', {context: target.context, node: node.name, isolatedFrom: body.isolatedFrom, cutOff}), {
+    const {isolatedFrom, cutOff} = await client.call(`POST /v1/faults/network/${this.verb}`, {body: {peers: this.flags.from ?? []}})
+    return this.output(envelope('NetworkFault', {context: target.context, node: node.name, isolatedFrom, cutOff}), {
       columns: ['NODE', 'ISOLATED FROM'],
-      rows: [[node.name, cutOff ? 'everything' : body.isolatedFrom.join(',') || '-']],
+      rows: [[node.name, cutOff ? 'everything' : isolatedFrom.join(',') || '-']],
     })
   }
 }

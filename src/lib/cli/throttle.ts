@@ -1,6 +1,7 @@
 // `ucctl throttle status|params` and `ucctl lab latency`: call throttling and Code Yellow on
 // Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
 // agents (../agent/throttle.ts); this is the I/O around them.
+import type {Answer} from '../api/index.js'
 import type {AgentClient} from '../client/agent-client.js'
 import {type NodeOutcome, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
 import {UcctlError, UsageError} from '../errors.js'
@@ -14,28 +15,29 @@ import {
   throttleInvestigation,
   validateThrottleParams,
 } from '../domain/throttle.js'
-import {type Envelope, envelope} from './base-command.js'
-
-export {MAX_LATENCY_FAULT_MS}
+import {envelope} from './base-command.js'
+import {type Outcome, planOutcome} from './plan.js'
 import {readProductNodes} from './product-nodes.js'
-import type {View} from './render.js'
 import type {Target} from './target.js'
 
-type Outcome = {doc: Envelope; view: View; exitCode: number}
+export {MAX_LATENCY_FAULT_MS}
 
-/** GET /v1/throttle of a Unified CM agent (the fields the CLI reads). */
-export interface ThrottleStatusDoc {
-  node: string
-  state: 'Normal' | 'Code Yellow' | 'Code Red'
-  averageExpectedDelayMs: number
-  throttlingSampleActivity: number
-  callsRejected: number
-  sampleSize: number
-  thresholds: {entryMs: number; exitMs: number}
-  counters: Record<string, number>
-  params: ThrottleParams
-  [more: string]: unknown
-}
+/** GET /v1/throttle of a Unified CM agent. */
+export type ThrottleStatusDoc = Answer<'GET /v1/throttle'>
+/** What a node's throttle status shows (an AXL context reads no more than this). */
+export type ThrottleReading = Pick<
+  ThrottleStatusDoc,
+  | 'node'
+  | 'state'
+  | 'averageExpectedDelayMs'
+  | 'throttlingSampleActivity'
+  | 'callsRejected'
+  | 'sampleSize'
+  | 'thresholds'
+  | 'counters'
+  | 'params'
+> &
+  Partial<ThrottleStatusDoc>
 
 /** `throttle status [--node N]`: one node, or every Unified CM node of the context. */
 export async function throttleStatus(target: Target, name: string | undefined, notice: (m: string) => void): Promise<Outcome> {
@@ -50,7 +52,7 @@ export async function throttleStatus(target: Target, name: string | undefined, n
 /** ThrottleStatus from one outcome per Unified CM node: a node not read is listed with its error. */
 export function throttleStatusOutcome(
   context: string,
-  outcomes: Array<NodeOutcome<ThrottleStatusDoc>>,
+  outcomes: Array<NodeOutcome<ThrottleReading>>,
   title: string,
   notice: (m: string) => void,
 ): Outcome {
@@ -92,7 +94,7 @@ export function throttleStatusOutcome(
 
 async function getThrottle(client: AgentClient): Promise<ThrottleStatusDoc> {
   try {
-    return await client.get<ThrottleStatusDoc>('/v1/throttle')
+    return await client.call('GET /v1/throttle')
   } catch (error) {
     if (error instanceof UcctlError && error.code === 'NotFound') {
       throw new UsageError(`${client.node.name} is not a Unified CM node: call throttling runs on Unified CM`, {
@@ -137,14 +139,16 @@ export interface ThrottleParamsStore {
   node: string
   read(): Promise<ThrottleParams>
   write(values: Record<string, number>): Promise<{params: ThrottleParams; changes?: string[]; findings?: readonly ThrottleParamFinding[]}>
+  /** What a write would change (the agent's preview); without it (AXL has no preview), from the values read. */
+  preview?(values: Record<string, number>): Promise<{changes: string[]; rules: string[]}>
 }
 
 export function agentThrottleParams(client: AgentClient): ThrottleParamsStore {
   return {
     node: client.node.name,
     read: async () => (await getThrottle(client)).params,
-    write: (values) =>
-      client.put<{params: ThrottleParams; changes: string[]; findings: ThrottleParamFinding[]}>('/v1/throttle/params', values),
+    write: (values) => client.call('PUT /v1/throttle/params', {body: values}),
+    preview: (values) => client.preview('PUT /v1/throttle/params', {body: values}),
   }
 }
 
@@ -167,17 +171,12 @@ export async function setThrottleParams(
   }
   const values = Object.fromEntries(Object.entries(partial).map(([k, v]) => [k, Number(v)]))
   const node = store.node
-  const current = await store.read()
-  const changes = describeThrottleChanges(current, values)
   const warnings = check.findings.filter((f) => f.severity === 'warning')
-  if (flags['dry-run']) {
-    const rules = [...new Set(warnings.map((w) => `${w.rule}: ${w.message}`))]
-    return {
-      doc: envelope('OperationPlan', {node, action: 'throttle params', changes, rules}),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; '), rules.join('; ')]]},
-      exitCode: 0,
-    }
-  }
+  const plan = store.preview
+    ? await store.preview(values)
+    : {changes: describeThrottleChanges(await store.read(), values), rules: [...new Set(warnings.map((w) => `${w.rule}: ${w.message}`))]}
+  const changes = plan.changes
+  if (flags['dry-run']) return planOutcome({node, action: 'throttle params', ...plan})
   for (const w of warnings) io.notice(`warning ${w.rule}: ${w.message}`)
   if (!(await io.confirm(`Change ${changes.join('; ')} on ${node}? (THR-7: discouraged unless Cisco support recommends it)`))) {
     throw new UsageError('not confirmed; nothing was changed')
@@ -194,25 +193,16 @@ export function parseLatencyMs(text: string): number {
   return ms
 }
 
-/** `lab latency <node> <ms>`: the lab's fault that slows every message of a Unified CM agent. */
+/** `lab latency <node> <ms>`: the lab's fault that slows every message of a Unified CM agent (the agent previews --dry-run). */
 export async function setLatencyFault(client: AgentClient, ms: number, flags: {'dry-run': boolean}): Promise<Outcome> {
-  const node = client.node.name
-  if (flags['dry-run']) {
-    const s = await getThrottle(client)
-    const changes = [`added latency per message on ${node}: ${String(s.latencyFaultMs ?? 0)} → ${ms} ms`]
-    const rules = ['THR-2: the average expected delay rises with it; above the entry latency the node enters Code Yellow']
-    return {
-      doc: envelope('OperationPlan', {node, action: 'lab latency', changes, rules}),
-      view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes[0], rules[0]]]},
-      exitCode: 0,
-    }
-  }
-  let r: {node: string; latencyMs: number}
+  const request = {body: {ms}}
+  let r: Answer<'POST /v1/faults/latency'>
   try {
-    r = (await client.post<{node: string; latencyMs: number}>('/v1/faults/latency', {ms})).body
+    if (flags['dry-run']) return planOutcome(await client.preview('POST /v1/faults/latency', request))
+    r = await client.call('POST /v1/faults/latency', request)
   } catch (error) {
     if (error instanceof UcctlError && error.code === 'NotFound')
-      throw new UsageError(`${node} is not a Unified CM node: the latency fault is on Unified CM agents`)
+      throw new UsageError(`${client.node.name} is not a Unified CM node: the latency fault is on Unified CM agents`)
     throw error
   }
   return {

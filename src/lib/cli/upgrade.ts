@@ -3,18 +3,10 @@
 import {readFileSync} from 'node:fs'
 import {AgentClient, fanOut} from '../client/agent-client.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {
-  type Cluster,
-  type HistoryEntry,
-  type NodePartitions,
-  type PlanStep,
-  type UpgradePlan,
-  type UpgradeTarget,
-  clusterFromPartitions,
-} from '../domain/upgrade.js'
+import type {Cluster, HistoryEntry, NodePartitions, PlanStep, UpgradePlan, UpgradeTarget} from '../domain/upgrade.js'
+import {clusterFromPartitions} from '../domain/upgrade-guards.js'
 import {parseVersion} from '../domain/version.js'
 import {withArticle} from '../domain/services.js'
-import type {PartitionsReport} from '../agent/partitions.js'
 import {type Envelope, envelope} from './base-command.js'
 import type {View} from './render.js'
 import type {Target} from './target.js'
@@ -73,8 +65,8 @@ export async function clusterFromTopology(path: string, clusterName?: string): P
 export async function clusterFromAgents(target: Target, clusterName?: string): Promise<ClusterPicture> {
   const answers = await fanOut(target.nodes, async (n) => {
     const client = new AgentClient(n, {timeoutMs: 5000})
-    const info = await client.get<{product: string}>('/v1/node')
-    return UPGRADE_PRODUCTS.includes(info.product) ? client.get<PartitionsReport>('/v1/partitions') : null
+    const info = await client.call('GET /v1/node')
+    return UPGRADE_PRODUCTS.includes(info.product) ? client.call('GET /v1/partitions') : null
   })
   const failed = answers.find((a) => !a.ok)
   // A plan from part of the cluster would be a guess.
@@ -162,10 +154,10 @@ export function planOutcome(plan: UpgradePlan, picture: ClusterPicture): {doc: E
 
 /** Refuses (exit 2) a node without partitions to upgrade, before posting the action. */
 export async function assertUpgradable(client: AgentClient): Promise<void> {
-  const info = await client.get<{product: string; productName?: string}>('/v1/node')
+  const info = await client.call('GET /v1/node')
   if (!UPGRADE_PRODUCTS.includes(info.product)) {
     throw new UsageError(
-      `${client.node.name} is ${withArticle(info.productName ?? info.product)} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`,
+      `${client.node.name} is ${withArticle(info.productName)} node: only Unified CM and IM and Presence nodes have partitions to upgrade (SPEC §5)`,
     )
   }
 }

@@ -23,9 +23,12 @@ export interface ClientOptions {
   token?: string
   /** PEM of the CA that signed the agents' certificates (https URLs). */
   ca?: string
+  /** Connections per agent (default 8): a fleet of event streams (the softphone simulator) holds one each. */
+  connections?: number
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+const CONNECTIONS = 8
 /**
  * Unique per action, not secret: Math.random is enough and spares loading node:crypto (a few ms
  * of every CLI start).
@@ -42,7 +45,7 @@ function idempotencyKey(): string {
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const RETRIES = 3
 
-/** Connection pools by trusted CA ('' = the system's CAs). */
+/** Connection pools by trusted CA ('' = the system's CAs) and size. */
 const pools = new Map<string, Dispatcher>()
 
 /** Certificate problems: a clear reason, never a silent bypass (exit 7 like any unreachable node). */
@@ -60,16 +63,17 @@ export const TLS_ERRORS: Record<string, string> = {
  * The connection pool for `ca`, undici loaded on first use through its public entry (a CLI run
  * that sends nothing never loads it; the CLI's bundle, scripts/bundle.js, makes it cheap).
  */
-async function pool(ca = ''): Promise<Dispatcher> {
-  let agent = pools.get(ca)
+async function pool(ca = '', connections = CONNECTIONS): Promise<Dispatcher> {
+  const key = `${connections} ${ca}`
+  let agent = pools.get(key)
   if (!agent) {
     // module.exports of the CommonJS package: the same in Node and in the CLI's bundle.
     const {
       default: {Agent},
     } = await import('undici')
     // Another caller may have made it while we waited for the import.
-    agent = pools.get(ca) ?? new Agent({connections: 8, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
-    pools.set(ca, agent)
+    agent = pools.get(key) ?? new Agent({connections, keepAliveTimeout: 4000, connect: {timeout: 5000, ...(ca ? {ca} : {})}})
+    pools.set(key, agent)
   }
   return agent
 }
@@ -122,20 +126,23 @@ export class AgentClient {
    * Calls a route of the contract (src/lib/api): the request and the answer are the route's
    * declared types, e.g. `client.call('GET /v1/services/:name', {params: {name}})`.
    */
-  async call<K extends Route>(route: K, ...[request]: Args<K>): Promise<Answer<K>> {
-    return (await this.exchange(route, ...([request] as Args<K>))).body
+  async call<K extends Route>(route: K, ...args: Args<K>): Promise<Answer<K>> {
+    return (await this.routed<Answer<K>>(route, args[0] as CallRequest | undefined)).body
   }
 
   /** Like call, with the answer's HTTP status (200 done at once, 202 accepted). */
-  exchange<K extends Route>(route: K, ...[request]: Args<K>): Promise<AgentResponse<Answer<K>>> {
-    const r = (request ?? {}) as CallRequest
-    return this.send<Answer<K>>(methodOf(route), pathOf(route, r.params), r.body, r.query, r.timeoutMs)
+  exchange<K extends Route>(route: K, ...args: Args<K>): Promise<AgentResponse<Answer<K>>> {
+    return this.routed<Answer<K>>(route, args[0] as CallRequest | undefined)
   }
 
   /** What an action would do, changing nothing: the agent's preview of it (the one dry-run path). */
-  async preview<K extends PreviewRoute>(route: K, ...[request]: Args<K>): Promise<Preview<K>> {
-    const r = (request ?? {}) as CallRequest
-    return (await this.send<Preview<K>>(methodOf(route), pathOf(route, r.params), r.body, {...r.query, dryRun: true}, r.timeoutMs)).body
+  async preview<K extends PreviewRoute>(route: K, ...args: Args<K>): Promise<Preview<K>> {
+    return (await this.routed<Preview<K>>(route, args[0] as CallRequest | undefined, {dryRun: true})).body
+  }
+
+  /** A route's request, sent: its answer is typed by the caller from the contract (Answer, Preview). */
+  private routed<T>(route: string, r: CallRequest = {}, extraQuery: CallRequest['query'] = {}): Promise<AgentResponse<T>> {
+    return this.send<T>(methodOf(route), pathOf(route, r.params), r.body, {...r.query, ...extraQuery}, r.timeoutMs)
   }
 
   /** Follows a route's event stream (see stream) with the route's declared event type. */
@@ -173,7 +180,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca)
+    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca, this.opts.connections)
     const headers: Record<string, string> = {accept: 'application/json', ...this.authHeader(), ...this.opts.headers}
     if (body !== undefined) headers['content-type'] = 'application/json'
     // An action carries an idempotency key, so a retry after a dropped connection (the agent may
@@ -234,7 +241,7 @@ export class AgentClient {
     const url = new URL(path, this.node.url)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v))
     this.opts.gate?.()
-    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca)
+    const agent = await pool(this.opts.ca ?? AgentClient.credentials.ca, this.opts.connections)
     let res: Dispatcher.ResponseData
     try {
       const headers = {

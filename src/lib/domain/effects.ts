@@ -11,6 +11,9 @@ export interface ActionEffect {
   message: string
 }
 
+/** An effect in one line, as a plan lists it. */
+export const effectLine = (e: ActionEffect) => `${e.kind === 'warning' ? 'warning: ' : ''}${e.message} (${e.rule})`
+
 /** The node-level actions whose effect is asked before they run. */
 export type EffectAction =
   | {type: 'service'; action: 'stop' | 'cycle' | 'start'; service: string}

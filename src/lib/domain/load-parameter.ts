@@ -360,3 +360,9 @@ export function failoverAgentState(peripheral: {readonly loadInEffect: 0 | 1 | n
   if (ctios && isReleaseOf(ctios, '7.0')) return {mode: 'Not Ready', rule: 'LOAD-4'}
   return {mode: 'CTI-7', rule: 'CTI-7'}
 }
+
+/** What RejectIfAlreadyLoggedIn does, in the documents' words (LOAD-5) and ucctl's choice for 0. */
+export const REJECT_MEANING: Record<0 | 1, string> = {
+  1: 'a login with an agent ID already logged in is refused; after a desktop crash a supervisor logs the agent out (ucctl ctios agent logout AGENT), then the agent logs in by hand (LOAD-5)',
+  0: 'a desktop that comes back while its agent is still logged in is re-logged in automatically (state after failover: LOAD-2 / CTI-7); one desktop per agent ID at a time',
+}

@@ -4,15 +4,8 @@
 // file only routes an action to them and records what they say. Pure: time is passed in.
 
 import {NotFoundError, RefusedError, UcctlError, UsageError} from '../errors.js'
-import {
-  type CtiEnvironment,
-  ctiosServerOnline,
-  type Fault,
-  mergeEffects,
-  planFault,
-  softphoneConnection,
-  type Transition,
-} from './cti-failover.js'
+import {type CtiEnvironment, ctiosServerOnline, type Fault, type Transition} from './cti-failover.js'
+import {mergeEffects, planFault, softphoneConnection} from './cti-softphones.js'
 import {type ManualAction, planManualAction} from './connection-cluster.js'
 import {criticalStopEffect, type ServerStatus} from './connection-statuses.js'
 import {checkCapacity, checkRedundancyGroups, type PresenceFinding} from './presence-capacity.js'
@@ -36,7 +29,8 @@ import {
   type ServiceState,
   type StartupType,
 } from './services.js'
-import {checkNodeAction, clusterFromPartitions, type HistoryEntry, planUpgrade, switchVersionTarget, type UpgradeAction} from './upgrade.js'
+import {type HistoryEntry, planUpgrade, type UpgradeAction} from './upgrade.js'
+import {checkNodeAction, clusterFromPartitions, switchVersionTarget} from './upgrade-guards.js'
 import {installableVersion, parseVersion} from './version.js'
 import type {Finding} from './finding.js'
 

@@ -307,7 +307,7 @@ async function adopt(n: LabNode, pids: number[], ca: string | undefined): Promis
   const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline && pids.some(isAlive)) {
     try {
-      const health = await client.get<{node: string; pid?: number}>('/v1/health')
+      const health = await client.call('GET /v1/health')
       return health.node === n.name ? pids.find((p) => p === health.pid) : undefined
     } catch {
       await sleep(50)

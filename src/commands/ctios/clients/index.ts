@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../../lib/cli/base-command.js'
-import {ctiosClients} from '../../../lib/cli/ctios-status.js'
+import {ctiosClients, type SoftphoneRow} from '../../../lib/cli/ctios-status.js'
 import {productNode} from '../../../lib/cli/product-nodes.js'
 
 export default class CtiosClients extends BaseCommand<typeof CtiosClients> {
@@ -19,7 +19,11 @@ export default class CtiosClients extends BaseCommand<typeof CtiosClients> {
 
   async run() {
     const {client} = await productNode(await this.target(), this.flags.node, 'ctios', 'CTI OS failover')
-    const r = await ctiosClients(client, {phone: this.flags.phone, switch: this.flags.switch, connection: this.flags.connection})
+    const r = await ctiosClients(client, {
+      phone: this.flags.phone,
+      switch: this.flags.switch,
+      connection: this.flags.connection as SoftphoneRow['connection'] | undefined,
+    })
     return this.output(r.doc, r.view, r.exitCode)
   }
 }

@@ -35,7 +35,7 @@ printed gathered by event, rule and reason (with --json: one SoftphoneEvents doc
     const timer = this.flags.duration ? setTimeout(stop, this.flags.duration * 1000) : undefined
     try {
       const r = await runClientSimulator(
-        {url: node.url, token: target.token, ca: target.ca},
+        {name: node.name, url: node.url, token: target.token, ca: target.ca},
         client,
         {count: this.flags.count, login: this.flags.login as 'Available' | 'Not Ready' | 'none', everyMs: this.flags.every, signal},
         {

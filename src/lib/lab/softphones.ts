@@ -1,15 +1,17 @@
-// Simulated CTI OS softphones (issue 6): each is its own long-lived connection to the CTI OS
-// agent (Server-Sent Events), as a desktop's is; it records what it receives, sends agent state
-// requests, and reconnects on its own when its connection is lost (CTI-3). Used by
-// `ucctl ctios clients open`, the tests and bench/ctios.ts.
-// Not AgentClient: its pool holds a few connections per agent, a fleet needs one per softphone.
-import {Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest} from 'node:http'
-import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
-import {sseParser} from '../client/sse.js'
-import {errorFromWire, UnreachableError, type WireError} from '../errors.js'
-import type {AgentStatus, AgentView, CtiRule, SoftphoneEvent} from '../domain/cti-failover.js'
+// Simulated CTI OS softphones (issue 6): a traffic simulator beside the lab's load generator.
+// Each softphone is its own long-lived connection to the CTI OS agent (its event stream, as a
+// desktop's is); it records what it receives, sends agent state requests, and reconnects on its
+// own when its connection is lost (CTI-3). Used by `ucctl ctios clients open`, the tests and
+// bench/ctios.ts. Through the one client (AgentClient.follow and call), with a pool that holds
+// one connection per softphone.
+import {AgentClient} from '../client/agent-client.js'
+import type {AgentStatus, CtiRule} from '../domain/cti-failover.js'
+import type {AgentView, SoftphoneEvent} from '../domain/cti-softphones.js'
+import {ConflictError, InternalError, UnreachableError} from '../errors.js'
 
 export interface SoftphoneEndpoint {
+  /** The CTI OS node's name (default: its URL's host). */
+  name?: string
   /** The CTI OS agent's base URL. */
   url: string
   token?: string
@@ -40,67 +42,6 @@ export interface SoftphoneOptions {
   bufferDuringFailover?: boolean
 }
 
-/** One HTTP(S) connection pool for a whole fleet, with no limit on connections. */
-class Transport {
-  private readonly agent: HttpAgent
-  private readonly base: URL
-  private readonly request: typeof httpRequest
-
-  constructor(readonly endpoint: SoftphoneEndpoint) {
-    this.base = new URL(endpoint.url)
-    const https = this.base.protocol === 'https:'
-    this.agent = https
-      ? new HttpsAgent({keepAlive: true, maxSockets: Infinity, ...(endpoint.ca ? {ca: endpoint.ca} : {})})
-      : new HttpAgent({keepAlive: true, maxSockets: Infinity})
-    this.request = (https ? httpsRequest : httpRequest) as typeof httpRequest
-  }
-
-  private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return {...(this.endpoint.token ? {authorization: `Bearer ${this.endpoint.token}`} : {}), ...extra}
-  }
-
-  open(path: string, onResponse: (res: IncomingMessage) => void, onError: (e: Error) => void): ClientRequest {
-    const req = this.request(
-      new URL(path, this.base),
-      {method: 'GET', agent: this.agent, headers: this.headers({accept: 'text/event-stream'})},
-      onResponse,
-    )
-    req.on('error', onError)
-    req.end()
-    return req
-  }
-
-  post<T>(path: string, body: unknown): Promise<{status: number; body: T}> {
-    const data = JSON.stringify(body)
-    return new Promise((resolve, reject) => {
-      const req = this.request(
-        new URL(path, this.base),
-        {method: 'POST', agent: this.agent, headers: this.headers({'content-type': 'application/json', accept: 'application/json'})},
-        (res) => {
-          let text = ''
-          res.setEncoding('utf8')
-          res.on('data', (c: string) => (text += c))
-          res.on('end', () => {
-            try {
-              resolve({status: res.statusCode ?? 0, body: JSON.parse(text || '{}') as T})
-            } catch (error) {
-              reject(error)
-            }
-          })
-        },
-      )
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        reject(new UnreachableError(`${this.base.origin} did not answer: ${e.code ?? e.message}`)),
-      )
-      req.end(data)
-    })
-  }
-
-  close(): void {
-    this.agent.destroy()
-  }
-}
-
 const FAILOVER_RULES: ReadonlySet<CtiRule | undefined> = new Set(['CTI-1', 'CTI-2', 'CTI-3'])
 
 export class Softphone {
@@ -115,21 +56,17 @@ export class Softphone {
   offlineRule: CtiRule | undefined
   /** A refusal that ends reconnecting (401, 404...). */
   error: Error | undefined
-  private req: ClientRequest | undefined
+  private stream: AbortController | undefined
   private closed = false
   private failures = 0
   private timer: NodeJS.Timeout | undefined
   private readonly buffered: Array<{state: AgentStatus; resolve: (v: AgentView) => void; reject: (e: unknown) => void}> = []
 
   constructor(
-    private readonly transport: Transport,
+    private readonly client: AgentClient,
     readonly id: string,
     private readonly opts: SoftphoneOptions = {},
   ) {}
-
-  private get path(): string {
-    return `/v1/ctios/softphones/${encodeURIComponent(this.id)}`
-  }
 
   /** Between losing its CTI OS server (or an Offline of CTI-1/2/3) and the failover's end. */
   inFailover(): boolean {
@@ -142,47 +79,46 @@ export class Softphone {
 
   connect(): void {
     if (this.closed) return
-    const req = this.transport.open(
-      `${this.path}/events`,
-      (res) => {
-        if (res.statusCode !== 200) {
-          let text = ''
-          res.on('data', (c) => (text += c))
-          res.on('end', () => {
-            const wire = (JSON.parse(text || '{}') as {error?: WireError}).error
-            // An agent shutting down answers 503, and 409 comes while the agent has not yet seen
-            // our previous connection close: come back later. Anything else will not change.
-            if (res.statusCode === 503 || (res.statusCode === 409 && this.failures < 5)) this.lost()
-            else {
-              this.error = errorFromWire(res.statusCode ?? 500, wire)
-              this.status = 'closed'
-            }
-          })
-          return
-        }
-        this.connections++
-        this.failures = 0
-        res.setEncoding('utf8')
-        res.on(
-          'data',
-          sseParser((data) => this.onEvent(data as SoftphoneEvent)),
-        )
-        // A server that dies mid-stream aborts the response: that is a lost connection too.
-        res.on('error', () => {})
-        res.on('close', () => {
-          if (this.req === req) this.lost()
-        })
-      },
-      () => {
-        if (this.req === req) this.lost()
-      },
-    )
-    this.req = req
+    const stream = new AbortController()
+    this.stream = stream
+    let heard = false
+    this.client
+      .follow(
+        'GET /v1/ctios/softphones/:id/events',
+        {params: {id: this.id}},
+        (event) => {
+          // The agent says where the softphone stands as soon as it takes the connection.
+          if (!heard) {
+            heard = true
+            this.connections++
+            this.failures = 0
+          }
+          this.onEvent(event)
+        },
+        stream.signal,
+      )
+      .then(
+        () => {
+          if (this.stream === stream) this.lost()
+        },
+        (error: unknown) => {
+          if (this.stream !== stream) return
+          // A server gone (or shutting down: 503) comes back; 409 comes while the agent has not yet
+          // seen our previous connection close: come back later. Anything else will not change.
+          const again =
+            error instanceof UnreachableError || error instanceof InternalError || (error instanceof ConflictError && this.failures < 5)
+          if (again) this.lost()
+          else {
+            this.error = error as Error
+            this.status = 'closed'
+          }
+        },
+      )
   }
 
   /** The connection is gone: reconnect on our own, sooner first, then backing off. */
   private lost(): void {
-    this.req = undefined
+    this.stream = undefined
     if (this.closed) return
     this.drops++
     this.status = 'reconnecting'
@@ -237,12 +173,7 @@ export class Softphone {
   }
 
   private async send(state: AgentStatus): Promise<AgentView> {
-    const {status, body} = await this.transport.post<{
-      softphone?: {agentState: AgentStatus; phone: string; switch: string}
-      error?: WireError
-    }>(`${this.path}/state`, {state})
-    if (status >= 400) throw errorFromWire(status, body.error)
-    const s = body.softphone!
+    const {softphone: s} = await this.client.call('POST /v1/ctios/softphones/:id/state', {params: {id: this.id}, body: {state}})
     return {id: this.id, state: s.agentState, phone: s.phone, switch: s.switch}
   }
 
@@ -259,20 +190,22 @@ export class Softphone {
     this.closed = true
     this.status = 'closed'
     if (this.timer) clearTimeout(this.timer)
-    const req = this.req
-    this.req = undefined
-    req?.destroy()
+    const stream = this.stream
+    this.stream = undefined
+    stream?.abort()
     for (const b of this.buffered.splice(0)) b.reject(new Error(`softphone ${this.id} closed`))
   }
 }
 
 export class SoftphoneFleet {
   readonly phones: Softphone[]
-  private readonly transport: Transport
 
   constructor(endpoint: SoftphoneEndpoint, ids: readonly string[], opts: SoftphoneOptions = {}) {
-    this.transport = new Transport(endpoint)
-    this.phones = ids.map((id) => new Softphone(this.transport, id, opts))
+    const node = {name: endpoint.name ?? new URL(endpoint.url).host, url: endpoint.url}
+    // One connection per softphone's stream (a desktop's), and one per softphone for its requests:
+    // a fleet logging in at once must not queue behind a handful of connections.
+    const client = new AgentClient(node, {token: endpoint.token, ca: endpoint.ca, connections: 2 * ids.length})
+    this.phones = ids.map((id) => new Softphone(client, id, opts))
   }
 
   get(id: string): Softphone {
@@ -307,6 +240,5 @@ export class SoftphoneFleet {
 
   close(): void {
     for (const p of this.phones) p.close()
-    this.transport.close()
   }
 }
