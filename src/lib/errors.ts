@@ -117,6 +117,16 @@ export class RefusedError extends UcctlError {
   readonly code = 'Refused'
 }
 
+/**
+ * A call or message the server does not take now (reorder tone in Code Yellow, a status that
+ * answers no calls): simulated traffic refused by a rule, with that rule; nothing changed.
+ */
+export class RejectedError extends UcctlError {
+  readonly exitCode = 5
+  readonly httpStatus = 429
+  readonly code = 'Rejected'
+}
+
 /** Another operation is running on that node or group. */
 export class ConflictError extends UcctlError {
   readonly exitCode = 6
@@ -146,8 +156,7 @@ const BY_STATUS: Record<number, new (message: string, opts?: ErrorDetails) => Uc
   413: UsageError,
   415: UsageError,
   422: RefusedError,
-  // A call the node does not take (reorder tone in Code Yellow, a status that answers no calls).
-  429: RefusedError,
+  429: RejectedError,
 }
 
 const ERROR_CLASSES = [
@@ -160,6 +169,7 @@ const ERROR_CLASSES = [
   UnauthorizedError,
   ForbiddenError,
   RefusedError,
+  RejectedError,
   ConflictError,
   UnreachableError,
   WaitTimeoutError,

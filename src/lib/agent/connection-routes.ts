@@ -5,17 +5,10 @@ import {randomUUID} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
 import {acceptPeerHandover} from '../domain/connection-role.js'
 import {replicationAllowed, statusDefinition} from '../domain/connection-statuses.js'
-import {RefusedError, UcctlError, UsageError} from '../errors.js'
+import {RefusedError, RejectedError, UsageError} from '../errors.js'
 import type {ManualBody, RoleManager} from './connection-role-manager.js'
 import type {AgentContext} from './module.js'
 import {serve} from './route.js'
-
-/** A call or message the server does not take now: 429 with the rule (the wire Unified CM shares, THR-1). */
-class RejectedError extends UcctlError {
-  readonly exitCode = 5
-  readonly httpStatus = 429
-  readonly code = 'Rejected'
-}
 
 export function serveConnection(app: FastifyInstance, rm: RoleManager, ctx: AgentContext): void {
   const {self, peerName, records, calls, counters} = rm

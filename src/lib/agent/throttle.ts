@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore, writeFileDurably} from '../durable.js'
-import {ConflictError, ForbiddenError, RefusedError, UsageError} from '../errors.js'
+import {ConflictError, ForbiddenError, RefusedError, RejectedError, UsageError} from '../errors.js'
 import {
   admitCall,
   DEFAULT_THROTTLE_PARAMS,
@@ -286,56 +286,40 @@ export async function throttleModule(ctx: AgentContext): Promise<AgentModule> {
       )
 
       // THR-1: a new call attempt; in Code Yellow the caller hears reorder tone.
-      app.post<{Body: {durationMs?: number}}>(
-        '/v1/calls',
-        {
-          config: {traffic: true},
-          schema: {
-            body: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {durationMs: {type: 'integer', minimum: 0, maximum: 3_600_000}},
-            },
-          },
-        },
-        async (req, reply) => {
-          busyWait(latencyFaultMs)
-          counts.CallsAttempted++
-          const r = admitCall(state)
-          state = r.state
-          if (!r.admitted) {
-            const red = state.state === 'Code Red'
-            return reply.status(429).send({
-              error: {
-                code: 'Rejected',
-                message: red
-                  ? `call attempt rejected on ${node}: reorder tone (Code Red: ${CALLMANAGER_SERVICE} restarting)`
-                  : `call attempt rejected on ${node}: reorder tone (Code Yellow)`,
-                rule: red ? 'THR-4' : 'THR-1',
-                details: {state: state.state, averageExpectedDelayMs: state.counters.AverageExpectedDelay},
-              },
-            })
-          }
-          if (ctx.nodeManager.names().includes(CALLMANAGER_SERVICE) && !ctx.nodeManager.isRunning(CALLMANAGER_SERVICE)) {
-            throw new RefusedError(`${CALLMANAGER_SERVICE} is not Running on ${node}: no call processing`, {
-              hint: `ucctl service start "${CALLMANAGER_SERVICE}" --node ${node}`,
-            })
-          }
-          counts.CallsAdmitted++
-          const durationMs = req.body?.durationMs ?? 0
-          const id = `${node}-${counts.CallsAttempted}`
-          if (durationMs > 0) {
-            counts.CallsInProgress++
-            const t = setTimeout(() => {
-              callTimers.delete(t)
-              counts.CallsInProgress--
-            }, durationMs)
-            t.unref()
-            callTimers.add(t)
-          }
-          return reply.status(201).send({id, node, admitted: true, state: state.state, durationMs, time: new Date().toISOString()})
-        },
-      )
+      serve(app, 'POST /v1/calls', async (req, reply) => {
+        busyWait(latencyFaultMs)
+        counts.CallsAttempted++
+        const r = admitCall(state)
+        state = r.state
+        if (!r.admitted) {
+          const red = state.state === 'Code Red'
+          throw new RejectedError(
+            red
+              ? `call attempt rejected on ${node}: reorder tone (Code Red: ${CALLMANAGER_SERVICE} restarting)`
+              : `call attempt rejected on ${node}: reorder tone (Code Yellow)`,
+            {rule: red ? 'THR-4' : 'THR-1', details: {state: state.state, averageExpectedDelayMs: state.counters.AverageExpectedDelay}},
+          )
+        }
+        if (ctx.nodeManager.names().includes(CALLMANAGER_SERVICE) && !ctx.nodeManager.isRunning(CALLMANAGER_SERVICE)) {
+          throw new RefusedError(`${CALLMANAGER_SERVICE} is not Running on ${node}: no call processing`, {
+            hint: `ucctl service start "${CALLMANAGER_SERVICE}" --node ${node}`,
+          })
+        }
+        counts.CallsAdmitted++
+        const durationMs = req.body?.durationMs ?? 0
+        const id = `${node}-${counts.CallsAttempted}`
+        if (durationMs > 0) {
+          counts.CallsInProgress++
+          const t = setTimeout(() => {
+            callTimers.delete(t)
+            counts.CallsInProgress--
+          }, durationMs)
+          t.unref()
+          callTimers.add(t)
+        }
+        reply.code(201)
+        return {id, node, admitted: true as const, state: state.state, durationMs, time: new Date().toISOString()}
+      })
     },
   }
 }

@@ -13,7 +13,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 export type RouteKey = `${Method} /v1/${string}`
 
 /** Wire error codes (errors.ts) a route may answer besides those every route may. */
-export type ErrorCode = 'NotFound' | 'Refused' | 'Busy' | 'Timeout' | 'Failed' | 'Unreachable' | 'Internal'
+export type ErrorCode = 'NotFound' | 'Refused' | 'Rejected' | 'Busy' | 'Timeout' | 'Failed' | 'Unreachable' | 'Internal'
 
 export interface RouteDecl {
   /** One line: what the route does, in the documents' words. */

@@ -162,7 +162,9 @@ export const connectionRoutes = routes({
   // Served by Unity Connection (UC-2, UC-8) and by Unified CM (call throttling, THR-1): one route,
   // the same wire (201 answered; 429 Rejected with the rule when the node takes no call).
   'POST /v1/calls': {
-    summary: 'A simulated call: answered (201) or rejected (429 Rejected, with the rule)',
+    summary:
+      'A simulated call: answered (201) or rejected (429 Rejected, with the rule: UC-2 on Unity Connection, THR-1/THR-4 on Unified CM)',
+    traffic: true,
     body: Type.Object({durationMs: Type.Optional(Type.Integer({minimum: 0, maximum: MAX_CALL_MS}))}, {additionalProperties: false}),
     response: Type.Object({
       id: Type.String(),
@@ -174,7 +176,7 @@ export const connectionRoutes = routes({
       time: Type.Optional(Time),
     }),
     status: 201,
-    errors: ['Refused'],
+    errors: ['Refused', 'Rejected'],
   },
   'GET /v1/calls': {
     summary: 'Calls in progress on this server, and those answered, rejected and dropped (UC-8)',
