@@ -407,6 +407,17 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
+  it('PRG-3: a group action sent to an SRM that does not perform it goes to the one that does', async () => {
+    const p = await group()
+    const op = await startOp(p.url(A), 'failover', A)
+    assert.equal(op.node, B, "the peer's SRM performs the failover")
+    assert.equal((await waitOp(p.url(B), op)).state, 'succeeded')
+    const back = await startOp(p.url(B), 'fallback', A)
+    assert.equal(back.node, A, 'the node takes its users back')
+    assert.equal((await waitOp(p.url(A), back)).state, 'succeeded')
+    await waitRow(p.url(B), 1)
+  })
+
   it("PRG-9: HA enabled while a node's critical services are down: that node fails over at once", async () => {
     const p = await group()
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')

@@ -1,6 +1,7 @@
 // Long-running actions as operations (DESIGN.md "Long operations"): 202 + id, polled or
 // long-polled until they reach a stable state. One running operation per lock key (a service,
-// a node, a group): a second one gets 409 Busy.
+// a node, a group), whether an operation of this node or a peer's group action holds it: a second
+// one gets 409 Busy.
 import {randomUUID} from 'node:crypto'
 import {ConflictError, NotFoundError, PartialFailureError, RefusedError, UcctlError, type WireError} from '../errors.js'
 import {JsonStore} from '../durable.js'
@@ -33,13 +34,28 @@ export interface StartOptions {
    * signal aborted and undoes what it began), else why not. Without it, cancel always refuses.
    */
   cancellable?: () => string | undefined
+  /** The owner of locks already held for this work (hold()): the operation takes them over. */
+  owner?: string
+}
+
+/**
+ * A lock key's holder: an operation of this node, or a peer's group action (its lease here).
+ * One mechanism for both, so an action of either kind excludes the other.
+ */
+export interface Lock {
+  readonly owner: string
+  /** The node acting. */
+  readonly holder: string
+  readonly operation?: string
+  /** A lease ends by itself (its holder may die without releasing it). */
+  readonly expiresAt?: number
 }
 
 const KEEP = 200
 
 export class OperationRegistry {
   private readonly store: JsonStore<{operations: Operation[]}>
-  private readonly locks = new Map<string, string>()
+  private readonly locks = new Map<string, Lock>()
   private readonly waiters = new Map<string, Set<() => void>>()
   private readonly running = new Map<string, {abort: AbortController; cancellable?: () => string | undefined}>()
 
@@ -87,8 +103,46 @@ export class OperationRegistry {
   }
 
   /**
-   * Starts `work` under `lockKeys` unless another operation holds one of them. The returned
-   * operation is already durable; `work` reports progress and resolves with the result.
+   * Holds `key` for `owner` (a group action of a peer: the local half of its lease) until it is
+   * released or `ttlMs` has passed; refuses (409 Busy) while another owner holds it.
+   */
+  hold(key: string, owner: string, holder: string, ttlMs: number): void {
+    this.check([key], owner)
+    this.locks.set(key, {owner, holder, expiresAt: this.now() + ttlMs})
+  }
+
+  /** Releases `key` if `owner` holds it. */
+  release(key: string, owner: string): void {
+    if (this.locks.get(key)?.owner === owner) this.locks.delete(key)
+  }
+
+  /** Who holds `key` now (an operation of this node, or a peer's lease), if anyone. */
+  lockOf(key: string): Lock | undefined {
+    const l = this.locks.get(key)
+    if (l?.expiresAt !== undefined && l.expiresAt <= this.now()) this.locks.delete(key)
+    return this.locks.get(key)
+  }
+
+  /** Refuses (409 Busy) when another owner than `owner` holds one of `keys`. */
+  check(keys: readonly string[], owner?: string): void {
+    for (const key of keys) {
+      const l = this.lockOf(key)
+      if (!l || l.owner === owner) continue
+      throw l.operation
+        ? new ConflictError(`another operation (${this.get(l.operation).action}, ${l.operation}) is running on ${key}`, {
+            hint: `wait for it: ucctl events --node ${this.node}`,
+            details: {operation: l.operation},
+          })
+        : new ConflictError(`another operator action is running on ${key} (from ${l.holder})`, {
+            hint: `wait for it: ucctl events --node ${l.holder}`,
+            details: {holder: l.holder},
+          })
+    }
+  }
+
+  /**
+   * Starts `work` under `lockKeys` unless another operation (or a peer's lease) holds one of them.
+   * The returned operation is already durable; `work` reports progress and resolves with the result.
    */
   start(
     action: string,
@@ -97,17 +151,10 @@ export class OperationRegistry {
     work: (progress: Progress, signal: AbortSignal) => Promise<Record<string, unknown>>,
     opts: StartOptions = {},
   ): Operation {
-    for (const key of lockKeys) {
-      const holder = this.locks.get(key)
-      if (holder) {
-        throw new ConflictError(`another operation (${this.get(holder).action}, ${holder}) is running on ${key}`, {
-          hint: `wait for it: ucctl events --node ${this.node}`,
-          details: {operation: holder},
-        })
-      }
-    }
+    this.check(lockKeys, opts.owner)
     const op = this.create(action, target)
-    for (const key of lockKeys) this.locks.set(key, op.id)
+    const owner = opts.owner ?? op.id
+    for (const key of lockKeys) this.locks.set(key, {owner, holder: this.node, operation: op.id})
     this.save(op)
     const progress: Progress = (message) => {
       op.transitions.push({time: this.iso(), message})
@@ -136,7 +183,7 @@ export class OperationRegistry {
       })
       .finally(() => {
         this.running.delete(op.id)
-        for (const key of lockKeys) if (this.locks.get(key) === op.id) this.locks.delete(key)
+        for (const key of lockKeys) this.release(key, owner)
         this.save(op)
       })
     return op

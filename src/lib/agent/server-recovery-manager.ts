@@ -9,28 +9,36 @@
 // applied events and fold them in the same order (./presence-replica.ts). Each effect is
 // carried out by the node it names: critical services by their node, user moves by `by`, the
 // peer of the failed node (PRG-3).
-import {type ActionEffect, type EffectAction, presenceStopEffect, stopsService} from '../domain/effects.js'
 import {randomUUID} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
-import {ConflictError, NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
+import type {Answer, Preview} from '../api/index.js'
+import type {SrmMessage} from '../api/routes/presence.js'
+import {type ActionEffect, type EffectAction, presenceStopEffect, stopsService} from '../domain/effects.js'
+import {rebalanceMoves} from '../domain/presence-capacity.js'
 import {
+  actionImpact,
+  describePair,
+  type GroupAction,
   type GroupState,
+  groupStatus,
   type HaEffect,
   type HaEvent,
-  type OperatorAction,
-  describePair,
-  groupStatus,
   haTimersFromTiming,
   isTransient,
+  LEASE_TTL_MS,
   newGroup,
+  operatorEvent,
+  planAction,
+  planRebalance,
 } from '../domain/presence-redundancy.js'
-import {rebalanceMoves} from '../domain/presence-capacity.js'
-import type {AgentContext, AgentModule} from './module.js'
+import {DEFAULT_PRESENCE_LIMITS, viewPresence} from '../domain/presence-viewer.js'
+import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
 import type {AgentEvent} from './events.js'
+import type {AgentContext, AgentModule} from './module.js'
 import type {Progress} from './operations.js'
-import {type Applied, GroupReplica, type ReplicaSync} from './presence-replica.js'
-import {type MovePlan, UserTable, type UserTableData} from './presence-users.js'
-import {DEFAULT_PRESENCE_LIMITS, type PresenceView, viewPresence} from '../domain/presence-viewer.js'
+import {type Applied, GroupReplica} from './presence-replica.js'
+import {type MovePlan, UserTable} from './presence-users.js'
+import {srmRoutes} from './srm-routes.js'
 import {directoryOf, SyncAgent, syncAgentRoutes} from './sync-agent.js'
 
 export const SRM_SERVICE = 'Cisco Server Recovery Manager'
@@ -107,80 +115,8 @@ async function readSettings(raw: unknown, where: string): Promise<PresenceSettin
   }
 }
 
-/** What two SRMs tell each other with every heartbeat. */
-export interface SrmMessage {
-  from: string
-  group: string
-  initializing: boolean
-  /** Each start of the sender's SRM has its own id; `initKind` says whether the node booted. */
-  initId: string
-  initKind: 'boot' | 'restart' | 'planned'
-  /** The last start of the receiver's SRM that the sender has handled (PRG-3: the peer records it). */
-  seenInit: string | null
-  servicesUp: boolean
-  sync: ReplicaSync
-  table: {stamp: number; data?: UserTableData}
-}
-
-const HA_ACTIONS = ['failover', 'fallback', 'recover', 'ha-enable', 'ha-disable', 'rebalance'] as const
-type GroupAction = (typeof HA_ACTIONS)[number]
-
-const LEASE_TTL_MS = 5 * 60_000
+const ACTION = 'POST /v1/presence/groups/:group/:action'
 const TRANSIENT_WAIT_MS = 10 * 60_000
-
-const entrySchema = {
-  type: 'object',
-  required: ['stamp', 'node', 'event'],
-  properties: {
-    stamp: {type: 'number'},
-    node: {type: 'string'},
-    event: {type: 'object', required: ['type'], properties: {type: {type: 'string'}}},
-  },
-} as const
-
-const tableDataSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['stamp', 'home', 'at'],
-  properties: {
-    stamp: {type: 'number'},
-    home: {type: 'string', pattern: '^[01]*$'},
-    at: {type: 'string', pattern: '^[01]*$'},
-    revision: {type: 'number'},
-  },
-} as const
-
-const MESSAGE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['from', 'group', 'initializing', 'initId', 'initKind', 'seenInit', 'servicesUp', 'sync', 'table'],
-  properties: {
-    from: {type: 'string', minLength: 1},
-    group: {type: 'string', minLength: 1},
-    initializing: {type: 'boolean'},
-    initId: {type: 'string'},
-    initKind: {enum: ['boot', 'restart', 'planned']},
-    seenInit: {type: ['string', 'null']},
-    servicesUp: {type: 'boolean'},
-    sync: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['entries', 'maxFrom'],
-      properties: {
-        entries: {type: 'array', items: entrySchema},
-        base: {type: 'object', required: ['group', 'stamp'], properties: {group: {type: 'object'}, stamp: {type: 'number'}}},
-        maxFrom: {type: 'object', additionalProperties: {type: 'number'}},
-      },
-    },
-    table: {type: 'object', additionalProperties: false, required: ['stamp'], properties: {stamp: {type: 'number'}, data: tableDataSchema}},
-  },
-} as const
-
-const groupParams = {
-  type: 'object',
-  required: ['group'],
-  properties: {group: {type: 'string', minLength: 1, maxLength: 200}},
-} as const
 
 const cell = (n: GroupState['nodes'][number]) => `${n.state ?? 'down'} / ${n.reason ?? '-'}`
 
@@ -193,9 +129,10 @@ export async function serverRecoveryManagerModule(ctx: AgentContext): Promise<Ag
   return new ServerRecoveryManager(ctx, settings, ctx.config.group)
 }
 
-class ServerRecoveryManager implements AgentModule {
-  private readonly me: string
-  private readonly peer: string
+export class ServerRecoveryManager implements AgentModule {
+  readonly me: string
+  readonly peer: string
+  private readonly lockKey: string
   private readonly nodes: [string, string]
   private readonly timers
   private readonly replica: GroupReplica
@@ -221,7 +158,6 @@ class ServerRecoveryManager implements AgentModule {
   private servicesBusy = 0
   private dbReported = false
   private stopping = false
-  private lease: {token: string; holder: string; expiresAt: number} | null = null
   private queue: Promise<void> = Promise.resolve()
   private stopQueued = false
   private homeQueued = false
@@ -235,9 +171,10 @@ class ServerRecoveryManager implements AgentModule {
   constructor(
     private readonly ctx: AgentContext,
     private readonly settings: PresenceSettings,
-    private readonly group: string,
+    readonly group: string,
   ) {
     this.me = ctx.config.name
+    this.lockKey = `group:${group}`
     this.peer = settings.peer
     this.nodes = [this.me, this.peer].sort() as [string, string]
     this.timers = haTimersFromTiming(ctx.config.timingValues)
@@ -286,7 +223,9 @@ class ServerRecoveryManager implements AgentModule {
     // PRG-7 row 17: a node going down on purpose tells its peer (shutdown, reboot).
     if (this.srmRunning) {
       try {
-        await this.ctx.peer(this.peer, {timeoutMs: 500}).post(`/v1/presence/groups/${this.group}/reboot`, {from: this.me})
+        await this.ctx
+          .peer(this.peer, {timeoutMs: 500})
+          .call('POST /v1/presence/groups/:group/reboot', {params: {group: this.group}, body: {from: this.me}})
       } catch {}
     }
   }
@@ -373,9 +312,9 @@ class ServerRecoveryManager implements AgentModule {
     this.hbInFlight = true
     try {
       const timeoutMs = Math.max(500, Math.floor(this.timers.keepaliveTimeoutMs / 2))
-      const {body} = await this.ctx
+      const body = await this.ctx
         .peer(this.peer, {timeoutMs})
-        .post<SrmMessage>(`/v1/presence/groups/${this.group}/heartbeat`, this.message())
+        .call('POST /v1/presence/groups/:group/heartbeat', {params: {group: this.group}, body: this.message()})
       if (!this.stopping && this.srmRunning) this.receive(body)
     } catch {
       // Not heard: the keepalive timeout decides.
@@ -752,7 +691,7 @@ class ServerRecoveryManager implements AgentModule {
     }
   }
 
-  private view() {
+  view() {
     const state = this.withCounts()
     const status = groupStatus(state)
     const j = this.table.journal
@@ -783,7 +722,7 @@ class ServerRecoveryManager implements AgentModule {
     }
   }
 
-  private checkGroup(name: string): void {
+  checkGroup(name: string): void {
     if (name !== this.group)
       throw new NotFoundError(`${this.me} is not in presence redundancy group ${name}`, {hint: `${this.me} is in ${this.group}`})
   }
@@ -796,46 +735,22 @@ class ServerRecoveryManager implements AgentModule {
       })
   }
 
-  private takeLease(token: string, holder: string, ttlMs: number): void {
-    const l = this.lease
-    if (l && l.token !== token && l.expiresAt > Date.now())
-      throw new ConflictError(`another operator action is running on group ${this.group} (from ${l.holder})`, {
-        hint: `wait for it: ucctl events --node ${l.holder}`,
-        details: {group: this.group, holder: l.holder},
-      })
-    this.lease = {token, holder, expiresAt: Date.now() + ttlMs}
+  /** The peer's group action holds this node's lock of the group too (the local half of its lease). */
+  takeLease(token: string, holder: string, ttlMs = LEASE_TTL_MS): void {
+    this.requireSrm()
+    this.ctx.operations.hold(this.lockKey, token, holder, ttlMs)
   }
 
   /** A peer that died while acting on the group no longer holds it. */
   private dropPeerLease(why: string): void {
-    if (this.lease?.holder !== this.peer) return
-    this.lease = null
+    const l = this.ctx.operations.lockOf(this.lockKey)
+    if (l?.holder !== this.peer) return
+    this.ctx.operations.release(this.lockKey, l.owner)
     this.ctx.events.emit({type: 'SRM', message: `the group action of ${this.peer} ended: ${why}`})
   }
 
-  private releaseLease(token: string): void {
-    if (this.lease?.token === token) this.lease = null
-  }
-
-  private eventFor(action: GroupAction, node: string | undefined): OperatorAction | null {
-    const needNode = () => {
-      if (!node) throw new UsageError(`${action} needs the node: {"node": "..."}`)
-      return node
-    }
-    switch (action) {
-      case 'failover':
-        return {type: 'failover', node: needNode()}
-      case 'fallback':
-        return {type: 'fallback', node: needNode()}
-      case 'recover':
-        return {type: 'recover'}
-      case 'ha-enable':
-        return {type: 'haEnable'}
-      case 'ha-disable':
-        return {type: 'haDisable'}
-      case 'rebalance':
-        return null
-    }
+  releaseLease(token: string): void {
+    this.ctx.operations.release(this.lockKey, token)
   }
 
   /** PRG-10: the moves that balance the assigned users over both nodes, or a refusal. */
@@ -873,7 +788,7 @@ class ServerRecoveryManager implements AgentModule {
     const show = (line: string) => progress(line)
     this.lines.add(show)
     try {
-      const event = this.eventFor(action, node)
+      const event = operatorEvent(action, node)
       if (event === null) await this.rebalance()
       else {
         const done = this.applyLocal(event)
@@ -897,7 +812,7 @@ class ServerRecoveryManager implements AgentModule {
   }
 
   /** The end user presence viewer (seed 003) for one user, from this node's replica. */
-  private async presenceViewer(user: string, as: string | undefined): Promise<PresenceView & {group: string}> {
+  async presenceViewer(user: string, as: string | undefined): Promise<Answer<'GET /v1/presence/users/:id'>> {
     const assignment = this.table.placeOf(user)
     if (!assignment) throw new NotFoundError(`no user ${user} in presence redundancy group ${this.group}`)
     let services: Record<string, string | undefined>
@@ -905,7 +820,7 @@ class ServerRecoveryManager implements AgentModule {
       services = Object.fromEntries(this.ctx.nodeManager.list().map((s) => [s.name, s.state]))
     } else {
       try {
-        const r = await this.ctx.peer(assignment.signedInTo).get<{services: Array<{name: string; state: string}>}>('/v1/services')
+        const r = await this.ctx.peer(assignment.signedInTo).call('GET /v1/services')
         services = Object.fromEntries(r.services.map((s) => [s.name, s.state]))
       } catch {
         services = {}
@@ -940,181 +855,121 @@ class ServerRecoveryManager implements AgentModule {
   }
 
   routes(app: FastifyInstance): void {
-    const base = '/v1/presence/groups/:group'
-    app.get('/v1/presence', async () => this.view())
+    srmRoutes(app, this.ctx, this)
     syncAgentRoutes(app, this.table, () => ({maxContacts: this.settings.maxContacts, maxWatchers: this.settings.maxWatchers}))
-    app.get<{Params: {id: string}; Querystring: {as?: string}}>(
-      '/v1/presence/users/:id',
-      {
-        schema: {
-          params: {type: 'object', required: ['id'], properties: {id: {type: 'string', minLength: 1, maxLength: 256}}},
-          querystring: {type: 'object', additionalProperties: false, properties: {as: {type: 'string', minLength: 1, maxLength: 256}}},
-        },
-      },
-      async (req) => this.presenceViewer(req.params.id, req.query.as),
-    )
-    app.get<{Params: {group: string}}>(base, {schema: {params: groupParams}}, async (req) => {
-      this.checkGroup(req.params.group)
-      return this.view()
-    })
+  }
 
-    app.get<{Params: {group: string}; Querystring: {node?: string}}>(
-      `${base}/users`,
-      {
-        schema: {
-          params: groupParams,
-          querystring: {type: 'object', additionalProperties: false, properties: {node: {type: 'string', minLength: 1}}},
-        },
+  // --- what the routes ask -------------------------------------------------------------------
+
+  get state(): GroupState {
+    return this.replica.state
+  }
+
+  users(node: string | undefined): Answer<'GET /v1/presence/groups/:group/users'> {
+    if (node && !this.nodes.includes(node))
+      throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
+    return {
+      node: this.me,
+      group: this.group,
+      version: this.table.stamp,
+      nodes: this.table.counts(),
+      ...(node ? {users: this.table.usersOn(node)} : {}),
+    }
+  }
+
+  /** The peer's heartbeat: what it carries is received, and this SRM's own is the answer. */
+  heartbeat(msg: SrmMessage): SrmMessage {
+    this.requireSrm()
+    if (msg.from !== this.peer || msg.group !== this.group) throw new UsageError(`${msg.from} is not the presence peer of ${this.me}`)
+    this.receive(msg)
+    return this.message()
+  }
+
+  /** PRG-7 row 17: the peer goes down on purpose. */
+  rebootAnnounced(from: string): void {
+    this.requireSrm()
+    if (from !== this.peer) throw new UsageError(`${from} is not the presence peer of ${this.me}`)
+    // Applied after a short grace: when the whole lab shuts down, this node is stopping too.
+    const t = setTimeout(
+      () => {
+        this.pendingTimers.delete(t)
+        if (!this.stopping && this.srmRunning) this.applyLocal({type: 'peerRebootAnnounced', node: this.peer})
       },
-      async (req) => {
-        this.checkGroup(req.params.group)
-        const {node} = req.query
-        if (node && !this.nodes.includes(node))
-          throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
+      Math.min(this.timers.keepaliveIntervalMs, 500),
+    )
+    this.pendingTimers.add(t)
+  }
+
+  /** The dry run of a group action this SRM performs: what would change, under which rules. */
+  async previewAction(action: GroupAction, node: string | undefined): Promise<Preview<typeof ACTION>> {
+    this.requireSrm()
+    this.checkNode(node)
+    const event = operatorEvent(action, node)
+    // Another operator's action running on the group: that is the answer (409), as for the action.
+    this.ctx.operations.check([this.lockKey])
+    const s = this.replica.state
+    const plan = event ? planAction(s, event, Date.now()) : planRebalance(this.rebalancePlan())
+    return {
+      group: this.group,
+      action,
+      ...(node ? {node} : {}),
+      currentState: describePair(s),
+      ...plan,
+      ...actionImpact(action, node),
+    }
+  }
+
+  /** A group action this SRM performs: its operation (202), or done at once (200). */
+  async groupAction(action: GroupAction, node: string | undefined): Promise<{status: 200 | 202; body: Answer<typeof ACTION>}> {
+    const group = this.group
+    this.requireSrm()
+    this.checkNode(node)
+    const event = operatorEvent(action, node)
+    // One operator action per group: the lock here, then the peer's (both agents refuse a second one: 409).
+    const token = randomUUID()
+    this.ctx.operations.hold(this.lockKey, token, this.me, LEASE_TTL_MS)
+    const peer = this.ctx.peer(this.peer, {timeoutMs: 2000})
+    let peerLeased = false
+    const release = () => {
+      this.ctx.operations.release(this.lockKey, token)
+      if (peerLeased) void peer.call('POST /v1/presence/groups/:group/lease/release', {params: {group}, body: {token}}).catch(() => {})
+    }
+    try {
+      try {
+        await peer.call('POST /v1/presence/groups/:group/lease', {params: {group}, body: {token, holder: this.me, ttlMs: LEASE_TTL_MS}})
+        peerLeased = true
+      } catch (error) {
+        // A peer that is down (or whose SRM is) takes no action of its own: nothing to exclude.
+        if (!(error instanceof UnreachableError || error instanceof RefusedError)) throw error
+      }
+      // PRG-8 / PRG-9: only in a state that allows it (checked under the lock).
+      if (event) this.replica.preview(event)
+      const plan = event ? null : this.rebalancePlan()
+      if (plan && plan.length === 0) {
+        release()
         return {
-          node: this.me,
-          group: this.group,
-          version: this.table.stamp,
-          nodes: this.table.counts(),
-          ...(node ? {users: this.table.usersOn(node)} : {}),
+          status: 200,
+          body: this.ctx.operations.done(action, {group}, `group ${group} is already balanced (PRG-10)`, {groupStatus: this.view().status}),
         }
-      },
-    )
-
-    app.post<{Params: {group: string}; Body: SrmMessage}>(
-      `${base}/heartbeat`,
-      {schema: {params: groupParams, body: MESSAGE_SCHEMA}, bodyLimit: 4 * 1024 * 1024},
-      async (req) => {
-        this.checkGroup(req.params.group)
-        this.requireSrm()
-        if (req.body.from !== this.peer || req.body.group !== this.group)
-          throw new UsageError(`${req.body.from} is not the presence peer of ${this.me}`)
-        this.receive(req.body)
-        return this.message()
-      },
-    )
-
-    app.post<{Params: {group: string}; Body: {from: string}}>(
-      `${base}/reboot`,
-      {
-        schema: {
-          params: groupParams,
-          body: {type: 'object', additionalProperties: false, required: ['from'], properties: {from: {type: 'string'}}},
-        },
-      },
-      async (req) => {
-        this.checkGroup(req.params.group)
-        this.requireSrm()
-        if (req.body.from !== this.peer) throw new UsageError(`${req.body.from} is not the presence peer of ${this.me}`)
-        // Applied after a short grace: when the whole lab shuts down, this node is stopping too.
-        const t = setTimeout(
-          () => {
-            this.pendingTimers.delete(t)
-            if (!this.stopping && this.srmRunning) this.applyLocal({type: 'peerRebootAnnounced', node: this.peer})
-          },
-          Math.min(this.timers.keepaliveIntervalMs, 500),
-        )
-        this.pendingTimers.add(t)
-        return {accepted: true}
-      },
-    )
-
-    const leaseBody = {
-      type: 'object',
-      additionalProperties: false,
-      required: ['token', 'holder'],
-      properties: {
-        token: {type: 'string', minLength: 1, maxLength: 100},
-        holder: {type: 'string', minLength: 1},
-        ttlMs: {type: 'integer', minimum: 1, maximum: LEASE_TTL_MS},
-      },
-    } as const
-    app.post<{Params: {group: string}; Body: {token: string; holder: string; ttlMs?: number}}>(
-      `${base}/lease`,
-      {schema: {params: groupParams, body: leaseBody}},
-      async (req) => {
-        this.checkGroup(req.params.group)
-        this.requireSrm()
-        this.takeLease(req.body.token, req.body.holder, req.body.ttlMs ?? LEASE_TTL_MS)
-        return {group: this.group, holder: req.body.holder}
-      },
-    )
-    app.post<{Params: {group: string}; Body: {token: string}}>(
-      `${base}/lease/release`,
-      {
-        schema: {
-          params: groupParams,
-          body: {type: 'object', additionalProperties: false, required: ['token'], properties: {token: {type: 'string'}}},
-        },
-      },
-      async (req) => {
-        this.checkGroup(req.params.group)
-        this.releaseLease(req.body.token)
-        return {group: this.group}
-      },
-    )
-
-    app.post<{Params: {group: string; action: GroupAction}; Body: {node?: string} | undefined}>(
-      `${base}/:action`,
-      {
-        schema: {
-          params: {
-            type: 'object',
-            required: ['group', 'action'],
-            properties: {group: groupParams.properties.group, action: {enum: [...HA_ACTIONS]}},
-          },
-          body: {type: 'object', additionalProperties: false, properties: {node: {type: 'string', minLength: 1}}},
-        },
-      },
-      async (req, reply) => {
-        const {group, action} = req.params
-        this.checkGroup(group)
-        this.requireSrm()
-        const node = req.body?.node
-        if (node && !this.nodes.includes(node))
-          throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
-        const event = this.eventFor(action, node)
-        // One operator action per group: a lease here, then one on the peer (both agents refuse a second one: 409).
-        const token = randomUUID()
-        this.takeLease(token, this.me, LEASE_TTL_MS)
-        const peer = this.ctx.peer(this.peer, {timeoutMs: 2000})
-        let peerLeased = false
-        const release = () => {
-          this.releaseLease(token)
-          if (peerLeased) void peer.post(`/v1/presence/groups/${this.group}/lease/release`, {token}).catch(() => {})
-        }
+      }
+      const target = {group, ...(node ? {node} : {})}
+      const work = async (progress: Progress) => {
         try {
-          try {
-            await peer.post(`/v1/presence/groups/${this.group}/lease`, {token, holder: this.me, ttlMs: LEASE_TTL_MS})
-            peerLeased = true
-          } catch (error) {
-            // A peer that is down (or whose SRM is) takes no action of its own: nothing to exclude.
-            if (!(error instanceof UnreachableError || error instanceof RefusedError)) throw error
-          }
-          // PRG-8 / PRG-9: only in a state that allows it (checked under the lease).
-          if (event) this.replica.preview(event)
-          const plan = event ? null : this.rebalancePlan()
-          if (plan && plan.length === 0) {
-            release()
-            return reply
-              .status(200)
-              .send(
-                this.ctx.operations.done(action, {group}, `group ${group} is already balanced (PRG-10)`, {groupStatus: this.view().status}),
-              )
-          }
-          const op = this.ctx.operations.start(action, {group, ...(node ? {node} : {})}, [`group:${group}`], async (progress) => {
-            try {
-              return await this.runAction(action, node, progress)
-            } finally {
-              release()
-            }
-          })
-          return reply.status(202).send({...op, group})
-        } catch (error) {
+          return await this.runAction(action, node, progress)
+        } finally {
           release()
-          throw error
         }
-      },
-    )
+      }
+      const op = this.ctx.operations.start(action, target, [this.lockKey], work, {owner: token})
+      return {status: 202, body: {...op, group}}
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  private checkNode(node: string | undefined): void {
+    if (node && !this.nodes.includes(node))
+      throw new NotFoundError(`${node} is not in presence redundancy group ${this.group}`, {hint: `nodes: ${this.nodes.join(', ')}`})
   }
 }

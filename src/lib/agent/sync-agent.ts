@@ -8,6 +8,7 @@ import {labDirectory, type Directory} from '../domain/presence-viewer.js'
 import type {AgentContext} from './module.js'
 import type {UserTable} from './presence-users.js'
 import {findCucmPublisher} from './publisher.js'
+import {serve} from './route.js'
 
 /** How often the revision is asked (the product syncs on change notifications; this is the lab's stand-in). */
 export const SYNC_INTERVAL_MS = 500
@@ -74,7 +75,7 @@ export function directoryOf(table: UserTable): Directory {
 
 /** Users over the configured maximum of contacts or watchers (for `user check`). */
 export function syncAgentRoutes(app: FastifyInstance, table: UserTable, limits: () => {maxContacts: number; maxWatchers: number}): void {
-  app.get('/v1/presence/over-limits', async () => {
+  serve(app, 'GET /v1/presence/over-limits', async () => {
     const directory = directoryOf(table)
     const l = limits()
     const users: Array<{id: string; contacts: number; watchers: number}> = []

@@ -2,9 +2,11 @@
 // values only at build time and in tests (TypeBox is slow to load: see contract.ts).
 import type {AnswerOf, BodyOf, ParamsOf, PreviewOf, QueryOf, RequestArgs, StreamOf} from './contract.js'
 import {coreRoutes} from './routes/core.js'
+import {presenceRoutes} from './routes/presence.js'
 
 export const ROUTES = {
   ...coreRoutes,
+  ...presenceRoutes,
 }
 
 export type Routes = typeof ROUTES
