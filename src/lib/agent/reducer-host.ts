@@ -17,6 +17,17 @@ export interface ReducerHostOptions<S, E, F> {
   failed(effect: F, error: unknown): E | undefined
   /** Two queued effects with the same key are one: the later replaces the earlier, in its place. */
   key?(effect: F): string | undefined
+  /**
+   * Whether an effect is short and performed at once, as the fold makes it (an event emitted, a
+   * write, a request sent whose answer comes back as an event), rather than queued: a long effect
+   * in the executor never delays it (as Patroni's HA loop keeps its heartbeat while its one async
+   * executor runs a long action, and sees that the action is in progress).
+   */
+  immediate?(effect: F): boolean
+  /** Performs an immediate effect (synchronously); what it returns is folded next, before any other event. */
+  performNow?(effect: F): E | readonly E[] | undefined
+  /** Called after each fold with the state reached (e.g. to wake those waiting on it). */
+  folded?(state: S): void
 }
 
 export class ReducerHost<S, E, F> {
@@ -24,7 +35,9 @@ export class ReducerHost<S, E, F> {
   private readonly events: E[] = []
   private readonly queue: F[] = []
   private folding = false
-  private running: Promise<void> | undefined
+  private running: Promise<void> = Promise.resolve()
+  /** An effect runs or waits (set before the first one starts: an effect that dispatches never starts a second drain). */
+  private draining = false
   private closed = false
 
   constructor(
@@ -40,7 +53,7 @@ export class ReducerHost<S, E, F> {
 
   /** Whether an effect is running or waiting. */
   get busy(): boolean {
-    return this.running !== undefined
+    return this.draining
   }
 
   /** Folds `event` (and any it causes while folding) and schedules the effects, in order. */
@@ -53,17 +66,26 @@ export class ReducerHost<S, E, F> {
       for (let e = this.events.shift(); e !== undefined; e = this.events.shift()) {
         const step = this.opts.reduce(this.current, e)
         this.current = step.state
-        for (const f of step.effects) this.enqueue(f)
+        const next: E[] = []
+        for (const f of step.effects) {
+          if (this.opts.immediate?.(f)) next.push(...this.performNow(f))
+          else this.enqueue(f)
+        }
+        this.events.unshift(...next)
       }
     } finally {
       this.folding = false
     }
-    this.running ??= this.drain()
+    this.opts.folded?.(this.current)
+    if (!this.draining && this.queue.length > 0) {
+      this.draining = true
+      this.running = this.drain()
+    }
   }
 
   /** Resolves once no effect runs or waits. */
   async idle(): Promise<void> {
-    while (this.running) await this.running
+    while (this.draining) await this.running
   }
 
   /** Takes no more events; waits for the effect that runs, drops those that wait. */
@@ -71,6 +93,16 @@ export class ReducerHost<S, E, F> {
     this.closed = true
     this.queue.length = 0
     await this.idle()
+  }
+
+  private performNow(f: F): readonly E[] {
+    let out: E | readonly E[] | undefined
+    try {
+      out = this.opts.performNow?.(f)
+    } catch (error) {
+      out = this.opts.failed(f, error)
+    }
+    return out === undefined ? [] : Array.isArray(out) ? (out as readonly E[]) : [out as E]
   }
 
   private enqueue(f: F): void {
@@ -92,7 +124,7 @@ export class ReducerHost<S, E, F> {
         for (const e of out === undefined ? [] : Array.isArray(out) ? (out as readonly E[]) : [out as E]) this.dispatch(e)
       }
     } finally {
-      this.running = undefined
+      this.draining = false
     }
   }
 }
