@@ -169,7 +169,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await p.agents[A].nodeManager.stop(DB)
     await waitRow(p.url(B), 13)
     await p.agents[A].nodeManager.start(DB)
-    await waitRow(p.url(B), 11)
+    // The takeover's user move done too: the next failure starts from a settled row 11.
+    await waitRow(p.url(B), 11, 20_000, (v) => v.status.nodes.find((n) => n.name === B)!.users === 15_000)
     await p.agents[B].nodeManager.stop(DB)
     // Row 22 is transient: the users move to imp-pub, then the roles are swapped (row 13).
     await waitRow(p.url(A), 13, 20_000, (v) => v.status.nodes.find((n) => n.name === A)!.state === 'Running in Backup Mode')
