@@ -1,8 +1,10 @@
 // How the agent hosts a stateful domain machine (the IM&P Server Recovery Manager, the Unity
 // Connection role manager): a pure reducer folds each event into the state and says which effects
 // follow; one serial executor runs those effects in order, one at a time (as Patroni's one async
-// executor), and what an effect learns comes back as events. Nothing else holds state: no flags
-// beside the reducer's state, no effect run outside the executor.
+// executor), and what an effect learns comes back as events. Short effects the host marks
+// immediate (an event, a write, a heartbeat sent) are performed as the fold makes them, so a long
+// one never holds them back (as Patroni's HA loop beside its executor). Nothing else holds state:
+// no flags beside the reducer's state, no long effect run outside the executor.
 export interface Step<S, F> {
   state: S
   effects: readonly F[]
