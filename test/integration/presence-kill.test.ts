@@ -112,7 +112,8 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
         assert.equal(r.code, 0, r.stderr)
       }
       // The executor of the move is the receiving node: imp-sub takes over, imp-pub takes back.
-      const [actor, action, victim] = phase === 'takeover' ? [B, 'failover', i % 4 === 0 ? B : A] : [A, 'fallback', i % 4 === 1 ? A : B]
+      const [actor, action, victim] =
+        phase === 'takeover' ? ([B, 'failover', i % 4 === 0 ? B : A] as const) : ([A, 'fallback', i % 4 === 1 ? A : B] as const)
       const op = await startOp(url[actor], action, A)
       await sleep(100 + Math.floor(Math.random() * 600))
       await lab.kill(victim)

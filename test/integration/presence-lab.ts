@@ -5,7 +5,9 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {stringify} from 'yaml'
+import type {Answer} from '../../src/lib/api/index.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
+import type {GroupAction} from '../../src/lib/domain/presence-redundancy.js'
 import {freePort, labCaPath, labCredentials, readLab} from '../../src/lib/lab/launcher.js'
 import type {ServiceConfig} from '../../src/lib/agent/node-manager.js'
 import {standInServices} from '../../src/lib/agent/config.js'
@@ -17,23 +19,10 @@ export const B = 'imp-sub'
 export const GROUP = 'prg1'
 export const USERS = 15_000
 
-export interface GroupView {
-  node: string
-  version: number
-  srm: {running: boolean; initializing: boolean}
-  state: {
-    haEnabled: boolean
-    nodes: {name: string; state: string | null; reason: string | null; up: boolean; criticalServicesRunning: boolean}[]
-  }
-  status: {
-    row: number | null
-    allowedActions: string[]
-    nodes: {name: string; state: string; reason: string | null; users: number; assignedUsers: number}[]
-  }
-  move: unknown
-}
+export type GroupView = Answer<'GET /v1/presence'>
 
-export const view = (url: string, name = 'x') => new AgentClient({name, url}, {timeoutMs: 5000}).get<GroupView>('/v1/presence')
+export const view = (url: string, name = 'x'): Promise<GroupView> =>
+  new AgentClient({name, url}, {timeoutMs: 5000}).call('GET /v1/presence')
 
 /** "state / reason" of both nodes as `url` sees them. */
 export async function pair(url: string): Promise<Record<string, string>> {
@@ -64,29 +53,34 @@ export async function waitRow(
 
 export interface Op {
   id: string
+  node: string
   state: string
   transitions: {message: string}[]
   error?: {code: string; message: string; rule?: string}
   result?: Record<string, unknown>
 }
 
+const ACTION = 'POST /v1/presence/groups/:group/:action'
+const submit = (c: AgentClient, action: GroupAction, node?: string): Promise<Op> =>
+  c.call(ACTION, {params: {group: GROUP, action}, body: node ? {node} : {}})
+
 /** POSTs a group action to an agent and waits for its operation. */
-export async function act(url: string, action: string, node?: string): Promise<Op> {
-  const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
-  const {body} = await c.post<Op>(`/v1/presence/groups/${GROUP}/${action}`, node ? {node} : {})
-  let op = body
-  while (op.state === 'running') op = await c.get<Op>(`/v1/operations/${op.id}`, {wait: 10_000, seen: op.transitions.length}, 20_000)
-  return op
+export async function act(url: string, action: GroupAction, node?: string): Promise<Op> {
+  return waitOp(url, await submit(new AgentClient({name: 'x', url}, {timeoutMs: 30_000}), action, node))
 }
 
-export async function startOp(url: string, action: string, node?: string): Promise<Op> {
-  const {body} = await new AgentClient({name: 'x', url}).post<Op>(`/v1/presence/groups/${GROUP}/${action}`, node ? {node} : {})
-  return body
+export async function startOp(url: string, action: GroupAction, node?: string): Promise<Op> {
+  return submit(new AgentClient({name: 'x', url}), action, node)
 }
 
 export async function waitOp(url: string, op: Op): Promise<Op> {
   const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
-  while (op.state === 'running') op = await c.get<Op>(`/v1/operations/${op.id}`, {wait: 10_000, seen: op.transitions.length}, 20_000)
+  while (op.state === 'running')
+    op = await c.call('GET /v1/operations/:id', {
+      params: {id: op.id},
+      query: {wait: 10_000, seen: op.transitions.length},
+      timeoutMs: 20_000,
+    })
   return op
 }
 
@@ -95,8 +89,11 @@ export interface UsersAnswer {
   users?: {id: string; node: string; assignedNode: string}[]
 }
 
-export const usersOn = (url: string, node: string) =>
-  new AgentClient({name: 'x', url}, {timeoutMs: 10_000}).get<UsersAnswer>(`/v1/presence/groups/${GROUP}/users`, {node})
+export const usersOn = (url: string, node: string): Promise<UsersAnswer> =>
+  new AgentClient({name: 'x', url}, {timeoutMs: 10_000}).call('GET /v1/presence/groups/:group/users', {
+    params: {group: GROUP},
+    query: {node},
+  })
 
 /**
  * Each user on exactly one node: every node answers for itself from its own durable replica;

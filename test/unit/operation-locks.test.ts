@@ -22,7 +22,7 @@ describe('operation lock keys and reservations', () => {
     assert.throws(() => ops.start('switch-version', {}, ['partitions'], async () => ({})), ConflictError)
     let finish = () => {}
     const op = ops.start('upgrade', {}, ['partitions', 'service:x'], () => new Promise((resolve) => (finish = () => resolve({}))), {
-      reservation,
+      owner: reservation.id,
     })
     // The operation holds the key now: the reservation's release does not free it.
     reservation.release()

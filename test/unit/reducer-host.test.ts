@@ -95,10 +95,16 @@ describe('ReducerHost', () => {
     type Say = {type: 'say'; text: string} | {type: 'long'}
     const h = new ReducerHost<number, number, Say>(0, {
       reduce: (s, e) => ({state: s + e, effects: [{type: 'long'}, {type: 'say', text: `+${e}`}]}),
-      performNow: (f) => f.type === 'say' && said.push(f.text) > 0,
+      immediate: (f) => f.type === 'say',
+      performNow: (f) => {
+        if (f.type === 'say') said.push(f.text)
+        return undefined
+      },
       perform: () => new Promise<undefined>((resolve) => (gate = () => resolve(undefined))),
       failed: () => undefined,
-      changed: (s) => states.push(s),
+      folded: (s) => {
+        states.push(s)
+      },
     })
     h.dispatch(1)
     h.dispatch(2)

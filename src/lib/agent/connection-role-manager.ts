@@ -147,6 +147,8 @@ function roleManager(ctx: AgentContext) {
   const now = (event: RoleEvent): Timed => ({event, nowMs: Date.now()})
 
   // ---- the machine, and its effects on the one executor ------------------------------------
+  /** Effects that take no time, performed as their event is folded (never behind a long one). */
+  const IMMEDIATE = new Set<RoleEffect['type']>(['event', 'persist', 'kickKeepalive', 'dropCalls'])
   const host: ReducerHost<RoleState, Timed, RoleEffect> = new ReducerHost<RoleState, Timed, RoleEffect>(
     initialRoleState({
       self,
@@ -157,13 +159,14 @@ function roleManager(ctx: AgentContext) {
     }),
     {
       reduce: (state, t) => stepRole(state, t.event, t.nowMs, timing),
-      performNow,
+      immediate: (e) => IMMEDIATE.has(e.type),
+      performNow: (e) => void performNow(e),
       perform,
       failed: (effect, error) => {
         ctx.log.warn({err: error, effect: effect.type}, 'role manager effect failed')
         return undefined
       },
-      changed: () => {
+      folded: () => {
         for (const l of [...stateListeners]) l()
         checkDownSoon()
       },
@@ -173,23 +176,21 @@ function roleManager(ctx: AgentContext) {
   const state = () => host.state
 
   /** The effects that take no time: said, saved, or the loop woken, as the step is folded. */
-  function performNow(e: RoleEffect): boolean {
+  function performNow(e: RoleEffect): void {
     switch (e.type) {
       case 'event':
         emit(e.eventType, e.message, {rule: e.rule, ...(e.step ? {step: e.step} : {}), ...e.data})
-        return true
+        break
       case 'persist':
         saved.data = {...saved.data, status: state().status, takingCalls: state().takingCalls, lastChange: state().lastChange}
         saved.save()
-        return true
+        break
       case 'kickKeepalive':
         setImmediate(() => void sendKeepalive())
-        return true
+        break
       case 'dropCalls':
         dropCalls()
-        return true
-      default:
-        return false
+        break
     }
   }
 

@@ -1,6 +1,7 @@
 // Long-running actions as operations (DESIGN.md "Long operations"): 202 + id, polled or
 // long-polled until they reach a stable state. One running operation per lock key (a service,
-// a node, a group): a second one gets 409 Busy.
+// a node, a group), whether an operation of this node or a peer's group action holds it: a second
+// one gets 409 Busy.
 import {randomUUID} from 'node:crypto'
 import {ConflictError, NotFoundError, PartialFailureError, RefusedError, UcctlError, type WireError} from '../errors.js'
 import {JsonStore} from '../durable.js'
@@ -33,17 +34,30 @@ export interface StartOptions {
    * signal aborted and undoes what it began), else why not. Without it, cancel always refuses.
    */
   cancellable?: () => string | undefined
-  /** Lock keys this caller reserved while it validated the action (see reserve): the operation takes them over. */
-  reservation?: Reservation
+  /** The owner of locks already held for this work (hold()): the operation takes them over. */
+  owner?: string
 }
 
 /**
- * Lock keys held while an action is validated, before its operation exists (an upgrade asks
- * every peer first): a second action on them is 409 Busy, as with a running operation.
+ * A lock key's holder: an operation of this node, or a peer's group action (its lease here).
+ * One mechanism for both, so an action of either kind excludes the other.
  */
+export interface Lock {
+  readonly owner: string
+  /** The node acting. */
+  readonly holder: string
+  readonly operation?: string
+  /** A lease ends by itself (its holder may die without releasing it). */
+  readonly expiresAt?: number
+  /** Held while this action is validated, before its operation exists (reserve). */
+  readonly validating?: string
+}
+
+/** Lock keys held while an action is validated (see reserve): its operation takes them over. */
 export interface Reservation {
+  /** The owner to start the operation as (StartOptions.owner). */
   readonly id: string
-  /** Frees the keys the operation did not take over (idempotent). */
+  /** Frees the keys no operation took over (idempotent). */
   release(): void
 }
 
@@ -51,9 +65,7 @@ const KEEP = 200
 
 export class OperationRegistry {
   private readonly store: JsonStore<{operations: Operation[]}>
-  private readonly locks = new Map<string, string>()
-  /** Reservations that hold locks: id → the action being validated. */
-  private readonly reservations = new Map<string, string>()
+  private readonly locks = new Map<string, Lock>()
   private readonly waiters = new Map<string, Set<() => void>>()
   private readonly running = new Map<string, {abort: AbortController; cancellable?: () => string | undefined}>()
 
@@ -101,8 +113,69 @@ export class OperationRegistry {
   }
 
   /**
-   * Starts `work` under `lockKeys` unless another operation holds one of them. The returned
-   * operation is already durable; `work` reports progress and resolves with the result.
+   * Holds `key` for `owner` (a group action of a peer: the local half of its lease) until it is
+   * released or `ttlMs` has passed; refuses (409 Busy) while another owner holds it.
+   */
+  hold(key: string, owner: string, holder: string, ttlMs: number): void {
+    this.check([key], owner)
+    this.locks.set(key, {owner, holder, expiresAt: this.now() + ttlMs})
+  }
+
+  /**
+   * Holds `lockKeys` for `action` while it is validated (an upgrade asks every peer first): a
+   * second action on them is 409 Busy; start(..., {owner: reservation.id}) takes them over.
+   */
+  reserve(action: string, lockKeys: readonly string[]): Reservation {
+    const id = `reservation-${randomUUID()}`
+    this.check(lockKeys, id)
+    for (const key of lockKeys) this.locks.set(key, {owner: id, holder: this.node, validating: action})
+    return {
+      id,
+      release: () => {
+        for (const key of lockKeys) {
+          const l = this.locks.get(key)
+          if (l?.owner === id && l.operation === undefined) this.locks.delete(key)
+        }
+      },
+    }
+  }
+
+  /** Releases `key` if `owner` holds it. */
+  release(key: string, owner: string): void {
+    if (this.locks.get(key)?.owner === owner) this.locks.delete(key)
+  }
+
+  /** Who holds `key` now (an operation of this node, or a peer's lease), if anyone. */
+  lockOf(key: string): Lock | undefined {
+    const l = this.locks.get(key)
+    if (l?.expiresAt !== undefined && l.expiresAt <= this.now()) this.locks.delete(key)
+    return this.locks.get(key)
+  }
+
+  /** Refuses (409 Busy) when another owner than `owner` holds one of `keys`. */
+  check(keys: readonly string[], owner?: string): void {
+    for (const key of keys) {
+      const l = this.lockOf(key)
+      if (!l || l.owner === owner) continue
+      throw l.operation
+        ? new ConflictError(`another operation (${this.get(l.operation).action}, ${l.operation}) is running on ${key}`, {
+            hint: `wait for it: ucctl events --node ${this.node}`,
+            details: {operation: l.operation},
+          })
+        : l.validating
+          ? new ConflictError(`another ${l.validating} is being validated on ${key}`, {
+              hint: `wait for it: ucctl events --node ${this.node}`,
+            })
+          : new ConflictError(`another operator action is running on ${key} (from ${l.holder})`, {
+              hint: `wait for it: ucctl events --node ${l.holder}`,
+              details: {holder: l.holder},
+            })
+    }
+  }
+
+  /**
+   * Starts `work` under `lockKeys` unless another operation (or a peer's lease) holds one of them.
+   * The returned operation is already durable; `work` reports progress and resolves with the result.
    */
   start(
     action: string,
@@ -111,10 +184,10 @@ export class OperationRegistry {
     work: (progress: Progress, signal: AbortSignal) => Promise<Record<string, unknown>>,
     opts: StartOptions = {},
   ): Operation {
-    this.claim(lockKeys, opts.reservation?.id)
-    opts.reservation?.release()
+    this.check(lockKeys, opts.owner)
     const op = this.create(action, target)
-    for (const key of lockKeys) this.locks.set(key, op.id)
+    const owner = opts.owner ?? op.id
+    for (const key of lockKeys) this.locks.set(key, {owner, holder: this.node, operation: op.id})
     this.save(op)
     const progress: Progress = (message) => {
       op.transitions.push({time: this.iso(), message})
@@ -143,43 +216,10 @@ export class OperationRegistry {
       })
       .finally(() => {
         this.running.delete(op.id)
-        for (const key of lockKeys) if (this.locks.get(key) === op.id) this.locks.delete(key)
+        for (const key of lockKeys) this.release(key, owner)
         this.save(op)
       })
     return op
-  }
-
-  /** Holds `lockKeys` for `action` while it is validated; start(..., {reservation}) takes them over. */
-  reserve(action: string, lockKeys: string[]): Reservation {
-    this.claim(lockKeys)
-    const id = `reservation-${randomUUID()}`
-    this.reservations.set(id, action)
-    for (const key of lockKeys) this.locks.set(key, id)
-    return {
-      id,
-      release: () => {
-        this.reservations.delete(id)
-        for (const key of lockKeys) if (this.locks.get(key) === id) this.locks.delete(key)
-      },
-    }
-  }
-
-  /** 409 Busy when another operation (or a reservation other than `mine`) holds one of the keys. */
-  private claim(lockKeys: readonly string[], mine?: string): void {
-    for (const key of lockKeys) {
-      const holder = this.locks.get(key)
-      if (!holder || holder === mine) continue
-      const validating = this.reservations.get(holder)
-      if (validating !== undefined) {
-        throw new ConflictError(`another ${validating} is being validated on ${key}`, {
-          hint: `wait for it: ucctl events --node ${this.node}`,
-        })
-      }
-      throw new ConflictError(`another operation (${this.get(holder).action}, ${holder}) is running on ${key}`, {
-        hint: `wait for it: ucctl events --node ${this.node}`,
-        details: {operation: holder},
-      })
-    }
   }
 
   /**

@@ -147,7 +147,7 @@ export const partitionsModule: AgentModuleFactory = (ctx: AgentContext): AgentMo
               running = null
             }
           },
-          {...opts, reservation},
+          {...opts, owner: reservation.id},
         )
         running = {id: op.id, action}
         return op

@@ -1,10 +1,10 @@
 // How the agent hosts a stateful domain machine (the IM&P Server Recovery Manager, the Unity
 // Connection role manager): a pure reducer folds each event into the state and says which effects
 // follow; one serial executor runs those effects in order, one at a time (as Patroni's one async
-// executor), and what an effect learns comes back as events. Nothing else holds state: no flags
-// beside the reducer's state, no effect run outside the executor, except those that take no time
-// (performNow: say an event, save the state), done as their event is folded so that they never
-// wait behind a long effect; the host's loop (its timers) never waits on the executor either.
+// executor), and what an effect learns comes back as events. Short effects the host marks
+// immediate (an event, a write, a heartbeat sent) are performed as the fold makes them, so a long
+// one never holds them back (as Patroni's HA loop beside its executor). Nothing else holds state:
+// no flags beside the reducer's state, no long effect run outside the executor.
 export interface Step<S, F> {
   state: S
   effects: readonly F[]
@@ -20,13 +20,16 @@ export interface ReducerHostOptions<S, E, F> {
   /** Two queued effects with the same key are one: the later replaces the earlier, in its place. */
   key?(effect: F): string | undefined
   /**
-   * Performs at once an effect that takes no time (say an event, save the state, wake the loop),
-   * in order as its event is folded, never behind a long effect; false when it is not one (the
-   * executor runs it).
+   * Whether an effect is short and performed at once, as the fold makes it (an event emitted, a
+   * write, a request sent whose answer comes back as an event), rather than queued: a long effect
+   * in the executor never delays it (as Patroni's HA loop keeps its heartbeat while its one async
+   * executor runs a long action, and sees that the action is in progress).
    */
-  performNow?(effect: F): boolean
-  /** Told after each event folded (with the new state), e.g. to resolve waits on it. */
-  changed?(state: S): void
+  immediate?(effect: F): boolean
+  /** Performs an immediate effect (synchronously); what it returns is folded next, before any other event. */
+  performNow?(effect: F): E | readonly E[] | undefined
+  /** Called after each fold with the state reached (e.g. to wake those waiting on it). */
+  folded?(state: S): void
 }
 
 export class ReducerHost<S, E, F> {
@@ -34,8 +37,10 @@ export class ReducerHost<S, E, F> {
   private readonly events: E[] = []
   private readonly queue: F[] = []
   private folding = false
-  private running: Promise<void> | undefined
+  private running: Promise<void> = Promise.resolve()
   private runningEffect: F | undefined
+  /** An effect runs or waits (set before the first one starts: an effect that dispatches never starts a second drain). */
+  private draining = false
   private closed = false
 
   constructor(
@@ -49,14 +54,14 @@ export class ReducerHost<S, E, F> {
     return this.current
   }
 
-  /** The effect the executor runs now. */
+  /** The long effect the executor runs now. */
   get performing(): F | undefined {
     return this.runningEffect
   }
 
   /** Whether an effect is running or waiting. */
   get busy(): boolean {
-    return this.running !== undefined
+    return this.draining
   }
 
   /** Folds `event` (and any it causes while folding) and schedules the effects, in order. */
@@ -69,20 +74,26 @@ export class ReducerHost<S, E, F> {
       for (let e = this.events.shift(); e !== undefined; e = this.events.shift()) {
         const step = this.opts.reduce(this.current, e)
         this.current = step.state
+        const next: E[] = []
         for (const f of step.effects) {
-          if (!this.performNow(f)) this.enqueue(f)
+          if (this.opts.immediate?.(f)) next.push(...this.performNow(f))
+          else this.enqueue(f)
         }
-        this.opts.changed?.(this.current)
+        this.events.unshift(...next)
       }
     } finally {
       this.folding = false
     }
-    this.kick()
+    this.opts.folded?.(this.current)
+    if (!this.draining && this.queue.length > 0) {
+      this.draining = true
+      this.running = this.drain()
+    }
   }
 
   /** Resolves once no effect runs or waits. */
   async idle(): Promise<void> {
-    while (this.running) await this.running
+    while (this.draining) await this.running
   }
 
   /** Takes no more events; waits for the effect that runs, drops those that wait. */
@@ -92,14 +103,14 @@ export class ReducerHost<S, E, F> {
     await this.idle()
   }
 
-  private performNow(f: F): boolean {
+  private performNow(f: F): readonly E[] {
+    let out: E | readonly E[] | undefined
     try {
-      return this.opts.performNow?.(f) ?? false
+      out = this.opts.performNow?.(f)
     } catch (error) {
-      const e = this.opts.failed(f, error)
-      if (e !== undefined) this.events.push(e)
-      return true
+      out = this.opts.failed(f, error)
     }
+    return out === undefined ? [] : Array.isArray(out) ? (out as readonly E[]) : [out as E]
   }
 
   private enqueue(f: F): void {
@@ -109,27 +120,22 @@ export class ReducerHost<S, E, F> {
     else this.queue.push(f)
   }
 
-  /** Starts the executor when effects wait and it is not running (again if some came as it ended). */
-  private kick(): void {
-    if (this.running || this.queue.length === 0 || this.closed) return
-    this.running = this.drain().finally(() => {
-      this.running = undefined
-      this.kick()
-    })
-  }
-
   private async drain(): Promise<void> {
-    for (let f = this.queue.shift(); f !== undefined && !this.closed; f = this.queue.shift()) {
-      let out: E | readonly E[] | undefined
-      this.runningEffect = f
-      try {
-        out = await this.opts.perform(f)
-      } catch (error) {
-        out = this.opts.failed(f, error)
-      } finally {
-        this.runningEffect = undefined
+    try {
+      for (let f = this.queue.shift(); f !== undefined && !this.closed; f = this.queue.shift()) {
+        let out: E | readonly E[] | undefined
+        this.runningEffect = f
+        try {
+          out = await this.opts.perform(f)
+        } catch (error) {
+          out = this.opts.failed(f, error)
+        } finally {
+          this.runningEffect = undefined
+        }
+        for (const e of out === undefined ? [] : Array.isArray(out) ? (out as readonly E[]) : [out as E]) this.dispatch(e)
       }
-      for (const e of out === undefined ? [] : Array.isArray(out) ? (out as readonly E[]) : [out as E]) this.dispatch(e)
+    } finally {
+      this.draining = false
     }
   }
 }

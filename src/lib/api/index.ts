@@ -7,6 +7,7 @@ import {coreRoutes} from './routes/core.js'
 import {ctiosRoutes} from './routes/ctios.js'
 import {faultRoutes} from './routes/faults.js'
 import {peripheralRoutes} from './routes/peripheral.js'
+import {presenceRoutes} from './routes/presence.js'
 import {throttleRoutes} from './routes/throttle.js'
 import {upgradeRoutes} from './routes/upgrade.js'
 
@@ -16,6 +17,7 @@ export const ROUTES = {
   ...connectionRoutes,
   ...ctiosRoutes,
   ...peripheralRoutes,
+  ...presenceRoutes,
   ...throttleRoutes,
   ...upgradeRoutes,
   ...faultRoutes,

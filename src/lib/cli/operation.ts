@@ -125,6 +125,8 @@ export async function submitAction<K extends OperationRoute>(
   request: Args<K>[0] | unknown,
   flags: {wait: boolean; timeout: number},
   progress: (message: string) => void,
+  /** The client of another node: an agent that forwarded the action answers that node's operation. */
+  clientOf?: (node: string) => AgentClient | undefined,
 ): Promise<{doc: Envelope; view: View; exitCode: number}> {
   // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
   const interrupt = listenForInterrupt()
@@ -134,13 +136,14 @@ export async function submitAction<K extends OperationRoute>(
       : await client.call(route as K, ...([request] as Args<K>))
     if (interrupt.fired && op.state === 'running') throw interruptedWaiting(op, client.node.name)
     if (!flags.wait) return operationOutcome(op, false)
+    const runner = op.node === client.node.name ? client : (clientOf?.(op.node) ?? client)
     // The countdown to --timeout on the node's progress line.
-    progressDeadline(client.node.name, Date.now() + flags.timeout * 1000)
-    const {op: last, timedOut} = await waitForOperation(client, op, {
+    progressDeadline(runner.node.name, Date.now() + flags.timeout * 1000)
+    const {op: last, timedOut} = await waitForOperation(runner, op, {
       timeoutMs: flags.timeout * 1000,
-      onTransition: (m) => progress(`${client.node.name}: ${m}`),
+      onTransition: (m) => progress(`${runner.node.name}: ${m}`),
       interrupt,
-    }).finally(() => progressDeadline(client.node.name, undefined))
+    }).finally(() => progressDeadline(runner.node.name, undefined))
     return operationOutcome(last, timedOut)
   } finally {
     interrupt.done()

@@ -1,9 +1,9 @@
 // `ucctl pcluster user ID`: the presence viewer, offered only for users with Home Cluster and
 // IM and Presence on (ADM-7). A user the IM and Presence node does not hold is looked up in the
 // configuration database, so the answer says why rather than "no such user".
+import type {Answer} from '../api/index.js'
 import {AgentClient, type NodeRef} from '../client/agent-client.js'
 import type {EndUser} from '../domain/administration.js'
-import type {PresenceView} from '../domain/presence-viewer.js'
 import {NotFoundError, RefusedError} from '../errors.js'
 import {configCall} from './administration.js'
 import type {Target} from './target.js'
@@ -13,9 +13,9 @@ export async function viewerOf(
   node: NodeRef,
   user: string,
   as: string | undefined,
-): Promise<PresenceView & {group: string}> {
+): Promise<Answer<'GET /v1/presence/users/:id'>> {
   try {
-    return await new AgentClient(node).get<PresenceView & {group: string}>(`/v1/presence/users/${encodeURIComponent(user)}`, {as})
+    return await new AgentClient(node).call('GET /v1/presence/users/:id', {params: {id: user}, query: {as}})
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error
     let u: EndUser | undefined

@@ -1,59 +1,34 @@
 // `ucctl pcluster ...`: the presence redundancy groups of the target as the IM and Presence
 // agents see them (SPEC §6), and the one way an operator action reaches the right SRM.
-import {AgentClient, type NodeRef} from '../client/agent-client.js'
+import type {Answer} from '../api/index.js'
+import {AgentClient} from '../client/agent-client.js'
 import {type NodeError, readNodes, requireAnAnswer, unreadFindings, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'
-import {NotFoundError, UnreachableError, UsageError} from '../errors.js'
-import {
-  describePair,
-  failoverImpact,
-  failoverImpactText,
-  type GroupState,
-  HA_SYNC_AGENT_NOTE,
-  isTransient,
-  type OperatorAction,
-  planAction,
-} from '../domain/presence-redundancy.js'
-import {checkCapacity, checkRedundancyGroups, checkWanLink, type GroupLoad, rebalanceMoves} from '../domain/presence-capacity.js'
-import type {Finding} from './check.js'
+import {checkCapacity, checkRedundancyGroups, checkWanLink, type GroupLoad} from '../domain/presence-capacity.js'
+import {describePair, failoverImpactText, type GroupAction, HA_SYNC_AGENT_NOTE} from '../domain/presence-redundancy.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import {type Envelope, envelope} from './base-command.js'
+import type {Finding} from './check.js'
 import {confirmOrRefuse} from './confirm.js'
 import {submitAction} from './operation.js'
+import {type Outcome, planOutcome} from './plan.js'
 import type {View} from './render.js'
 import type {Target} from './target.js'
 
-export interface PresenceView {
-  node: string
-  group: string
-  peer: string
-  version: number
-  srm: {running: boolean; initializing: boolean}
-  state: GroupState
-  status: {
-    name: string
-    haEnabled: boolean
-    autoFallback: boolean
-    recommendedAction: string
-    row: number | null
-    allowedActions: string[]
-    nodes: {name: string; state: string; reason: string | null; users: number; assignedUsers: number; up: boolean}[]
-  }
-  criticalServices: {name: string; state: string; critical: boolean}[]
-  move: {from: string; to: string; moved: number; total: number} | null
-  facts: {capacity?: number; cpuPercent?: number; wan?: {bandwidthMbps: number; roundTripMs: number}}
-}
+/** A presence redundancy group as one of its SRMs sees it (GET /v1/presence). */
+export type RedundancyGroupView = Answer<'GET /v1/presence'>
 
 export interface PresenceGroup {
   name: string
   /** The freshest view (its SRM has seen the most), and every reachable member's own. */
-  best: PresenceView
-  byNode: Map<string, PresenceView>
+  best: RedundancyGroupView
+  byNode: Map<string, RedundancyGroupView>
   members: string[]
 }
 
 /** Every presence redundancy group of the target, from the IM and Presence agents that answer. */
 export async function presenceGroups(target: Target): Promise<{groups: PresenceGroup[]; unread: Array<{name: string; error: NodeError}>}> {
   const all = await readNodes(target.nodes, (n) =>
-    new AgentClient(n, {timeoutMs: 5000}).get<PresenceView>('/v1/presence').catch((error: unknown): null => {
+    new AgentClient(n, {timeoutMs: 5000}).call('GET /v1/presence').catch((error: unknown): null => {
       // 404: not an IM and Presence node in a group. Anything else: we cannot tell.
       if (error instanceof NotFoundError) return null
       throw error
@@ -177,17 +152,7 @@ export function statusOutcome(
   return {doc, view}
 }
 
-export type GroupActionName = 'failover' | 'fallback' | 'recover' | 'ha-enable' | 'ha-disable' | 'rebalance'
-
-const EVENT: Record<Exclude<GroupActionName, 'rebalance'>, (node?: string) => OperatorAction> = {
-  failover: (node) => ({type: 'failover', node: node!}),
-  fallback: (node) => ({type: 'fallback', node: node!}),
-  recover: () => ({type: 'recover'}),
-  'ha-enable': () => ({type: 'haEnable'}),
-  'ha-disable': () => ({type: 'haDisable'}),
-}
-
-function question(action: GroupActionName, g: PresenceGroup, node?: string): string {
+function question(action: GroupAction, g: PresenceGroup, node?: string): string {
   const s = g.best.status
   const users = (n?: string) => s.nodes.find((x) => x.name === n)?.users ?? 0
   const other = g.members.find((m) => m !== node)
@@ -207,96 +172,47 @@ function question(action: GroupActionName, g: PresenceGroup, node?: string): str
   }
 }
 
-/** The SRM that carries the action out: the peer for a failover (PRG-3), the node for a fallback, else any member. */
-function actors(g: PresenceGroup, action: GroupActionName, node?: string): string[] {
-  if (action === 'failover') return g.members.filter((m) => m !== node)
-  if (action === 'fallback') return [node!]
-  return [...g.byNode.keys()].sort()
-}
-
 /**
- * A presence redundancy group action: --dry-run plans it on the current state (pure machine),
- * otherwise it is confirmed and submitted to the right SRM and waited for.
+ * A presence redundancy group action. The CLI sends it to a member of the group that answered;
+ * that agent forwards it to the SRM that performs it (PRG-3) and previews it (--dry-run, and the
+ * refusal before any confirmation); confirmed, it is submitted there and waited for.
  */
 export async function groupAction(
   target: Target,
-  action: GroupActionName,
+  action: GroupAction,
   opts: {
     group?: string
     node?: string
     flags: {wait: boolean; timeout: number; 'dry-run': boolean; yes: boolean}
     progress: (m: string) => void
   },
-): Promise<{doc: Envelope; view: View; exitCode: number}> {
+): Promise<Outcome> {
   const {groups} = await presenceGroups(target)
   const g = opts.node ? groupOfNode(groups, opts.node, target) : pickGroup(groups, opts.group)
   if (opts.group && opts.node && g.name !== opts.group) throw new UsageError(`${opts.node} is in group ${g.name}, not ${opts.group}`)
-  // PRG-8 / PRG-9 before anything is asked: a refused action exits 5 at once (the agent checks
-  // again). In a transition another operator's action may be running: the agent answers that (6).
-  const transient = g.best.state.nodes.some((n) => n.state !== null && isTransient(n.state))
-  const plan =
-    action === 'rebalance'
-      ? {
-          changes: rebalanceMoves(g.best.status.nodes.map((n) => ({node: n.name, users: n.assignedUsers}))).map(
-            (m) => `assign ${m.users} users of ${m.from} to ${m.to}, and move them`,
-          ),
-          rules: ['PRG-10: users spread evenly over the nodes'],
-        }
-      : transient && !opts.flags['dry-run']
-        ? {changes: [], rules: []}
-        : planAction(g.best.state, EVENT[action](opts.node), Date.now())
-  // PRG-11: what users see, before and in the JSON of anything that moves them.
-  const impact =
-    action === 'failover' || action === 'fallback' || action === 'recover'
-      ? {impact: failoverImpact(action === 'failover' ? opts.node : undefined)}
-      : {}
-  if (opts.flags['dry-run']) {
-    return {
-      doc: envelope('OperationPlan', {
-        group: g.name,
-        action,
-        ...(opts.node ? {node: opts.node} : {}),
-        currentState: describePair(g.best.state),
-        ...plan,
-        ...impact,
-      }),
-      view: {columns: ['WOULD CHANGE'], rows: (plan.changes.length ? plan.changes : ['nothing']).map((c) => [c]), notes: plan.rules},
-      exitCode: 0,
-    }
+  const clientOf = (name: string) => {
+    const ref = target.nodes.find((n) => n.name === name)
+    return ref ? new AgentClient(ref) : undefined
   }
+  const client = clientOf(g.best.node)
+  if (!client) throw new NotFoundError(`no answering node in presence redundancy group ${g.name}`)
+  const route = 'POST /v1/presence/groups/:group/:action'
+  const request = {params: {group: g.name, action}, body: opts.node ? {node: opts.node} : {}}
+  // PRG-8 / PRG-9 before anything is asked: a refused action exits 5 at once, another
+  // operator's action running on the group exits 6 (the agent checks again when it acts).
+  const plan = await client.preview(route, request)
+  if (opts.flags['dry-run']) return planOutcome(plan)
   if (!(await confirmOrRefuse(question(action, g, opts.node), opts.flags.yes))) throw new UsageError('not confirmed; nothing was changed')
-  const candidates = actors(g, action, opts.node)
-  const ref = candidates
-    .map((name) => target.nodes.find((n) => n.name === name))
-    .find((n): n is NodeRef => n !== undefined && g.byNode.has(n.name))
-  if (!ref) {
-    throw new UnreachableError(`the Server Recovery Manager that performs ${action} (${candidates.join(' or ')}) did not answer`, {
-      rule: action === 'failover' ? 'PRG-3' : undefined,
-      hint:
-        action === 'failover'
-          ? "PRG-3: the peer's SRM performs the failover; check its agent (ucctl lab status)"
-          : 'check the agents of the group (ucctl lab status)',
-    })
-  }
-  const r = await submitAction(
-    new AgentClient(ref),
-    `/v1/presence/groups/${encodeURIComponent(g.name)}/${action}`,
-    opts.node ? {node: opts.node} : {},
-    opts.flags,
-    opts.progress,
-  )
+  const r = await submitAction(client, route, request, opts.flags, opts.progress, clientOf)
   if (action === 'ha-enable' && r.exitCode === 0) r.view.notes = [...(r.view.notes ?? []), HA_SYNC_AGENT_NOTE]
-  return {...r, doc: {...r.doc, ...impact, ...(action === 'ha-enable' ? {notes: [HA_SYNC_AGENT_NOTE]} : {})}}
+  // PRG-11: what users see, in the JSON of anything that moves them.
+  return {
+    ...r,
+    doc: {...r.doc, ...(plan.impact ? {impact: plan.impact} : {}), ...(action === 'ha-enable' ? {notes: [HA_SYNC_AGENT_NOTE]} : {})},
+  }
 }
 
-interface NodeFacts {
-  name: string
-  product: string
-  role: string
-  version: string
-  cluster: string
-  group?: string
-}
+type NodeFacts = Answer<'GET /v1/node'>
 
 /** `pcluster check`: PRG-1 (membership, version, cluster, publisher, WAN) and PRG-10 (capacity, balance). */
 export async function presenceCheck(
@@ -305,7 +221,7 @@ export async function presenceCheck(
   notice: (m: string) => void,
 ): Promise<{ok: boolean; findings: Finding[]; unread: Array<{name: string; error: NodeError}>}> {
   const [answers, {groups, unread}] = await Promise.all([
-    readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).get<NodeFacts>('/v1/node')),
+    readNodes(target.nodes, (n) => new AgentClient(n, {timeoutMs: 5000}).call('GET /v1/node')),
     presenceGroups(target),
   ])
   warnUnread(unread, notice)

@@ -5,14 +5,6 @@ import {BaseCommand, envelope} from '../../../lib/cli/base-command.js'
 import {pickGroup, presenceGroups} from '../../../lib/cli/presence.js'
 import {NotFoundError} from '../../../lib/errors.js'
 
-interface UsersAnswer {
-  node: string
-  group: string
-  version: number
-  nodes: {name: string; users: number; assignedUsers: number}[]
-  users?: {id: string; node: string; assignedNode: string}[]
-}
-
 export default class PclusterUsers extends BaseCommand<typeof PclusterUsers> {
   static override summary =
     'Users of a presence redundancy group: how many each node serves and is assigned; with --node, the users on that node (PRG-2, PRG-10)'
@@ -32,7 +24,7 @@ export default class PclusterUsers extends BaseCommand<typeof PclusterUsers> {
     // A node answers for itself when it can; otherwise the freshest replica of the group does.
     const asked = (node && g.byNode.has(node) ? node : g.best.node) as string
     const ref = target.nodes.find((n) => n.name === asked)!
-    const a = await new AgentClient(ref).get<UsersAnswer>(`/v1/presence/groups/${encodeURIComponent(g.name)}/users`, {node})
+    const a = await new AgentClient(ref).call('GET /v1/presence/groups/:group/users', {params: {group: g.name}, query: {node}})
     const doc = envelope('PresenceUserList', {
       context: target.context,
       group: g.name,
