@@ -156,7 +156,8 @@ const BY_STATUS: Record<number, new (message: string, opts?: ErrorDetails) => Uc
   413: UsageError,
   415: UsageError,
   422: RefusedError,
-  429: RejectedError,
+  // Traffic a rule refuses (RejectedError): to the client, a refusal like any other (exit 5).
+  429: RefusedError,
 }
 
 const ERROR_CLASSES = [
@@ -169,7 +170,6 @@ const ERROR_CLASSES = [
   UnauthorizedError,
   ForbiddenError,
   RefusedError,
-  RejectedError,
   ConflictError,
   UnreachableError,
   WaitTimeoutError,
@@ -177,6 +177,12 @@ const ERROR_CLASSES = [
 const BY_CODE = new Map<string, new (message: string, opts?: ErrorDetails) => UcctlError>(
   ERROR_CLASSES.map((Cls) => [new Cls('').code, Cls]),
 )
+
+/** The HTTP status an agent answers a wire error code with (RejectedError is the agent's only). */
+export function httpStatusOf(code: string): number {
+  const Cls = [...ERROR_CLASSES, RejectedError].find((C) => new C('').code === code) ?? InternalError
+  return new Cls('').httpStatus
+}
 
 /** Rebuilds the typed error from an agent's error answer (by its code, else its HTTP status). */
 export function errorFromWire(status: number, wire: Partial<WireError> | undefined): UcctlError {

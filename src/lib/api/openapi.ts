@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the contract (served as GET /v1/openapi.json, shipped as
 // dist/openapi.json), and the plain-JSON form of the routes the agent loads. Build time only.
 import type {TSchema} from 'typebox'
-import {errorFromWire} from '../errors.js'
+import {httpStatusOf} from '../errors.js'
 import type {RouteDecl} from './contract.js'
 import {COMPONENTS, ErrorAnswer} from './schemas.js'
 
@@ -94,7 +94,7 @@ export function openApiDocument(table: Record<string, RouteDecl>, version: strin
       }
     }
     for (const code of [...COMMON_ERRORS, ...(d.errors ?? [])]) {
-      const status = code === 'BadRequest' ? 400 : wireStatus(code)
+      const status = code === 'BadRequest' ? 400 : httpStatusOf(code)
       responses[String(status)] = {description: code, content: {'application/json': {schema: {$ref: '#/components/schemas/Error'}}}}
     }
     paths[oaPath] ??= {}
@@ -131,6 +131,3 @@ function withRefs<T>(doc: T): T {
   }
   return walk(doc) as T
 }
-
-/** The HTTP status of a wire error code (errors.ts is the one table). */
-const wireStatus = (code: string): number => errorFromWire(500, {code}).httpStatus

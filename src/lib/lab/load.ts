@@ -5,7 +5,7 @@
 import {randomBytes} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {AgentClient, type NodeRef} from '../client/agent-client.js'
-import {NotFoundError, RefusedError, RejectedError, UcctlError, UnreachableError} from '../errors.js'
+import {NotFoundError, RefusedError, UcctlError, UnreachableError} from '../errors.js'
 
 export interface LoadOptions {
   callsPerSecond: number
@@ -96,7 +96,7 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
       await s.client.call('POST /v1/calls', {body: {durationMs: Math.round(opts.callDurationS * 1000)}})
       r.calls.answered++
     } catch (error) {
-      if (error instanceof RejectedError || error instanceof RefusedError) {
+      if (error instanceof RefusedError) {
         r.calls.rejected++
         rejected(r, error)
       } else r.calls.unanswered++
@@ -121,7 +121,7 @@ export async function runLoad(nodes: NodeRef[], opts: LoadOptions): Promise<Load
         // Unified CM answers calls but keeps no voice messages: skip messages there.
         r.messages.supported = false
         r.messages.sent--
-      } else if (error instanceof RejectedError || error instanceof RefusedError) {
+      } else if (error instanceof RefusedError) {
         r.messages.rejected++
         rejected(r, error)
       } else {
