@@ -100,7 +100,8 @@ export async function configurationModule(ctx: AgentContext): Promise<AgentModul
 function subscriberModule(ctx: AgentContext): AgentModule {
   let publisher: string | null = null
   return {
-    nodeInfo: () => ({configuration: {publisher: false, readsFrom: publisher}}),
+    // readsFrom once known (the contract has no null for it).
+    nodeInfo: () => ({configuration: {publisher: false, ...(publisher ? {readsFrom: publisher} : {})}}),
     routes(app) {
       app.route({
         method: ['GET'],

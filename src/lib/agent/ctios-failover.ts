@@ -9,6 +9,7 @@ import type {ServerResponse} from 'node:http'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore} from '../durable.js'
 import {ConflictError, ForbiddenError, NotFoundError, RefusedError, UsageError} from '../errors.js'
+import {documentValidator} from '../compiled-validators.js'
 import {
   AGENT_STATUSES,
   type AgentStatus,
@@ -53,7 +54,7 @@ interface CtiosSettings {
   peer: {name: string; capacity?: number}
 }
 
-const SETTINGS_SCHEMA = {
+export const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -106,8 +107,7 @@ const SAMPLE_IDS = 20
 async function readSettings(ctx: AgentContext): Promise<CtiosSettings> {
   const raw = ctx.config.settings.ctios
   if (raw === undefined) return DEFAULTS
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
+  const validate = await documentValidator(SETTINGS_SCHEMA)
   if (!validate(raw)) {
     throw new UsageError(
       `settings.ctios of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,

@@ -9,6 +9,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {FastifyInstance} from 'fastify'
 import {JsonStore} from '../durable.js'
 import {RefusedError, UsageError} from '../errors.js'
+import {documentValidator} from '../compiled-validators.js'
 import {
   effectiveLoad,
   failoverAgentState,
@@ -51,7 +52,7 @@ interface Persisted extends PeripheralSettings {
   lastRestartAt: string | null
 }
 
-const SETTINGS_SCHEMA = {
+export const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['configurationParameters', 'icmVersion'],
@@ -76,8 +77,7 @@ const DEFAULTS: PeripheralSettings = {
 async function readSettings(ctx: AgentContext): Promise<PeripheralSettings> {
   const raw = ctx.config.settings.peripheral
   if (raw === undefined) return {...DEFAULTS, ctiosVersion: ctx.config.version}
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
+  const validate = await documentValidator(SETTINGS_SCHEMA)
   if (!validate(raw)) {
     throw new UsageError(
       `settings.peripheral of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,

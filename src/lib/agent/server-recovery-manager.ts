@@ -13,6 +13,7 @@ import {type ActionEffect, type EffectAction, presenceStopEffect, stopsService} 
 import {randomUUID} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
 import {ConflictError, NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
+import {documentValidator} from '../compiled-validators.js'
 import {
   type GroupState,
   type HaEffect,
@@ -60,7 +61,7 @@ export interface PresenceSettings {
   moveBatchPauseMs: number
 }
 
-const SETTINGS_SCHEMA = {
+export const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['peer'],
@@ -87,8 +88,7 @@ const SETTINGS_SCHEMA = {
 } as const
 
 async function readSettings(raw: unknown, where: string): Promise<PresenceSettings> {
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
+  const validate = await documentValidator(SETTINGS_SCHEMA)
   if (!validate(raw))
     throw new UsageError(
       `${where} settings.presence is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
