@@ -12,7 +12,7 @@ import {hashToken, newToken} from '../src/lib/agent/auth.js'
 import {type Agent, startAgent} from '../src/lib/agent/server.js'
 import {timingFor} from '../src/lib/domain/timing.js'
 import {PACKAGE_ROOT} from '../src/lib/paths.js'
-import {machine, median, report} from './report.js'
+import {machine, median, report} from './lib/report.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 const NODES = Number(process.env.BENCH_FANOUT_NODES ?? 100)

@@ -12,7 +12,7 @@ import {Pool} from 'undici'
 import {hashToken, newToken} from '../src/lib/agent/auth.js'
 import {READY_FD_ENV} from '../src/lib/agent/readiness.js'
 import {PACKAGE_ROOT} from '../src/lib/paths.js'
-import {machine, report} from './report.js'
+import {machine, report} from './lib/report.js'
 
 const SECONDS = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_THROUGHPUT_CONNECTIONS ?? 10)
