@@ -5,18 +5,18 @@
 import {createRequire} from 'node:module'
 import type {ErrorObject} from 'ajv'
 import type {FastifyServerOptions} from 'fastify'
-import {InternalError} from './errors.js'
 
 export interface Validate {
   (data: unknown): boolean
   errors?: ErrorObject[] | null
 }
 
+/** Each validator is evaluated at its first use: an agent needs its product's only. */
 interface Compiled {
   /** Whole documents (node.yaml, topologies, the product modules' settings), Ajv {allErrors: true}, by schema. */
-  documents: Record<string, Validate>
+  documents: Record<string, () => Validate>
   /** Request parts as fastify validates them (its own Ajv options plus AGENT_AJV), by `${httpPart} ${schema}`. */
-  requests: Record<string, Validate>
+  requests: Record<string, () => Validate>
 }
 
 /** The agent's options for fastify's Ajv (the build compiles with them too). */
@@ -29,7 +29,9 @@ function load(): Compiled {
   try {
     compiled ??= require('../../validators.cjs') as Compiled
   } catch (error) {
-    throw new InternalError(`cannot load dist/validators.cjs (${(error as Error).message}): rebuild (npm run build)`)
+    // Not built yet (the build's own generator runs agents): every schema is compiled at its use.
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error
+    compiled = {documents: {}, requests: {}}
   }
   return compiled
 }
@@ -38,7 +40,7 @@ export const requestKey = (httpPart: string, schema: unknown) => `${httpPart} ${
 
 /** The validator of a document schema (Ajv {allErrors: true}): the build's, else compiled now. */
 export async function documentValidator(schema: object): Promise<Validate> {
-  return load().documents[JSON.stringify(schema)] ?? new (await import('ajv')).Ajv({allErrors: true}).compile(schema)
+  return load().documents[JSON.stringify(schema)]?.() ?? new (await import('ajv')).Ajv({allErrors: true}).compile(schema)
 }
 
 /** A validator compiled by `make` at its first call: what a start does not need, it does not pay for. */
@@ -60,15 +62,15 @@ type Compiler = (route: RouteSchema) => Validate
 const fromFastify = createRequire(require.resolve('fastify'))
 
 /**
- * fastify's schemaController.compilersFactory: request validators from the build; any other
- * schema (routes outside the contract) by fastify's Ajv compiler, at the first request it checks.
+ * fastify's schemaController.compilersFactory: request validators from the build; a schema the
+ * build did not see by fastify's Ajv compiler, at the first request it checks.
  */
 export const agentCompilers = {
   buildValidator(externalSchemas: unknown, ajvOptions: unknown): Compiler {
     let ajvCompiler: Compiler | undefined
     const {requests} = load()
     return (route) =>
-      requests[requestKey(route.httpPart, route.schema)] ??
+      requests[requestKey(route.httpPart, route.schema)]?.() ??
       lazily(() => {
         ajvCompiler ??= (fromFastify('@fastify/ajv-compiler') as () => (e: unknown, o: unknown) => Compiler)()(externalSchemas, ajvOptions)
         return ajvCompiler(route)
