@@ -2,7 +2,7 @@
 // a context of one (issue 14: ≤ 1.5x). The agents are real HTTP servers (startAgent) with a
 // minimal product (Unified CM subscribers without supervised services), all in this process so
 // that 100 fit on the machine; the CLI runs as users run it. BENCH_FANOUT_NODES (100) and
-// BENCH_FANOUT_RUNS (9) change the sizes.
+// BENCH_FANOUT_RUNS (15) change the sizes.
 import {execFile} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -16,7 +16,7 @@ import {machine, median, report} from './lib/report.js'
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 const NODES = Number(process.env.BENCH_FANOUT_NODES ?? 100)
-const RUNS = Number(process.env.BENCH_FANOUT_RUNS ?? 9)
+const RUNS = Number(process.env.BENCH_FANOUT_RUNS ?? 15)
 const TARGET = 1.5
 const run = promisify(execFile)
 

@@ -28,7 +28,7 @@ require('node:http').createServer((req, res) => {
 
 /** Starts a server process that says its URL on fd 3 (a line), and returns it. */
 function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{child: ChildProcess; url: string}> {
-  const child = spawn(process.execPath, args, {stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env})
+  const child = spawn(process.execPath, args, {stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env})
   return new Promise((resolve, reject) => {
     let said = ''
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before it served`)))
