@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes dist/validators.cjs: the validators of the API contract's request parts and of node.yaml
-// as Ajv standalone code (src/lib/compiled-validators.ts loads them), so that agents start without
-// compiling schemas. Run by `npm run build`, after gen-contract.js (the agents read dist/contract.json).
+// Writes dist/validators.cjs: the validators of the agents' requests and documents (node.yaml,
+// topologies, product settings) as Ajv standalone code, which src/lib/compiled-validators.ts
+// loads, so that agents start without compiling schemas. Run by `npm run build`, after
+// gen-contract.js (the agents read dist/contract.json).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
@@ -9,12 +10,8 @@ import {join} from 'node:path'
 import {Ajv} from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import {NODE_CONFIG_SCHEMA, standInServices} from '../dist/src/lib/agent/config.js'
-import {SETTINGS_SCHEMA as CTIOS_SETTINGS} from '../dist/src/lib/agent/ctios-failover.js'
-import {SETTINGS_SCHEMA as PERIPHERAL_SETTINGS} from '../dist/src/lib/agent/peripheral.js'
-import {SETTINGS_SCHEMA as PRESENCE_SETTINGS} from '../dist/src/lib/agent/server-recovery-manager.js'
-import {TOPOLOGY_SCHEMA} from '../dist/src/lib/lab/topology.js'
 import {startAgent} from '../dist/src/lib/agent/server.js'
-import {agentCompilers, requestKey} from '../dist/src/lib/compiled-validators.js'
+import {agentCompilers, build, requestKey} from '../dist/src/lib/compiled-validators.js'
 import {timingFor} from '../dist/src/lib/domain/timing.js'
 import {agentSettings, loadTopology, peersOf} from '../dist/src/lib/lab/topology.js'
 
@@ -26,8 +23,10 @@ const moduleThunk = (code) => `once(function (module) {\n${code}\nreturn module.
 
 const requests = new Map()
 // Every request schema an agent registers (the contract's and the product modules' own), compiled
-// as fastify compiles it for the agent (its Ajv options, its normalisation): the default lab's
-// nodes, one of each product and role, are started here, their services not, their peers unreachable.
+// as fastify compiles it for the agent (its Ajv options, its normalisation), and every document
+// schema it validates (node.yaml, the topology, the modules' settings): the default lab's nodes,
+// one of each product and role, are started here, their services not, their peers unreachable.
+build.documents = new Set([NODE_CONFIG_SCHEMA])
 agentCompilers.buildValidator = StandaloneValidator({
   readMode: false,
   storeFunction: ({schema, httpPart}, code) => requests.set(requestKey(httpPart, schema), code),
@@ -60,12 +59,7 @@ for (const n of topology.nodes) {
 }
 
 const documentAjv = new Ajv({allErrors: true, code: {source: true}})
-const documents = new Map(
-  [NODE_CONFIG_SCHEMA, TOPOLOGY_SCHEMA, CTIOS_SETTINGS, PERIPHERAL_SETTINGS, PRESENCE_SETTINGS].map((s) => [
-    JSON.stringify(s),
-    standaloneCode(documentAjv, documentAjv.compile(s)),
-  ]),
-)
+const documents = new Map([...build.documents].map((s) => [JSON.stringify(s), standaloneCode(documentAjv, documentAjv.compile(s))]))
 
 const table = (m) => [...m].map(([key, code]) => `  ${JSON.stringify(key)}: ${moduleThunk(code)},`).join('\n')
 writeFileSync(

@@ -38,8 +38,12 @@ function load(): Compiled {
 
 export const requestKey = (httpPart: string, schema: unknown) => `${httpPart} ${JSON.stringify(schema)}`
 
+/** Set by the build (scripts/gen-validators.js): collects the document schemas validated. */
+export const build: {documents?: Set<object>} = {}
+
 /** The validator of a document schema (Ajv {allErrors: true}): the build's, else compiled now. */
 export async function documentValidator(schema: object): Promise<Validate> {
+  build.documents?.add(schema)
   return load().documents[JSON.stringify(schema)]?.() ?? new (await import('ajv')).Ajv({allErrors: true}).compile(schema)
 }
 

@@ -54,7 +54,7 @@ interface CtiosSettings {
   peer: {name: string; capacity?: number}
 }
 
-export const SETTINGS_SCHEMA = {
+const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -52,7 +52,7 @@ interface Persisted extends PeripheralSettings {
   lastRestartAt: string | null
 }
 
-export const SETTINGS_SCHEMA = {
+const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['configurationParameters', 'icmVersion'],

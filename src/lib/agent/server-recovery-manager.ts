@@ -61,7 +61,7 @@ export interface PresenceSettings {
   moveBatchPauseMs: number
 }
 
-export const SETTINGS_SCHEMA = {
+const SETTINGS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['peer'],

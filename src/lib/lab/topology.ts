@@ -21,7 +21,7 @@ export interface Topology {
 
 export const DEFAULT_TOPOLOGY = join(PACKAGE_ROOT, 'topologies', 'default.yaml')
 
-export const TOPOLOGY_SCHEMA = {
+const TOPOLOGY_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'nodes'],
