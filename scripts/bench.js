@@ -16,6 +16,6 @@ for (const f of files) {
   const r = spawnSync(process.execPath, [join(dir, f)], {stdio: 'inherit'})
   if (r.status !== 0) failed++
 }
-// A bench exits non-zero when it could not measure or a target was not met (bench/report.ts).
+// A bench exits non-zero when it could not measure or a target was not met (bench/lib/report.ts).
 if (failed) console.log(`\n${failed} of ${files.length} bench files failed or missed a target`)
 process.exit(failed ? 1 : 0)

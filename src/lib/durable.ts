@@ -58,10 +58,11 @@ export class JsonStore<T extends object> {
 }
 
 /**
- * Append-only JSON lines. Each record is written at once (a SIGKILLed process loses none), and
- * fsynced before any answer that follows it leaves: one fsync for the records of one run of the
- * event loop (group commit), queued as a microtask, so an agent's boot does not wait on a disk
- * flush per service state change.
+ * Append-only JSON lines. Each record is written at once (a SIGKILLed process loses none) and
+ * flushed by one fsync for all the records of one run of the event loop (group commit), queued as
+ * a microtask: before the answer to the request that wrote it, which goes out later, and without
+ * an agent's boot waiting on the disk once per service state change. (An event stream may send a
+ * record a moment before its flush.)
  */
 export class JsonLinesLog {
   private fd: number
