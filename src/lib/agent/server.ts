@@ -51,8 +51,8 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
-    // Unknown body fields are an error, not silently dropped (AGENT_AJV); the contract's
-    // validators come compiled from the build.
+    // Unknown body fields are an error, not silently dropped (AGENT_AJV); request validators
+    // come compiled from the build (../compiled-validators.ts).
     ajv: AGENT_AJV,
     schemaController: {compilersFactory: agentCompilers},
     return503OnClosing: true,
