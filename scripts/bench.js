@@ -12,8 +12,10 @@ const files = readdirSync(dir)
   .sort()
 let failed = 0
 for (const f of files) {
-  console.log(`\n== bench/${f.replace(/\.js$/, '.ts')}`)
+  console.log(`\n== bench/${f.replace(/\.js$/, '.ts')}   (reproduce: npm run build && node ${join(dir, f)})`)
   const r = spawnSync(process.execPath, [join(dir, f)], {stdio: 'inherit'})
   if (r.status !== 0) failed++
 }
+// A bench exits non-zero when it could not measure or a target was not met (bench/lib/report.ts).
+if (failed) console.log(`\n${failed} of ${files.length} bench files failed or missed a target`)
 process.exit(failed ? 1 : 0)

@@ -4,16 +4,25 @@ import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wri
 import {dirname, join} from 'node:path'
 
 export function writeFileDurably(path: string, data: string, mode = 0o600): void {
+  writeFileAtomically(path, data, mode, true)
+}
+
+/**
+ * The whole file or the old one, even if this process is killed; on disk after a power loss only
+ * with `sync` (what a power loss also ends, as the lab's agents, needs no fsync).
+ */
+export function writeFileAtomically(path: string, data: string, mode = 0o600, sync = false): void {
   mkdirSync(dirname(path), {recursive: true})
   const tmp = `${path}.${process.pid}.tmp`
   const fd = openSync(tmp, 'w', mode)
   try {
     writeSync(fd, data)
-    fsyncSync(fd)
+    if (sync) fsyncSync(fd)
   } finally {
     closeSync(fd)
   }
   renameSync(tmp, path)
+  if (!sync) return
   const dirFd = openSync(dirname(path), 'r')
   try {
     fsyncSync(dirFd)
@@ -48,9 +57,16 @@ export class JsonStore<T extends object> {
   }
 }
 
-/** Append-only JSON lines with fdatasync per record. */
+/**
+ * Append-only JSON lines. Each record is written at once (a SIGKILLed process loses none) and
+ * flushed by one fsync for all the records of one run of the event loop (group commit), queued as
+ * a microtask: before the answer to the request that wrote it, which goes out later, and without
+ * an agent's boot waiting on the disk once per service state change. (An event stream may send a
+ * record a moment before its flush.)
+ */
 export class JsonLinesLog {
   private fd: number
+  private unsynced = false
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), {recursive: true})
@@ -79,10 +95,20 @@ export class JsonLinesLog {
 
   append(record: unknown): void {
     writeSync(this.fd, JSON.stringify(record) + '\n')
+    if (this.unsynced) return
+    this.unsynced = true
+    queueMicrotask(() => this.sync())
+  }
+
+  /** Flushes what was appended to the disk. */
+  sync(): void {
+    if (!this.unsynced) return
+    this.unsynced = false
     fsyncSync(this.fd)
   }
 
   close(): void {
+    this.sync()
     closeSync(this.fd)
   }
 }

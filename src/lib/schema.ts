@@ -1,20 +1,27 @@
-// The one schema loader: one Ajv (with the standard formats), each schema compiled once per
-// process. Modules import it where they validate, lazily where the CLI's start time matters.
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
-import addFormatsModule from 'ajv-formats'
+// The one schema loader: a document schema's validator is the build's (./compiled-validators.ts:
+// dist/validators.cjs, Ajv standalone code, so an agent starts without Ajv) when the build saw
+// it, else compiled at its first use; either way once per process and schema.
+import type {ErrorObject} from 'ajv'
+import {precompiledDocument, type Validate} from './compiled-validators.js'
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
-const ajv = addFormats(new Ajv({allErrors: true, verbose: true, strict: false}))
-const compiled = new WeakMap<object, ValidateFunction>()
+const cache = new WeakMap<object, Validate>()
+let compile: ((schema: object) => Validate) | undefined
 
-/** The validator of `schema` (compiled on first use, then reused). */
-export function validatorOf<T = unknown>(schema: object): ValidateFunction<T> {
-  let v = compiled.get(schema)
+/** The validator of `schema` (Ajv, allErrors, the standard formats). */
+export async function validatorOf(schema: object): Promise<Validate> {
+  let v = cache.get(schema) ?? precompiledDocument(schema)
   if (!v) {
-    v = ajv.compile(schema)
-    compiled.set(schema, v)
+    if (!compile) {
+      const [{Ajv}, {default: addFormats}] = await Promise.all([import('ajv'), import('ajv-formats')])
+      const ajv = (addFormats as unknown as (a: InstanceType<typeof Ajv>) => InstanceType<typeof Ajv>)(
+        new Ajv({allErrors: true, strict: false}),
+      )
+      compile = (s) => ajv.compile(s)
+    }
+    v = compile(schema)
   }
-  return v as ValidateFunction<T>
+  cache.set(schema, v)
+  return v
 }
 
 /** Ajv's errors in one line: `/path must be …; …`. */

@@ -2,6 +2,7 @@
 // with the file's path and every problem in the message, and exit 2 for the operator. Each
 // problem names the key, its line, the allowed values and, for a typo, the nearest key.
 import {readFileSync} from 'node:fs'
+import {validatorOf} from './schema.js'
 import {UsageError} from './errors.js'
 import {nearest} from './suggest.js'
 
@@ -40,9 +41,11 @@ export async function yamlProblems(text: string, schema: object): Promise<{value
     }
   }
   const value = doc.toJS()
+  // Valid (the usual case): the build's validator says so without compiling one.
+  if ((await validatorOf(schema))(value)) return {value, problems: []}
   const {Ajv} = await import('ajv')
   const validate = new Ajv({allErrors: true, verbose: true}).compile(schema)
-  if (validate(value)) return {value, problems: []}
+  validate(value)
   const lineOf = (path: string[], key?: string): number => {
     const node = path.length ? doc.getIn(path, true) : doc.contents
     const pair = key !== undefined && isMap(node) ? node.items.find((p) => String((p.key as {value?: unknown})?.value) === key) : undefined
@@ -103,8 +106,7 @@ async function parseJsonFast(text: string, schema: object): Promise<unknown> {
   } catch {
     return undefined
   }
-  const {Ajv} = await import('ajv')
-  return new Ajv({allErrors: true}).compile(schema)(value) ? value : undefined
+  return (await validatorOf(schema))(value) ? value : undefined
 }
 
 export async function readYamlFile(path: string, schema: object, what: string): Promise<unknown> {

@@ -79,7 +79,7 @@ async function readSettings(ctx: AgentContext): Promise<CtiosSettings> {
   const raw = ctx.config.settings.ctios
   if (raw === undefined) return DEFAULTS
   const {validatorOf, describeErrors} = await import('../schema.js')
-  const validate = validatorOf(SETTINGS_SCHEMA)
+  const validate = await validatorOf(SETTINGS_SCHEMA)
   if (!validate(raw)) throw new UsageError(`settings.ctios of ${ctx.config.name} is invalid: ${describeErrors(validate.errors)}`)
   return {...DEFAULTS, ...(raw as Partial<CtiosSettings>)}
 }

@@ -87,12 +87,10 @@ const DEFAULTS: PeripheralSettings = {
 async function readSettings(ctx: AgentContext): Promise<PeripheralSettings> {
   const raw = ctx.config.settings.peripheral
   if (raw === undefined) return {...DEFAULTS, ctiosVersion: ctx.config.version}
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true}).compile(SETTINGS_SCHEMA)
+  const {validatorOf, describeErrors} = await import('../schema.js')
+  const validate = await validatorOf(SETTINGS_SCHEMA)
   if (!validate(raw)) {
-    throw new UsageError(
-      `settings.peripheral of ${ctx.config.name} is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
-    )
+    throw new UsageError(`settings.peripheral of ${ctx.config.name} is invalid: ${describeErrors(validate.errors)}`)
   }
   const s = {...DEFAULTS, ctiosVersion: ctx.config.version, ...(raw as Partial<PeripheralSettings>)}
   // Versions that do not parse are a configuration error, found at start rather than at check.

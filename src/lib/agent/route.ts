@@ -58,7 +58,7 @@ function checkAnswer(key: string, r: CompiledRoute) {
     if (reply.statusCode >= 400) return payload
     const {validatorOf, describeErrors} = await import('../schema.js')
     const dryRun = (req.query as {dryRun?: boolean} | undefined)?.dryRun === true
-    const valid = validatorOf((dryRun ? r.preview : r.response) as object)
+    const valid = await validatorOf((dryRun ? r.preview : r.response) as object)
     if (!valid(payload)) throw new InternalError(`${key} answered outside its contract: ${describeErrors(valid.errors)}`)
     return payload
   }

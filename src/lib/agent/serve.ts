@@ -15,13 +15,14 @@ export async function serveAgent(configPath: string, opts: {checkServing?: boole
     }
   }
   const agent = await startAgent(config)
-  signalReady({node: config.name, pid: process.pid, url: agent.url})
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(JSON.stringify({level: 30, time: Date.now(), msg: `${signal}: shutting down`}) + '\n')
+      agent.context.log.info(`${signal}: shutting down`)
       agent.close().then(resolve, resolve)
     }
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
+    // Ready once a SIGTERM from the launcher would stop it cleanly.
+    signalReady({node: config.name, pid: process.pid, url: agent.url})
   })
 }

@@ -6,12 +6,14 @@ import type {ActionEffect, EffectAction} from '../domain/effects.js'
 import {PRODUCT_NAMES, planNodeRestart, planServiceAction} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
 import {type AgentEvent, EventLog} from './events.js'
+import {AGENT_AJV, agentCompilers} from '../compiled-validators.js'
 import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {AgentClient} from '../client/agent-client.js'
 import {installAuth} from './auth.js'
 import {NetworkFaults, PEER_HEADER} from './faults.js'
 import type {AgentContext, AgentModule} from './module.js'
+import {type LogLevel, agentLog} from './log.js'
 import {modulesFor} from './modules.js'
 import {NodeManager} from './node-manager.js'
 import {OperationRegistry} from './operations.js'
@@ -33,8 +35,8 @@ export interface Agent {
 }
 
 export interface AgentOptions {
-  /** pino logger options; false for silence (tests). JSON lines on stderr by default. */
-  logger?: boolean | {level: string}
+  /** The log's level; false for silence (tests). JSON lines on stderr (./log.ts). */
+  logger?: boolean | {level: LogLevel}
 }
 
 export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = {}): Promise<Agent> {
@@ -45,13 +47,14 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   /** Open event streams (ended on close: no write after the end). */
   const streams = new Set<EventStream>()
 
-  const logger =
-    opts.logger === false ? false : {level: 'info', ...(typeof opts.logger === 'object' ? opts.logger : {}), stream: process.stderr}
+  const log = agentLog(opts.logger === false ? 'silent' : typeof opts.logger === 'object' ? opts.logger.level : 'info')
   const app: FastifyInstance = Fastify({
-    logger,
+    logger: false,
     bodyLimit: 64 * 1024,
-    // Unknown body fields are an error, not silently dropped.
-    ajv: {customOptions: {removeAdditional: false, allErrors: false}},
+    // Unknown body fields are an error, not silently dropped (AGENT_AJV); request validators
+    // come compiled from the build (../compiled-validators.ts).
+    ajv: AGENT_AJV,
+    schemaController: {compilersFactory: agentCompilers},
     return503OnClosing: true,
     routerOptions: {maxParamLength: 1000},
     ...(config.tls ? {https: {cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key)}} : {}),
@@ -79,7 +82,7 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     if (status >= 400 && status < 500) {
       return reply.status(status).send({error: {code: 'BadRequest', message: error.message}})
     }
-    request.log.error({err: error}, 'internal error')
+    log.error({err: error, reqId: request.id, req: {method: request.method, url: request.url}}, 'internal error')
     return reply.status(500).send({error: {code: 'Internal', message: 'internal agent error (see the agent log)'}})
   })
   app.setNotFoundHandler((request, reply) =>
@@ -95,7 +98,7 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
     nodeManager,
     events,
     operations,
-    log: app.log,
+    log,
     peer(name, opts = {}) {
       const p = config.peers.find((x) => x.name === name)
       if (!p) throw new NotFoundError(`${name} is not a peer of ${config.name}`)
@@ -301,6 +304,7 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   let address: string
   try {
     address = await app.listen({host: config.listen.host, port: config.listen.port})
+    log.info(`Server listening at ${address}`)
     for (const m of modules) await m.start?.()
   } catch (error) {
     await app.close()

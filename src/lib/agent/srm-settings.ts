@@ -56,7 +56,7 @@ const SETTINGS_SCHEMA = {
 
 export async function readSettings(raw: unknown, where: string): Promise<PresenceSettings> {
   const {validatorOf, describeErrors} = await import('../schema.js')
-  const validate = validatorOf(SETTINGS_SCHEMA)
+  const validate = await validatorOf(SETTINGS_SCHEMA)
   if (!validate(raw)) throw new UsageError(`${where} settings.presence is invalid: ${describeErrors(validate.errors)}`)
   const r = raw as Partial<PresenceSettings> & {peer: string}
   return {

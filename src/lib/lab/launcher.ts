@@ -8,7 +8,7 @@ import {join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {READY_FD_ENV} from '../agent/readiness.js'
-import {readJsonFile, writeFileDurably} from '../durable.js'
+import {readJsonFile, writeFileAtomically, writeFileDurably} from '../durable.js'
 import {InternalError, UsageError} from '../errors.js'
 import type {TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT, stateDir} from '../paths.js'
@@ -258,8 +258,9 @@ function labAgents(lab: LabState | undefined): Map<string, number[]> {
   return found
 }
 
+// lab.json and node.yaml survive a killed CLI; a power loss ends the agents they describe too.
 function saveLab(state: LabState): void {
-  writeFileDurably(labFile(), JSON.stringify(state, null, 2) + '\n')
+  writeFileAtomically(labFile(), JSON.stringify(state, null, 2) + '\n')
 }
 
 /** Starts the agent of `n`; resolves when it says it serves, rejects if it exits or stays silent. */
@@ -419,7 +420,7 @@ export async function labUp(
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
       // JSON, which is YAML too: the agent reads it without loading a YAML parser.
-      writeFileDurably(ln.config, JSON.stringify(nodeConfig, null, 2) + '\n')
+      writeFileAtomically(ln.config, JSON.stringify(nodeConfig, null, 2) + '\n')
       try {
         await startAgentProcess(ln, creds.peer, (pid) => {
           ln.pid = pid
