@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {Pool} from 'undici'
 import {hashToken, newToken} from '../src/lib/agent/auth.js'
-import {READY_FD_ENV} from '../src/lib/agent/readiness.js'
+import {READY_FD_ENV} from '../src/lib/host/readiness.js'
 import {PACKAGE_ROOT} from '../src/lib/paths.js'
 import {machine, report} from './lib/report.js'
 

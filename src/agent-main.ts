@@ -6,7 +6,7 @@ import module from 'node:module'
 // Node >= 22.1 caches compiled code between runs (as bin/run.js does for the CLI).
 // (@types/node 20 does not know it yet.)
 ;(module as {enableCompileCache?: () => void}).enableCompileCache?.()
-const [{UcctlError}, {serveAgent}] = await Promise.all([import('./lib/errors.js'), import('./lib/agent/serve.js')])
+const [{UcctlError}, {serveAgent}] = await Promise.all([import('./lib/errors.js'), import('./lib/host/serve.js')])
 
 const i = process.argv.indexOf('--config')
 const config = i > 0 ? process.argv[i + 1] : undefined

@@ -6,7 +6,7 @@ import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {loadNodeConfig} from '../../src/lib/agent/config.js'
-import {servingFindings} from '../../src/lib/agent/node-setup.js'
+import {servingFindings} from '../../src/lib/host/node-setup.js'
 import {eventually, tempDir} from '../helpers/agents.js'
 import {BIN, ROOT, runCli, schemaProblems} from '../helpers/cli.js'
 

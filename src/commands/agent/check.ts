@@ -6,7 +6,7 @@ export default class AgentCheck extends LocalCommand<typeof AgentCheck> {
   static override examples = ['<%= config.bin %> agent check --config /etc/ucctl/node.yaml']
 
   async run() {
-    const {checkNodeConfig} = await import('../../lib/agent/node-setup.js')
+    const {checkNodeConfig} = await import('../../lib/host/node-setup.js')
     const findings = await checkNodeConfig(this.flags.config)
     const ok = !findings.some((f) => f.severity === 'error')
     return this.output(

@@ -25,7 +25,7 @@ export default class AgentInit extends LocalCommand<typeof AgentInit> {
   ]
 
   async run() {
-    const {initNode, parseListen, parsePeer} = await import('../../lib/agent/node-setup.js')
+    const {initNode, parseListen, parsePeer} = await import('../../lib/host/node-setup.js')
     const f = this.flags
     const {config, tokens} = await initNode({
       dir: f.dir,

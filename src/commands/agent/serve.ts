@@ -11,7 +11,7 @@ export default class AgentServe extends BaseCommand<typeof AgentServe> {
   static override examples = ['<%= config.bin %> agent serve --config /etc/ucctl/node.yaml']
 
   async run() {
-    const {serveAgent} = await import('../../lib/agent/serve.js')
+    const {serveAgent} = await import('../../lib/host/serve.js')
     // On a real host the agent first refuses what is unsafe (a world-readable secret) and warns
     // about what is risky; the lab's agents skip it (their files are the lab's own, on loopback).
     await serveAgent(this.flags.config, {checkServing: true})

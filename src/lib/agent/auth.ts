@@ -1,14 +1,14 @@
 // Who may do what on an agent (issue 7): bearer tokens configured as SHA-256 hashes, each with
 // a role; `viewer` reads, `operator` reads and acts. Every action request is audited durably
 // before it is answered, and an Idempotency-Key makes a retried action run once.
+import {TOKEN_ROLES} from '../api/contract.js'
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {join} from 'node:path'
 import type {FastifyInstance, FastifyRequest} from 'fastify'
 import {JsonLinesLog, JsonStore} from '../durable.js'
 import {ForbiddenError, UnauthorizedError, UsageError} from '../errors.js'
 
-export const ROLES = ['viewer', 'operator'] as const
-export type TokenRole = (typeof ROLES)[number]
+export type TokenRole = (typeof TOKEN_ROLES)[number]
 
 export interface TokenConfig {
   /** A name for the token (who holds it), recorded in the audit log; never the token. */
@@ -37,7 +37,7 @@ export const AUTH_CONFIG_SCHEMA = {
         required: ['id', 'role', 'sha256'],
         properties: {
           id: {type: 'string', pattern: '^[\\w.@-]{1,64}$'},
-          role: {enum: [...ROLES]},
+          role: {enum: [...TOKEN_ROLES]},
           sha256: {type: 'string', pattern: '^[0-9a-f]{64}$'},
         },
       },

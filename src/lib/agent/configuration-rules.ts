@@ -1,6 +1,7 @@
 // The publisher's rules over its configuration database, shared by its routes
 // (./configuration-routes.ts): what a user change makes of a user (ADM-2, ADM-6), the BAT import
 // (ADM-2), the PRG-10 capacity warnings, and the checks that read other nodes (PRG-1, ADM-8).
+import type {Answer} from '../api/index.js'
 import {balancedNodes, type EndUser, parseUsersCsv, type Rejected, type UserTemplate} from '../domain/administration.js'
 import {checkCapacity, checkRedundancyGroups} from '../domain/presence-capacity.js'
 import {NotFoundError, RefusedError, UnreachableError, UsageError} from '../errors.js'
@@ -165,9 +166,9 @@ export async function checkGroup(a: Admin, group: PresenceGroupRow): Promise<voi
 /** ADM-8: the SRM parameters are set before HA is enabled; refused while it is on (or cannot be read). */
 export async function requireHaOff(a: Admin, group: PresenceGroupRow, what: string): Promise<void> {
   for (const n of group.nodes) {
-    let view: {group: string; status: {haEnabled: boolean}}
+    let view: Answer<'GET /v1/presence'>
     try {
-      view = await a.ctx.peer(n, {timeoutMs: 3000}).get('/v1/presence')
+      view = await a.ctx.peer(n).call('GET /v1/presence', {timeoutMs: 3000})
     } catch (error) {
       if (error instanceof NotFoundError) continue
       throw new UnreachableError(`could not read whether HA is enabled on ${n}: ${(error as Error).message}; nothing was changed`)

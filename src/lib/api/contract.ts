@@ -8,6 +8,9 @@
 // agent import this module's types only (a test checks it).
 import type {Static, TSchema} from 'typebox'
 
+/** The roles a token may have: a viewer reads; an operator reads and acts (every action is audited). */
+export const TOKEN_ROLES = ['viewer', 'operator'] as const
+
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 /** A route's key is its method and path, as fastify writes it: 'GET /v1/services/:name'. */
 export type RouteKey = `${Method} /v1/${string}`

@@ -2,13 +2,11 @@
 // from, read from every agent through the existing routes, or from a file `snapshot save` wrote.
 import {readFileSync} from 'node:fs'
 import {writeFileDurably} from '../durable.js'
-import type {PartitionsReport} from '../agent/partitions.js'
 import {AgentClient} from '../client/agent-client.js'
 import {readNodes, requireAnAnswer, unreadOf} from '../client/outcome.js'
 import {UnreachableError, UsageError} from '../errors.js'
 import {readYamlFile} from '../yaml-file.js'
-import type {AgentStatus, CtiEnvironment, Pair, Side} from '../domain/cti-failover.js'
-import type {Connection} from '../domain/cti-softphones.js'
+import type {CtiEnvironment, Pair} from '../domain/cti-failover.js'
 import type {Deployment, SimNode} from '../domain/simulation.js'
 import {type Envelope, envelope} from './base-command.js'
 import {presenceGroups} from './presence.js'
@@ -18,27 +16,9 @@ import type {Target} from './target.js'
 /** Bumped when the document changes in a way an older reader would misread. */
 export const SNAPSHOT_VERSION = 1
 
-interface CtiosStatusDoc {
-  components: {component: string; id: string; state: string; activeSide?: Side; sides?: Record<Side, 'up' | 'down'>; capacity?: number}[]
-  afterFailover?: {agentState: CtiEnvironment['afterFailover']}
-  desktopConnectionProfile?: {rejectIfAlreadyLoggedIn: 0 | 1}
-}
-
-interface SoftphoneDoc {
-  id: string
-  agentState: AgentStatus
-  phone: string
-  switch: string
-  connection: Connection
-  server: string | null
-}
-
 /** The CTI OS environment as the agent's model holds it, from its status and its softphones. */
 async function readCtios(client: AgentClient, node: string): Promise<CtiEnvironment> {
-  const [status, {softphones}] = await Promise.all([
-    client.get<CtiosStatusDoc>('/v1/ctios'),
-    client.get<{softphones: SoftphoneDoc[]}>('/v1/ctios/softphones'),
-  ])
+  const [status, {softphones}] = await Promise.all([client.call('GET /v1/ctios'), client.call('GET /v1/ctios/softphones')])
   const part = (c: string) => status.components.filter((x) => x.component === c)
   const pair = (c: string): Pair => {
     const p = part(c)[0]
@@ -93,7 +73,7 @@ async function readNode(client: AgentClient): Promise<SimNode> {
     ctios: info.product === 'ctios' ? await readCtios(client, info.name) : null,
   }
   if (info.product === 'cucm' || info.product === 'imp') {
-    const p = await client.get<PartitionsReport>('/v1/partitions')
+    const p = await client.call('GET /v1/partitions')
     Object.assign(node, {version: p.active, inactive: p.inactive, history: p.history})
   }
   if (info.product === 'cuc') {

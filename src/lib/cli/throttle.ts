@@ -1,6 +1,6 @@
 // `ucctl throttle status|params` and `ucctl lab latency`: call throttling and Code Yellow on
 // Unified CM nodes (THR-1..7). The rules are ../domain/throttle.ts; the monitor runs in the
-// agents (../agent/throttle.ts); this is the I/O around them.
+// agents (their throttle module); this is the I/O around them, through the contract (../api/routes/throttle.ts).
 import type {Answer} from '../api/index.js'
 import type {AgentClient} from '../client/agent-client.js'
 import {type NodeOutcome, unreadMark, unreadOf, warnUnread} from '../client/outcome.js'

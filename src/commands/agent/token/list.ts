@@ -5,7 +5,7 @@ export default class AgentTokenList extends LocalCommand<typeof AgentTokenList> 
   static override flags = {config: nodeConfigFlag}
 
   async run() {
-    const {listTokens} = await import('../../../lib/agent/node-setup.js')
+    const {listTokens} = await import('../../../lib/host/node-setup.js')
     const tokens = await listTokens(this.flags.config)
     return this.output(envelope('AgentTokenList', {config: this.flags.config, tokens}), {
       columns: ['TOKEN ID', 'ROLE'],

@@ -7,7 +7,7 @@ export default class AgentTokenRevoke extends LocalCommand<typeof AgentTokenRevo
   static override flags = {config: nodeConfigFlag}
 
   async run() {
-    const {revokeToken} = await import('../../../lib/agent/node-setup.js')
+    const {revokeToken} = await import('../../../lib/host/node-setup.js')
     const t = await revokeToken(this.flags.config, this.args.id)
     return this.output(envelope('AgentToken', {config: this.flags.config, ...t, revoked: true}), {
       columns: ['TOKEN ID', 'ROLE', 'REVOKED'],

@@ -1,9 +1,9 @@
 // Running an agent until SIGTERM or SIGINT: shared by `ucctl agent serve` and the lab's lean
 // entry (src/agent-main.ts), which skips the CLI framework to start faster.
 import {UsageError} from '../errors.js'
-import {loadNodeConfig} from './config.js'
+import {loadNodeConfig} from '../agent/config.js'
 import {signalReady} from './readiness.js'
-import {startAgent} from './server.js'
+import {startAgent} from '../agent/server.js'
 
 export async function serveAgent(configPath: string, opts: {checkServing?: boolean} = {}): Promise<void> {
   const config = await loadNodeConfig(configPath)

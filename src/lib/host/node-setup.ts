@@ -8,8 +8,8 @@ import {NotFoundError, UsageError, UcctlError} from '../errors.js'
 import {writeFileDurably} from '../durable.js'
 import {PRODUCT_SERVICES, type Product, type Role} from '../domain/services.js'
 import {yamlProblems} from '../yaml-file.js'
-import {hashToken, newToken, type TokenRole} from './auth.js'
-import {loadNodeConfig, type LoadedNodeConfig, NODE_CONFIG_SCHEMA, type PeerConfig} from './config.js'
+import {hashToken, newToken, type TokenRole} from '../agent/auth.js'
+import {loadNodeConfig, type LoadedNodeConfig, NODE_CONFIG_SCHEMA, type PeerConfig} from '../agent/config.js'
 
 export interface NewToken {
   id: string
