@@ -4,24 +4,34 @@
 import type {ErrorObject} from 'ajv'
 import {precompiledDocument, type Validate} from './compiled-validators.js'
 
-const cache = new WeakMap<object, Validate>()
-let compile: ((schema: object) => Validate) | undefined
+/** By the schema's text: a schema read from a file again (a new object, the same $id) is the same schema. */
+const cache = new Map<string, Validate>()
+let compilers: Record<'plain' | 'verbose', (schema: object) => Validate> | undefined
 
-/** The validator of `schema` (Ajv, allErrors, the standard formats). */
-export async function validatorOf(schema: object): Promise<Validate> {
-  let v = cache.get(schema) ?? precompiledDocument(schema)
+/**
+ * The validator of `schema` (Ajv, allErrors, the standard formats). `verbose` errors carry the
+ * schema they failed (what a reader's error message needs: the allowed keys); those are never
+ * the build's.
+ */
+export async function validatorOf(schema: object, opts: {verbose?: boolean} = {}): Promise<Validate> {
+  const key = `${opts.verbose ? 'verbose ' : ''}${JSON.stringify(schema)}`
+  let v = cache.get(key) ?? (opts.verbose ? undefined : precompiledDocument(schema))
   if (!v) {
-    if (!compile) {
-      const [{Ajv}, {default: addFormats}] = await Promise.all([import('ajv'), import('ajv-formats')])
-      const ajv = (addFormats as unknown as (a: InstanceType<typeof Ajv>) => InstanceType<typeof Ajv>)(
-        new Ajv({allErrors: true, strict: false}),
-      )
-      compile = (s) => ajv.compile(s)
-    }
-    v = compile(schema)
+    compilers ??= await loadCompilers()
+    v = compilers[opts.verbose ? 'verbose' : 'plain'](schema)
   }
-  cache.set(schema, v)
+  cache.set(key, v)
   return v
+}
+
+async function loadCompilers(): Promise<NonNullable<typeof compilers>> {
+  const [{Ajv}, {default: addFormats}] = await Promise.all([import('ajv'), import('ajv-formats')])
+  const make = (verbose: boolean) => {
+    const ajv = new Ajv({allErrors: true, verbose, strict: false})
+    ;(addFormats as unknown as (a: typeof ajv) => void)(ajv)
+    return (s: object) => ajv.compile(s)
+  }
+  return {plain: make(false), verbose: make(true)}
 }
 
 /** Ajv's errors in one line: `/path must be …; …`. */

@@ -43,8 +43,7 @@ export async function yamlProblems(text: string, schema: object): Promise<{value
   const value = doc.toJS()
   // Valid (the usual case): the build's validator says so without compiling one.
   if ((await validatorOf(schema))(value)) return {value, problems: []}
-  const {Ajv} = await import('ajv')
-  const validate = new Ajv({allErrors: true, verbose: true}).compile(schema)
+  const validate = await validatorOf(schema, {verbose: true})
   validate(value)
   const lineOf = (path: string[], key?: string): number => {
     const node = path.length ? doc.getIn(path, true) : doc.contents
