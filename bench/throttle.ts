@@ -38,7 +38,7 @@ async function main() {
       let n = 0
       const end = Date.now() + ms
       while (Date.now() < end) {
-        await client.post('/v1/calls', {}).catch(() => undefined)
+        await client.call('POST /v1/calls', {body: {}}).catch(() => undefined)
         n++
       }
       return (n * 1000) / ms

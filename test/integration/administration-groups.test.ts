@@ -21,8 +21,7 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal(range.code, 2)
     assert.equal(range.json.error.rule, 'PRG-3')
 
-    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).get<{status: {haEnabled: boolean}}>('/v1/presence'))
-      .status.haEnabled
+    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).call('GET /v1/presence')).status.haEnabled
     if (ha) {
       const on = await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--json')
       assert.equal(on.code, 5)

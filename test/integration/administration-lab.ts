@@ -95,20 +95,17 @@ export class AdminLab {
 
   /** The users an IM and Presence node holds on `node` (from its own replica). */
   async presenceUsers(via: string, node: string): Promise<Array<{id: string; node: string; assignedNode: string}>> {
-    const a = await new AgentClient({name: via, url: this.url(via)}).get<{users: Array<{id: string; node: string; assignedNode: string}>}>(
-      '/v1/presence/groups/prg1/users',
-      {node},
-    )
-    return a.users
+    const a = await new AgentClient({name: via, url: this.url(via)}).call('GET /v1/presence/groups/:group/users', {
+      params: {group: 'prg1'},
+      query: {node},
+    })
+    return a.users ?? []
   }
 
   /** Users signed in to / assigned to each node, as an IM and Presence node holds them. */
   async presenceCounts(via: string): Promise<Array<{name: string; users: number; assignedUsers: number}>> {
-    return (
-      await new AgentClient({name: via, url: this.url(via)}).get<{nodes: Array<{name: string; users: number; assignedUsers: number}>}>(
-        '/v1/presence/groups/prg1/users',
-      )
-    ).nodes
+    return (await new AgentClient({name: via, url: this.url(via)}).call('GET /v1/presence/groups/:group/users', {params: {group: 'prg1'}}))
+      .nodes
   }
 
   async dispose(): Promise<void> {

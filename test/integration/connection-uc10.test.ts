@@ -12,8 +12,7 @@ describe('UC-10 (literal) with two real Unity Connection agents', () => {
   let sub: TestAgent
   let home: string
   let env: Record<string, string>
-  const status = async (a: TestAgent) =>
-    await new AgentClient({name: a.config.name, url: a.url}).get<{status: string; degraded: string[]}>('/v1/cluster')
+  const status = async (a: TestAgent) => await new AgentClient({name: a.config.name, url: a.url}).call('GET /v1/cluster')
   const until = (p: string, s: string, what: string) =>
     eventually(async () => ((await status(pub)).status === p && (await status(sub)).status === s ? true : undefined), 20_000, what)
 

@@ -24,8 +24,8 @@ describe('lab network faults (isolate / heal)', () => {
 
   it('isolate cuts both directions; heal restores them; the operator still reaches both agents', async () => {
     // The same clients a module gets from its AgentContext.
-    const fromA = () => a.context.peer('cuc-sub').get('/v1/health')
-    const fromB = () => b.context.peer('cuc-pub').get('/v1/health')
+    const fromA = () => a.context.peer('cuc-sub').call('GET /v1/health')
+    const fromB = () => b.context.peer('cuc-pub').call('GET /v1/health')
     await fromA()
     await fromB()
     const r = await runCli(['lab', 'isolate', 'cuc-pub', '--json'], {UCCTL_HOME: home})

@@ -94,8 +94,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
         }),
       ])),
     )
-    const cucStatus = (a: TestAgent) =>
-      new AgentClient({name: a.config.name, url: a.url}).get<{status: string}>('/v1/cluster').then((c) => c.status)
+    const cucStatus = (a: TestAgent) => new AgentClient({name: a.config.name, url: a.url}).call('GET /v1/cluster').then((c) => c.status)
     await eventually(
       async () => ((await cucStatus(agents[2])) === 'Primary' && (await cucStatus(agents[3])) === 'Secondary' ? true : undefined),
       30_000,
@@ -222,14 +221,13 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const a = agents.find((x) => x.config.name === name)
     return new AgentClient({name, url: a ? a.url : imp.url(name)})
   }
-  const cuc = async (name: string) => agent(name).get<{status: string; takingCalls: boolean; callsInProgress: number}>('/v1/cluster')
+  const cuc = async (name: string) => agent(name).call('GET /v1/cluster')
   const cli = (...args: string[]) => runCli([...args, '--json'], {UCCTL_HOME: homes.live})
 
   /** Starts `cluster deactivate cuc-sub --drain`, waits until its operation runs, then sends SIGINT. */
   async function drainThenCtrlC(): Promise<{code: number | null; stderr: string; json: any; id: string}> {
-    type Ops = {operations: Array<{id: string; action: string; state: string}>}
     // A drain an earlier case left running (it waits for its call) is not this CLI's.
-    const earlier = new Set((await agent('cuc-sub').get<Ops>('/v1/operations')).operations.map((o) => o.id))
+    const earlier = new Set((await agent('cuc-sub').call('GET /v1/operations')).operations.map((o) => o.id))
     const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {
       env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live},
     })
@@ -243,7 +241,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const op = await eventually(
       async () => {
         if (exited) throw new Error(`the CLI ended before its drain ran: ${stdout} ${stderr}`)
-        return (await agent('cuc-sub').get<Ops>('/v1/operations')).operations.find(
+        return (await agent('cuc-sub').call('GET /v1/operations')).operations.find(
           (o) => o.action === 'cluster deactivate' && o.state === 'running' && !earlier.has(o.id),
         )
       },
@@ -257,7 +255,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
 
   it('UC-8: Ctrl-C during cluster deactivate --drain exits 130 naming the operation; operation wait returns its final state', async () => {
     // A call long enough for the CLI to start and wait on the drain (it then ends by itself).
-    await agent('cuc-sub').post('/v1/calls', {durationMs: 8000})
+    await agent('cuc-sub').call('POST /v1/calls', {body: {durationMs: 8000}})
     const r = await drainThenCtrlC()
     assert.equal(r.code, 130, r.stderr)
     assert.match(r.stderr, new RegExp(`ucctl operation wait ${r.id}`))
@@ -281,7 +279,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
   })
 
   it('UC-8: a drain that changed the server and then timed out exits 124 (not 5) with the state reached', async () => {
-    await agent('cuc-sub').post('/v1/calls', {durationMs: 120_000})
+    await agent('cuc-sub').call('POST /v1/calls', {body: {durationMs: 120_000}})
     const r = await cli('cluster', 'deactivate', 'cuc-sub', '--drain', '--timeout', '1')
     assert.equal(r.code, 124, r.stdout)
     assert.deepEqual(schemaProblems(r.json), [])
@@ -312,20 +310,20 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
       JSON.stringify(
         await Promise.all([
           agent('cuc-pub')
-            .get<any>('/v1/cluster')
+            .call('GET /v1/cluster')
             .then((c) => [c.status, c.takingCalls]),
           agent('ctios-a')
-            .get<any>('/v1/peripheral')
+            .call('GET /v1/peripheral')
             .then((p) => [p.configurationParameters, p.loadInEffect, p.pg]),
           agent('imp-pub')
-            .get<any>('/v1/presence')
-            .then((v) => v.status.nodes.map((n: any) => [n.name, n.state, n.users])),
+            .call('GET /v1/presence')
+            .then((v) => v.status.nodes.map((n) => [n.name, n.state, n.users])),
           agent('cucm-pub')
-            .get<any>('/v1/partitions')
+            .call('GET /v1/partitions')
             .then((p) => [p.active, p.inactive]),
           agent('ctios-a')
-            .get<any>('/v1/services')
-            .then((x) => x.services.map((v: any) => [v.name, v.state, v.pid])),
+            .call('GET /v1/services')
+            .then((x) => x.services.map((v) => [v.name, v.state, v.pid])),
         ]),
       )
     const refused: string[][] = [
@@ -342,13 +340,13 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
       assert.equal(await snapshot(), before, `${args.join(' ')} changed something`)
     }
     // A running operation that cannot stop safely: cancel refuses (422: exit 5) and it runs to its end.
-    const {body: start} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/start')
+    const start = await agent('ctios-a').call('POST /v1/services/:name/:action', {params: {name: 'Stubborn', action: 'start'}})
     await eventually(async () =>
-      (await agent('ctios-a').get<{state: string}>(`/v1/operations/${start.id}`)).state === 'succeeded' ? true : undefined,
+      (await agent('ctios-a').call('GET /v1/operations/:id', {params: {id: start.id}})).state === 'succeeded' ? true : undefined,
     )
-    const {body: stop} = await agent('ctios-a').post<{id: string}>('/v1/services/Stubborn/stop')
+    const stop = await agent('ctios-a').call('POST /v1/services/:name/:action', {params: {name: 'Stubborn', action: 'stop'}})
     await assert.rejects(
-      agent('ctios-a').post(`/v1/operations/${stop.id}/cancel`),
+      agent('ctios-a').call('POST /v1/operations/:id/cancel', {params: {id: stop.id}}),
       (e: Error) => e instanceof RefusedError && /cannot stop safely/.test(e.message),
     )
     const w = await cli('operation', 'wait', stop.id)
@@ -381,7 +379,10 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const r = await cli('service', 'stop', 'Cisco Presence Engine', '--node', 'imp-pub')
     assert.equal(r.code, 2, r.stdout)
     assert.match(r.json.error.message, new RegExp(`its ${USERS / 2} user\\(s\\) fail over to imp-sub .*\\(PRG-2\\)`))
-    assert.equal((await agent('imp-pub').get<any>('/v1/services/Cisco%20Presence%20Engine')).service.state, 'Running')
+    assert.equal(
+      (await agent('imp-pub').call('GET /v1/services/:name', {params: {name: 'Cisco Presence Engine'}})).service.state,
+      'Running',
+    )
     const d = await cli('service', 'stop', 'Cisco Presence Engine', '--node', 'imp-pub', '--dry-run')
     assert.equal(d.code, 0)
     assert.deepEqual(schemaProblems(d.json), [])
@@ -415,6 +416,6 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const r = await cli('load', 'set', '0', '--node', 'ctios-a')
     assert.equal(r.code, 2)
     assert.match(r.json.error.message, /every one of the \d+ softphone\(s\) gets an "Offline" event.*\(CTI-1\)/)
-    assert.equal((await agent('ctios-a').get<any>('/v1/peripheral')).configurationParameters, '/PBX ACD1', 'nothing written')
+    assert.equal((await agent('ctios-a').call('GET /v1/peripheral')).configurationParameters, '/PBX ACD1', 'nothing written')
   })
 })

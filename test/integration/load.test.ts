@@ -259,7 +259,7 @@ describe('ucctl load against real CTI OS agents', () => {
     const {AgentClient} = await import('../../src/lib/client/agent-client.js')
     const client = new AgentClient({name: 'ctios-a', url: good.url})
     for (const body of [{value: 2}, {value: '0'}, {}, {value: 0, extra: 1}]) {
-      await assert.rejects(client.put('/v1/peripheral/load', body), (e: any) => e.exitCode === 2 && e.httpStatus === 400)
+      await assert.rejects(client.raw('PUT', '/v1/peripheral/load', {body}), (e: any) => e.exitCode === 2 && e.httpStatus === 400)
     }
   })
 })

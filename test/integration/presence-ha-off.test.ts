@@ -13,8 +13,7 @@ const ENGINE = 'Cisco Presence Engine'
 describe('HA off until enabled (PRG-9/ADM-9 run time)', {concurrency: false}, () => {
   let t: Awaited<ReturnType<typeof pairWithCli>>
   let p: InProcessPair
-  const events = async (n: string) =>
-    (await new AgentClient({name: n, url: p.url(n)}).get<{events: {type: string; message: string}[]}>('/v1/events')).events
+  const events = async (n: string) => (await new AgentClient({name: n, url: p.url(n)}).call('GET /v1/events')).events
 
   before(async () => {
     t = await pairWithCli({haUnset: true})

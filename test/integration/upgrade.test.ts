@@ -139,7 +139,10 @@ describe('ucctl upgrade against four real Unified CM and IM and Presence agents'
     assert.equal(notHere.code, 2, notHere.stdout)
     assert.match(notHere.json.error.message, /only Unified CM and IM and Presence nodes have partitions/)
     // The agent checks its input too: a 400, never a 5xx.
-    await assert.rejects(client('cucm-pub').post('/v1/node/upgrade', {version: CUCM_NEW, force: true}), (e: any) => e.exitCode === 2)
+    await assert.rejects(
+      client('cucm-pub').raw('POST', '/v1/node/upgrade', {body: {version: CUCM_NEW, force: true}}),
+      (e: any) => e.exitCode === 2,
+    )
     await assert.rejects(
       client('cucm-pub').call('POST /v1/node/upgrade', {body: {version: 'nine'}}),
       (e: any) => e.exitCode === 2 && /"nine"/.test(e.message),

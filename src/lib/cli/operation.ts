@@ -120,9 +120,8 @@ export function operationOutcome(op: OperationDoc, timedOut: boolean): {doc: Env
  */
 export async function submitAction<K extends OperationRoute>(
   client: AgentClient,
-  // TODO(contract): the path form goes once every route family is in src/lib/api.
-  route: K | `/v1/${string}`,
-  request: Args<K>[0] | unknown,
+  route: K,
+  request: Args<K>[0],
   flags: {wait: boolean; timeout: number},
   progress: (message: string) => void,
   /** The client of another node: an agent that forwarded the action answers that node's operation. */
@@ -131,9 +130,7 @@ export async function submitAction<K extends OperationRoute>(
   // Ctrl-C while the action is being submitted: once the agent answers, say what it started.
   const interrupt = listenForInterrupt()
   try {
-    const op: OperationDoc = route.startsWith('/')
-      ? (await client.post<OperationDoc>(route, request)).body
-      : await client.call(route as K, ...([request] as Args<K>))
+    const op: OperationDoc = await client.call(route, ...([request] as Args<K>))
     if (interrupt.fired && op.state === 'running') throw interruptedWaiting(op, client.node.name)
     if (!flags.wait) return operationOutcome(op, false)
     const runner = op.node === client.node.name ? client : (clientOf?.(op.node) ?? client)

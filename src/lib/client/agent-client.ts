@@ -3,7 +3,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {Dispatcher} from 'undici'
 import type {Answer, Args, Preview, PreviewRoute, Route, StreamEvent} from '../api/index.js'
-import {methodOf, pathOf} from '../api/contract.js'
+import {type Method, methodOf, pathOf} from '../api/contract.js'
 import {errorFromWire, InternalError, UnreachableError, type WireError} from '../errors.js'
 import {type SseFrame, sseParser} from './sse.js'
 
@@ -157,19 +157,15 @@ export class AgentClient {
     return this.stream(pathOf(route, r.params), r.query ?? {}, onEvent as (data: unknown, frame: SseFrame) => void, signal, resume)
   }
 
-  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>, timeoutMs?: number): Promise<T> {
-    return this.send<T>('GET', path, undefined, query, timeoutMs).then((r) => r.body)
+  /**
+   * A request outside the contract, its answer unchecked (`unknown`): for what the contract must
+   * refuse (a malformed request in a test). Everything else goes through call.
+   */
+  raw(method: Method, path: string, request: {body?: unknown; query?: CallRequest['query']} = {}): Promise<AgentResponse<unknown>> {
+    return this.send<unknown>(method, path, request.body, request.query)
   }
 
-  post<T>(path: string, body?: unknown): Promise<AgentResponse<T>> {
-    return this.send<T>('POST', path, body)
-  }
-
-  put<T>(path: string, body: unknown): Promise<T> {
-    return this.send<T>('PUT', path, body).then((r) => r.body)
-  }
-
-  async send<T>(
+  private async send<T>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,

@@ -293,11 +293,4 @@ export const configurationRoutes = routes({
     query: Type.Object({nodes: Type.String({minLength: 1, maxLength: 4096})}, {additionalProperties: false}),
     response: Type.Object({revision: Type.Integer(), users: Type.Array(Type.Object({id: Type.String(), node: Name}))}),
   },
-  'GET /v1/presence/over-limits': {
-    summary: 'Users of this IM and Presence node over the maximum of contacts or watchers (for `user check`, ADM-7)',
-    response: Type.Object({
-      limits: Type.Object({maxContacts: Type.Integer(), maxWatchers: Type.Integer()}),
-      users: Type.Array(Type.Object({id: Type.String(), contacts: Type.Integer(), watchers: Type.Integer()})),
-    }),
-  },
 })
