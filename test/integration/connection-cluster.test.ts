@@ -320,7 +320,15 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
       {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'inherit']},
     )
     load.stdout!.on('data', (d) => (loadOut += d))
-    await sleep(1500)
+    // The load is flowing once the Primary has answered calls and accepted messages.
+    await eventually(
+      async () => {
+        const c = (await cluster('cuc-pub'))?.counters
+        return c && c.callsAnswered > 0 && c.messagesAccepted > 0 ? true : undefined
+      },
+      20_000,
+      `the load to reach the Primary (load: ${loadOut})`,
+    )
   })
 
   after(async () => {
@@ -442,8 +450,15 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     const before = {pub: (await cluster('cuc-pub'))!.replication.messages, sub: (await cluster('cuc-sub'))!.replication.messages}
     await until('Primary', 'Primary', 'split brain')
     figures.splitStartedAt = new Date().toISOString()
-    await sleep(2500)
-    const [p, s] = [await cluster('cuc-pub'), await cluster('cuc-sub')]
+    // Both take calls and messages while split: wait until each has accepted some.
+    const [p, s] = await eventually(
+      async () => {
+        const both = [await cluster('cuc-pub'), await cluster('cuc-sub')]
+        return both[0]!.replication.messages > before.pub && both[1]!.replication.messages > before.sub ? both : undefined
+      },
+      20_000,
+      'messages accepted by both while split',
+    )
     assert.equal(p!.answersCalls && s!.answersCalls, true)
     assert.equal(p!.replication.allowed || s!.replication.allowed, false, 'no replication while split')
     figures.messagesDuringSplit = {pub: p!.replication.messages - before.pub, sub: s!.replication.messages - before.sub}

@@ -74,9 +74,7 @@ export interface Op {
 export async function act(url: string, action: string, node?: string): Promise<Op> {
   const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
   const {body} = await c.post<Op>(`/v1/presence/groups/${GROUP}/${action}`, node ? {node} : {})
-  let op = body
-  while (op.state === 'running') op = await c.get<Op>(`/v1/operations/${op.id}`, {wait: 10_000, seen: op.transitions.length}, 20_000)
-  return op
+  return waitOp(url, body)
 }
 
 export async function startOp(url: string, action: string, node?: string): Promise<Op> {
@@ -84,9 +82,11 @@ export async function startOp(url: string, action: string, node?: string): Promi
   return body
 }
 
-export async function waitOp(url: string, op: Op): Promise<Op> {
+/** Waits for the operation to end, or until `until` holds: the agent answers at each new transition. */
+export async function waitOp(url: string, op: Op, until: (op: Op) => boolean = () => false): Promise<Op> {
   const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
-  while (op.state === 'running') op = await c.get<Op>(`/v1/operations/${op.id}`, {wait: 10_000, seen: op.transitions.length}, 20_000)
+  while (op.state === 'running' && !until(op))
+    op = await c.get<Op>(`/v1/operations/${op.id}`, {wait: 10_000, seen: op.transitions.length}, 20_000)
   return op
 }
 

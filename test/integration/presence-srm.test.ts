@@ -153,13 +153,28 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
 
   it('PRG-3: a critical service killed and restarted by NodeManager within the delay does not fail the node over', async () => {
     const p = await group()
-    const pid = p.agents[A].nodeManager.status(ENGINE).pid!
+    const a = p.agents[A]
+    const killedAfter = a.events.lastSeq()
+    const pid = a.nodeManager.status(ENGINE).pid!
     process.kill(pid, 'SIGKILL')
-    await eventually(() =>
-      p.agents[A].nodeManager.status(ENGINE).pid !== pid && p.agents[A].nodeManager.isRunning(ENGINE) ? true : undefined,
-    )
-    await new Promise((r) => setTimeout(r, 2500)) // longer than the fast critical-service delay
+    await eventually(() => (a.nodeManager.status(ENGINE).pid !== pid && a.nodeManager.isRunning(ENGINE) ? true : undefined))
+    // The later event that proves the kill armed nothing: the same service stopped for good fails
+    // the node over, and SRM reports that stop as a new critical service down first. Had the kill
+    // left a failover pending, SRM would still count the services down: no new report, and the
+    // failover would come from the kill.
     assert.equal((await view(p.url(B))).status.row, 1)
+    const stoppedAfter = a.events.lastSeq()
+    await a.nodeManager.stop(ENGINE)
+    await waitRow(p.url(B), 12)
+    const seen = a.events.list({afterSeq: killedAfter})
+    const report = seen.findIndex((e) => e.seq > stoppedAfter && e.type === 'SRM' && /critical service down/.test(e.message))
+    assert.ok(report >= 0, 'SRM reported the stop as a critical service down')
+    const rows = seen.slice(0, report).flatMap((e) => (e.type === 'PresenceState' ? (/row (\d+)\)$/.exec(e.message)?.slice(1) ?? []) : []))
+    assert.deepEqual(
+      rows.filter((r) => r !== '1'),
+      [],
+      'no failover before the stop',
+    )
   })
 
   it('PRG-7 rows 13 → 22: database failure (automatic failover at once), then the database of the backup fails (automatic recovery)', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
+import {testSeed} from '../helpers/seed.js'
 import {RefusedError, UsageError} from '../../src/lib/errors.js'
 import {
   acceptPeerHandover,
@@ -700,6 +701,7 @@ describe('Unity Connection cluster (SPEC §4)', () => {
           ],
         }).ok
       }),
+      {seed: testSeed('UC-15 property')},
     )
   })
 
