@@ -3,7 +3,6 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {stringify} from 'yaml'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {freePort, labCaPath, labCredentials, readLab} from '../../src/lib/lab/launcher.js'
@@ -265,7 +264,6 @@ export class ProcessPair {
 
   async down(): Promise<void> {
     this.cli(['lab', 'down'])
-    await sleep(10)
   }
 }
 

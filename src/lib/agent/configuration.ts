@@ -100,7 +100,8 @@ export async function configurationModule(ctx: AgentContext): Promise<AgentModul
 function subscriberModule(ctx: AgentContext): AgentModule {
   let publisher: string | null = null
   return {
-    nodeInfo: () => ({configuration: {publisher: false, readsFrom: publisher}}),
+    // Until it has found its publisher it reads from nobody: no readsFrom (the contract's field is a string).
+    nodeInfo: () => ({configuration: {publisher: false, ...(publisher === null ? {} : {readsFrom: publisher})}}),
     routes(app) {
       app.route({
         method: ['GET'],
