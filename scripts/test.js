@@ -8,21 +8,38 @@ import {spawnSync} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-/** Seconds per file measured on the 2-core machine; files not listed count as DEFAULT_WEIGHT. */
+/**
+ * Seconds per file, measured on the 2-core machine while others worked on it too (only their
+ * order matters); files not listed count as DEFAULT_WEIGHT.
+ */
 const WEIGHTS = {
-  'dist/test/integration/connection-cluster.test.js': 50,
-  'dist/test/integration/ctios.test.js': 35,
-  'dist/test/integration/cli.test.js': 25,
-  'dist/test/integration/follow.test.js': 25,
-  'dist/test/integration/cisco.test.js': 22,
-  'dist/test/integration/cisco-faults.test.js': 20,
-  'dist/test/integration/ctios-load.test.js': 18,
-  'dist/test/integration/administration.test.js': 16,
-  'dist/test/integration/agent-setup.test.js': 16,
-  'dist/test/integration/administration-rules.test.js': 15,
-  'dist/test/integration/administration-import.test.js': 13,
+  'dist/test/integration/throttle.test.js': 110,
+  'dist/test/integration/cli.test.js': 106,
+  'dist/test/integration/honesty.test.js': 106,
+  'dist/test/integration/presence-kill.test.js': 100,
+  'dist/test/integration/cisco.test.js': 100,
+  'dist/test/integration/security.test.js': 98,
+  'dist/test/integration/ctios.test.js': 94,
+  'dist/test/integration/follow.test.js': 90,
+  'dist/test/integration/cisco-faults.test.js': 86,
+  'dist/test/integration/upgrade.test.js': 80,
+  'dist/test/integration/administration.test.js': 73,
+  'dist/test/integration/connection-cluster-faults.test.js': 72,
+  'dist/test/integration/agent-setup.test.js': 71,
+  'dist/test/integration/administration-rules.test.js': 61,
+  'dist/test/integration/lab-lock.test.js': 52,
+  'dist/test/integration/cli-conventions.test.js': 47,
+  'dist/test/integration/completion.test.js': 45,
+  'dist/test/integration/connection-cluster.test.js': 42,
+  'dist/test/integration/presence-srm.test.js': 42,
+  'dist/test/integration/presence-srm-failures.test.js': 40,
+  'dist/test/integration/administration-import.test.js': 38,
+  'dist/test/integration/lab-recovery.test.js': 35,
+  'dist/test/integration/runbook.test.js': 35,
+  'dist/test/integration/presence-cli.test.js': 34,
+  'dist/test/integration/ctios-load.test.js': 33,
 }
-const DEFAULT_WEIGHT = {integration: 8, unit: 1}
+const DEFAULT_WEIGHT = {integration: 15, unit: 1}
 const DURATIONS = join('node_modules', '.cache', 'ucctl', 'test-durations.json')
 
 function list(dir) {
