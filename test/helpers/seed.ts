@@ -1,5 +1,5 @@
-// Randomized tests draw from one seed per test file: logged, so a failure can be replayed with
-// UCCTL_TEST_SEED=<seed> (for fast-check properties too: pass `{seed}` to fc.assert).
+// A randomized test draws from a seed it logs, so a failure can be replayed with
+// UCCTL_TEST_SEED=<seed> (fast-check properties too: they pass `{seed}` to fc.assert).
 /** The seed of this run: UCCTL_TEST_SEED if set, else a fresh one; logged (the runner shows it as a comment). */
 export function testSeed(what: string): number {
   const given = process.env.UCCTL_TEST_SEED
