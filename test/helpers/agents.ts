@@ -1,4 +1,5 @@
 // Real agents for tests: real HTTP servers on ephemeral loopback ports, real child processes.
+import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -95,7 +96,6 @@ export async function startTestAgent(
   })
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
 /** A Unity Connection pair (publisher and subscriber) that name each other as peers. */
 export async function startConnectionPair(
   settings: {pub?: NodeConfig['settings']; sub?: NodeConfig['settings']} = {},
@@ -119,6 +119,7 @@ export async function startConnectionPair(
   return {pub, sub}
 }
 
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
 export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -136,4 +137,31 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * Proves that a service stopped by the operator is not being restarted, without waiting a guessed
+ * time: NodeManager decides at each exit, at once, to restart (state Restarting, with its delay)
+ * or not (Stopped). So once a later exit was handled (`witness` SIGKILLed and running again with
+ * a new pid), the events of `service` since `afterSeq` show every decision taken for it: none of
+ * them may be a restart, and it is still Stopped.
+ */
+export async function assertNotRestarted(agent: Agent, service: string, afterSeq: number, witness: string): Promise<void> {
+  const pid = agent.nodeManager.status(witness).pid
+  if (pid) process.kill(pid, 'SIGKILL')
+  await eventually(
+    () => (agent.nodeManager.isRunning(witness) && agent.nodeManager.status(witness).pid !== pid ? true : undefined),
+    10_000,
+    `NodeManager to restart ${witness} (the later event)`,
+  )
+  const states = agent.events
+    .list({afterSeq})
+    .filter((e) => e.type === 'ServiceState' && e.service === service)
+    .map((e) => e.data?.to)
+  assert.deepEqual(
+    states.filter((s) => s !== 'Stopping' && s !== 'Stopped'),
+    [],
+    `${service} after its stop: ${states.join(' → ')}`,
+  )
+  assert.equal(agent.nodeManager.status(service).state, 'Stopped')
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
-import {eventually, IGNORES_SIGTERM, isAlive, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
+import {assertNotRestarted, eventually, IGNORES_SIGTERM, isAlive, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
 
 describe('ucctl against real agents', () => {
@@ -81,12 +81,13 @@ describe('ucctl against real agents', () => {
     }, 3000)
     assert.equal(after.restarts, before.restarts + 1)
 
+    const stoppedFrom = ctios.events.lastSeq()
     const stop = await runCli(['service', 'stop', 'CTIOSTrace', '--node', 'ctios-a', '--json'], env)
     assert.equal(stop.code, 0, stop.stderr)
     assert.deepEqual(schemaProblems(stop.json), [])
     assert.equal(stop.json.state, 'succeeded')
     assert.equal(stop.json.service.state, 'Stopped')
-    await new Promise((r) => setTimeout(r, 1200))
+    await assertNotRestarted(ctios, 'CTIOSTrace', stoppedFrom, 'NM')
     const later = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
       (s: any) => s.name === 'CTIOSTrace',
     )

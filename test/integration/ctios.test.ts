@@ -3,10 +3,10 @@
 // CTI-3 is a real death of the CtiosServerNode process (SIGKILL), restarted by NodeManager.
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {after, before, beforeEach, describe, it} from 'node:test'
 import {eventually, isAlive, startTestAgent, tempDir, TEST_OPERATOR_TOKEN, TEST_VIEWER_TOKEN, type TestAgent} from '../helpers/agents.js'
 import {runCli, schemaProblems, writeContext} from '../helpers/cli.js'
+import {StreamWatch} from '../helpers/streams.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {RefusedError} from '../../src/lib/errors.js'
 import {SoftphoneFleet} from '../../src/lib/lab/softphones.js'
@@ -18,8 +18,6 @@ import type {SoftphoneEvent} from '../../src/lib/domain/cti-softphones.js'
 const AGENTS = 210
 const PHONES = 200 // the fleet: agent-001 .. agent-200; ten are left for `clients open`
 const PEER_CAPACITY = 150
-/** Events written in one go reach every socket long before this (a settle, not a speed figure). */
-const SETTLE_MS = 300
 
 describe('CTI OS failover with 200 real softphone connections', () => {
   let agent: TestAgent
@@ -28,6 +26,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
   let home: string
   let env: Record<string, string>
   let mark = 0
+  let streams: StreamWatch
 
   const fault = (component: Component, action: FaultAction, id?: string) =>
     client.call('POST /v1/ctios/faults', {body: {component, action, ...(id ? {id} : {})}})
@@ -45,6 +44,11 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       .sort()
   const waitGot = (n: number, type: SoftphoneEvent['type'], rule?: string) =>
     eventually(() => (got(type, rule).length >= n ? true : undefined), 15_000, `${n} softphones to receive ${type} ${rule ?? ''}`)
+  /**
+   * Waits until each softphone has read everything the agent wrote to it so far: what a fault
+   * sends is written before the fault's answer, so after this `got()` is the whole story.
+   */
+  const settled = () => streams.delivered()
   const online = () =>
     eventually(
       async () => ((await status()).components.find((c) => c.component === 'ctios-server')?.state === 'online' ? true : undefined),
@@ -70,6 +74,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     })
     client = new AgentClient({name: 'ctios-a', url: agent.url})
     await online()
+    streams = new StreamWatch(/^\/v1\/ctios\/softphones\/([^/]+)\/events/)
     fleet = new SoftphoneFleet({url: agent.url, token: TEST_OPERATOR_TOKEN}, ids(1, PHONES), {bufferDuringFailover: false})
     await fleet.open()
     await fleet.login('Available')
@@ -79,6 +84,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
   })
   after(async () => {
     fleet?.close()
+    streams?.close()
     await agent?.dispose()
     if (home) rmSync(home, {recursive: true, force: true})
   })
@@ -102,14 +108,14 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     const notAvailable = (await softphones({connection: 'connected'})).filter((r) => r.agentState !== 'Available').map((r) => r.id)
     await Promise.all(notAvailable.map((id) => fleet.get(id).setState('Available')))
     await eventually(() => (fleet.phones.every((p) => p.status === 'connected') ? true : undefined), 15_000, 'every softphone connected')
-    await sleep(SETTLE_MS)
+    await settled()
     mark = performance.now()
   })
 
   it('CTI-4: an IP phone out of service: Offline to exactly its softphone; back in service the agent stays logged out until it logs in again', async () => {
     await fault('ip-phone', 'down', 'phone-007')
     await waitGot(1, 'Offline', 'CTI-4')
-    await sleep(SETTLE_MS)
+    await settled()
     assert.deepEqual(got(), ['agent-007'], 'no other softphone received anything')
     const phone = fleet.get('agent-007')
     assert.equal(phone.status, 'Offline')
@@ -117,7 +123,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
 
     mark = performance.now()
     await fault('ip-phone', 'up', 'phone-007')
-    await sleep(SETTLE_MS)
+    await settled()
     assert.deepEqual(got(), [], 'no event when it is back')
     const [row] = await softphones({phone: 'phone-007'})
     assert.equal(row.agentState, 'Logged Out')
@@ -133,14 +139,14 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     assert.equal(onSwitch.length, 50)
     await fault('switch', 'down', 'switch-2')
     await waitGot(50, 'Offline', 'CTI-5')
-    await sleep(SETTLE_MS)
+    await settled()
     assert.deepEqual(got(), onSwitch)
     assert.ok(fleet.phones.filter((p) => onSwitch.includes(p.id)).every((p) => p.count('Offline', mark) === 1))
     assert.equal((await status()).clients.Offline, 50, 'the 3 free softphones of switch-2 are not connected: disconnected, not Offline')
 
     mark = performance.now()
     await fault('switch', 'up', 'switch-2')
-    await sleep(SETTLE_MS)
+    await settled()
     assert.deepEqual(got(), [])
     const rows = await softphones({switch: 'switch-2'})
     assert.ok(rows.every((r) => r.agentState === 'Logged Out'))
@@ -189,7 +195,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     assert.equal(s.components.find((c) => c.component === 'cti-server')?.activeSide, 'B')
     await waitGot(PHONES, 'AgentState')
     assert.equal((await fleet.get('agent-010').setState('Available')).state, 'Available', 'requests still served')
-    await sleep(SETTLE_MS)
+    await settled()
     assert.deepEqual(got('Offline'), [])
     assert.ok(fleet.phones.every((p) => p.received.filter((r) => r.at >= mark).every((r) => r.event.type === 'AgentState')))
     assert.equal(fleet.get('agent-020').agent?.state, 'Not Ready')
@@ -316,9 +322,9 @@ describe('CTI OS failover with 200 real softphone connections', () => {
     const phone = fleet.get('agent-020')
     let answer: string | undefined
     const clicked = phone.setState('Not Ready', {buffer: true}).then((a) => (answer = a.state))
-    await sleep(SETTLE_MS)
-    assert.equal(answer, undefined)
+    // The later event: the agent answers a query sent after the click, and has applied nothing.
     assert.equal((await softphones({phone: 'phone-020'}))[0].agentState, 'Available')
+    assert.equal(answer, undefined)
     await fault('cti-server', 'up')
     await clicked
     assert.equal(answer, 'Not Ready')
@@ -361,7 +367,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.equal(r.stderr.includes('CTI-6'), false)
       assert.match(r.json.transitions[0].message, /not affected \(CTI-1\)/)
-      await sleep(SETTLE_MS)
+      await settled()
       assert.deepEqual(got(), [])
     })
 
@@ -382,7 +388,7 @@ describe('CTI OS failover with 200 real softphone connections', () => {
       assert.deepEqual(r.json.rules, ['CTI-2'])
       assert.deepEqual(r.json.sends, [{send: 'Offline', rule: 'CTI-2', reason: 'no CTI Server', softphones: PHONES}])
       assert.equal((await status()).components[1].state, 'online')
-      await sleep(SETTLE_MS)
+      await settled()
       assert.deepEqual(got(), [])
     })
 

@@ -4,17 +4,22 @@
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
-import {setTimeout as sleep} from 'node:timers/promises'
+import {ConflictError} from '../../src/lib/errors.js'
 import {eventually} from '../helpers/agents.js'
 import {schemaProblems} from '../helpers/cli.js'
-import {A, B, ProcessPair, startOp, userProblems, view, waitOp, waitRow} from './presence-lab.js'
+import {seededRandom, testSeed} from '../helpers/seed.js'
+import {A, B, ProcessPair, startOp, USERS, userProblems, view, waitOp, waitRow} from './presence-lab.js'
+
+/** The users of one node (half of the group's), moved in batches of BATCH (the lab's setting below). */
+const NODE_USERS = USERS / 2
+const BATCH = 250
 
 describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () => {
   let lab: ProcessPair
   let url: Record<string, string>
   before(() => {
     // Small batches with a pause: a move takes about a second, so a kill lands inside it.
-    lab = new ProcessPair({moveBatchSize: 250, moveBatchPauseMs: 30})
+    lab = new ProcessPair({moveBatchSize: BATCH, moveBatchPauseMs: 30})
     lab.up()
     url = Object.fromEntries(Object.entries(lab.nodes()).map(([n, v]) => [n, v.url]))
   })
@@ -105,7 +110,9 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
   }
 
   it('PRG-2: SIGKILL at random moments of takeover and takeback: every user on exactly one node, and Recover or fallback repairs', async (t) => {
+    const random = seededRandom(testSeed('presence-kill moments'))
     const seen: string[] = []
+    const kills: string[] = []
     for (const [i, phase] of ['takeover', 'takeback', 'takeover', 'takeback'].entries()) {
       if (phase === 'takeback') {
         const r = lab.cli(['pcluster', 'failover', A, '--yes'])
@@ -114,9 +121,18 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
       // The executor of the move is the receiving node: imp-sub takes over, imp-pub takes back.
       const [actor, action, victim] =
         phase === 'takeover' ? ([B, 'failover', i % 4 === 0 ? B : A] as const) : ([A, 'fallback', i % 4 === 1 ? A : B] as const)
-      const op = await startOp(url[actor], action, A)
-      await sleep(100 + Math.floor(Math.random() * 600))
+      // The previous action releases its lease on the peer just after it ends (a message of its
+      // own): until then the group answers Busy, which changes nothing.
+      const op = await eventually(
+        () => startOp(url[actor], action, A).catch((error) => (error instanceof ConflictError ? undefined : Promise.reject(error))),
+        10_000,
+        `${action} accepted by ${actor}`,
+      )
+      // A random moment of the move: once this many users have moved (0: before the first batch).
+      const moved = Math.floor(random() * (NODE_USERS / BATCH)) * BATCH
+      const at = await waitOp(url[actor], op, (o) => o.transitions.some((t) => Number(/users moved (\d+)\//.exec(t.message)?.[1]) >= moved))
       await lab.kill(victim)
+      kills.push(`${phase} after ${moved} users (${at.state})`)
       if (victim !== actor) await waitOp(url[actor], op).catch(() => undefined)
       lab.restartStopped()
       seen.push(`${phase}, ${victim} killed: ${await repair()}`)
@@ -124,6 +140,6 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
     }
     // Each kill ended in a documented pair (rows 16-21, 3, ...), reported for the record.
     assert.equal(seen.length, 4, seen.join('\n'))
-    t.diagnostic(seen.join('; '))
+    t.diagnostic(`${kills.join('; ')}: ${seen.join('; ')}`)
   })
 })

@@ -3,7 +3,6 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {stringify} from 'yaml'
 import type {Answer} from '../../src/lib/api/index.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
@@ -73,9 +72,10 @@ export async function startOp(url: string, action: GroupAction, node?: string): 
   return submit(new AgentClient({name: 'x', url}), action, node)
 }
 
-export async function waitOp(url: string, op: Op): Promise<Op> {
+/** Waits for the operation to end, or until `until` holds: the agent answers at each new transition. */
+export async function waitOp(url: string, op: Op, until: (op: Op) => boolean = () => false): Promise<Op> {
   const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
-  while (op.state === 'running')
+  while (op.state === 'running' && !until(op))
     op = await c.call('GET /v1/operations/:id', {
       params: {id: op.id},
       query: {wait: 10_000, seen: op.transitions.length},
@@ -262,7 +262,6 @@ export class ProcessPair {
 
   async down(): Promise<void> {
     this.cli(['lab', 'down'])
-    await sleep(10)
   }
 }
 

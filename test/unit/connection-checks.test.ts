@@ -3,6 +3,7 @@ import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {checkLicenses, checkPorts, parsePerServer, PORT_RULES} from '../../src/lib/domain/connection-checks.js'
 import {UsageError} from '../../src/lib/errors.js'
+import {testSeed} from '../helpers/seed.js'
 
 describe('Unity Connection cluster (SPEC §4)', () => {
   it('UC-15: the port table, by integration type', () => {
@@ -98,6 +99,7 @@ describe('Unity Connection cluster (SPEC §4)', () => {
           ],
         }).ok
       }),
+      {seed: testSeed('UC-15 property')},
     )
   })
 

@@ -283,11 +283,13 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
       streams.delete(stream)
     })
     streams.add(stream)
-    // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
-    stream.send({comment: `resume after event ${from}`, id: from})
     const send = (e: AgentEvent) => stream.send({id: e.seq, event: 'event', data: e})
-    for (const e of replay) send(e)
+    // Subscribed before the first frame (all in this tick): a follower that has read it misses
+    // nothing emitted later, so it can act on that at once instead of waiting a guessed time.
     unsubscribe = events.subscribe(send)
+    // An id-only frame: EventSource clients take it as their Last-Event-ID, and dispatch nothing.
+    stream.send({comment: `subscribed; resume after event ${from}`, id: from})
+    for (const e of replay) send(e)
     return undefined
   })
 

@@ -161,8 +161,8 @@ export class AgentClient {
    * A request outside the contract, its answer unchecked (`unknown`): for what the contract must
    * refuse (a malformed request in a test). Everything else goes through call.
    */
-  raw(method: Method, path: string, request: {body?: unknown; query?: CallRequest['query']} = {}): Promise<AgentResponse<unknown>> {
-    return this.send<unknown>(method, path, request.body, request.query)
+  raw(method: Method, path: string, request: Omit<CallRequest, 'params'> = {}): Promise<AgentResponse<unknown>> {
+    return this.send<unknown>(method, path, request.body, request.query, request.timeoutMs)
   }
 
   private async send<T>(

@@ -1,0 +1,59 @@
+// Event streams between an in-process agent and in-process clients, seen from both ends through
+// node's http diagnostics channels: a test that asserts that a client received nothing more waits
+// until every byte the agent wrote to each stream has been read (and so parsed) by its client,
+// instead of waiting a guessed time for stragglers.
+import assert from 'node:assert/strict'
+import {subscribe, unsubscribe} from 'node:diagnostics_channel'
+import type {ClientRequest, IncomingMessage, ServerResponse} from 'node:http'
+import type {Socket} from 'node:net'
+import {eventually} from './agents.js'
+
+interface Ends {
+  server?: ServerResponse
+  client?: ClientRequest
+}
+
+export class StreamWatch {
+  private readonly ends = new Map<string, Ends>()
+  private readonly onServer = (m: unknown) => {
+    const {request, response} = m as {request: IncomingMessage; response: ServerResponse}
+    const key = this.key(request.url ?? '')
+    if (key) this.ends.set(key, {...this.ends.get(key), server: response})
+  }
+  private readonly onClient = (m: unknown) => {
+    const {request} = m as {request: ClientRequest}
+    const key = this.key(request.path)
+    if (key) this.ends.set(key, {...this.ends.get(key), client: request})
+  }
+
+  /** Watches the requests whose path matches `stream` (its first group names the stream). */
+  constructor(private readonly stream: RegExp) {
+    subscribe('http.server.request.start', this.onServer)
+    subscribe('http.client.request.start', this.onClient)
+  }
+
+  private key(path: string): string | undefined {
+    return this.stream.exec(path)?.[1]
+  }
+
+  /**
+   * Resolves once, on every stream the agent still has open, its client has read all the bytes
+   * the agent wrote (what was written before this call cannot arrive later).
+   */
+  async delivered(timeoutMs = 15_000): Promise<void> {
+    const open = [...this.ends.entries()].filter(([, e]) => e.server && !e.server.writableEnded && !e.server.destroyed)
+    const behind = () =>
+      open.filter(([, e]) => {
+        const written = (e.server!.socket as Socket | null)?.bytesWritten
+        const read = e.client?.socket?.bytesRead
+        return written === undefined || read === undefined || read < written
+      })
+    await eventually(() => (behind().length === 0 ? true : undefined), timeoutMs, `${behind().length} stream(s) still on their way`)
+    assert.ok(open.length > 0, 'no open stream to wait for')
+  }
+
+  close(): void {
+    unsubscribe('http.server.request.start', this.onServer)
+    unsubscribe('http.client.request.start', this.onClient)
+  }
+}
