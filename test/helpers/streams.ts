@@ -1,5 +1,5 @@
 // Event streams between an in-process agent and in-process clients, seen from both ends through
-// node's http diagnostics channels: a test that asserts that a client received nothing more waits
+// diagnostics channels (node's http server; the client's undici, or node's http client): a test that asserts that a client received nothing more waits
 // until every byte the agent wrote to each stream has been read (and so parsed) by its client,
 // instead of waiting a guessed time for stragglers.
 import assert from 'node:assert/strict'
@@ -10,7 +10,8 @@ import {eventually} from './agents.js'
 
 interface Ends {
   server?: ServerResponse
-  client?: ClientRequest
+  /** The client's socket of the stream (node's http client assigns it after the request starts). */
+  client?: () => Socket | null
 }
 
 export class StreamWatch {
@@ -23,13 +24,19 @@ export class StreamWatch {
   private readonly onClient = (m: unknown) => {
     const {request} = m as {request: ClientRequest}
     const key = this.key(request.path)
-    if (key) this.ends.set(key, {...this.ends.get(key), client: request})
+    if (key) this.ends.set(key, {...this.ends.get(key), client: () => request.socket})
+  }
+  private readonly onUndici = (m: unknown) => {
+    const {request, socket} = m as {request: {path: string}; socket: Socket}
+    const key = this.key(request.path)
+    if (key) this.ends.set(key, {...this.ends.get(key), client: () => socket})
   }
 
   /** Watches the requests whose path matches `stream` (its first group names the stream). */
   constructor(private readonly stream: RegExp) {
     subscribe('http.server.request.start', this.onServer)
     subscribe('http.client.request.start', this.onClient)
+    subscribe('undici:client:sendHeaders', this.onUndici)
   }
 
   private key(path: string): string | undefined {
@@ -45,7 +52,7 @@ export class StreamWatch {
     const behind = () =>
       open.filter(([, e]) => {
         const written = (e.server!.socket as Socket | null)?.bytesWritten
-        const read = e.client?.socket?.bytesRead
+        const read = e.client?.()?.bytesRead
         return written === undefined || read === undefined || read < written
       })
     await eventually(() => (behind().length === 0 ? true : undefined), timeoutMs, `${behind().length} stream(s) still on their way`)
@@ -55,5 +62,6 @@ export class StreamWatch {
   close(): void {
     unsubscribe('http.server.request.start', this.onServer)
     unsubscribe('http.client.request.start', this.onClient)
+    unsubscribe('undici:client:sendHeaders', this.onUndici)
   }
 }
