@@ -3,6 +3,7 @@
 
 import {UsageError} from '../errors.js'
 import type {Role} from './services.js'
+import type {Finding} from './finding.js'
 
 // ---------------------------------------------------------------------------------------
 // UC-15: voice-messaging ports by integration type (seed table 3-2)
@@ -65,12 +66,8 @@ export const PORT_RULES: readonly PortRule[] = [
   },
 ]
 
-export interface PortFinding {
-  rule: string
-  severity: 'error' | 'warning'
-  message: string
-  fix: string
-  node?: string
+export interface PortFinding extends Finding {
+  readonly node?: string
 }
 
 export function portRule(integration: Integration): PortRule {

@@ -3,13 +3,9 @@
 // Pure checks returning CheckResult findings, and the balanced assignment used by rebalance.
 
 import {UsageError} from '../errors.js'
+import type {Finding} from './finding.js'
 
-export interface PresenceFinding {
-  readonly rule: string
-  readonly severity: 'error' | 'warning'
-  readonly message: string
-  readonly fix: string
-}
+export type PresenceFinding = Finding
 
 export interface PresenceCheckResult {
   readonly ok: boolean

@@ -2,6 +2,7 @@
 // feeds one delay sample per second with its time; nothing here reads a clock.
 
 import {UsageError} from '../errors.js'
+import type {Finding} from './finding.js'
 
 export interface ThrottleParams {
   /** Code Yellow Entry Latency (ms). */
@@ -89,11 +90,7 @@ export const DEFAULT_THROTTLE_PARAMS: ThrottleParams = Object.fromEntries(
   THROTTLE_PARAMETERS.map((r) => [r.key, r.default]),
 ) as unknown as ThrottleParams
 
-export interface ThrottleParamFinding {
-  readonly rule: string
-  readonly severity: 'error' | 'warning'
-  readonly message: string
-  readonly fix: string
+export interface ThrottleParamFinding extends Finding {
   readonly parameter: string
 }
 

@@ -12,6 +12,7 @@ import {
   parseVersion,
   toVersion,
 } from './version.js'
+import type {Finding} from './finding.js'
 
 export type UpgradeProduct = 'cucm' | 'imp'
 export type Role = 'publisher' | 'subscriber'
@@ -78,12 +79,7 @@ export interface Refusal {
   readonly hint: string
 }
 
-// A type, not an interface: it must fit the CLI's Finding (an index signature).
-export type UpgradeFinding = {
-  readonly rule: string
-  readonly severity: 'error' | 'warning'
-  readonly message: string
-  readonly fix: string
+export type UpgradeFinding = Finding & {
   readonly step?: number
   readonly node?: string
 }

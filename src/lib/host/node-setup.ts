@@ -8,6 +8,7 @@ import {NotFoundError, UsageError, UcctlError} from '../errors.js'
 import {writeFileDurably} from '../durable.js'
 import {PRODUCT_SERVICES, type Product, type Role} from '../domain/services.js'
 import {yamlProblems} from '../yaml-file.js'
+import type {Finding} from '../domain/finding.js'
 import {hashToken, newToken, type TokenRole} from '../agent/auth.js'
 import {loadNodeConfig, type LoadedNodeConfig, NODE_CONFIG_SCHEMA, type PeerConfig} from '../agent/config.js'
 
@@ -171,13 +172,11 @@ export async function revokeToken(path: string, id: string): Promise<TokenEntry>
   return tokens[index]
 }
 
-export interface ConfigFinding {
-  severity: 'error' | 'warning'
+/** A finding about node.yaml: where in the file rather than which rule (a file's own shape has no SPEC rule). */
+export interface ConfigFinding extends Omit<Finding, 'rule'> {
   /** The key concerned, dotted (`listen.host`), '' for the file as a whole. */
-  key: string
-  line?: number
-  message: string
-  fix: string
+  readonly key: string
+  readonly line?: number
 }
 
 /** What is wrong with a node.yaml: its schema first, then what only the whole file can say. */
