@@ -9,6 +9,7 @@ import {describeAction, describePair, isTransient, type OperatorAction, planActi
 import {NotFoundError, RefusedError, UsageError} from '../../errors.js'
 import {type Envelope, envelope} from '../../cli/base-command.js'
 import type {View} from '../../cli/render.js'
+import {planOutcome} from '../../cli/plan.js'
 import {CONTROL_TYPES} from './mapping.js'
 import {haRequestAccepted} from './platform-cli.js'
 import {connectionServers, groupFromHa, haStatus, serviceStatuses} from './reads.js'
@@ -98,11 +99,9 @@ class LocalOperation {
   }
 }
 
-const plan = (doc: Record<string, unknown>, changes: string[], rules: string[]): Outcome => ({
-  doc: envelope('OperationPlan', {...doc, changes, rules}),
-  view: {columns: ['WOULD CHANGE', 'RULES'], rows: [[changes.join('; ') || 'nothing', rules.join('; ')]]},
-  exitCode: 0,
-})
+/** A cisco context's dry run: the driver plans it (no agent runs there), shown as every preview is. */
+const plan = (doc: {action: string} & Record<string, unknown>, changes: string[], rules: string[]): Outcome =>
+  planOutcome({...doc, changes, rules})
 
 /** `service start|stop|cycle NAME --node N` through Control Center `soapDoControlServices`. */
 export async function serviceAction(
