@@ -253,14 +253,16 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     const before = {pub: (await cluster('cuc-pub'))!.replication.messages, sub: (await cluster('cuc-sub'))!.replication.messages}
     await until('Primary', 'Primary', 'split brain')
     figures.splitStartedAt = new Date().toISOString()
-    // Both take calls and messages while split: wait until each has accepted some.
+    // The split is complete once each server has declared its peer lost (its keepalive timeout,
+    // UC-5); both take calls and messages meanwhile: wait until each has accepted some.
     const [p, s] = await eventually(
       async () => {
         const both = [await cluster('cuc-pub'), await cluster('cuc-sub')]
-        return both[0]!.replication.messages > before.pub && both[1]!.replication.messages > before.sub ? both : undefined
+        const lost = both.every((c) => c?.peer.lost === true)
+        return lost && both[0]!.replication.messages > before.pub && both[1]!.replication.messages > before.sub ? both : undefined
       },
       20_000,
-      'messages accepted by both while split',
+      'both servers to have lost their peer and accepted messages while split',
     )
     assert.equal(p!.answersCalls && s!.answersCalls, true)
     assert.equal(p!.replication.allowed || s!.replication.allowed, false, 'no replication while split')
