@@ -563,7 +563,7 @@ function roleManager(ctx: AgentContext) {
       for (const c of calls.values()) clearTimeout(c.timer)
       records.close()
     },
-    /** UC-10/UC-12: what stopping critical services of a Primary would change (GET /v1/effects). */
+    /** UC-10/UC-12: what stopping critical services of a Primary would change (in the previews of actions). */
     effects(action: EffectAction): ActionEffect[] {
       const s = state()
       if (s.status !== 'Primary') return []

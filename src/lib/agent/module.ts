@@ -32,7 +32,7 @@ export interface AgentModule {
   routes?(app: FastifyInstance): void
   /** Fields merged into GET /v1/node (e.g. a cluster status, a throttle state). */
   nodeInfo?(): Record<string, unknown>
-  /** What `action` on this node would do beyond it (GET /v1/effects), from the module's own state. */
+  /** What `action` on this node would do beyond it (in the previews of actions), from the module's own state. */
   effects?(action: EffectAction): ActionEffect[]
   /** Called once the HTTP server listens (peers may be contacted from here on). */
   start?(): void | Promise<void>

@@ -468,7 +468,7 @@ export class ServerRecoveryManager implements AgentModule {
     return this.reads.presenceViewer(user, as)
   }
 
-  /** PRG-2/3: the users a stop of critical services would fail over (GET /v1/effects). */
+  /** PRG-2/3: the users a stop of critical services would fail over (in the previews of actions). */
   effects(action: EffectAction): ActionEffect[] {
     return this.reads.effects(action, this.view())
   }

@@ -1,7 +1,7 @@
 // The node agent's HTTP/1.1 JSON API under /v1 (DESIGN.md "Agent API"). Request parameters and
 // bodies are validated by schema; a client's mistake is a 4xx with a JSON error, never a 5xx.
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply} from 'fastify'
-import {ForbiddenError, NotFoundError, UcctlError, UsageError} from '../errors.js'
+import {ForbiddenError, NotFoundError, UcctlError} from '../errors.js'
 import type {ActionEffect, EffectAction} from '../domain/effects.js'
 import {PRODUCT_NAMES, planNodeRestart, planServiceAction} from '../domain/services.js'
 import type {LoadedNodeConfig} from './config.js'
@@ -239,18 +239,6 @@ export async function startAgent(config: LoadedNodeConfig, opts: AgentOptions = 
   )
 
   serve(app, 'GET /v1/operations/:id', async (req) => operations.waitForChange(req.params.id, req.query.seen ?? 0, req.query.wait ?? 0))
-
-  serve(app, 'GET /v1/effects', async (req) => {
-    const {action, service} = req.query
-    let a: EffectAction
-    if (action === 'node-restart' || action === 'pg-restart') a = {type: action}
-    else {
-      if (!service) throw new UsageError(`the effect of ${action} needs the service`)
-      nodeManager.status(service) // 404 for an unknown service
-      a = {type: 'service', action, service}
-    }
-    return {node: config.name, effects: effectsOf(a)}
-  })
 
   serve(app, 'GET /v1/operations', async () => ({
     node: config.name,

@@ -1,6 +1,6 @@
 // What the Server Recovery Manager answers of its group (./srm-routes.ts): the group as this
 // node sees it, its users, the end user presence viewer, and what a stop of critical services
-// would do (GET /v1/effects). Reads only: the SRM's state comes in.
+// would do (in the previews of actions). Reads only: the SRM's state comes in.
 import type {Answer} from '../api/index.js'
 import {type ActionEffect, type EffectAction, presenceStopEffect, stopsService} from '../domain/effects.js'
 import {type GroupState, groupStatus} from '../domain/presence-redundancy.js'
@@ -100,7 +100,7 @@ export class SrmReads {
     return {group: this.group, ...view}
   }
 
-  /** PRG-2/3: the users a stop of critical services would fail over (GET /v1/effects). */
+  /** PRG-2/3: the users a stop of critical services would fail over (in the previews of actions). */
   effects(action: EffectAction, v: Answer<'GET /v1/presence'>): ActionEffect[] {
     const stopped = this.critical.filter((n) => stopsService(action, n) && this.ctx.nodeManager.isRunning(n))
     if (stopped.length === 0) return []

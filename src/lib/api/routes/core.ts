@@ -3,10 +3,9 @@ import {Type} from 'typebox'
 import {PRODUCTS, ROLES} from '../../domain/services.js'
 import {TIMING_PROFILES} from '../../domain/timing.js'
 import {routes} from '../contract.js'
-import {ActionEffect, AgentEvent, Id, IdParams, Name, NameParams, Operation, Plan, ServiceStatus, Time} from '../schemas.js'
+import {AgentEvent, Id, IdParams, Name, NameParams, Operation, Plan, ServiceStatus, Time} from '../schemas.js'
 
 export const SERVICE_ACTIONS = ['start', 'stop', 'cycle'] as const
-export const EFFECT_ACTIONS = ['stop', 'cycle', 'start', 'node-restart', 'pg-restart'] as const
 const MAX_WAIT_MS = 30_000
 
 const Peer = Type.Object({name: Type.String(), url: Type.String()})
@@ -148,12 +147,6 @@ export const coreRoutes = routes({
     response: Operation,
     status: 202,
     errors: ['NotFound', 'Refused'],
-  },
-  'GET /v1/effects': {
-    summary: 'What an action on this node would do beyond itself, with rule ids',
-    query: Type.Object({action: Type.Enum(EFFECT_ACTIONS), service: Type.Optional(Name)}, {additionalProperties: false}),
-    response: Type.Object({node: Type.String(), effects: Type.Array(ActionEffect)}),
-    errors: ['NotFound'],
   },
   'GET /v1/events': {
     summary: "The node's events; with follow, a stream of them (Last-Event-ID resumes)",
