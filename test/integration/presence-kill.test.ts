@@ -80,13 +80,19 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
                   ].includes(n.state),
               ),
           )
-          return stable && v.status.row === w.status.row ? v : undefined
+          // A pair just after a restart can be stable before its SRM sees the peer up again: no
+          // action is allowed until then (Recover needs both nodes up), so wait for one; row 1
+          // needs none.
+          const repairable =
+            v.status.nodes.some((n) => n.state === 'Failed Over with Critical Services Not Running') ||
+            v.status.allowedActions.some((a) => a === 'recover' || a === `fallback ${A}` || a === `fallback ${B}`)
+          return stable && (v.status.row === 1 || repairable) && v.status.row === w.status.row ? v : undefined
         } catch {
           return undefined
         }
       },
       30_000,
-      'a stable pair seen alike by both SRMs',
+      'a stable pair seen alike by both SRMs, with a repair allowed',
     )
     const row = settled.status.row
     let allowed = settled.status.allowedActions
@@ -100,7 +106,10 @@ describe('presence redundancy with SIGKILLed agents', {concurrency: false}, () =
       allowed = (await waitRow(url[A], row!, 20_000, (v) => v.status.allowedActions.includes(`fallback ${without.name}`))).status
         .allowedActions
     }
-    if (allowed.includes('recover')) assert.equal(lab.cli(['pcluster', 'recover', 'prg1', '--yes']).code, 0)
+    // A kill that landed before the first batch or after the last can leave the pair as it was.
+    if (row === 1) {
+      // Nothing to repair.
+    } else if (allowed.includes('recover')) assert.equal(lab.cli(['pcluster', 'recover', 'prg1', '--yes']).code, 0)
     else if (allowed.includes(`fallback ${A}`)) assert.equal(lab.cli(['pcluster', 'fallback', A, '--yes']).code, 0)
     else if (allowed.includes(`fallback ${B}`)) assert.equal(lab.cli(['pcluster', 'fallback', B, '--yes']).code, 0)
     else assert.fail(`no repair for ${JSON.stringify(settled.status)}`)
