@@ -11,9 +11,9 @@ export const ENGINE = 'Cisco Presence Engine'
 export const DB = 'Cisco IM and Presence Database'
 export const SLOW = {moveBatchSize: 250, moveBatchPauseMs: 40}
 /**
- * Tests at once in a file: each has its own pair (its own ports and state), so they are
- * independent; three keep the agents' event loop, shared by the pairs, well within the 1.5 s
- * keepalive timeout of the fast profile.
+ * Tests at once in a file, each with its own pair (ports, state). The pairs share this process's
+ * event loop, whose stalls (synchronous fsyncs and spawns) must stay below the fast profile's
+ * 1.5 s keepalive timeout: at three, on a loaded 2-core machine, they stayed around 1 s at most.
  */
 export const CONCURRENCY = 3
 
