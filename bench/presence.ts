@@ -6,7 +6,6 @@
 //  2. Time from SIGKILL of imp-pub's agent to imp-sub Running in Backup Mode / Peer Down with
 //     every user on it (the keepalive timeout of the profile dominates).
 import {spawnSync} from 'node:child_process'
-import {rmSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {closeClients} from '../src/lib/client/agent-client.js'
 import {BIN} from '../test/helpers/cli.js'
@@ -27,9 +26,8 @@ function timed(lab: ProcessPair, args: string[]): {ms: number; json: any} {
 async function main() {
   const lab = new ProcessPair()
   try {
-    lab.up()
-    const url = Object.fromEntries(Object.entries(lab.nodes()).map(([n, v]) => [n, v.url]))
-    await waitRow(url[B], 1)
+    await lab.up()
+    const url = lab.urls()
     const command: number[] = []
     const agent: number[] = []
     const base: number[] = []
@@ -59,7 +57,7 @@ async function main() {
         await sleep(5)
       }
       takeover.push(performance.now() - t0)
-      lab.restartStopped()
+      await lab.restartStopped()
       await waitRow(url[B], 18)
       timed(lab, ['pcluster', 'fallback', A, '--yes', '--json'])
     }
@@ -67,9 +65,8 @@ async function main() {
       `peer SIGKILL to Running in Backup Mode / Peer Down with all 15,000 users: median ${median(takeover).toFixed(0)} ms (${takeover.map((t) => t.toFixed(0)).join(', ')}; keepalive timeout of the fast profile 1500 ms, interval 200 ms)`,
     )
   } finally {
-    await lab.down()
+    await lab.dispose()
     await closeClients()
-    rmSync(lab.home, {recursive: true, force: true})
   }
 }
 

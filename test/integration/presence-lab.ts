@@ -1,6 +1,5 @@
 // Helpers for the presence redundancy tests and bench: a group of two real IM and Presence
 // agents (in this process, or as separate OS processes that can be SIGKILLed).
-import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {stringify} from 'yaml'
@@ -11,7 +10,7 @@ import {freePort, labCaPath, labCredentials, readLab} from '../../src/lib/lab/la
 import type {ServiceConfig} from '../../src/lib/agent/node-manager.js'
 import {standInServices} from '../../src/lib/agent/config.js'
 import {eventually, isAlive, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
-import {BIN, type CliResult, runCli, writeContext} from '../helpers/cli.js'
+import {type CliResult, runCli, writeContext} from '../helpers/cli.js'
 
 export const A = 'imp-pub'
 export const B = 'imp-sub'
@@ -20,8 +19,17 @@ export const USERS = 15_000
 
 export type GroupView = Answer<'GET /v1/presence'>
 
-export const view = (url: string, name = 'x'): Promise<GroupView> =>
-  new AgentClient({name, url}, {timeoutMs: 5000}).call('GET /v1/presence')
+/**
+ * The operator token (and CA) of each lab agent by URL (ProcessPair): several labs, each with its
+ * own credentials, can run at once. Agents not listed take the test agents' token.
+ */
+const labAuth = new Map<string, {token: string; ca?: string}>()
+
+/** A client for the agent at `url`, with the credentials it accepts. */
+const client = (url: string, timeoutMs?: number, name = 'x'): AgentClient =>
+  new AgentClient({name, url}, {...labAuth.get(url), ...(timeoutMs ? {timeoutMs} : {})})
+
+export const view = (url: string, name = 'x'): Promise<GroupView> => client(url, 5000, name).call('GET /v1/presence')
 
 /** "state / reason" of both nodes as `url` sees them. */
 export async function pair(url: string): Promise<Record<string, string>> {
@@ -65,16 +73,16 @@ const submit = (c: AgentClient, action: GroupAction, node?: string): Promise<Op>
 
 /** POSTs a group action to an agent and waits for its operation. */
 export async function act(url: string, action: GroupAction, node?: string): Promise<Op> {
-  return waitOp(url, await submit(new AgentClient({name: 'x', url}, {timeoutMs: 30_000}), action, node))
+  return waitOp(url, await submit(client(url, 30_000), action, node))
 }
 
 export async function startOp(url: string, action: GroupAction, node?: string): Promise<Op> {
-  return submit(new AgentClient({name: 'x', url}), action, node)
+  return submit(client(url), action, node)
 }
 
 /** Waits for the operation to end, or until `until` holds: the agent answers at each new transition. */
 export async function waitOp(url: string, op: Op, until: (op: Op) => boolean = () => false): Promise<Op> {
-  const c = new AgentClient({name: 'x', url}, {timeoutMs: 30_000})
+  const c = client(url, 30_000)
   while (op.state === 'running' && !until(op))
     op = await c.call('GET /v1/operations/:id', {
       params: {id: op.id},
@@ -85,25 +93,42 @@ export async function waitOp(url: string, op: Op, until: (op: Op) => boolean = (
 }
 
 export interface UsersAnswer {
+  /** The stamp of the node's replica of the user table. */
+  version: number
   nodes: {name: string; users: number; assignedUsers: number}[]
   users?: {id: string; node: string; assignedNode: string}[]
 }
 
 export const usersOn = (url: string, node: string): Promise<UsersAnswer> =>
-  new AgentClient({name: 'x', url}, {timeoutMs: 10_000}).call('GET /v1/presence/groups/:group/users', {
+  client(url, 10_000).call('GET /v1/presence/groups/:group/users', {
     params: {group: GROUP},
     query: {node},
   })
 
 /**
  * Each user on exactly one node: every node answers for itself from its own durable replica;
- * the answers together hold every user once.
+ * the answers together hold every user once. Compared at one version of the table: a replica
+ * learns the peer's last batch of a move by the next heartbeat, and until then still places
+ * those users where they were (that lag doubled users in a check made just after a takeover).
  */
 export async function userProblems(urls: Record<string, string>): Promise<string[]> {
+  const nodes = Object.entries(urls)
+  let versions: number[] = []
+  const answers = await eventually(
+    async () => {
+      const all = await Promise.all(nodes.map(([node, url]) => usersOn(url, node)))
+      versions = all.map((a) => a.version)
+      return versions.every((v) => v === versions[0]) ? all : undefined
+    },
+    10_000,
+    `the user tables of ${nodes.map(([n]) => n).join(', ')} at one version`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (last seen: ${versions.join(', ')})`)
+  })
   const seen = new Map<string, string>()
   const problems: string[] = []
-  for (const [node, url] of Object.entries(urls)) {
-    const a = await usersOn(url, node)
+  for (const [i, [node]] of nodes.entries()) {
+    const a = answers[i]
     for (const u of a.users ?? []) {
       const other = seen.get(u.id)
       if (other) problems.push(`${u.id} on ${other} and ${node}`)
@@ -186,33 +211,13 @@ export class ProcessPair {
     this.env = {...process.env, UCCTL_HOME: this.home, NO_COLOR: '1'}
   }
 
-  cli(args: string[]): {code: number; stdout: string; stderr: string; json: any} {
-    const r = spawnSync(process.execPath, [BIN, ...args], {env: this.env, encoding: 'utf8'})
-    let json: any
-    try {
-      json = JSON.parse(r.stdout)
-    } catch {}
-    return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json}
+  /** ucctl on this lab (asynchronous: tests running beside it go on meanwhile). */
+  cli(args: string[]): Promise<CliResult> {
+    return runCli(args, {UCCTL_HOME: this.home})
   }
 
-  async cliAsync(args: string[]): Promise<{code: number; stdout: string; stderr: string; json: any}> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], {env: this.env})
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      child.stderr.on('data', (d) => (stderr += d))
-      child.on('close', (code) => {
-        let json: any
-        try {
-          json = JSON.parse(stdout)
-        } catch {}
-        resolve({code: code ?? -1, stdout, stderr, json})
-      })
-    })
-  }
-
-  up(): void {
+  /** Starts the lab and waits until both nodes see row 1. */
+  async up(): Promise<void> {
     const topology = join(this.home, 'topology.yaml')
     const node = (name: string, role: string, peer: string) => ({
       name,
@@ -232,36 +237,54 @@ export class ProcessPair {
         groups: [{name: GROUP, nodes: [A, B]}],
       }),
     )
-    const r = this.cli(['lab', 'up', '--topology', topology])
-    if (r.code !== 0) throw new Error(`lab up: ${r.stderr}`)
-    // This process talks to the lab's agents as its CLI does: the lab's operator token and CA.
-    const lab = readLab(this.env)!
-    AgentClient.credentials = {
-      token: labCredentials(this.env)!.operator,
-      ...(lab.tls ? {ca: readFileSync(labCaPath(this.env), 'utf8')} : {}),
-    }
+    await this.runLabUp(['--topology', topology])
+    await waitRow(this.url(A), 1)
+    await waitRow(this.url(B), 1)
   }
 
   /** Starts the stopped agents again (their state stays). */
-  restartStopped(): void {
-    const r = this.cli(['lab', 'up'])
-    if (r.code !== 0) throw new Error(`lab up: ${r.stderr}`)
+  restartStopped(): Promise<void> {
+    return this.runLabUp([])
   }
 
-  nodes(): Record<string, {url: string; pid: number}> {
-    const r = this.cli(['lab', 'status', '--json'])
-    return Object.fromEntries(r.json.nodes.map((n: {name: string; url: string; pid: number}) => [n.name, {url: n.url, pid: n.pid}]))
+  private async runLabUp(args: string[]): Promise<void> {
+    const r = await this.cli(['lab', 'up', ...args])
+    if (r.code !== 0) throw new Error(`lab up: ${r.stderr}`)
+    // This process talks to the lab's agents as its CLI does: the lab's operator token and CA.
+    const lab = readLab(this.env)!
+    const auth = {
+      token: labCredentials(this.env)!.operator,
+      ...(lab.tls ? {ca: readFileSync(labCaPath(this.env), 'utf8')} : {}),
+    }
+    for (const n of lab.nodes) labAuth.set(n.url, auth)
+  }
+
+  /** The nodes as the lab records them (lab.json): URL, and the pid of the running agent. */
+  private node(n: string): {url: string; pid?: number} {
+    return readLab(this.env)!.nodes.find((x) => x.name === n)!
+  }
+
+  url(n: string): string {
+    return this.node(n).url
+  }
+
+  urls(): Record<string, string> {
+    return {[A]: this.url(A), [B]: this.url(B)}
   }
 
   /** SIGKILL of the node's agent; resolves once the process is gone (so `lab up` restarts it). */
   async kill(n: string): Promise<void> {
-    const pid = this.nodes()[n].pid
+    const pid = this.node(n).pid!
     process.kill(pid, 'SIGKILL')
     await eventually(() => (isAlive(pid) ? undefined : true), 10_000, `agent ${pid} gone`)
   }
 
-  async down(): Promise<void> {
-    this.cli(['lab', 'down'])
+  /** Stops the lab's agents and removes its home. */
+  async dispose(): Promise<void> {
+    const urls = readLab(this.env)?.nodes.map((n) => n.url) ?? []
+    await this.cli(['lab', 'down'])
+    for (const u of urls) labAuth.delete(u)
+    rmSync(this.home, {recursive: true, force: true})
   }
 }
 

@@ -8,13 +8,13 @@ import {standInServices} from '../../src/lib/agent/config.js'
 import {SRM_SERVICE} from '../../src/lib/agent/server-recovery-manager.js'
 import {eventually, tempDir} from '../helpers/agents.js'
 import {A, act, B, pair, startOp, userProblems, view, waitOp, waitRow} from './presence-lab.js'
-import {DB, ENGINE, failedOver, group, rowsSeen, SLOW, urls, users} from './presence-srm-lab.js'
+import {CONCURRENCY, DB, ENGINE, failedOver, group, rowsSeen, SLOW, urls, users} from './presence-srm-lab.js'
 
-describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurrency: false}, () => {
-  it('PRG-7 rows 13 → 22: database failure (automatic failover at once), then the database of the backup fails (automatic recovery)', async () => {
+describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurrency: CONCURRENCY}, () => {
+  it('PRG-7 rows 13 → 22: database failure (automatic failover at once), then the database of the backup fails (automatic recovery)', async (t) => {
     const dbService = {name: DB, command: ['cat'], argv0: DB, startup: 'Automatic' as const, console: false, critical: true}
     const services = {[A]: [...standInServices('imp'), dbService], [B]: [...standInServices('imp'), dbService]}
-    const p = await group({settings: {databaseService: DB}, services})
+    const p = await group(t, {settings: {databaseService: DB}, services})
     await p.agents[A].nodeManager.stop(DB)
     await waitRow(p.url(B), 13)
     await p.agents[A].nodeManager.start(DB)
@@ -27,8 +27,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await users(p), {[A]: 15_000, [B]: 0})
   })
 
-  it('PRG-7 rows 23 → 12: critical service down on the backup node: automatic recovery to the primary', async () => {
-    const p = await group()
+  it('PRG-7 rows 23 → 12: critical service down on the backup node: automatic recovery to the primary', async (t) => {
+    const p = await group(t)
     await p.agents[A].nodeManager.stop(ENGINE)
     await waitRow(p.url(B), 12)
     await p.agents[A].nodeManager.start(ENGINE)
@@ -43,14 +43,14 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await users(p), {[A]: 15_000, [B]: 0})
   })
 
-  it('PRG-7 row 14: critical services cannot start during the takeback; Recover repairs once they can', async () => {
+  it('PRG-7 row 14: critical services cannot start during the takeback; Recover repairs once they can', async (t) => {
     const flag = join(tempDir(), 'broken')
     const services = {
       [A]: standInServices('imp').map((s) =>
         s.name === ENGINE ? {...s, command: ['sh', '-c', `test -e ${flag} && exit 3; exec cat`]} : s,
       ),
     }
-    const p = await group({services})
+    const p = await group(t, {services})
     await failedOver(p)
     writeFileSync(flag, '')
     const op = await act(p.url(A), 'fallback', A)
@@ -66,8 +66,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 row 15: critical service down on the backup node: both nodes fail', async () => {
-    const p = await group()
+  it('PRG-7 row 15: critical service down on the backup node: both nodes fail', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     await p.agents[B].nodeManager.stop(ENGINE)
     await waitRow(p.url(A), 15)
@@ -77,8 +77,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     })
   })
 
-  it('PRG-7 rows 16 → 18: the SRM of node 1 stopped (heartbeat lost), then started again', async () => {
-    const p = await group()
+  it('PRG-7 rows 16 → 18: the SRM of node 1 stopped (heartbeat lost), then started again', async (t) => {
+    const p = await group(t)
     await p.agents[A].nodeManager.stop(SRM_SERVICE)
     await waitRow(p.url(B), 16)
     assert.deepEqual(await pair(p.url(B)), {[A]: 'down', [B]: 'Running in Backup Mode / Peer Down'})
@@ -93,8 +93,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     await waitRow(p.url(B), 1, 20_000, (v) => v.status.nodes.every((n) => n.users === 7500))
   })
 
-  it('PRG-7 rows 17 → 18: node 1 shut down (it announces it), then boots', async () => {
-    const p = await group()
+  it('PRG-7 rows 17 → 18: node 1 shut down (it announces it), then boots', async (t) => {
+    const p = await group(t)
     await p.agents[A].dispose({keepState: true})
     await waitRow(p.url(B), 17)
     assert.deepEqual(await pair(p.url(B)), {[A]: 'down', [B]: 'Running in Backup Mode / Peer Reboot'})
@@ -104,8 +104,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 row 19: users cannot be written during the takeover; Recover puts everyone home', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 row 19: users cannot be written during the takeover; Recover puts everyone home', async (t) => {
+    const p = await group(t, {settings: SLOW})
     const op = await startOp(p.url(B), 'failover', A)
     await waitRow(p.url(B), 2)
     // A real I/O failure: the durable write of the next batch cannot create its file.
@@ -123,8 +123,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 row 20: users cannot be written during the fallback', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 row 20: users cannot be written during the fallback', async (t) => {
+    const p = await group(t, {settings: SLOW})
     await failedOver(p)
     const op = await startOp(p.url(A), 'fallback', A)
     await waitRow(p.url(A), 4)
@@ -139,8 +139,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 row 21: SRM restarted on node 2 while node 1 failed; PRG-8: Recover restarts SRM on both nodes', async () => {
-    const p = await group()
+  it('PRG-7 row 21: SRM restarted on node 2 while node 1 failed; PRG-8: Recover restarts SRM on both nodes', async (t) => {
+    const p = await group(t)
     await p.agents[A].nodeManager.stop(ENGINE)
     await waitRow(p.url(B), 12)
     await p.agents[B].nodeManager.cycle(SRM_SERVICE)
@@ -157,8 +157,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     )
   })
 
-  it("PRG-7 row 24: HA enabled while a node's SRM is down: Unknown / Unknown; Recover once both run", async () => {
-    const p = await group()
+  it("PRG-7 row 24: HA enabled while a node's SRM is down: Unknown / Unknown; Recover once both run", async (t) => {
+    const p = await group(t)
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
     await p.agents[B].nodeManager.stop(SRM_SERVICE)
     await eventually(

@@ -4,11 +4,11 @@ import {describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {eventually} from '../helpers/agents.js'
 import {A, act, B, pair, startOp, userProblems, view, waitOp, waitRow} from './presence-lab.js'
-import {ENGINE, events, failedOver, group, SLOW, urls, users} from './presence-srm-lab.js'
+import {CONCURRENCY, ENGINE, events, failedOver, group, SLOW, urls, users} from './presence-srm-lab.js'
 
-describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () => {
-  it('PRG-4: a critical service started on an Idle node goes Starting → Running (Started) → Stopped', async () => {
-    const p = await group()
+describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: CONCURRENCY}, () => {
+  it('PRG-4: a critical service started on an Idle node goes Starting → Running (Started) → Stopped', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     const c = new AgentClient({name: A, url: p.url(A)})
     let op = await c.call('POST /v1/services/:name/:action', {params: {name: ENGINE, action: 'start'}})
@@ -22,8 +22,8 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.equal((await view(p.url(B))).status.row, 3)
   })
 
-  it('PRG-8: an action the state does not allow is refused (422) with the pair and what is allowed, and changes nothing', async () => {
-    const p = await group()
+  it('PRG-8: an action the state does not allow is refused (422) with the pair and what is allowed, and changes nothing', async (t) => {
+    const p = await group(t)
     const before = await view(p.url(A))
     await assert.rejects(act(p.url(A), 'fallback', A), (e: Error & {rule?: string; hint?: string}) => {
       assert.equal(e.name, 'RefusedError')
@@ -35,8 +35,8 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.equal((await view(p.url(A))).version, before.version)
   })
 
-  it('PRG-8: two operator actions on one group at once, from either agent: one runs, the other is 409 Busy', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-8: two operator actions on one group at once, from either agent: one runs, the other is 409 Busy', async (t) => {
+    const p = await group(t, {settings: SLOW})
     const op = await startOp(p.url(B), 'failover', A)
     await assert.rejects(startOp(p.url(A), 'ha-disable'), (e: Error) => e.name === 'ConflictError')
     await assert.rejects(startOp(p.url(B), 'recover'), (e: Error) => e.name === 'ConflictError')
@@ -45,8 +45,8 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.equal((await act(p.url(A), 'fallback', A)).state, 'succeeded')
   })
 
-  it('PRG-9: HA disabled: nodes independent, each in its real state (the Idle node with stopped services is not Normal), users of the failed node stay on the backup; enabled again: users home', async () => {
-    const p = await group()
+  it('PRG-9: HA disabled: nodes independent, each in its real state (the Idle node with stopped services is not Normal), users of the failed node stay on the backup; enabled again: users home', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     assert.equal((await act(p.url(B), 'ha-disable')).state, 'succeeded')
     const v = await view(p.url(B))
@@ -85,8 +85,8 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-3: a group action sent to an SRM that does not perform it goes to the one that does', async () => {
-    const p = await group()
+  it('PRG-3: a group action sent to an SRM that does not perform it goes to the one that does', async (t) => {
+    const p = await group(t)
     const op = await startOp(p.url(A), 'failover', A)
     assert.equal(op.node, B, "the peer's SRM performs the failover")
     assert.equal((await waitOp(p.url(B), op)).state, 'succeeded')
@@ -96,8 +96,8 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
     await waitRow(p.url(B), 1)
   })
 
-  it("PRG-9: HA enabled while a node's critical services are down: that node fails over at once", async () => {
-    const p = await group()
+  it("PRG-9: HA enabled while a node's critical services are down: that node fails over at once", async (t) => {
+    const p = await group(t)
     assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
     await p.agents[B].nodeManager.stop(ENGINE)
     await eventually(
@@ -110,5 +110,20 @@ describe('PRG-4, PRG-8, PRG-9, PRG-10 on real agents', {concurrency: false}, () 
       [A]: 'Running in Backup Mode / Critical Service Down',
       [B]: 'Failed Over with Critical Services Not Running / Critical Service Down',
     })
+  })
+
+  it('SRM heartbeats are what the peers tell each other, not actions: the audit log has the group action and its lease, not the heartbeats', async (t) => {
+    // Both SRMs saw row 1 (group() waits for it): they heartbeat, several times a second.
+    const p = await group(t)
+    assert.equal((await act(p.url(A), 'ha-disable')).state, 'succeeded')
+    const audited = async (n: string) =>
+      (await new AgentClient({name: n, url: p.url(n)}).call('GET /v1/audit')).records.map((r) => `${r.method} ${r.route}`)
+    const both = [...(await audited(A)), ...(await audited(B))]
+    assert.ok(both.includes('POST /v1/presence/groups/:group/:action'), 'the operator action')
+    assert.ok(both.includes('POST /v1/presence/groups/:group/lease'), "the performer's lease on its peer")
+    assert.deepEqual(
+      both.filter((r) => r.endsWith('/heartbeat')),
+      [],
+    )
   })
 })

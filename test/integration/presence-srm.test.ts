@@ -7,19 +7,19 @@ import {describe, it} from 'node:test'
 import {SRM_SERVICE} from '../../src/lib/agent/server-recovery-manager.js'
 import {eventually} from '../helpers/agents.js'
 import {A, B, pair, startOp, userProblems, view, waitOp, waitRow} from './presence-lab.js'
-import {ENGINE, events, failedOver, group, rowsSeen, SLOW, urls, users} from './presence-srm-lab.js'
+import {CONCURRENCY, ENGINE, events, failedOver, group, rowsSeen, SLOW, urls, users} from './presence-srm-lab.js'
 
-describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurrency: false}, () => {
-  it('PRG-7 row 1: both nodes Normal / Normal, half of the 15,000 users on each', async () => {
-    const p = await group()
+describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurrency: CONCURRENCY}, () => {
+  it('PRG-7 row 1: both nodes Normal / Normal, half of the 15,000 users on each', async (t) => {
+    const p = await group(t)
     assert.deepEqual(await pair(p.url(A)), {[A]: 'Normal / Normal', [B]: 'Normal / Normal'})
     assert.deepEqual(await pair(p.url(B)), {[A]: 'Normal / Normal', [B]: 'Normal / Normal'})
     assert.deepEqual(await users(p), {[A]: 7500, [B]: 7500})
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 rows 2, 3: manual failover in progress, then done; PRG-3: performed by the peer, users moved with progress', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 rows 2, 3: manual failover in progress, then done; PRG-3: performed by the peer, users moved with progress', async (t) => {
+    const p = await group(t, {settings: SLOW})
     const op = await startOp(p.url(B), 'failover', A)
     const during = await waitRow(p.url(A), 2)
     assert.equal(during.status.nodes.find((n) => n.name === A)!.state, 'Failing Over')
@@ -40,8 +40,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-7 row 4: manual fallback in progress, then both Normal with every user home', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 row 4: manual fallback in progress, then both Normal with every user home', async (t) => {
+    const p = await group(t, {settings: SLOW})
     await failedOver(p)
     const op = await startOp(p.url(A), 'fallback', A)
     await waitRow(p.url(A), 4)
@@ -51,16 +51,16 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.equal(p.agents[A].nodeManager.status(ENGINE).state, 'Running')
   })
 
-  it('PRG-7 row 5: SRM restarted on node 1 while Idle', async () => {
-    const p = await group()
+  it('PRG-7 row 5: SRM restarted on node 1 while Idle', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     await p.agents[A].nodeManager.cycle(SRM_SERVICE)
     await waitRow(p.url(B), 5)
     assert.deepEqual(await pair(p.url(B)), {[A]: 'Idle / Initialization', [B]: 'Running in Backup Mode / By Admin Request'})
   })
 
-  it('PRG-7 row 6: both agents restarted during a manual failover', async () => {
-    const p = await group()
+  it('PRG-7 row 6: both agents restarted during a manual failover', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     await Promise.all([p.restart(A), p.restart(B)])
     await waitRow(p.url(A), 6)
@@ -74,15 +74,15 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     )
   })
 
-  it('PRG-7 row 7: SRM restarted on node 2 in backup mode', async () => {
-    const p = await group()
+  it('PRG-7 row 7: SRM restarted on node 2 in backup mode', async (t) => {
+    const p = await group(t)
     await failedOver(p)
     await p.agents[B].nodeManager.cycle(SRM_SERVICE)
     await waitRow(p.url(A), 7)
   })
 
-  it('PRG-7 rows 8 → 7: SRM restarted on node 2 during the takeover; the takeover completes', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 rows 8 → 7: SRM restarted on node 2 during the takeover; the takeover completes', async (t) => {
+    const p = await group(t, {settings: SLOW})
     const op = await startOp(p.url(B), 'failover', A)
     await waitRow(p.url(B), 2)
     await p.agents[B].nodeManager.cycle(SRM_SERVICE)
@@ -92,8 +92,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await users(p), {[A]: 0, [B]: 15_000})
   })
 
-  it('PRG-7 rows 9 → 1: SRM restarted on node 1 during the takeback; both end Normal', async () => {
-    const p = await group({settings: SLOW})
+  it('PRG-7 rows 9 → 1: SRM restarted on node 1 during the takeback; both end Normal', async (t) => {
+    const p = await group(t, {settings: SLOW})
     await failedOver(p)
     const op = await startOp(p.url(A), 'fallback', A)
     await waitRow(p.url(A), 4)
@@ -104,8 +104,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await users(p), {[A]: 7500, [B]: 7500})
   })
 
-  it('PRG-7 rows 12 → 11 → 10 → 1: automatic failover on a critical service down, services back, automatic fallback (PRG-2)', async () => {
-    const p = await group({settings: {autoFallback: true}})
+  it('PRG-7 rows 12 → 11 → 10 → 1: automatic failover on a critical service down, services back, automatic fallback (PRG-2)', async (t) => {
+    const p = await group(t, {settings: {autoFallback: true}})
     await p.agents[A].nodeManager.stop(ENGINE)
     await waitRow(p.url(B), 12)
     assert.deepEqual(await pair(p.url(B)), {
@@ -120,8 +120,8 @@ describe('PRG-7: state pairs produced by the SRMs of two real agents', {concurre
     assert.deepEqual(await userProblems(urls(p)), [])
   })
 
-  it('PRG-3: a critical service killed and restarted by NodeManager within the delay does not fail the node over', async () => {
-    const p = await group()
+  it('PRG-3: a critical service killed and restarted by NodeManager within the delay does not fail the node over', async (t) => {
+    const p = await group(t)
     const a = p.agents[A]
     const killedAfter = a.events.lastSeq()
     const pid = a.nodeManager.status(ENGINE).pid!

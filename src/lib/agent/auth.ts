@@ -144,8 +144,8 @@ export function installAuth(
   // Written before the answer leaves: an acknowledged action is always in the audit log.
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isAction(request.method) || PUBLIC_ROUTES.has(request.url.split('?')[0])) return payload
-    // Simulated traffic (calls, voice messages, softphones) is what the system carries, not an
-    // administrative action: routes mark it with `config: {traffic: true}`.
+    // Traffic (simulated calls, voice messages, softphones; SRM heartbeats between peers) is not
+    // an administrative action: routes mark it with `config: {traffic: true}`.
     if ((request.routeOptions.config as {traffic?: boolean} | undefined)?.traffic) return payload
     const key = idempotencyKey(request)
     let operation: string | undefined

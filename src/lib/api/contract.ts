@@ -38,7 +38,10 @@ export interface RouteDecl {
   readonly preview?: TSchema
   /** Larger bodies than the agent's default (64 KiB). */
   readonly bodyLimit?: number
-  /** Simulated traffic (calls, softphones), not an administrative action: neither audited nor kept for idempotency. */
+  /**
+   * Traffic, not an administrative action: simulated calls and softphones, and what peers tell
+   * each other several times a second (SRM heartbeats). Neither audited nor kept for idempotency.
+   */
   readonly traffic?: true
 }
 

@@ -224,6 +224,10 @@ export const presenceRoutes = routes({
   },
   'POST /v1/presence/groups/:group/heartbeat': {
     summary: "Peer: the SRM's heartbeat, carrying what the peer has not seen; answered with this SRM's own (PRG-3)",
+    // Several a second (fast profile), some carrying the whole user table: auditing each and
+    // keeping it for idempotency rewrote two files durably per heartbeat. Receiving one twice is
+    // harmless (what it carries is merged by stamp).
+    traffic: true,
     params: GroupParams,
     body: SrmMessage,
     response: SrmMessage,
