@@ -2,13 +2,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {type CliResult, schemaProblems} from '../helpers/cli.js'
-import {adminLabSuite, ok, SEEDED} from './administration-lab.js'
+import {adminLabFor, ok, SEEDED} from './administration-lab.js'
 
-describe('administration: user check and the presence viewer (seed 003)', {concurrency: false}, () => {
-  const t = adminLabSuite()
-  const cli = t.cli
-
-  it('user check: ADM-6, ADM-1, ADM-5, ADM-7 findings by rule id with exit 3; exit 0 once fixed', async () => {
+describe('administration: user check and the presence viewer (seed 003)', {concurrency: 2}, () => {
+  it('user check: ADM-6, ADM-1, ADM-5, ADM-7 findings by rule id with exit 3; exit 0 once fixed', async (t) => {
+    const lab = await adminLabFor(t)
+    const {cli} = lab
     const findings = (r: CliResult) => r.json.findings.map((f: {rule: string; severity: string}) => `${f.rule} ${f.severity}`)
     const all = await cli('user', 'check', '--json')
     assert.deepEqual(schemaProblems(all.json), [])
@@ -46,7 +45,9 @@ describe('administration: user check and the presence viewer (seed 003)', {concu
     assert.equal((await cli('user', 'check', 'nobody')).code, 2)
   })
 
-  it('ADM-7: the presence viewer only for Home Cluster and IM and Presence on; contacts and watchers per group with statuses, ungrouped last; prerequisites; accessible icons', async () => {
+  it('ADM-7: the presence viewer only for Home Cluster and IM and Presence on; contacts and watchers per group with statuses, ungrouped last; prerequisites; accessible icons', async (t) => {
+    const lab = await adminLabFor(t)
+    const {cli} = lab
     const refused = await cli('pcluster', 'user', 'nohome', '--json')
     assert.equal(refused.code, 5)
     assert.equal(refused.json.error.rule, 'ADM-7')
