@@ -626,6 +626,25 @@ export function ciscoSuite() {
       assert.deepEqual(schemaProblems(r.json), [], JSON.stringify(r.json))
       return r.json
     },
+    /** `context add NAME --cisco` from the fixture's publisher (and its nodes by hand), the password on stdin. */
+    addContext: (name: string, ...flags: string[]) =>
+      suite.cli(
+        [
+          'context',
+          'add',
+          name,
+          '--cisco',
+          suite.fx.nodes.get('cucm-pub')!.url,
+          '--ca',
+          suite.fx.ca,
+          ...flags,
+          '--password-stdin',
+          ...suite.fx.nodeFlags(),
+          '--json',
+        ],
+        {},
+        `${suite.fx.password}\n`,
+      ),
   }
   before(async () => {
     suite.fx = await startCiscoFixture({nodes: defaultNodes()})

@@ -4,13 +4,12 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {eventually} from '../helpers/agents.js'
-import {adminLabSuite, ok} from './administration-lab.js'
+import {adminLabFor, ok} from './administration-lab.js'
 
-describe('administration: presence redundancy groups in the configuration database (seed 003)', {concurrency: false}, () => {
-  const t = adminLabSuite()
-  const cli = t.cli
-
-  it('ADM-8, PRG-1, PRG-3: presence redundancy groups within PRG-1, SRM parameters only before HA is enabled; users assigned by hand', async () => {
+describe('administration: presence redundancy groups in the configuration database (seed 003)', {concurrency: 2}, () => {
+  it('ADM-8, PRG-1, PRG-3: presence redundancy groups within PRG-1, SRM parameters only before HA is enabled; users assigned by hand', async (t) => {
+    const lab = await adminLabFor(t)
+    const {cli} = lab
     const refused = await cli('pcluster', 'group', 'add', 'prg2', '--node', 'imp-pub', '--json')
     assert.equal(refused.code, 5)
     assert.equal(refused.json.error.rule, 'PRG-1')
@@ -21,7 +20,7 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal(range.code, 2)
     assert.equal(range.json.error.rule, 'PRG-3')
 
-    const ha = (await new AgentClient({name: 'imp-pub', url: t.lab().url('imp-pub')}).call('GET /v1/presence')).status.haEnabled
+    const ha = (await new AgentClient({name: 'imp-pub', url: lab.url('imp-pub')}).call('GET /v1/presence')).status.haEnabled
     if (ha) {
       const on = await cli('pcluster', 'group', 'set', 'prg1', '--automatic-fallback', '--json')
       assert.equal(on.code, 5)
@@ -54,7 +53,7 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal(assigned.user.presenceNode, other)
     await eventually(
       async () =>
-        (await t.lab().presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other)
+        (await lab.presenceUsers(other, other)).some((u) => u.id === 'user00003@example.com' && u.assignedNode === other)
           ? true
           : undefined,
       20_000,
@@ -64,14 +63,16 @@ describe('administration: presence redundancy groups in the configuration databa
     assert.equal((await cli('pcluster', 'users', 'assign', 'user00003@example.com', '--node', 'cucm-sub')).code, 2)
   })
 
-  it('ADM-9: the Sync Agent is a single point of failure: without the publisher IM and Presence keeps its users, changes wait for it', async () => {
-    const counts = async () => (await t.lab().presenceCounts('imp-pub')).map((n) => n.users)
+  it('ADM-9: the Sync Agent is a single point of failure: without the publisher IM and Presence keeps its users, changes wait for it', async (t) => {
+    const lab = await adminLabFor(t)
+    const {cli} = lab
+    const counts = async () => (await lab.presenceCounts('imp-pub')).map((n) => n.users)
     const before = await counts()
-    await t.lab().agents['cucm-pub'].dispose({keepState: true})
+    await lab.agents['cucm-pub'].dispose({keepState: true})
     const down = await cli('user', 'add', 'late', '--template', 'staff', '--json')
     assert.equal(down.code, 5, down.stderr) // the subscriber refuses writes: they are the publisher's
     assert.deepEqual(await counts(), before)
-    await t.lab().boot('cucm-pub')
+    await lab.boot('cucm-pub')
     ok(await cli('user', 'add', 'late', '--template', 'staff', '--device', 'CSFLATE', '--extension', '3997'))
     await eventually(
       async () => {

@@ -6,21 +6,20 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {eventually} from '../helpers/agents.js'
 import {schemaProblems} from '../helpers/cli.js'
-import {adminLabSuite, ok, SEEDED} from './administration-lab.js'
+import {adminLabFor, ok, SEEDED} from './administration-lab.js'
 
 describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
-  const t = adminLabSuite({users: false})
-  const cli = t.cli
-  const csv = (name: string, text: string) => {
-    const f = join(t.lab().home, name)
-    writeFileSync(f, text)
-    return f
-  }
+  it('ADM-2: BAT Insert Users with a template, one transaction: a bad line rejects the file by line number; --dry-run changes nothing', async (t) => {
+    const lab = await adminLabFor(t, (l) => l.configure({users: false}))
+    const {cli} = lab
+    const csv = (name: string, text: string) => {
+      const f = join(lab.home, name)
+      writeFileSync(f, text)
+      return f
+    }
+    const total = async () => (await lab.config.call('GET /v1/config/users', {query: {limit: 1}})).total
+    const user = async (id: string) => (await lab.config.call('GET /v1/config/users/:id', {params: {id}})).user
 
-  const total = async () => (await t.lab().config.call('GET /v1/config/users', {query: {limit: 1}})).total
-  const user = async (id: string) => (await t.lab().config.call('GET /v1/config/users/:id', {params: {id}})).user
-
-  it('ADM-2: BAT Insert Users with a template, one transaction: a bad line rejects the file by line number; --dry-run changes nothing', async () => {
     ok(
       await cli('user-template', 'add', 'staff', '--im-and-presence', '--home-cluster', '--service-profile', 'standard', '--json'),
       'UserTemplate',
@@ -80,7 +79,7 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     // The Sync Agent brings them to the IM and Presence nodes, balanced.
     await eventually(
       async () => {
-        const n = (await t.lab().presenceCounts('imp-sub')).map((x) => x.users)
+        const n = (await lab.presenceCounts('imp-sub')).map((x) => x.users)
         return n[0] + n[1] === SEEDED + 1002 ? n : undefined
       },
       20_000,
@@ -90,7 +89,7 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     assert.deepEqual(counts, [SEEDED / 2 + 501, SEEDED / 2 + 501])
     const v = ok(await cli('pcluster', 'user', 'emp0001', '--json'), 'PresenceView')
     assert.equal(v.server.assigned, 'imp-sub')
-    assert.ok((await t.lab().presenceUsers('imp-sub', 'imp-pub')).some((u) => u.id === 'jdoe'))
+    assert.ok((await lab.presenceUsers('imp-sub', 'imp-pub')).some((u) => u.id === 'jdoe'))
 
     // BAT Update Users: every line in one transaction.
     const upd = ok(
@@ -111,7 +110,7 @@ describe('administration: BAT import (seed 003)', {concurrency: false}, () => {
     const disabled = ok(await cli('user', 'disable', 'qa', '--json'), 'User')
     assert.deepEqual([disabled.user.imAndPresence, disabled.user.presenceNode], [false, null])
     await eventually(
-      async () => ((await t.lab().presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true),
+      async () => ((await lab.presenceUsers('imp-pub', 'imp-sub')).some((u) => u.id === 'qa') ? undefined : true),
       20_000,
       'qa gone from the IM and Presence nodes',
     )

@@ -2,7 +2,7 @@
 // Presence group whose Sync Agents take their users from the publisher: real agents in this
 // process, and the CLI as an operator runs it.
 import assert from 'node:assert/strict'
-import {after, before} from 'node:test'
+import type {TestContext} from 'node:test'
 import {rmSync} from 'node:fs'
 import {standInServices} from '../../src/lib/agent/config.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
@@ -67,9 +67,8 @@ export class AdminLab {
     return new AgentClient({name: 'cucm-pub', url: this.url('cucm-pub')})
   }
 
-  /** UC services of every directory kind and a default profile with them; with `users`, template staff and user nohome. */
-  async configure(opts: {users: boolean} = {users: true}): Promise<void> {
-    const c = this.config
+  /** UC services of each directory kind (dir-uds, dir-enh, dir-basic), voicemail vm1 and IM and Presence imp1. */
+  async addUcServices(): Promise<void> {
     for (const [name, type, directoryType, host] of [
       ['dir-uds', 'directory', 'uds', 'cucm-pub'],
       ['dir-enh', 'directory', 'enhanced', 'ldap.example.com'],
@@ -77,7 +76,13 @@ export class AdminLab {
       ['vm1', 'voicemail', undefined, 'cuc-pub'],
       ['imp1', 'im-and-presence', undefined, 'imp-pub'],
     ] as const)
-      await c.call('POST /v1/config/uc-services', {body: {name, type, host, ...(directoryType ? {directoryType} : {})}})
+      await this.config.call('POST /v1/config/uc-services', {body: {name, type, host, ...(directoryType ? {directoryType} : {})}})
+  }
+
+  /** The UC services and a default profile with them; with `users`, template staff and user nohome. */
+  async configure(opts: {users: boolean} = {users: true}): Promise<void> {
+    const c = this.config
+    await this.addUcServices()
     await c.call('POST /v1/config/service-profiles', {
       body: {name: 'standard', services: ['dir-uds', 'dir-enh', 'dir-basic', 'vm1', 'imp1']},
     })
@@ -89,9 +94,7 @@ export class AdminLab {
     await c.call('POST /v1/config/users', {body: {id: 'nohome'}})
   }
 
-  cli(...args: string[]): Promise<CliResult> {
-    return runCli(args, {UCCTL_HOME: this.home})
-  }
+  cli = (...args: string[]): Promise<CliResult> => runCli(args, {UCCTL_HOME: this.home})
 
   /** The users an IM and Presence node holds on `node` (from its own replica). */
   async presenceUsers(via: string, node: string): Promise<Array<{id: string; node: string; assignedNode: string}>> {
@@ -123,16 +126,17 @@ export const ok = (r: CliResult, kind?: string) => {
   return r.json
 }
 
-/** A suite's lab: started and configured before its tests, disposed after. */
-export function adminLabSuite(opts: {users: boolean} = {users: true}): {
-  lab: () => AdminLab
-  cli: (...args: string[]) => Promise<CliResult>
-} {
-  let lab: AdminLab | undefined
-  before(async () => {
-    lab = await new AdminLab().start()
-    await lab.configure(opts)
-  })
-  after(() => lab?.dispose())
-  return {lab: () => lab!, cli: (...args) => lab!.cli(...args)}
+/**
+ * A test's own lab (tests of a file run side by side, none sees another's changes): started, set
+ * up (by default: configured, with users), disposed when the test ends.
+ */
+export async function adminLabFor(
+  t: TestContext,
+  setUp: ((lab: AdminLab) => Promise<void>) | null = (lab) => lab.configure(),
+): Promise<AdminLab> {
+  const lab = new AdminLab()
+  t.after(() => lab.dispose())
+  await lab.start()
+  await setUp?.(lab)
+  return lab
 }

@@ -1,21 +1,15 @@
 // Seed 003's administration against real agents (./administration-lab.ts): the operator's
 // commands, exit codes, and JSON against schemas/.
 import assert from 'node:assert/strict'
-import {after, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import {contractRoutes} from '../../src/lib/agent/route.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
-import {AdminLab, ok, SEEDED} from './administration-lab.js'
+import {adminLabFor, ok, SEEDED} from './administration-lab.js'
 
-describe('administration: the Unified CM configuration database (seed 003)', {concurrency: false}, () => {
-  let lab: AdminLab
-  const cli = (...args: string[]) => lab.cli(...args)
-
-  before(async () => {
-    lab = await new AdminLab().start()
-  })
-  after(() => lab?.dispose())
-
-  it('ADM-10: the seeded directory is in the publisher database; the subscriber reads through it and refuses writes', async () => {
+describe('administration: the Unified CM configuration database (seed 003)', {concurrency: 2}, () => {
+  it('ADM-10: the seeded directory is in the publisher database; the subscriber reads through it and refuses writes', async (t) => {
+    const lab = await adminLabFor(t, null)
+    const {cli} = lab
     const pub = await new AgentClient({name: 'cucm-pub', url: lab.url('cucm-pub')}).call('GET /v1/config')
     assert.deepEqual([pub.publisher, pub.schemaVersion], [true, 2])
     const sub = new AgentClient({name: 'cucm-sub', url: lab.url('cucm-sub')})
@@ -65,7 +59,8 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     )
   })
 
-  it('ADM-3, ADM-4: UC services of each type and the three directory kinds; profiles, the default, per-user profiles', async () => {
+  it('ADM-4: UC services of each type and the three directory kinds; bad input changes nothing; one not in use is removed', async (t) => {
+    const {cli} = await adminLabFor(t, null)
     ok(
       await cli('uc-service', 'add', 'dir-uds', '--type', 'directory', '--directory-type', 'uds', '--host', 'cucm-pub', '--json'),
       'UcService',
@@ -125,7 +120,14 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     assert.equal(bad.json.error.rule, 'ADM-4')
     assert.equal((await cli('uc-service', 'add', 'vm1', '--type', 'voicemail', '--host', 'cuc-pub')).code, 5)
     assert.equal((await cli('uc-service', 'add', 'fax1', '--type', 'fax', '--host', 'h')).code, 2)
+    ok(await cli('uc-service', 'add', 'conf1', '--type', 'conferencing', '--host', 'cms'))
+    const left = ok(await cli('uc-service', 'remove', 'conf1', '--json'), 'UcServiceList')
+    assert.equal(left.services.length, 5)
+  })
 
+  it('ADM-3: service profiles, the default, per-user profiles; what is in use cannot be removed', async (t) => {
+    // The UC services of the ADM-4 test, made through the database API.
+    const {cli} = await adminLabFor(t, (lab) => lab.addUcServices())
     ok(
       await cli(
         'service-profile',
@@ -172,8 +174,5 @@ describe('administration: the Unified CM configuration database (seed 003)', {co
     assert.equal((await cli('uc-service', 'remove', 'IMP1')).code, 5) // names are case-insensitive
     assert.equal((await cli('service-profile', 'remove', 'standard')).code, 5)
     assert.equal((await cli('service-profile', 'remove', 'exec')).code, 5)
-    ok(await cli('uc-service', 'add', 'conf1', '--type', 'conferencing', '--host', 'cms'))
-    const left = ok(await cli('uc-service', 'remove', 'conf1', '--json'), 'UcServiceList')
-    assert.equal(left.services.length, 5)
   })
 })

@@ -10,7 +10,9 @@ import {type RunbookLab, startRunbookLab} from '../helpers/runbook-lab.js'
 
 const UPGRADE = join(ROOT, 'examples', 'runbooks', 'standard-upgrade.ucctl')
 
-describe('runbooks against the embedded lab', () => {
+// Every test here reads the lab or is refused before it changes anything (each checks so): they
+// share one lab, two at a time.
+describe('runbooks against the embedded lab', {concurrency: 2}, () => {
   let lab: RunbookLab
   let home: string
   const ucctl = (...args: string[]) => lab.ucctl(...args)
