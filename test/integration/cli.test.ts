@@ -87,10 +87,8 @@ describe('ucctl against real agents', {concurrency: 3}, () => {
 
   it('SVC-4 through the CLI: kill -9 → new pid and restarts 1; operator stop stays Stopped', async (t) => {
     const {ctios, env} = await ownCtios(t)
-    const before = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
-      (s: any) => s.name === 'CTIOSTrace',
-    )
-    process.kill(before.pid, 'SIGKILL')
+    const before = ctios.nodeManager.status('CTIOSTrace')
+    process.kill(before.pid!, 'SIGKILL')
     const after = await eventually(async () => {
       const s = (await runCliInProcess(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
         (x: any) => x.name === 'CTIOSTrace',
@@ -178,7 +176,9 @@ describe('ucctl against real agents', {concurrency: 3}, () => {
     assert.match(r.stderr, /Automatic is recommended/)
     const bad = await runCli(['service', 'startup', 'CTIOSTrace', 'Sometimes', '--node', 'ctios-a'], env)
     assert.equal(bad.code, 2)
-    await runCli(['service', 'startup', 'CTIOSTrace', 'Automatic', '--node', 'ctios-a'], env)
+    const back = await runCli(['service', 'startup', 'CTIOSTrace', 'Automatic', '--node', 'ctios-a', '--json'], env)
+    assert.equal(back.code, 0, back.stderr)
+    assert.equal(back.json.service.startup, 'Automatic')
   })
 
   const badInput: Array<[string, string[], number, RegExp]> = [
