@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Ajv, type ValidateFunction} from 'ajv'
 import addFormats from 'ajv-formats'
+import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {TEST_OPERATOR_TOKEN} from './agents.js'
 
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..')
@@ -41,10 +42,23 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   })
 }
 
-/** In-process run through oclif (same code path as bin/run.js, no new Node process). */
-export async function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+let inProcess: Promise<unknown> = Promise.resolve()
+
+/**
+ * In-process run through oclif (same code path as bin/run.js, no new Node process). A run swaps
+ * process-wide state (stdout, environment, exit code, the client's credentials), restored after
+ * it: runs of tests going on at once take turns.
+ */
+export function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const run = inProcess.then(() => runInProcess(args, env))
+  inProcess = run.catch(() => {})
+  return run
+}
+
+async function runInProcess(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const {run} = await import('@oclif/core')
   const saved = {...process.env}
+  const credentials = AgentClient.credentials
   Object.assign(process.env, {NO_COLOR: '1'}, env)
   const out: string[] = []
   const err: string[] = []
@@ -71,6 +85,7 @@ export async function runCliInProcess(args: string[], env: Record<string, string
     process.stderr.write = origErr
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
     Object.assign(process.env, saved)
+    AgentClient.credentials = credentials
   }
   const code = Number(process.exitCode ?? 0)
   process.exitCode = undefined

@@ -2,18 +2,35 @@
 // JSON envelope valid against schemas/, exit codes of DESIGN.md, tables and piped rows.
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
-import {after, before, describe, it} from 'node:test'
+import {after, before, describe, it, type TestContext} from 'node:test'
 import {assertNotRestarted, eventually, IGNORES_SIGTERM, isAlive, startTestAgent, tempDir, type TestAgent} from '../helpers/agents.js'
 import {runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
 
-describe('ucctl against real agents', () => {
+/** A CTI OS agent of the test's own (for a test that changes its services), every service up, and a context naming it. */
+async function ownCtios(
+  t: TestContext,
+  opts: Parameters<typeof startTestAgent>[0] = {},
+): Promise<{ctios: TestAgent; env: Record<string, string>}> {
+  const ctios = await startTestAgent(opts)
+  const home = tempDir()
+  t.after(async () => {
+    await ctios.dispose()
+    rmSync(home, {recursive: true, force: true})
+  })
+  writeContext(home, 'test', [{name: 'ctios-a', url: ctios.url}])
+  await eventually(() => (ctios.nodeManager.list().every((s) => s.startup !== 'Automatic' || s.state === 'Running') ? true : undefined))
+  return {ctios, env: {UCCTL_HOME: home}}
+}
+
+// Tests that change services have an agent of their own; the others only read the shared pair.
+describe('ucctl against real agents', {concurrency: 3}, () => {
   let ctios: TestAgent
   let cucm: TestAgent
   let home: string
   let env: Record<string, string>
 
   before(async () => {
-    ctios = await startTestAgent({extraServices: [IGNORES_SIGTERM], timing: {stopGraceMs: 4000}})
+    ctios = await startTestAgent()
     cucm = await startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'})
     home = tempDir()
     writeContext(home, 'test', [
@@ -68,17 +85,16 @@ describe('ucctl against real agents', () => {
     assert.doesNotMatch(r.stdout, /\u001b\[/)
   })
 
-  it('SVC-4 through the CLI: kill -9 → new pid and restarts 1; operator stop stays Stopped', async () => {
-    const before = (await runCli(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
-      (s: any) => s.name === 'CTIOSTrace',
-    )
-    process.kill(before.pid, 'SIGKILL')
+  it('SVC-4 through the CLI: kill -9 → new pid and restarts 1; operator stop stays Stopped', async (t) => {
+    const {ctios, env} = await ownCtios(t)
+    const before = ctios.nodeManager.status('CTIOSTrace')
+    process.kill(before.pid!, 'SIGKILL')
     const after = await eventually(async () => {
       const s = (await runCliInProcess(['service', 'list', '--node', 'ctios-a', '--json'], env)).json.services.find(
         (x: any) => x.name === 'CTIOSTrace',
       )
       return s.state === 'Running' && s.pid !== before.pid ? s : undefined
-    }, 3000)
+    }, 10_000)
     assert.equal(after.restarts, before.restarts + 1)
 
     const stoppedFrom = ctios.events.lastSeq()
@@ -97,7 +113,8 @@ describe('ucctl against real agents', () => {
     assert.equal(start.json.service.state, 'Running')
   })
 
-  it('SVC-2: service cycle gives a new pid (in-process run)', async () => {
+  it('SVC-2: service cycle gives a new pid (in-process run)', async (t) => {
+    const {ctios, env} = await ownCtios(t)
     const before = ctios.nodeManager.status('NM').pid
     const r = await runCliInProcess(['service', 'cycle', 'NM', '--node', 'ctios-a', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
@@ -117,12 +134,18 @@ describe('ucctl against real agents', () => {
     assert.equal(ctios.nodeManager.status('NMM').pid, pid)
   })
 
-  it('--no-wait returns the running operation at once; --timeout gives exit 124 with the last state', async () => {
+  it('--no-wait returns the running operation at once', async (t) => {
+    const {ctios, env} = await ownCtios(t, {extraServices: [IGNORES_SIGTERM]})
     await ctios.nodeManager.start('Stubborn')
     const nowait = await runCli(['service', 'stop', 'Stubborn', '--node', 'ctios-a', '--no-wait', '--json'], env)
     assert.equal(nowait.code, 0, nowait.stderr)
     assert.equal(nowait.json.state, 'running')
     await eventually(() => (ctios.nodeManager.isStopped('Stubborn') ? true : undefined), 8000)
+  })
+
+  it('--timeout gives exit 124 with the last state', async (t) => {
+    // Stubborn ignores SIGTERM: its stop lasts the grace period, well past the 1 s timeout.
+    const {ctios, env} = await ownCtios(t, {extraServices: [IGNORES_SIGTERM], timing: {stopGraceMs: 4000}})
     await ctios.nodeManager.start('Stubborn')
     const timeout = await runCli(['service', 'stop', 'Stubborn', '--node', 'ctios-a', '--timeout', '1', '--json'], env)
     assert.equal(timeout.code, 124, timeout.stdout + timeout.stderr)
@@ -133,7 +156,8 @@ describe('ucctl against real agents', () => {
     await eventually(() => (ctios.nodeManager.isStopped('Stubborn') ? true : undefined), 8000)
   })
 
-  it('a second action while one runs on the same service: exit 6', async () => {
+  it('a second action while one runs on the same service: exit 6', async (t) => {
+    const {ctios, env} = await ownCtios(t, {extraServices: [IGNORES_SIGTERM], timing: {stopGraceMs: 4000}})
     await ctios.nodeManager.start('Stubborn')
     const first = await runCli(['service', 'stop', 'Stubborn', '--node', 'ctios-a', '--no-wait', '--json'], env)
     assert.equal(first.code, 0)
@@ -143,7 +167,8 @@ describe('ucctl against real agents', () => {
     await eventually(() => (ctios.nodeManager.isStopped('Stubborn') ? true : undefined), 8000)
   })
 
-  it('SVC-3: service startup sets Manual (with a warning on stderr) and back', async () => {
+  it('SVC-3: service startup sets Manual (with a warning on stderr) and back', async (t) => {
+    const {env} = await ownCtios(t)
     const r = await runCli(['service', 'startup', 'CTIOSTrace', 'Manual', '--node', 'ctios-a', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(schemaProblems(r.json), [])
@@ -151,7 +176,9 @@ describe('ucctl against real agents', () => {
     assert.match(r.stderr, /Automatic is recommended/)
     const bad = await runCli(['service', 'startup', 'CTIOSTrace', 'Sometimes', '--node', 'ctios-a'], env)
     assert.equal(bad.code, 2)
-    await runCli(['service', 'startup', 'CTIOSTrace', 'Automatic', '--node', 'ctios-a'], env)
+    const back = await runCli(['service', 'startup', 'CTIOSTrace', 'Automatic', '--node', 'ctios-a', '--json'], env)
+    assert.equal(back.code, 0, back.stderr)
+    assert.equal(back.json.service.startup, 'Automatic')
   })
 
   const badInput: Array<[string, string[], number, RegExp]> = [
@@ -215,7 +242,8 @@ describe('ucctl against real agents', () => {
     }
   })
 
-  it('SVC-5: node restart --yes restarts every service; valid Operation', async () => {
+  it('SVC-5: node restart --yes restarts every service; valid Operation', async (t) => {
+    const {ctios, env} = await ownCtios(t)
     const before = Object.fromEntries(ctios.nodeManager.list().map((s) => [s.name, s.pid]))
     const r = await runCli(['node', 'restart', 'ctios-a', '--yes', '--json'], env)
     assert.equal(r.code, 0, r.stderr)
@@ -236,7 +264,8 @@ describe('ucctl against real agents', () => {
     assert.deepEqual(times, [...times].sort())
   })
 
-  it('events --follow --json streams one Event document per line', async () => {
+  it('events --follow --json streams one Event document per line', async (t) => {
+    const {ctios, env} = await ownCtios(t)
     const {spawn} = await import('node:child_process')
     const {BIN} = await import('../helpers/cli.js')
     // From a time before the cycle: however long the CLI takes to connect, nothing is missed.
@@ -248,16 +277,23 @@ describe('ucctl against real agents', () => {
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
-    await ctios.nodeManager.cycle('NMM')
-    const lines = await eventually(
-      () => {
-        const l = out.split('\n').filter(Boolean)
-        return l.some((x) => x.includes('"NMM') && x.includes('Running')) ? l : undefined
-      },
-      5000,
-      `streamed events: ${out} / ${err}`,
-    )
-    child.kill('SIGINT')
+    const closed = new Promise((resolve) => child.once('close', resolve))
+    let lines: string[]
+    try {
+      await ctios.nodeManager.cycle('NMM')
+      lines = await eventually(
+        () => {
+          const l = out.split('\n').filter(Boolean)
+          return l.some((x) => x.includes('"NMM') && x.includes('Running')) ? l : undefined
+        },
+        15_000,
+        `streamed events: ${out} / ${err}`,
+      )
+    } finally {
+      // Ended before its agent is closed (the stream would hold the agent's close).
+      child.kill('SIGINT')
+      await closed
+    }
     for (const line of lines) {
       const doc = JSON.parse(line)
       assert.deepEqual(schemaProblems(doc), [], line)

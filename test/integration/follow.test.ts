@@ -3,34 +3,38 @@
 // --force, the lab's URLs kept across lab down / lab up).
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {rmSync} from 'node:fs'
-import {after, before, describe, it} from 'node:test'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it, type TestContext} from 'node:test'
 import {freePort, labCredentials} from '../../src/lib/lab/launcher.js'
-import {eventually, tempDir} from '../helpers/agents.js'
+import {eventually} from '../helpers/agents.js'
 import {BIN, runCli, schemaProblems} from '../helpers/cli.js'
+import {labHome} from '../helpers/lab.js'
 
-describe('issue 10 on the lab: events --follow survives an agent restart; contexts', () => {
-  let home: string
-  let env: Record<string, string>
-  let urls: Record<string, string>
+/** The two nodes the tests use (the default lab's seven would only make each lab up slower). */
+const TOPOLOGY = `name: lab
+timing: fast
+nodes:
+  - {name: cucm-pub, product: cucm, role: publisher, version: 8.6.2.10000-30, cluster: cucm1}
+  - {name: ctios-a, product: ctios, role: publisher, version: '8.0', cluster: ctios1}
+`
 
-  before(async () => {
-    home = tempDir()
-    env = {UCCTL_HOME: home}
-    const up = await runCli(['lab', 'up', '--json'], env)
-    assert.equal(up.code, 0, up.stderr)
-    urls = Object.fromEntries(up.json.nodes.map((n: any) => [n.name, n.url]))
-  })
+/** A lab of the test's own, up; stopped and removed after the test. */
+async function labUp(t: TestContext): Promise<{home: string; env: Record<string, string>; urls: Record<string, string>}> {
+  const {home, env} = labHome(t)
+  const file = join(home, 'topology.yaml')
+  writeFileSync(file, TOPOLOGY)
+  const up = await runCli(['lab', 'up', '--topology', file, '--json'], env)
+  assert.equal(up.code, 0, up.stderr)
+  return {home, env, urls: Object.fromEntries(up.json.nodes.map((n: any) => [n.name, n.url]))}
+}
 
-  after(async () => {
-    await runCli(['lab', 'down', '--purge'], env)
-    rmSync(home, {recursive: true, force: true})
-  })
-
-  const pidOf = async (node: string): Promise<number> =>
-    (await runCli(['lab', 'status', '--json'], env)).json.nodes.find((n: any) => n.name === node).pid
-
-  it('events --follow --json across SIGKILL of ctios-a and lab up: every event once, in order per node', async () => {
+// Each test has a lab of its own: they run at once.
+describe('issue 10 on the lab: events --follow survives an agent restart; contexts', {concurrency: 2}, () => {
+  it('events --follow --json across SIGKILL of ctios-a and lab up: every event once, in order per node', async (t) => {
+    const {env} = await labUp(t)
+    const pidOf = async (node: string): Promise<number> =>
+      (await runCli(['lab', 'status', '--json'], env)).json.nodes.find((n: any) => n.name === node).pid
     const child = spawn(
       process.execPath,
       [BIN, 'events', '--follow', '--json', '--since', '10m', '--node', 'ctios-a', '--node', 'cucm-pub'],
@@ -85,7 +89,8 @@ describe('issue 10 on the lab: events --follow survives an agent restart; contex
     )
   })
 
-  it('contexts: lab is always one; --agent NODE=URL keeps an agent that is down (warning); an existing name needs --force; lab down/up keeps the URLs', async () => {
+  it('contexts: lab is always one; --agent NODE=URL keeps an agent that is down (warning); an existing name needs --force; lab down/up keeps the URLs', async (t) => {
+    const {home, env, urls} = await labUp(t)
     const list = await runCli(['context', 'list', '--json'], env)
     assert.deepEqual(schemaProblems(list.json), [])
     assert.deepEqual(

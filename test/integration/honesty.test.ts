@@ -1,10 +1,11 @@
 // Issue 10: honest answers when a node cannot be read (DESIGN.md "Reading several nodes"), and
 // effects said before they happen. One set of real in-process agents serves every case: each
-// case is a context (a UCCTL_HOME) pointing at them, at dead ports, or with a wrong token.
+// case is a context (a UCCTL_HOME) pointing at them, at dead ports, or with a wrong token. The
+// drains change a Unity Connection pair: each has a pair of its own and runs while the rest does.
 import assert from 'node:assert/strict'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
+import {after, before, describe, it, type TestContext} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {freePort} from '../../src/lib/lab/launcher.js'
 import {eventually, IGNORES_SIGTERM, startTestAgent, TEST_OPERATOR_TOKEN, tempDir, type TestAgent} from '../helpers/agents.js'
@@ -46,7 +47,50 @@ function marks(doc: unknown, node: string): Array<{code: string; message: string
   return found
 }
 
-describe('issue 10: every read command × {wrong token, no token, every agent down, one of several down, both nodes of a group down}', () => {
+/** These tests are not about keepalives: a busy test process (in-process CLI runs) must not look like a dead peer. */
+const PATIENT = {srmKeepaliveTimeoutMs: 10_000, srmInitKeepaliveTimeoutMs: 10_000, cucKeepaliveTimeoutMs: 10_000}
+
+/** A Unity Connection cluster of real in-process agents, once Primary and Secondary. */
+async function startConnection(): Promise<[TestAgent, TestAgent]> {
+  const [pa, pb] = [await freePort(), await freePort()]
+  const conn = (mac: string) => ({connection: {mac, licenseMac: mac, integration: 'sip-trunk', ports: 8, phoneSystemPorts: 16}})
+  const common = {product: 'cuc' as const, version: '9.1.1.10000-1', timing: PATIENT}
+  const pair = await Promise.all([
+    startTestAgent({
+      ...common,
+      name: 'cuc-pub',
+      port: pa,
+      peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
+      settings: conn('00:50:56:00:00:01'),
+    }),
+    startTestAgent({
+      ...common,
+      name: 'cuc-sub',
+      role: 'subscriber',
+      port: pb,
+      peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
+      settings: conn('00:50:56:00:00:02'),
+    }),
+  ])
+  const status = (a: TestAgent) =>
+    client(a.config.name, a.url)
+      .call('GET /v1/cluster')
+      .then((c) => c.status)
+  await eventually(
+    async () => ((await status(pair[0])) === 'Primary' && (await status(pair[1])) === 'Secondary' ? true : undefined),
+    30_000,
+    'a healthy Unity Connection cluster',
+  )
+  return pair
+}
+
+/** The test operator's client: in-process CLI runs of other tests change AgentClient.credentials meanwhile. */
+const client = (name: string, url: string) => new AgentClient({name, url}, {token: TEST_OPERATOR_TOKEN})
+
+// Three at once: the reads (one after the other: in-process runs), each drain on its own pair, the rest.
+describe('issue 10: every read command × {wrong token, no token, every agent down, one of several down, both nodes of a group down}', {
+  concurrency: 3,
+}, () => {
   const agents: TestAgent[] = []
   let imp: InProcessPair
   const homes: Record<string, string> = {}
@@ -54,11 +98,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
   let dead: () => Promise<string>
 
   before(async () => {
-    imp = await new InProcessPair().start()
-    const [pa, pb] = [await freePort(), await freePort()]
-    const conn = (mac: string, ports: number) => ({
-      connection: {mac, licenseMac: mac, integration: 'sip-trunk', ports, phoneSystemPorts: 16},
-    })
+    imp = await new InProcessPair({timing: PATIENT}).start()
     agents.push(
       ...(await Promise.all([
         startTestAgent({name: 'cucm-pub', product: 'cucm', version: '8.6.2.10000-30'}),
@@ -75,30 +115,8 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
           },
           extraServices: [IGNORES_SIGTERM],
         }),
-        startTestAgent({
-          name: 'cuc-pub',
-          product: 'cuc',
-          version: '9.1.1.10000-1',
-          port: pa,
-          peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
-          settings: conn('00:50:56:00:00:01', 8),
-        }),
-        startTestAgent({
-          name: 'cuc-sub',
-          product: 'cuc',
-          version: '9.1.1.10000-1',
-          role: 'subscriber',
-          port: pb,
-          peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
-          settings: conn('00:50:56:00:00:02', 8),
-        }),
       ])),
-    )
-    const cucStatus = (a: TestAgent) => new AgentClient({name: a.config.name, url: a.url}).call('GET /v1/cluster').then((c) => c.status)
-    await eventually(
-      async () => ((await cucStatus(agents[2])) === 'Primary' && (await cucStatus(agents[3])) === 'Secondary' ? true : undefined),
-      30_000,
-      'a healthy Unity Connection cluster',
+      ...(await startConnection()),
     )
     live = [
       ...agents.map((a) => ({name: a.config.name, url: a.url})),
@@ -133,103 +151,116 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
   })
 
   async function run(home: string, args: string[]): Promise<CliResult> {
-    const saved = AgentClient.credentials
-    try {
-      const r = await runCliInProcess([...args, '--json'], {UCCTL_HOME: home})
-      assert.ok(r.json, `${args.join(' ')}: no JSON document: ${r.stdout} ${r.stderr}`)
-      assert.deepEqual(schemaProblems(r.json), [], `${args.join(' ')}: ${r.stdout}`)
-      return r
-    } finally {
-      AgentClient.credentials = saved
-    }
+    const r = await runCliInProcess([...args, '--json'], {UCCTL_HOME: home})
+    assert.ok(r.json, `${args.join(' ')}: no JSON document: ${r.stdout} ${r.stderr}`)
+    assert.deepEqual(schemaProblems(r.json), [], `${args.join(' ')}: ${r.stdout}`)
+    return r
   }
 
-  for (const c of ['wrong-token', 'no-token'] as const) {
-    it(`${c}: every read exits 4 with error.code Unauthorized, never ok`, async () => {
+  // One after the other: in-process runs take turns anyway.
+  describe('every read command in every context', () => {
+    for (const c of ['wrong-token', 'no-token'] as const) {
+      it(`${c}: every read exits 4 with error.code Unauthorized, never ok`, async () => {
+        for (const cmd of READS) {
+          const r = await run(homes[c], cmd.args)
+          assert.equal(r.code, 4, `${cmd.name}: ${r.stdout}`)
+          assert.equal(r.json.kind, 'Error', cmd.name)
+          assert.equal(r.json.error.code, 'Unauthorized', cmd.name)
+        }
+      })
+    }
+
+    it('every agent down: every read exits 7 with error.code Unreachable, never ok', async () => {
       for (const cmd of READS) {
-        const r = await run(homes[c], cmd.args)
-        assert.equal(r.code, 4, `${cmd.name}: ${r.stdout}`)
-        assert.equal(r.json.kind, 'Error', cmd.name)
-        assert.equal(r.json.error.code, 'Unauthorized', cmd.name)
+        const r = await run(homes['all-down'], cmd.args)
+        assert.equal(r.code, 7, `${cmd.name}: ${r.stdout}`)
+        assert.equal(r.json.error.code, 'Unreachable', cmd.name)
       }
     })
-  }
 
-  it('every agent down: every read exits 7 with error.code Unreachable, never ok', async () => {
-    for (const cmd of READS) {
-      const r = await run(homes['all-down'], cmd.args)
-      assert.equal(r.code, 7, `${cmd.name}: ${r.stdout}`)
-      assert.equal(r.json.error.code, 'Unreachable', cmd.name)
-    }
-  })
-
-  it('one agent of several down: reads give the rest (exit 0) and mark it; checks exit 3 with a finding for it', async () => {
-    for (const cmd of READS) {
-      const r = await run(homes['one-down'], cmd.args)
-      if (cmd.kind === 'check') {
-        assert.equal(r.code, 3, `${cmd.name}: ${r.stdout}`)
-        assert.equal(r.json.ok, false, `${cmd.name}: a check never passes on what it did not read`)
-        assert.ok(
-          r.json.findings.some((f: any) => f.node === 'gone' && f.severity === 'error' && /could not read gone/.test(f.message)),
-          `${cmd.name}: ${r.stdout}`,
-        )
-      } else assert.equal(r.code, 0, `${cmd.name}: ${r.stdout}`)
-      if (cmd.kind !== 'one') {
-        const m = marks(r.json, 'gone')
-        assert.ok(
-          m.length > 0 && m.every((e) => e.code === 'Unreachable' && e.message.length > 0),
-          `${cmd.name} carries gone's error: ${r.stdout}`,
-        )
-        if (cmd.kind === 'read') assert.match(r.stderr, /warning: could not read gone/, `${cmd.name}: one warning line per node not read`)
+    it('one agent of several down: reads give the rest (exit 0) and mark it; checks exit 3 with a finding for it', async () => {
+      for (const cmd of READS) {
+        const r = await run(homes['one-down'], cmd.args)
+        if (cmd.kind === 'check') {
+          assert.equal(r.code, 3, `${cmd.name}: ${r.stdout}`)
+          assert.equal(r.json.ok, false, `${cmd.name}: a check never passes on what it did not read`)
+          assert.ok(
+            r.json.findings.some((f: any) => f.node === 'gone' && f.severity === 'error' && /could not read gone/.test(f.message)),
+            `${cmd.name}: ${r.stdout}`,
+          )
+        } else assert.equal(r.code, 0, `${cmd.name}: ${r.stdout}`)
+        if (cmd.kind !== 'one') {
+          const m = marks(r.json, 'gone')
+          assert.ok(
+            m.length > 0 && m.every((e) => e.code === 'Unreachable' && e.message.length > 0),
+            `${cmd.name} carries gone's error: ${r.stdout}`,
+          )
+          if (cmd.kind === 'read') assert.match(r.stderr, /warning: could not read gone/, `${cmd.name}: one warning line per node not read`)
+        }
       }
-    }
-    const s = await run(homes['one-down'], ['status'])
-    assert.equal(s.json.nodes.find((n: any) => n.name === 'gone').health, 'unreachable')
-    assert.equal(s.json.nodes.find((n: any) => n.name === 'cuc-pub').health, 'ok')
-  })
+      const s = await run(homes['one-down'], ['status'])
+      assert.equal(s.json.nodes.find((n: any) => n.name === 'gone').health, 'unreachable')
+      assert.equal(s.json.nodes.find((n: any) => n.name === 'cuc-pub').health, 'ok')
+    })
 
-  it('both nodes of a presence group down: pcluster reads exit 7; other reads mark them; checks exit 3', async () => {
-    for (const cmd of READS) {
-      const r = await run(homes['group-down'], cmd.args)
-      if (cmd.name.startsWith('pcluster')) {
-        assert.equal(r.code, 7, `${cmd.name}: every node it needs failed: ${r.stdout}`)
-        assert.equal(r.json.error.code, 'Unreachable')
-        continue
+    it('both nodes of a presence group down: pcluster reads exit 7; other reads mark them; checks exit 3', async () => {
+      for (const cmd of READS) {
+        const r = await run(homes['group-down'], cmd.args)
+        if (cmd.name.startsWith('pcluster')) {
+          assert.equal(r.code, 7, `${cmd.name}: every node it needs failed: ${r.stdout}`)
+          assert.equal(r.json.error.code, 'Unreachable')
+          continue
+        }
+        assert.equal(r.code, cmd.kind === 'check' ? 3 : 0, `${cmd.name}: ${r.stdout}`)
+        if (cmd.kind === 'check') assert.ok(r.json.findings.some((f: any) => f.node === 'imp-pub') && r.json.ok === false, cmd.name)
+        if (cmd.kind !== 'one')
+          assert.ok(marks(r.json, 'imp-pub').length > 0 && marks(r.json, 'imp-sub').length > 0, `${cmd.name}: ${r.stdout}`)
       }
-      assert.equal(r.code, cmd.kind === 'check' ? 3 : 0, `${cmd.name}: ${r.stdout}`)
-      if (cmd.kind === 'check') assert.ok(r.json.findings.some((f: any) => f.node === 'imp-pub') && r.json.ok === false, cmd.name)
-      if (cmd.kind !== 'one')
-        assert.ok(marks(r.json, 'imp-pub').length > 0 && marks(r.json, 'imp-sub').length > 0, `${cmd.name}: ${r.stdout}`)
-    }
+    })
+
+    it('status --check passes only when every node was read and is ok', async () => {
+      const home = tempDir()
+      try {
+        writeContext(home, 'all', live)
+        const r = await run(home, ['status', '--check'])
+        assert.equal(r.code, 0, r.stdout)
+        assert.equal(r.json.ok, true)
+        assert.equal(r.json.nodes.length, live.length)
+      } finally {
+        rmSync(home, {recursive: true, force: true})
+      }
+    })
   })
 
-  it('status --check passes only when every node was read and is ok', async () => {
-    const home = tempDir()
-    try {
-      writeContext(home, 'all', live)
-      const r = await run(home, ['status', '--check'])
-      assert.equal(r.code, 0, r.stdout)
-      assert.equal(r.json.ok, true)
-      assert.equal(r.json.nodes.length, live.length)
-    } finally {
-      rmSync(home, {recursive: true, force: true})
-    }
-  })
   // ---- operations: Ctrl-C during a wait, operation wait / cancel, and exit 5 only when nothing changed
 
   const agent = (name: string) => {
     const a = agents.find((x) => x.config.name === name)
-    return new AgentClient({name, url: a ? a.url : imp.url(name)})
+    return client(name, a ? a.url : imp.url(name))
   }
-  const cuc = async (name: string) => agent(name).call('GET /v1/cluster')
   const cli = (...args: string[]) => runCli([...args, '--json'], {UCCTL_HOME: homes.live})
 
+  /** A Unity Connection pair of the test's own (a drain changes it), and the CLI in a context naming it. */
+  async function drainable(t: TestContext) {
+    const pair = await startConnection()
+    const home = tempDir()
+    t.after(async () => {
+      await Promise.all(pair.map((a) => a.dispose()))
+      rmSync(home, {recursive: true, force: true})
+    })
+    writeContext(
+      home,
+      'cuc',
+      pair.map((a) => ({name: a.config.name, url: a.url})),
+    )
+    const sub = client('cuc-sub', pair[1].url)
+    return {home, sub, cli: (...args: string[]) => runCli([...args, '--json'], {UCCTL_HOME: home})}
+  }
+
   /** Starts `cluster deactivate cuc-sub --drain`, waits until its operation runs, then sends SIGINT. */
-  async function drainThenCtrlC(): Promise<{code: number | null; stderr: string; json: any; id: string}> {
-    // A drain an earlier case left running (it waits for its call) is not this CLI's.
-    const earlier = new Set((await agent('cuc-sub').call('GET /v1/operations')).operations.map((o) => o.id))
+  async function drainThenCtrlC(home: string, sub: AgentClient): Promise<{code: number | null; stderr: string; json: any; id: string}> {
     const child = spawn(process.execPath, [BIN, 'cluster', 'deactivate', 'cuc-sub', '--drain', '--json'], {
-      env: {...process.env, NO_COLOR: '1', UCCTL_HOME: homes.live},
+      env: {...process.env, NO_COLOR: '1', UCCTL_HOME: home},
     })
     let stdout = ''
     let stderr = ''
@@ -241,9 +272,7 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     const op = await eventually(
       async () => {
         if (exited) throw new Error(`the CLI ended before its drain ran: ${stdout} ${stderr}`)
-        return (await agent('cuc-sub').call('GET /v1/operations')).operations.find(
-          (o) => o.action === 'cluster deactivate' && o.state === 'running' && !earlier.has(o.id),
-        )
+        return (await sub.call('GET /v1/operations')).operations.find((o) => o.action === 'cluster deactivate' && o.state === 'running')
       },
       20_000,
       'the drain operation',
@@ -253,10 +282,11 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     return {code, stderr, json: JSON.parse(stdout || '{}'), id: op.id}
   }
 
-  it('UC-8: Ctrl-C during cluster deactivate --drain exits 130 naming the operation; operation wait returns its final state', async () => {
+  it('UC-8: Ctrl-C during cluster deactivate --drain exits 130 naming the operation; operation wait returns its final state', async (t) => {
+    const {home, sub, cli} = await drainable(t)
     // A call long enough for the CLI to start and wait on the drain (it then ends by itself).
-    await agent('cuc-sub').call('POST /v1/calls', {body: {durationMs: 8000}})
-    const r = await drainThenCtrlC()
+    await sub.call('POST /v1/calls', {body: {durationMs: 8000}})
+    const r = await drainThenCtrlC(home, sub)
     assert.equal(r.code, 130, r.stderr)
     assert.match(r.stderr, new RegExp(`ucctl operation wait ${r.id}`))
     assert.equal(r.json.error.code, 'Interrupted')
@@ -273,32 +303,32 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
     assert.equal(list.code, 0)
     assert.deepEqual(schemaProblems(list.json), [])
     assert.ok(list.json.operations.some((o: any) => o.id === r.id && o.node === 'cuc-sub' && o.state === 'succeeded'))
-    const a = await cli('cluster', 'activate', 'cuc-sub', '--yes', '--timeout', '60')
-    assert.equal(a.code, 0, a.stdout)
-    await eventually(async () => ((await cuc('cuc-sub')).status === 'Secondary' ? true : undefined), 20_000, 'cuc-sub Secondary again')
   })
 
-  it('UC-8: a drain that changed the server and then timed out exits 124 (not 5) with the state reached', async () => {
-    await agent('cuc-sub').call('POST /v1/calls', {body: {durationMs: 120_000}})
+  it('UC-8: a drain that changed the server and then timed out exits 124 (not 5) with the state reached', async (t) => {
+    const {sub, cli} = await drainable(t)
+    await sub.call('POST /v1/calls', {body: {durationMs: 120_000}})
     const r = await cli('cluster', 'deactivate', 'cuc-sub', '--drain', '--timeout', '1')
     assert.equal(r.code, 124, r.stdout)
     assert.deepEqual(schemaProblems(r.json), [])
     assert.equal(r.json.error.code, 'Timeout')
     assert.equal(r.json.error.details.takingCalls, false)
-    assert.equal((await cuc('cuc-sub')).takingCalls, false)
+    assert.equal((await sub.call('GET /v1/cluster')).takingCalls, false)
     assert.equal((await cli('cluster', 'take-calls', 'cuc-sub')).code, 0)
   })
 
-  it('UC-8: operation cancel of a drain restores Take Calls', async () => {
-    // The 120 s call of the previous case is still in progress: the drain waits for it.
-    const r = await drainThenCtrlC()
+  it('UC-8: operation cancel of a drain restores Take Calls', async (t) => {
+    const {home, sub, cli} = await drainable(t)
+    // A call in progress for longer than the test: the drain waits for it.
+    await sub.call('POST /v1/calls', {body: {durationMs: 120_000}})
+    const r = await drainThenCtrlC(home, sub)
     assert.equal(r.code, 130, r.stderr)
-    assert.equal((await cuc('cuc-sub')).takingCalls, false)
+    assert.equal((await sub.call('GET /v1/cluster')).takingCalls, false)
     const c = await cli('operation', 'cancel', r.id)
     assert.equal(c.code, 0, c.stdout + c.stderr)
     assert.deepEqual(schemaProblems(c.json), [])
     assert.equal(c.json.state, 'cancelled')
-    const s = await cuc('cuc-sub')
+    const s = await sub.call('GET /v1/cluster')
     assert.equal(s.takingCalls, true)
     assert.equal(s.status, 'Secondary')
     const again = await cli('operation', 'cancel', r.id)

@@ -8,10 +8,10 @@ import {describe, it} from 'node:test'
 import {runCli} from '../helpers/cli.js'
 import {agentProcesses, allPids, labHome, running, SIX, topology} from '../helpers/lab.js'
 
-describe('the lab never loses track of an agent: one lab lock, reused pids (issue 18)', () => {
-  const lab = labHome()
-
-  it('a recorded pid that now belongs to another process is not the agent: lab status, down and up leave that process alone', async () => {
+// Each test has a lab of its own: they run at once.
+describe('the lab never loses track of an agent: one lab lock, reused pids (issue 18)', {concurrency: 2}, () => {
+  it('a recorded pid that now belongs to another process is not the agent: lab status, down and up leave that process alone', async (t) => {
+    const lab = labHome(t)
     const file = topology(lab.home, SIX.slice(0, 3))
     assert.equal((await runCli(['lab', 'up', '--topology', file], lab.env)).code, 0)
     assert.equal((await runCli(['lab', 'down'], lab.env)).code, 0)
@@ -36,7 +36,8 @@ describe('the lab never loses track of an agent: one lab lock, reused pids (issu
     }
   })
 
-  it('two concurrent lab up start each agent once (one lab lock); lab down after lab up keeps the ports', async () => {
+  it('two concurrent lab up start each agent once (one lab lock); lab down after lab up keeps the ports', async (t) => {
+    const lab = labHome(t)
     const file = topology(lab.home, SIX.slice(0, 4))
     const [a, b] = await Promise.all([
       runCli(['lab', 'up', '--topology', file, '--json'], lab.env),

@@ -2,14 +2,19 @@
 // of `lab up`, a start fails: `lab down` still stops every agent, checked by pid from /proc
 // (independently of the lab's own records).
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
+import {agentsUnder, commandLine} from '../../src/lib/lab/processes.js'
+import {eventually, tempDir} from '../helpers/agents.js'
 import {runCli, schemaProblems} from '../helpers/cli.js'
 import {agentProcesses, allPids, killedLabUp, labHome, recordedPids, running, SIX, topology} from '../helpers/lab.js'
 
-describe('the lab never loses track of an agent: SIGKILL of lab up, a failed start (issue 18)', () => {
-  const lab = labHome()
-
-  it('SIGKILL of the launching CLI in the middle of lab up, then lab down: no agent process of the lab remains', async () => {
+// Each test has a lab of its own: they run at once.
+describe('the lab never loses track of an agent: SIGKILL of lab up, a failed start (issue 18)', {concurrency: 3}, () => {
+  it('SIGKILL of the launching CLI in the middle of lab up, then lab down: no agent process of the lab remains', async (t) => {
+    const lab = labHome(t)
     await killedLabUp(lab.env, topology(lab.home, SIX))
     const left = allPids(agentProcesses(lab.home))
     assert.ok(left.length > 0, 'the killed lab up had started agents')
@@ -25,7 +30,8 @@ describe('the lab never loses track of an agent: SIGKILL of lab up, a failed sta
     assert.deepEqual(allPids(agentProcesses(lab.home)).filter(running), [])
   })
 
-  it('lab up after a SIGKILLed lab up adopts the agents it left: one agent per node, no duplicates', async () => {
+  it('lab up after a SIGKILLed lab up adopts the agents it left: one agent per node, no duplicates', async (t) => {
+    const lab = labHome(t)
     await killedLabUp(lab.env, topology(lab.home, SIX))
     const left = allPids(agentProcesses(lab.home))
     const up = await runCli(['lab', 'up', '--json'], lab.env)
@@ -48,7 +54,8 @@ describe('the lab never loses track of an agent: SIGKILL of lab up, a failed sta
     )
   })
 
-  it('a failed lab up says which nodes are up and which not, exits non-zero, and lab down stops what it started', async () => {
+  it('a failed lab up says which nodes are up and which not, exits non-zero, and lab down stops what it started', async (t) => {
+    const lab = labHome(t)
     // n3's agent refuses its settings and exits at start-up.
     const file = topology(lab.home, [{name: 'n1'}, {name: 'n2'}, {name: 'n3', settings: {inactiveVersion: 5}}, {name: 'n4'}])
     const up = await runCli(['lab', 'up', '--topology', file, '--json'], lab.env)
@@ -71,5 +78,24 @@ describe('the lab never loses track of an agent: SIGKILL of lab up, a failed sta
     const down = await runCli(['lab', 'down'], lab.env)
     assert.equal(down.code, 0, down.stderr)
     for (const pid of left) assert.equal(running(pid), false, `agent pid ${pid} still runs`)
+  })
+
+  it('a child an agent forked for a service, still before its exec, is not taken for a second agent', async (t) => {
+    // An "agent" and a child with its command line, as a child it forks has until it execs.
+    const dir = tempDir('ucctl-fork-')
+    const config = join(dir, 'n1', 'node.yaml')
+    const idle = 'setInterval(() => {}, 1000)'
+    const forks = `const c = require('node:child_process').spawn(process.execPath, ['-e', '${idle}', ...process.argv.slice(1)]); console.log(c.pid); ${idle}`
+    const agent = spawn(process.execPath, ['-e', forks, join(dir, 'agent-main.js'), '--config', config], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const forked = Number(await new Promise<string>((resolve) => agent.stdout!.once('data', (d) => resolve(String(d)))))
+    t.after(() => {
+      for (const pid of [forked, agent.pid!]) process.kill(pid, 'SIGKILL')
+      rmSync(dir, {recursive: true, force: true})
+    })
+    await eventually(() => (commandLine(forked)?.includes(config) ? true : undefined), 10_000, 'the child to run')
+    assert.deepEqual([...agentsUnder(dir)], [[config, [agent.pid]]])
+    assert.deepEqual([...agentProcesses(dir)], [[config, [agent.pid]]])
   })
 })

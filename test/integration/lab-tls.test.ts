@@ -54,6 +54,8 @@ describe('the lab over HTTPS (issue 7 acceptance)', () => {
     assert.equal(viewer.code, 4)
     assert.match(viewer.stderr, /viewer may read but not act/)
 
+    // Read at rest: running agents replace files (write to a temporary file, rename) as they go.
+    assert.equal((await cli(['lab', 'down'])).code, 0)
     const tokens = [creds.operator, creds.viewer, creds.peer]
     const allowed = new Set([join(home, 'state', 'lab', 'credentials.json'), join(home, 'config', 'credentials.json')])
     for (const f of filesUnder(home)) {

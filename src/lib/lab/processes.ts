@@ -66,10 +66,18 @@ export function agentsUnder(dir: string): Map<string, number[]> {
   const prefix = dir.endsWith('/') ? dir : dir + '/'
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    const config = agentConfigOf(commandLine(Number(entry)))
-    if (config?.startsWith(prefix)) found.set(config, [...(found.get(config) ?? []), Number(entry)])
+    const pid = Number(entry)
+    const config = agentConfigOf(commandLine(pid))
+    // A process an agent forks to run a service shows the agent's command line until it execs the
+    // service's program: a child of an agent of the same configuration is not a second agent.
+    if (config?.startsWith(prefix) && !isAgentOf(parentOf(pid), config)) found.set(config, [...(found.get(config) ?? []), pid])
   }
   return found
+}
+
+function parentOf(pid: number): number | undefined {
+  const ppid = Number(statFields(pid)?.[1])
+  return ppid > 0 ? ppid : undefined
 }
 
 /** /proc/PID/stat from the state field on ("pid (comm) state ppid ..."; comm may hold spaces). */
