@@ -96,6 +96,23 @@ export async function startTestAgent(
   })
 }
 
+/**
+ * The URL of an agent that is down: a loopback port nothing listens on, and nothing of the suite
+ * will (labs take ports from 20000 up, `listen(0)` from the ephemeral range, 32768 up).
+ */
+export async function downAgentUrl(): Promise<string> {
+  const {createServer} = await import('node:net')
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 10_000)
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer()
+      srv.once('error', () => resolve(false))
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+    })
+    if (free) return `http://127.0.0.1:${port}`
+  }
+}
+
 /** A Unity Connection pair (publisher and subscriber) that name each other as peers. */
 export async function startConnectionPair(
   settings: {pub?: NodeConfig['settings']; sub?: NodeConfig['settings']} = {},

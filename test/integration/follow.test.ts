@@ -6,8 +6,8 @@ import {spawn} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
-import {freePort, labCredentials} from '../../src/lib/lab/launcher.js'
-import {eventually} from '../helpers/agents.js'
+import {labCredentials} from '../../src/lib/lab/launcher.js'
+import {downAgentUrl, eventually} from '../helpers/agents.js'
 import {BIN, runCli, schemaProblems} from '../helpers/cli.js'
 import {labHome} from '../helpers/lab.js'
 
@@ -97,7 +97,7 @@ describe('issue 10 on the lab: events --follow survives an agent restart; contex
       list.json.contexts.map((c: any) => [c.name, c.current]),
       [['lab', true]],
     )
-    const gone = `http://127.0.0.1:${await freePort()}`
+    const gone = await downAgentUrl()
     const add = await runCli(['context', 'add', 'prod', '--agent', `ctios-a=${urls['ctios-a']}`, '--agent', `gone=${gone}`, '--json'], env)
     assert.equal(add.code, 0, add.stdout + add.stderr)
     assert.deepEqual(schemaProblems(add.json), [])

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {after, before, describe, it, type TestContext} from 'node:test'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {freePort} from '../../src/lib/lab/launcher.js'
-import {eventually, IGNORES_SIGTERM, startTestAgent, TEST_OPERATOR_TOKEN, tempDir, type TestAgent} from '../helpers/agents.js'
+import {downAgentUrl, eventually, IGNORES_SIGTERM, startTestAgent, TEST_OPERATOR_TOKEN, tempDir, type TestAgent} from '../helpers/agents.js'
 import {BIN, type CliResult, runCli, runCliInProcess, schemaProblems, writeContext} from '../helpers/cli.js'
 import {InProcessPair, USERS} from './presence-lab.js'
 import {spawn} from 'node:child_process'
@@ -123,8 +123,8 @@ describe('issue 10: every read command × {wrong token, no token, every agent do
       {name: 'imp-pub', url: imp.url('imp-pub')},
       {name: 'imp-sub', url: imp.url('imp-sub')},
     ]
-    // A port nothing listens on: connection refused, as for an agent that is down.
-    dead = async () => `http://127.0.0.1:${await freePort()}`
+    // A port nothing listens on, nor will: connection refused, as for an agent that is down.
+    dead = downAgentUrl
     const context = (name: string, nodes: Array<{name: string; url: string}>, token?: string) => {
       const home = tempDir()
       if (token === undefined) {
