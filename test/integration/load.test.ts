@@ -43,8 +43,8 @@ describe('ucctl load against real CTI OS agents', () => {
     rmSync(home, {recursive: true, force: true})
   })
 
-  // What changes nothing runs three at a time; what writes ctios-b's field comes after, in order.
-  describe('checks', {concurrency: 3}, () => {
+  // What changes nothing runs two at a time (each mostly a CLI process: 2 cores); what writes ctios-b's field comes after, in order.
+  describe('checks', {concurrency: 2}, () => {
     it('LOAD-1: load check --node on /LOAD 0 with CTI OS 8.0 on ICM 8.0(1) passes; valid CheckResult', async () => {
       const r = await runCli(['load', 'check', '--node', 'ctios-a', '--json'], env)
       assert.equal(r.code, 0, r.stdout + r.stderr)

@@ -266,8 +266,8 @@ describe('Code Yellow in a real Unified CM agent', {concurrency: 2}, () => {
           {set: 'bogus=1', rule: 'THR-7', what: /unknown throttle parameter/},
           {set: 'codeYellowEntryLatencyMs', rule: undefined, what: /not name=value/},
         ]
-        // Each changes nothing: three at a time.
-        describe('bad values', {concurrency: 3}, () => {
+        // Each changes nothing: two at a time.
+        describe('bad values', {concurrency: 2}, () => {
           for (const row of BAD) {
             it(`${row.rule ?? 'THR-7'}: throttle params --set ${row.set} is exit 2 and changes nothing`, async () => {
               const before = (await status()).params
