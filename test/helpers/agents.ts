@@ -116,6 +116,7 @@ export async function downAgentUrl(): Promise<string> {
 /** A Unity Connection pair (publisher and subscriber) that name each other as peers. */
 export async function startConnectionPair(
   settings: {pub?: NodeConfig['settings']; sub?: NodeConfig['settings']} = {},
+  timing?: Partial<Timing>,
 ): Promise<{pub: TestAgent; sub: TestAgent}> {
   const [pa, pb] = [await freePort(), await freePort()]
   const pub = await startTestAgent({
@@ -124,6 +125,7 @@ export async function startConnectionPair(
     port: pa,
     peers: [{name: 'cuc-sub', url: `http://127.0.0.1:${pb}`}],
     ...(settings.pub ? {settings: settings.pub} : {}),
+    timing,
   })
   const sub = await startTestAgent({
     name: 'cuc-sub',
@@ -132,6 +134,7 @@ export async function startConnectionPair(
     port: pb,
     peers: [{name: 'cuc-pub', url: `http://127.0.0.1:${pa}`}],
     ...(settings.sub ? {settings: settings.sub} : {}),
+    timing,
   })
   return {pub, sub}
 }

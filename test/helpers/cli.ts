@@ -1,5 +1,5 @@
 // Runs ucctl as a user would: as a subprocess of bin/run.js, or in-process through oclif.
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -27,19 +27,32 @@ function parse(stdout: string): any {
 }
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...process.env, NO_COLOR: '1', ...env},
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
+  return startCli(args, env, input).done
+}
+
+/**
+ * A run that the test watches while it goes on: its stdout so far, and the process itself (to
+ * interrupt it as a user's Ctrl-C would).
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): {child: ChildProcess; stdout(): string; done: Promise<CliResult>} {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: {...process.env, NO_COLOR: '1', ...env},
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr, json: parse(stdout)}))
-    child.stdin.end(input ?? '')
   })
+  child.stdin.end(input ?? '')
+  return {child, stdout: () => stdout, done}
 }
 
 let inProcess: Promise<unknown> = Promise.resolve()

@@ -18,29 +18,35 @@ export class StreamWatch {
   private readonly ends = new Map<string, Ends>()
   private readonly onServer = (m: unknown) => {
     const {request, response} = m as {request: IncomingMessage; response: ServerResponse}
-    const key = this.key(request.url ?? '')
+    const key = this.key(request.headers.host, request.url ?? '')
     if (key) this.ends.set(key, {...this.ends.get(key), server: response})
   }
   private readonly onClient = (m: unknown) => {
     const {request} = m as {request: ClientRequest}
-    const key = this.key(request.path)
+    const key = this.key(String(request.getHeader('host')), request.path)
     if (key) this.ends.set(key, {...this.ends.get(key), client: () => request.socket})
   }
   private readonly onUndici = (m: unknown) => {
-    const {request, socket} = m as {request: {path: string}; socket: Socket}
-    const key = this.key(request.path)
+    const {request, socket} = m as {request: {origin: string | URL; path: string}; socket: Socket}
+    const key = this.key(new URL(request.origin).host, request.path)
     if (key) this.ends.set(key, {...this.ends.get(key), client: () => socket})
   }
 
-  /** Watches the requests whose path matches `stream` (its first group names the stream). */
-  constructor(private readonly stream: RegExp) {
+  /**
+   * Watches the requests to `host` (host:port: other agents of the same process are not watched)
+   * whose path matches `stream` (its first group names the stream).
+   */
+  constructor(
+    private readonly host: string,
+    private readonly stream: RegExp,
+  ) {
     subscribe('http.server.request.start', this.onServer)
     subscribe('http.client.request.start', this.onClient)
     subscribe('undici:client:sendHeaders', this.onUndici)
   }
 
-  private key(path: string): string | undefined {
-    return this.stream.exec(path)?.[1]
+  private key(host: string | undefined, path: string): string | undefined {
+    return host === this.host ? this.stream.exec(path)?.[1] : undefined
   }
 
   /**

@@ -55,6 +55,18 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.deepEqual(schemaProblems(r.json), [])
     return r.json.events
   }
+  /**
+   * Waits for an event of `node` through its API (a poll, no process started), and then reads the
+   * events of both through the CLI once.
+   */
+  const eventsOnceSeen = async (node: string, since: string, match: (e: Doc) => boolean, what: string, timeoutMs: number) => {
+    await eventually(
+      async () => ((await get(clients[node], '/v1/events', {since, limit: 10_000})).events.some(match) ? true : undefined),
+      timeoutMs,
+      what,
+    )
+    return events(since)
+  }
   const dropped = async () =>
     ((await cluster('cuc-pub'))?.counters.callsDropped ?? 0) + ((await cluster('cuc-sub'))?.counters.callsDropped ?? 0)
   const startGateway = () =>
@@ -198,13 +210,12 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     await until('Secondary', 'Primary', 'UC-10')
     const pub = await cluster('cuc-pub')
     assert.deepEqual(pub!.degraded, ['Connection Notifier'])
-    const ev = await eventually(
-      async () => {
-        const e = await events(since)
-        return e.some((x) => x.node === 'cuc-sub' && x.type === 'Alarm' && /status change complete/.test(x.message)) ? e : undefined
-      },
-      10_000,
+    const ev = await eventsOnceSeen(
+      'cuc-sub',
+      since,
+      (x) => x.type === 'Alarm' && /status change complete/.test(x.message),
       'status change complete',
+      10_000,
     )
     const steps = (node: string) => ev.filter((e) => e.node === node && e.data?.rule === 'UC-12' && e.data?.step).map((e) => e.data.step)
     assert.deepEqual(steps('cuc-pub'), [1, 2, 3, 4])
@@ -223,14 +234,7 @@ describe('Unity Connection cluster: real faults under load (lab agents as OS pro
     assert.equal(cut.code, 0)
     assert.deepEqual(schemaProblems(cut.json), [])
     assert.equal(cut.json.cutOff, true)
-    const ev = await eventually(
-      async () => {
-        const e = await events(since)
-        return e.some((x) => x.node === 'cuc-sub' && x.data?.rule === 'UC-13' && x.data?.step === 3) ? e : undefined
-      },
-      20_000,
-      'the network check',
-    )
+    const ev = await eventsOnceSeen('cuc-sub', since, (x) => x.data?.rule === 'UC-13' && x.data?.step === 3, 'the network check', 20_000)
     const step3 = ev.find((x) => x.node === 'cuc-sub' && x.data?.step === 3 && x.data?.rule === 'UC-13')!
     assert.match(step3.message, /network not fine \(no answer from gateway\): no status change/)
     assert.equal(step3.type, 'RoleManager', 'no alarm: the remaining steps do not happen')
