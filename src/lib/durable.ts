@@ -65,7 +65,8 @@ export class JsonStore<T extends object> {
  * record a moment before its flush.)
  */
 export class JsonLinesLog {
-  private fd: number
+  /** Undefined once closed: the number may already be another file's (an agent closed in a process that goes on). */
+  private fd: number | undefined
   private unsynced = false
 
   constructor(readonly path: string) {
@@ -93,7 +94,12 @@ export class JsonLinesLog {
     return out
   }
 
+  /**
+   * After close (the agent has shut down) a record has nowhere to go: an operation or timer still
+   * running then writes nothing, rather than into the file that took over the descriptor.
+   */
   append(record: unknown): void {
+    if (this.fd === undefined) return
     writeSync(this.fd, JSON.stringify(record) + '\n')
     if (this.unsynced) return
     this.unsynced = true
@@ -102,13 +108,15 @@ export class JsonLinesLog {
 
   /** Flushes what was appended to the disk. */
   sync(): void {
-    if (!this.unsynced) return
+    if (!this.unsynced || this.fd === undefined) return
     this.unsynced = false
     fsyncSync(this.fd)
   }
 
   close(): void {
+    if (this.fd === undefined) return
     this.sync()
     closeSync(this.fd)
+    this.fd = undefined
   }
 }

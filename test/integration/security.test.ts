@@ -178,7 +178,7 @@ describe('security (issue 7)', {concurrency: 2}, () => {
     it('events --audit shows who did what; valid AuditList', async () => {
       await runCli(['service', 'cycle', 'CTIOSTrace'], {UCCTL_HOME: home})
       const r = await runCli(['events', '--audit', '--json'], {UCCTL_HOME: home})
-      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.deepEqual(schemaProblems(r.json), [])
       assert.ok(r.json.records.some((x: any) => x.tokenId === 'test-operator' && x.route === '/v1/services/:name/:action'))
     })

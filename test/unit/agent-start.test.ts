@@ -95,4 +95,20 @@ describe('JSON-lines logs flush once per turn of the event loop, yet hold each r
     )
     rmSync(dir, {recursive: true, force: true})
   })
+
+  it('a record appended after close (an operation still running when its agent shut down) goes nowhere, not into the file that took over the descriptor', () => {
+    const dir = tempDir()
+    const log = new JsonLinesLog(join(dir, 'events.jsonl'))
+    log.append({seq: 1})
+    log.close()
+    // The next file opened gets the descriptor the closed log had.
+    const other = new JsonLinesLog(join(dir, 'audit.jsonl'))
+    other.append({route: '/v1/x'})
+    log.append({seq: 2})
+    log.sync()
+    other.close()
+    assert.deepEqual(JsonLinesLog.read(join(dir, 'audit.jsonl')), [{route: '/v1/x'}])
+    assert.deepEqual(JsonLinesLog.read(join(dir, 'events.jsonl')), [{seq: 1}])
+    rmSync(dir, {recursive: true, force: true})
+  })
 })
