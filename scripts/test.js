@@ -81,5 +81,9 @@ const args = [
 ]
 // Every agent the tests start checks each answer against the API contract (src/lib/agent/route.ts).
 const env = {...process.env, UCCTL_CHECK_RESPONSES: '1', UCCTL_TEST_DURATIONS: DURATIONS}
+// The suite talks only to agents on loopback, over HTTP or HTTPS with CAs it makes itself. A
+// machine's extra CA bundle is read by every Node process at start (Node 20 parses all of it:
+// about 50 ms on a 2-core machine with the system bundle), and the suite starts hundreds.
+delete env.NODE_EXTRA_CA_CERTS
 const r = spawnSync(process.execPath, args, {stdio: 'inherit', env})
 process.exit(r.status ?? 1)

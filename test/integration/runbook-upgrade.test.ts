@@ -9,6 +9,7 @@ import {ROOT, schemaProblems} from '../helpers/cli.js'
 import {type RunbookLab, startRunbookLab} from '../helpers/runbook-lab.js'
 
 const UPGRADE = join(ROOT, 'examples', 'runbooks', 'standard-upgrade.ucctl')
+const INSTALL = {upgradeInstallMs: 300, switchVersionMs: 200}
 
 describe('the standard upgrade runbook against the embedded lab', () => {
   let lab: RunbookLab
@@ -16,10 +17,19 @@ describe('the standard upgrade runbook against the embedded lab', () => {
   const ucctl = (...args: string[]) => lab.ucctl(...args)
 
   before(async () => {
-    lab = await startRunbookLab('ucctl-runbook-upgrade-')
+    // Installs and reboots shorter than the fast profile's: the runbook's lines run one after
+    // the other, and what they check is the order and the states, not how long each lasts.
+    lab = await startRunbookLab('ucctl-runbook-upgrade-', INSTALL)
     home = lab.home
   })
   after(() => lab.down())
+
+  it("the topology's timing reaches every node's agent", () => {
+    for (const n of ['cucm-pub', 'imp-sub', 'cuc-pub', 'ctios-a']) {
+      const config = JSON.parse(readFileSync(join(home, 'state', 'lab', n, 'node.yaml'), 'utf8'))
+      assert.deepEqual(config.timing, {profile: 'fast', overrides: INSTALL}, n)
+    }
+  })
 
   it('UPG-5: the standard upgrade checks clean against the lab, and its run ends with every node on 9.0(1), each line in the state the check predicted', async () => {
     const c = await ucctl('runbook', 'check', UPGRADE, '--json')

@@ -6,7 +6,7 @@ import {UsageError} from '../errors.js'
 import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../node-identity.js'
 import {readYamlFile} from '../yaml-file.js'
 import {PRODUCT_SERVICES, type Product, STARTUP_TYPES} from '../domain/services.js'
-import {type Timing, TIMING_PROFILES, TIMING_TABLE, type TimingProfile, timingFor} from '../domain/timing.js'
+import {type Timing, TIMING_CONFIG_SCHEMA, type TimingProfile, timingFor} from '../domain/timing.js'
 import {AUTH_CONFIG_SCHEMA, type AuthConfig} from './auth.js'
 import type {ServiceConfig} from './node-manager.js'
 
@@ -51,18 +51,7 @@ export const NODE_CONFIG_SCHEMA = {
       required: ['cert', 'key'],
       properties: {cert: {type: 'string'}, key: {type: 'string'}, ca: {type: 'string'}},
     },
-    timing: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        profile: {enum: [...TIMING_PROFILES]},
-        overrides: {
-          type: 'object',
-          additionalProperties: false,
-          properties: Object.fromEntries(TIMING_TABLE.map((s) => [s.name, {type: 'number', minimum: 0}])),
-        },
-      },
-    },
+    timing: TIMING_CONFIG_SCHEMA,
     peers: {
       type: 'array',
       items: {

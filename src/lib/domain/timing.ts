@@ -122,3 +122,17 @@ export function timingFor(profile: TimingProfile, overrides: Partial<Timing> = {
   const t = Object.fromEntries(TIMING_TABLE.map((s) => [s.name, s[profile]])) as unknown as Timing
   return {...t, ...overrides}
 }
+
+/** A timing profile and settings that differ from it (node.yaml `timing`, and a lab topology's). */
+export const TIMING_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    profile: {enum: [...TIMING_PROFILES]},
+    overrides: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(TIMING_TABLE.map((s) => [s.name, {type: 'number', minimum: 0}])),
+    },
+  },
+} as const

@@ -416,7 +416,7 @@ export async function labUp(
         faultInjection: true,
         auth,
         ...(ca ? {tls: ensureNodeCertificate(dir, n.name, ca)} : {}),
-        timing: {profile: timing},
+        timing: {profile: timing, ...(topology.timingOverrides ? {overrides: topology.timingOverrides} : {})},
         peers: peersOf(topology, n).map((p) => ({name: p.name, url: urls.get(p.name)!})),
       }
       // JSON, which is YAML too: the agent reads it without loading a YAML parser.

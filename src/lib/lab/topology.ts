@@ -3,7 +3,7 @@
 import {join} from 'node:path'
 import {UsageError} from '../errors.js'
 import {NODE_IDENTITY_PROPERTIES, type NodeIdentity} from '../node-identity.js'
-import {TIMING_PROFILES, type TimingProfile} from '../domain/timing.js'
+import {TIMING_CONFIG_SCHEMA, TIMING_PROFILES, type Timing, type TimingProfile} from '../domain/timing.js'
 import {PACKAGE_ROOT} from '../paths.js'
 import {readYamlFile} from '../yaml-file.js'
 
@@ -15,6 +15,8 @@ export interface TopologyNode extends NodeIdentity {
 export interface Topology {
   name: string
   timing: TimingProfile
+  /** Settings that differ from the profile, for every node (node.yaml `timing.overrides`). */
+  timingOverrides?: Partial<Timing>
   nodes: TopologyNode[]
   groups: Array<{name: string; nodes: string[]}>
 }
@@ -27,7 +29,8 @@ const TOPOLOGY_SCHEMA = {
   required: ['name', 'nodes'],
   properties: {
     name: {type: 'string', minLength: 1},
-    timing: {enum: [...TIMING_PROFILES]},
+    // A profile's name, or node.yaml's {profile, overrides}.
+    timing: {oneOf: [{enum: [...TIMING_PROFILES]}, TIMING_CONFIG_SCHEMA]},
     nodes: {
       type: 'array',
       minItems: 1,
@@ -52,7 +55,10 @@ const TOPOLOGY_SCHEMA = {
 
 export async function loadTopology(path = DEFAULT_TOPOLOGY): Promise<Topology> {
   const raw = await readYamlFile(path, TOPOLOGY_SCHEMA, 'topology')
-  const t = raw as Omit<Topology, 'timing' | 'groups'> & Partial<Topology>
+  const t = raw as Omit<Topology, 'timing' | 'groups'> & {
+    timing?: TimingProfile | {profile?: TimingProfile; overrides?: Partial<Timing>}
+    groups?: Topology['groups']
+  }
   const names = new Set<string>()
   for (const n of t.nodes) {
     if (names.has(n.name)) throw new UsageError(`topology ${path}: node "${n.name}" is listed twice`)
@@ -69,7 +75,14 @@ export async function loadTopology(path = DEFAULT_TOPOLOGY): Promise<Topology> {
         })
     }
   }
-  return {name: t.name, timing: t.timing ?? 'fast', nodes: t.nodes, groups: t.groups ?? []}
+  const timing = typeof t.timing === 'object' ? t.timing : {profile: t.timing}
+  return {
+    name: t.name,
+    timing: timing.profile ?? 'fast',
+    ...(timing.overrides ? {timingOverrides: timing.overrides} : {}),
+    nodes: t.nodes,
+    groups: t.groups ?? [],
+  }
 }
 
 type KnownServer = string | {name: string; url: string}
