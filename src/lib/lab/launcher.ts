@@ -3,7 +3,7 @@
 import {execFileSync, spawn} from 'node:child_process'
 import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {type AddressInfo, createServer, type Server} from 'node:net'
-import {availableParallelism} from 'node:os'
+import {availableParallelism, tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -119,10 +119,42 @@ export async function freePort(): Promise<number> {
 const LAB_PORTS = {first: 20_000, last: 32_767}
 
 /**
- * `count` distinct free loopback ports, none in `taken`: all held open until all are chosen (a
- * port just closed could be chosen again).
+ * Ports that labs of this user chose lately, kept until their agents have surely bound them: a
+ * port is free from its choice until its agent listens, and two labs starting at once (two
+ * users' demos, tests side by side) would otherwise each take it.
+ */
+const RECENTLY_CHOSEN = join(tmpdir(), `ucctl-lab-ports-${process.getuid?.() ?? 'user'}.json`)
+const CHOSEN_FOR_MS = 60_000
+
+/**
+ * `count` distinct free loopback ports, none in `taken` nor chosen by another lab lately: all
+ * held open until all are chosen (a port just closed could be chosen again).
  */
 export async function freePorts(count: number, taken: ReadonlySet<number> = new Set()): Promise<number[]> {
+  return withFileLock(
+    `${RECENTLY_CHOSEN}.lock`,
+    () => {},
+    async () => {
+      const now = Date.now()
+      const recent = recentlyChosen().filter((r) => r.until > now)
+      const ports = await choosePorts(count, new Set([...taken, ...recent.map((r) => r.port)]))
+      writeFileAtomically(RECENTLY_CHOSEN, JSON.stringify([...recent, ...ports.map((port) => ({port, until: now + CHOSEN_FOR_MS}))]))
+      return ports
+    },
+  )
+}
+
+function recentlyChosen(): Array<{port: number; until: number}> {
+  try {
+    const list = readJsonFile<unknown>(RECENTLY_CHOSEN)
+    return Array.isArray(list) ? list.filter((r) => Number.isInteger(r?.port) && typeof r?.until === 'number') : []
+  } catch {
+    // Unreadable: as if no lab had chosen any (the choice then checks each port as before).
+    return []
+  }
+}
+
+async function choosePorts(count: number, taken: ReadonlySet<number>): Promise<number[]> {
   const held: Server[] = []
   const tried = new Set(taken)
   try {
