@@ -1,6 +1,6 @@
 // Runs ucctl as a user would: as a subprocess of bin/run.js, or in-process through oclif.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Ajv, type ValidateFunction} from 'ajv'
@@ -117,21 +117,26 @@ export function writeContext(home: string, name: string, nodes: Array<{name: str
   writeFileSync(join(dir, 'credentials.json'), JSON.stringify({tokens: {[name]: token}}), {mode: 0o600})
 }
 
-let validators: Map<string, ValidateFunction> | undefined
+let ajv: Ajv | undefined
+const validators = new Map<string, ValidateFunction | undefined>()
+
+/** The validator of schemas/<kind>.json, compiled at its first use (all of them take most of a second). */
+function validatorOf(kind: string): ValidateFunction | undefined {
+  if (!validators.has(kind)) {
+    if (!ajv) {
+      ajv = new Ajv({allErrors: true, strict: false})
+      ;(addFormats as unknown as (a: Ajv) => void)(ajv)
+    }
+    const file = join(ROOT, 'schemas', `${kind}.json`)
+    validators.set(kind, /^[A-Za-z]+$/.test(kind) && existsSync(file) ? ajv.compile(JSON.parse(readFileSync(file, 'utf8'))) : undefined)
+  }
+  return validators.get(kind)
+}
 
 /** Validates a JSON document against schemas/<kind>.json; returns the problems (none: []). */
 export function schemaProblems(doc: any): string[] {
-  if (!validators) {
-    const ajv = new Ajv({allErrors: true, strict: false})
-    ;(addFormats as unknown as (a: Ajv) => void)(ajv)
-    validators = new Map()
-    for (const f of readdirSync(join(ROOT, 'schemas'))) {
-      const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', f), 'utf8'))
-      validators.set(f.replace(/\.json$/, ''), ajv.compile(schema))
-    }
-  }
   if (!doc || typeof doc !== 'object') return ['not a JSON object']
-  const v = validators.get(doc.kind)
+  const v = validatorOf(String(doc.kind))
   if (!v) return [`no schema for kind ${doc.kind}`]
   return v(doc) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)
 }
