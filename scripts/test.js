@@ -9,37 +9,38 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 /**
- * Seconds per file, measured on the 2-core machine while others worked on it too (only their
- * order matters); files not listed count as DEFAULT_WEIGHT.
+ * Seconds per file, measured on the 2-core machine in a whole run (only their order matters);
+ * files not listed count as DEFAULT_WEIGHT.
  */
 const WEIGHTS = {
-  'dist/test/integration/presence-kill.test.js': 50,
-  'dist/test/integration/upgrade.test.js': 44,
-  'dist/test/integration/security.test.js': 40,
-  'dist/test/integration/throttle.test.js': 39,
-  'dist/test/integration/ctios.test.js': 39,
-  'dist/test/integration/honesty.test.js': 37,
-  'dist/test/integration/presence-cli.test.js': 33,
-  'dist/test/integration/administration.test.js': 32,
-  'dist/test/integration/administration-import.test.js': 31,
-  'dist/test/integration/follow.test.js': 30,
-  'dist/test/integration/presence-srm.test.js': 29,
-  'dist/test/integration/runbook-upgrade.test.js': 29,
-  'dist/test/integration/administration-rules.test.js': 28,
-  'dist/test/integration/load.test.js': 28,
-  'dist/test/integration/cli.test.js': 26,
-  'dist/test/integration/lab.test.js': 26,
-  'dist/test/integration/cisco.test.js': 25,
-  'dist/test/integration/presence-srm-failures.test.js': 25,
   'dist/test/integration/connection-cluster-faults.test.js': 24,
-  'dist/test/integration/administration-groups.test.js': 24,
-  'dist/test/integration/cisco-faults.test.js': 24,
-  'dist/test/integration/agent-setup.test.js': 24,
-  'dist/test/integration/lab-lock.test.js': 24,
-  'dist/test/integration/lab-recovery.test.js': 23,
-  'dist/test/integration/runbook.test.js': 21,
+  'dist/test/integration/presence-kill.test.js': 18,
+  'dist/test/integration/runbook-upgrade.test.js': 15,
+  'dist/test/integration/throttle.test.js': 12,
+  'dist/test/integration/honesty.test.js': 11,
+  'dist/test/integration/upgrade.test.js': 11,
+  'dist/test/integration/presence-srm.test.js': 9,
+  'dist/test/integration/lab.test.js': 9,
+  'dist/test/integration/ctios.test.js': 9,
+  'dist/test/integration/security.test.js': 9,
+  'dist/test/integration/cisco.test.js': 8,
+  'dist/test/integration/lab-tls.test.js': 8,
+  'dist/test/integration/lab-lock.test.js': 8,
+  'dist/test/integration/follow.test.js': 8,
+  'dist/test/integration/runbook.test.js': 8,
+  'dist/test/integration/presence-srm-failures.test.js': 8,
+  'dist/test/integration/cli.test.js': 8,
+  'dist/test/integration/presence-cli.test.js': 7,
+  'dist/test/integration/cli-conventions.test.js': 7,
+  'dist/test/integration/connection-cluster.test.js': 7,
+  'dist/test/integration/agent-setup.test.js': 7,
+  'dist/test/integration/cisco-faults.test.js': 6,
+  'dist/test/integration/administration-import.test.js': 6,
+  'dist/test/integration/lab-recovery.test.js': 6,
+  'dist/test/integration/administration-rules.test.js': 5,
+  'dist/test/integration/administration.test.js': 5,
 }
-const DEFAULT_WEIGHT = {integration: 15, unit: 1}
+const DEFAULT_WEIGHT = {integration: 4, unit: 1}
 const DURATIONS = join('node_modules', '.cache', 'ucctl', 'test-durations.json')
 
 function list(dir) {
