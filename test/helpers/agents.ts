@@ -26,8 +26,16 @@ export const TEST_AUTH = {
 // Clients made in tests act as an operator unless they say otherwise.
 AgentClient.credentials = {token: TEST_OPERATOR_TOKEN}
 
+const made: string[] = []
+// Whatever a test file forgot (or a failed test left) goes when its process ends.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, {recursive: true, force: true})
+})
+
 export function tempDir(prefix = 'ucctl-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
 }
 
 /** A process that dies as soon as it starts (for the burst limit). */

@@ -64,8 +64,18 @@ async function repair(lab: ProcessPair, url: Record<string, string>): Promise<st
     const node = st.json.groups[0].nodes.find((n: {name: string}) => n.name === without.name)
     for (const c of node.criticalServices.filter((x: {state: string}) => x.state !== 'Running'))
       assert.equal((await lab.cli(['service', 'start', c.name, '--node', without.name])).code, 0)
-    allowed = (await waitRow(url[A], row!, 20_000, (v) => v.status.allowedActions.includes(`fallback ${without.name}`))).status
-      .allowedActions
+    // With its services back the pair moves on (row 12 becomes row 11; row 18 stays): wait for
+    // the fallback, whatever the row.
+    const fallback = `fallback ${without.name}`
+    const ready = await eventually(
+      async () => {
+        const v = await view(url[A]).catch(() => undefined)
+        return v && !v.srm.initializing && v.status.allowedActions.includes(fallback) ? v : undefined
+      },
+      20_000,
+      `${fallback} allowed once the critical services of ${without.name} run`,
+    )
+    allowed = ready.status.allowedActions
   }
   // A kill that landed before the first batch or after the last can leave the pair as it was.
   const repairWith = (action: string[]) => lab.cli(['pcluster', ...action, '--yes']).then((r) => assert.equal(r.code, 0, r.stderr))
