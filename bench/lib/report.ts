@@ -12,7 +12,8 @@ export interface Figure {
   /** The figure and its baseline, as read (e.g. "412 ms", "1.21x"). */
   value: string
   baseline: string
-  target: string
+  /** None: a figure reported without a target. */
+  target?: string
   met: boolean
   /** How to measure it again (one bench file; its environment variables). */
   command: string
@@ -24,8 +25,8 @@ export function machine(): string {
 }
 
 export function report(f: Figure): void {
-  console.log(`${f.met ? 'met    ' : 'NOT MET'} ${f.what}: ${f.value}`)
-  console.log(`        baseline ${f.baseline}; target ${f.target}`)
+  console.log(`${f.target === undefined ? 'figure ' : f.met ? 'met    ' : 'NOT MET'} ${f.what}: ${f.value}`)
+  console.log(`        baseline ${f.baseline}${f.target === undefined ? '' : `; target ${f.target}`}`)
   console.log(`        reproduce: ${f.command}`)
   if (!f.met) process.exitCode = 1
 }
