@@ -11,7 +11,7 @@ import {hashToken} from '../../src/lib/agent/auth.js'
 import {type Agent, startAgent} from '../../src/lib/agent/server.js'
 import {AgentClient} from '../../src/lib/client/agent-client.js'
 import {type Timing, timingFor} from '../../src/lib/domain/timing.js'
-import {freePort} from '../../src/lib/lab/launcher.js'
+import {freePort, portFree} from '../../src/lib/lab/launcher.js'
 
 /** Every test agent accepts these (issue 7: every route but /v1/health needs a token). */
 export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef'
@@ -109,15 +109,9 @@ export async function startTestAgent(
  * will (labs take ports from 20000 up, `listen(0)` from the ephemeral range, 32768 up).
  */
 export async function downAgentUrl(): Promise<string> {
-  const {createServer} = await import('node:net')
   for (;;) {
     const port = 10_000 + Math.floor(Math.random() * 10_000)
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer()
-      srv.once('error', () => resolve(false))
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
-    })
-    if (free) return `http://127.0.0.1:${port}`
+    if (await portFree(port)) return `http://127.0.0.1:${port}`
   }
 }
 
